@@ -1,0 +1,93 @@
+//! Incremental join operators.
+//!
+//! An [`Engine`] takes the steps of a trace one at a time and emits [`Output`]s. It shows what
+//! it holds (the records in its state and its pending timers), which is what the leak and
+//! premature-eviction properties look at. Each profile is one engine; [`run`] drives any engine
+//! over a whole trace and annotates every output with where it appeared.
+
+pub mod reference;
+
+use crate::event::{Emitted, Output, Position, RecordId};
+use crate::spec::{JoinSpec, Profile};
+use crate::time::Watermark;
+use crate::trace::{Step, Trace};
+
+pub use reference::ReferenceEngine;
+
+/// An incremental join operator.
+pub trait Engine {
+    /// Processes one step, pushing whatever it emits onto `out`.
+    fn step(&mut self, step: &Step, out: &mut Vec<Output>);
+
+    /// The ids of the records held in state, in ascending order.
+    fn stored(&self) -> Vec<RecordId>;
+
+    /// How many timers are registered and have not fired.
+    fn pending_timers(&self) -> usize;
+
+    /// The engine's current watermarks, for timelines: left input, right input, and the one
+    /// the join acts on. `None` for engines that do not expose them.
+    fn watermarks(&self) -> Option<Watermarks> {
+        None
+    }
+}
+
+/// A snapshot of an engine's watermarks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Watermarks {
+    pub left: Watermark,
+    pub right: Watermark,
+    pub join: Watermark,
+}
+
+/// The engine a model's profile prescribes, ready for the first step.
+pub fn for_spec(spec: &JoinSpec) -> Box<dyn Engine> {
+    match spec.params.profile {
+        Profile::Reference => Box::new(ReferenceEngine::new(spec.params)),
+    }
+}
+
+/// What one step did, for timelines.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepReport {
+    pub step: Step,
+    /// Index in the trace, or `None` for the implicit end of input at EOF.
+    pub index: Option<usize>,
+    pub outputs: Vec<Output>,
+    pub watermarks: Option<Watermarks>,
+    pub stored: Vec<RecordId>,
+    pub timers: usize,
+}
+
+/// Runs `engine` over `trace`, then over an implicit `end` when the trace has none (end of
+/// file is end of input), and returns every output with the step that emitted it, plus a
+/// report per step.
+pub fn run(engine: &mut dyn Engine, trace: &Trace) -> (Vec<Emitted>, Vec<StepReport>) {
+    let implicit_end = (!trace.ends()).then_some((None, Step::End));
+    let steps = trace
+        .steps()
+        .iter()
+        .copied()
+        .enumerate()
+        .map(|(i, s)| (Some(i), s));
+    let mut emitted = Vec::new();
+    let mut reports = Vec::new();
+    let mut buf = Vec::new();
+    for (index, step) in steps.chain(implicit_end) {
+        engine.step(&step, &mut buf);
+        let at = Position {
+            step: Some(index.unwrap_or(trace.steps().len())),
+            batch: None,
+        };
+        emitted.extend(buf.iter().map(|&output| Emitted { output, at }));
+        reports.push(StepReport {
+            step,
+            index,
+            outputs: std::mem::take(&mut buf),
+            watermarks: engine.watermarks(),
+            stored: engine.stored(),
+            timers: engine.pending_timers(),
+        });
+    }
+    (emitted, reports)
+}

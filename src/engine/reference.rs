@@ -1,0 +1,273 @@
+//! The `reference` profile: the clean event-time interval join the oracle defines, as an
+//! incremental operator.
+//!
+//! - Each input has a watermark: the largest event time seen on it minus its delay (when the
+//!   model derives watermarks), raised by explicit `watermark` steps. The join's watermark
+//!   combines the two by the model's policy (min or max) and never moves back.
+//! - A record is late when its time is behind the join's watermark at its arrival (`ts < wm`
+//!   or `ts <= wm`, as the model says). A late record is reported as `late` and forgotten.
+//! - An on-time record joins every stored partner of the other side (same key, offset inside
+//!   the bounds) and is stored in a per-side buffer ordered by key and time, unless no future
+//!   on-time record could ever be its partner.
+//! - A stored record is evicted exactly when no on-time record that may still arrive could
+//!   match it: with the join watermark at `wm`, the earliest on-time time is `wm` (or
+//!   `wm + 1` when `ts <= wm` is late), and a left record `l` can still match iff
+//!   `l.ts + highest_offset` reaches it (mirror image for the right side). An unmatched
+//!   record of an outer side gets its null-padded row when it is evicted.
+//! - Left semi: a left record is emitted once, on its first match, and then dropped from
+//!   state (it can produce nothing more).
+//! - End of input is the final `MAX` watermark: nothing can arrive any more, so every stored
+//!   record is evicted and the state ends empty. This profile uses no timers.
+
+use super::{Engine, Watermarks};
+use crate::event::{Key, Output, Record, RecordId, Side};
+use crate::spec::{JoinKind, JoinParams};
+use crate::time::{EventTime, Watermark};
+use crate::trace::Step;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The reference join engine.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ReferenceEngine {
+    params: JoinParams,
+    /// Per input: the watermark (derived or explicit, whichever is ahead).
+    input_wm: [Watermark; 2],
+    /// Per input: the largest event time seen, for derived watermarks.
+    max_seen: [Option<EventTime>; 2],
+    /// The watermark lateness and eviction act on.
+    join_wm: Watermark,
+    ended: bool,
+    /// Per side: stored records by (key, ts, id), with whether each has matched.
+    state: [BTreeMap<(Key, EventTime, RecordId), bool>; 2],
+    /// Per side: the same records in eviction order.
+    by_time: [BTreeSet<(EventTime, RecordId, Key)>; 2],
+}
+
+impl ReferenceEngine {
+    pub fn new(params: JoinParams) -> ReferenceEngine {
+        ReferenceEngine {
+            params,
+            input_wm: [Watermark::MIN; 2],
+            max_seen: [None; 2],
+            join_wm: Watermark::MIN,
+            ended: false,
+            state: Default::default(),
+            by_time: Default::default(),
+        }
+    }
+
+    pub fn params(&self) -> &JoinParams {
+        &self.params
+    }
+
+    fn on_record(&mut self, r: Record, out: &mut Vec<Output>) {
+        let side = r.side.index();
+        if self.params.watermark.lateness.is_late(r.ts, self.join_wm) {
+            out.push(Output::Late(r.id));
+        } else {
+            self.join_on_arrival(r, out);
+        }
+        // Every record, late or not, counts towards its input's largest time (a late record
+        // cannot raise it while delays are non-negative, but nothing here depends on that).
+        if self.params.watermark.source == crate::spec::WatermarkSource::Derived {
+            let max = self.max_seen[side].map_or(r.ts, |m| m.max(r.ts));
+            self.max_seen[side] = Some(max);
+            let derived = Watermark::at(max.saturating_sub(self.params.watermark.delay[side]));
+            self.input_wm[side].advance_if_ahead(derived);
+            self.advance_join_watermark(out);
+        }
+    }
+
+    fn join_on_arrival(&mut self, r: Record, out: &mut Vec<Output>) {
+        let other = r.side.other();
+        let semi = self.params.kind == JoinKind::LeftSemi;
+        let partners: Vec<(Key, EventTime, RecordId)> = match partner_keys(&self.params, &r) {
+            Some(range) => self.state[other.index()]
+                .range(range)
+                .map(|(k, _)| *k)
+                .collect(),
+            None => Vec::new(),
+        };
+        for &partner_key in &partners {
+            let (key, ts, partner) = partner_key;
+            let p = Record {
+                side: other,
+                key,
+                ts,
+                id: partner,
+            };
+            debug_assert!(match r.side {
+                Side::Left => self.params.matches(&r, &p),
+                Side::Right => self.params.matches(&p, &r),
+            });
+            match (semi, r.side) {
+                (false, Side::Left) => out.push(Output::Match {
+                    left: r.id,
+                    right: partner,
+                }),
+                (false, Side::Right) => out.push(Output::Match {
+                    left: partner,
+                    right: r.id,
+                }),
+                // A stored left record of a semi join has not matched yet (matched ones leave
+                // state at once): this is its first match.
+                (true, Side::Right) => {
+                    out.push(Output::Semi { left: partner });
+                    self.remove(Side::Left, partner_key);
+                    continue;
+                }
+                (true, Side::Left) => {}
+            }
+            *self.state[other.index()]
+                .get_mut(&partner_key)
+                .expect("partner is stored") = true;
+        }
+        let matched = !partners.is_empty();
+        if semi && r.side == Side::Left && matched {
+            out.push(Output::Semi { left: r.id });
+            return;
+        }
+        if self.params.can_still_match(&r, self.join_wm, self.ended) {
+            let side = r.side.index();
+            assert!(
+                self.state[side]
+                    .insert((r.key, r.ts, r.id), matched)
+                    .is_none(),
+                "record {:?} stored twice",
+                r.id
+            );
+            self.by_time[side].insert((r.ts, r.id, r.key));
+        } else if !matched && self.params.kind.pads(r.side) {
+            out.push(Output::Unmatched(r.id));
+        }
+    }
+
+    fn on_watermark(&mut self, side: Option<Side>, ts: Watermark, out: &mut Vec<Output>) {
+        for s in Side::BOTH {
+            if side.is_none_or(|only| only == s) {
+                // A watermark behind the current one says nothing new (Flink ignores it too).
+                self.input_wm[s.index()].advance_if_ahead(ts);
+            }
+        }
+        self.advance_join_watermark(out);
+    }
+
+    fn advance_join_watermark(&mut self, out: &mut Vec<Output>) {
+        let combined = self
+            .params
+            .watermark
+            .policy
+            .combine(self.input_wm[0], self.input_wm[1]);
+        // Both inputs only move forward, and min and max are monotone, so neither does this.
+        self.join_wm.advance_to(combined);
+        self.evict(out);
+    }
+
+    fn on_end(&mut self, out: &mut Vec<Output>) {
+        self.ended = true;
+        self.input_wm = [Watermark::MAX; 2];
+        self.join_wm.advance_to(Watermark::MAX);
+        self.evict(out);
+        assert!(
+            self.state.iter().all(BTreeMap::is_empty),
+            "state left after end of input"
+        );
+    }
+
+    /// Removes, oldest first, every stored record that no future on-time record can match.
+    /// Whether a record can still match is monotone in its time on each side, so the scan
+    /// stops at the first record that can.
+    fn evict(&mut self, out: &mut Vec<Output>) {
+        for side in Side::BOTH {
+            while let Some(&(ts, id, key)) = self.by_time[side.index()].first() {
+                let record = Record { side, key, ts, id };
+                if self
+                    .params
+                    .can_still_match(&record, self.join_wm, self.ended)
+                {
+                    break;
+                }
+                let matched = self.remove(side, (key, ts, id));
+                if !matched && self.params.kind.pads(side) {
+                    out.push(Output::Unmatched(id));
+                }
+            }
+        }
+        debug_assert!(
+            self.stored_records().all(|r| self.params.can_still_match(
+                &r,
+                self.join_wm,
+                self.ended
+            )),
+            "a record that can no longer match survived eviction at {}",
+            self.join_wm
+        );
+    }
+
+    /// Removes one stored record from both indexes; returns whether it had matched.
+    fn remove(&mut self, side: Side, at: (Key, EventTime, RecordId)) -> bool {
+        let matched = self.state[side.index()]
+            .remove(&at)
+            .expect("record is stored");
+        let removed = self.by_time[side.index()].remove(&(at.1, at.2, at.0));
+        assert!(removed, "the two state indexes disagree");
+        matched
+    }
+
+    fn stored_records(&self) -> impl Iterator<Item = Record> + '_ {
+        Side::BOTH.into_iter().flat_map(move |side| {
+            self.state[side.index()]
+                .keys()
+                .map(move |&(key, ts, id)| Record { side, key, ts, id })
+        })
+    }
+}
+
+/// The state keys a partner of `r` can have: same key, time inside the window, any id.
+/// `None` when the window lies entirely outside `i64`.
+fn partner_keys(
+    params: &JoinParams,
+    r: &Record,
+) -> Option<std::ops::RangeInclusive<(Key, EventTime, RecordId)>> {
+    let (lo, hi) = params.bounds.partner_range(r);
+    let lo = i64::try_from(lo.max(i128::from(i64::MIN))).ok()?;
+    let hi = i64::try_from(hi.min(i128::from(i64::MAX))).ok()?;
+    (lo <= hi).then(|| {
+        (r.key, EventTime::from_millis(lo), RecordId(0))
+            ..=(r.key, EventTime::from_millis(hi), RecordId(u32::MAX))
+    })
+}
+
+impl Engine for ReferenceEngine {
+    fn step(&mut self, step: &Step, out: &mut Vec<Output>) {
+        if self.ended {
+            // Nothing happens after end of input; a well-formed trace has no such steps.
+            return;
+        }
+        match *step {
+            Step::Record(r) => self.on_record(r, out),
+            Step::Watermark { side, ts } => self.on_watermark(side, ts, out),
+            Step::End => self.on_end(out),
+            // Batches, processing time and snapshots do not affect this profile.
+            Step::Batch | Step::ProcessingTime(_) | Step::Snapshot => {}
+        }
+    }
+
+    fn stored(&self) -> Vec<RecordId> {
+        let mut ids: Vec<RecordId> = self.stored_records().map(|r| r.id).collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    fn pending_timers(&self) -> usize {
+        0
+    }
+
+    fn watermarks(&self) -> Option<Watermarks> {
+        Some(Watermarks {
+            left: self.input_wm[0],
+            right: self.input_wm[1],
+            join: self.join_wm,
+        })
+    }
+}

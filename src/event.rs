@@ -1,0 +1,136 @@
+//! What flows through a join: records on two sides, and the outputs an engine emits.
+//!
+//! Keys and record ids are strings in the public format and small integers inside: a
+//! [`crate::trace::Trace`] interns them, so engines, the oracle and the checker compare and
+//! hash integers, and the names come back only when something is printed.
+
+use crate::time::EventTime;
+use std::fmt;
+
+/// Which input of the join a record arrives on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Side {
+    /// Impressions in the seed design.
+    Left,
+    /// Clicks in the seed design.
+    Right,
+}
+
+impl Side {
+    pub const BOTH: [Side; 2] = [Side::Left, Side::Right];
+
+    pub fn other(self) -> Side {
+        match self {
+            Side::Left => Side::Right,
+            Side::Right => Side::Left,
+        }
+    }
+
+    /// 0 for left, 1 for right: for per-side arrays.
+    pub fn index(self) -> usize {
+        match self {
+            Side::Left => 0,
+            Side::Right => 1,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Side::Left => "left",
+            Side::Right => "right",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Side> {
+        match s {
+            "left" => Some(Side::Left),
+            "right" => Some(Side::Right),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Side {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// An interned join key (the `key` field of a record).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Key(pub u32);
+
+/// An interned record id. Ids are unique within a trace across both sides, so a `RecordId`
+/// alone names one record; the trace maps it back to its side and its string id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RecordId(pub u32);
+
+impl RecordId {
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// One input record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Record {
+    pub side: Side,
+    pub key: Key,
+    pub ts: EventTime,
+    pub id: RecordId,
+}
+
+/// What an engine emits.
+///
+/// The public JSON form (see `crate::trace` for reading and writing it):
+/// `{"type":"match","left":"i1","right":"c1","key":"a"}`,
+/// `{"type":"unmatched","side":"left","id":"i2","key":"a"}`,
+/// `{"type":"late","side":"right","id":"c9","key":"a"}`.
+/// A left-semi row is a `match` line without `right`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Output {
+    /// A joined pair.
+    Match { left: RecordId, right: RecordId },
+    /// A left-semi row: the left record has at least one match.
+    Semi { left: RecordId },
+    /// A null-padded row for a record that never matched (outer joins).
+    Unmatched(RecordId),
+    /// A record dropped because it arrived behind the watermark.
+    Late(RecordId),
+}
+
+impl Output {
+    /// The records this output names.
+    pub fn records(&self) -> impl Iterator<Item = RecordId> {
+        let (a, b) = match *self {
+            Output::Match { left, right } => (left, Some(right)),
+            Output::Semi { left } => (left, None),
+            Output::Unmatched(id) | Output::Late(id) => (id, None),
+        };
+        std::iter::once(a).chain(b)
+    }
+
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Output::Match { .. } | Output::Semi { .. } => "match",
+            Output::Unmatched(_) => "unmatched",
+            Output::Late(_) => "late",
+        }
+    }
+}
+
+/// An output together with where it appeared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Emitted {
+    pub output: Output,
+    pub at: Position,
+}
+
+/// Where an output appeared, as the public format's optional `step` / `batch` fields say.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Position {
+    /// Index of the trace step after which the output appears.
+    pub step: Option<usize>,
+    /// Index of the trace's micro-batch whose processing emitted it (batch profiles).
+    pub batch: Option<usize>,
+}

@@ -1,0 +1,154 @@
+//! Renderings a person reads: timelines of a run, and differences from the oracle.
+
+use crate::engine::StepReport;
+use crate::event::{Output, RecordId, Side};
+use crate::oracle::{Analysis, Diff, Difference};
+use crate::trace::{Step, Trace};
+use std::fmt::Write as _;
+
+/// An output in a few words: `match i1+c1`, `semi i1`, `unmatched i2`, `late c9`.
+pub fn output_words(trace: &Trace, output: &Output) -> String {
+    match *output {
+        Output::Match { left, right } => {
+            format!("match {}+{}", trace.name(left), trace.name(right))
+        }
+        Output::Semi { left } => format!("semi {}", trace.name(left)),
+        Output::Unmatched(id) => format!("unmatched {}", trace.name(id)),
+        Output::Late(id) => format!("late {}", trace.name(id)),
+    }
+}
+
+/// A step in a few words: `left i1 a@10:00`, `watermark right 09:50`, `batch`.
+pub fn step_words(trace: &Trace, step: &Step) -> String {
+    match *step {
+        Step::Record(r) => format!(
+            "{:<5} {} {}@{}",
+            r.side.name(),
+            trace.name(r.id),
+            trace.key_name(r.key),
+            r.ts
+        ),
+        Step::Watermark {
+            side: Some(side),
+            ts,
+        } => format!("watermark {side} {ts}"),
+        Step::Watermark { side: None, ts } => format!("watermark {ts}"),
+        Step::Batch => "batch".to_owned(),
+        Step::ProcessingTime(t) => format!("processing time {}ms", t.as_millis()),
+        Step::Snapshot => "snapshot".to_owned(),
+        Step::End => "end".to_owned(),
+    }
+}
+
+/// The timeline of a run: one row per step with the watermarks after it, what each side
+/// holds, and what it emitted.
+pub fn timeline(trace: &Trace, reports: &[StepReport]) -> String {
+    let ids = |ids: &[RecordId], side: Side| {
+        let names: Vec<&str> = ids
+            .iter()
+            .filter(|id| trace.record(**id).side == side)
+            .map(|id| trace.name(*id))
+            .collect();
+        if names.is_empty() {
+            "-".to_owned()
+        } else {
+            names.join(" ")
+        }
+    };
+    let mut rows = vec![[
+        "step".to_owned(),
+        "event".to_owned(),
+        "wm left".to_owned(),
+        "wm right".to_owned(),
+        "wm join".to_owned(),
+        "stored left".to_owned(),
+        "stored right".to_owned(),
+        "timers".to_owned(),
+        "outputs".to_owned(),
+    ]];
+    for r in reports {
+        let (wl, wr, wj) = match r.watermarks {
+            Some(w) => (w.left.to_string(), w.right.to_string(), w.join.to_string()),
+            None => ("?".to_owned(), "?".to_owned(), "?".to_owned()),
+        };
+        let outputs: Vec<String> = r.outputs.iter().map(|o| output_words(trace, o)).collect();
+        rows.push([
+            r.index.map_or("eof".to_owned(), |i| i.to_string()),
+            match r.index {
+                Some(_) => step_words(trace, &r.step),
+                None => "end (implicit at end of file)".to_owned(),
+            },
+            wl,
+            wr,
+            wj,
+            ids(&r.stored, Side::Left),
+            ids(&r.stored, Side::Right),
+            r.timers.to_string(),
+            if outputs.is_empty() {
+                "-".to_owned()
+            } else {
+                outputs.join(", ")
+            },
+        ]);
+    }
+    table(&rows)
+}
+
+/// Left-aligned columns separated by two spaces; the last column is not padded.
+pub fn table<const N: usize>(rows: &[[String; N]]) -> String {
+    let mut widths = [0usize; N];
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in rows {
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate() {
+            if i + 1 == N {
+                line.push_str(cell);
+            } else {
+                let _ = write!(line, "{cell:<w$}  ", w = widths[i]);
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// The differences between an implementation's outputs and the oracle's, one line each with
+/// its reason, then a count line.
+pub fn diff_text(analysis: &Analysis<'_>, diff: &Diff, actual_rows: usize) -> String {
+    let trace = analysis.trace();
+    let expected_rows = analysis.expected().len();
+    let mut out = String::new();
+    let mut section = |label: &str, rows: &[Difference]| {
+        for d in rows {
+            let times = if d.count > 1 {
+                format!(" (x{})", d.count)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "{label:<10} {}{times}: {}",
+                output_words(trace, &d.output),
+                d.reason
+            );
+        }
+    };
+    section("missing", &diff.missing);
+    section("extra", &diff.extra);
+    section("duplicated", &diff.duplicated);
+    let verdict = if diff.agrees() { "agree" } else { "differ" };
+    let _ = writeln!(
+        out,
+        "{verdict}: {expected_rows} expected rows, {actual_rows} actual rows; {} missing, {} extra, {} duplicated",
+        diff.missing.iter().map(|d| d.count).sum::<usize>(),
+        diff.extra.iter().map(|d| d.count).sum::<usize>(),
+        diff.duplicated.iter().map(|d| d.count).sum::<usize>(),
+    );
+    out
+}

@@ -1,0 +1,644 @@
+//! What is being joined: the join kind, the time bounds, the watermark rules and the engine
+//! profile, read from a TOML model file.
+//!
+//! A model file (every key is documented in `models/README.md`):
+//!
+//! ```toml
+//! profile = "reference"
+//! description = "the seed's impressions/clicks join"
+//!
+//! [join]
+//! kind = "inner"            # inner | left_outer | right_outer | full_outer | left_semi
+//! bounds = "[0ms, 1h]"      # right.ts - left.ts; "[" / "]" inclusive, "(" / ")" exclusive
+//!
+//! [watermark]
+//! source = "derived"        # derived (max seen - delay, per input) | trace (explicit steps)
+//! left_delay = "10m"
+//! right_delay = "10m"
+//! policy = "min"            # how the two inputs' watermarks combine: min | max
+//! lateness = "ts < wm"      # or "ts <= wm"
+//! ```
+//!
+//! The sections `[scope]` and `[expect]` belong to the model checker.
+
+use crate::error::{read_text, InputError};
+use crate::event::{Record, Side};
+use crate::time::{Duration, EventTime, Watermark};
+use crate::trace::{Step, Trace};
+use serde::Deserialize;
+use std::fmt;
+use std::path::Path;
+use toml::Spanned;
+
+/// The engine semantics a model follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Profile {
+    /// The clean interval join that the oracle defines.
+    Reference,
+}
+
+impl Profile {
+    const ALL: [(&'static str, Profile); 1] = [("reference", Profile::Reference)];
+
+    pub fn name(self) -> &'static str {
+        Profile::ALL
+            .iter()
+            .find(|(_, p)| *p == self)
+            .map(|(n, _)| *n)
+            .expect("every profile is named")
+    }
+}
+
+/// Which rows a join produces besides matched pairs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum JoinKind {
+    Inner,
+    LeftOuter,
+    RightOuter,
+    FullOuter,
+    /// Each left record with at least one match, once, without its partners.
+    LeftSemi,
+}
+
+impl JoinKind {
+    const ALL: [(&'static str, JoinKind); 5] = [
+        ("inner", JoinKind::Inner),
+        ("left_outer", JoinKind::LeftOuter),
+        ("right_outer", JoinKind::RightOuter),
+        ("full_outer", JoinKind::FullOuter),
+        ("left_semi", JoinKind::LeftSemi),
+    ];
+
+    pub fn name(self) -> &'static str {
+        JoinKind::ALL
+            .iter()
+            .find(|(_, k)| *k == self)
+            .map(|(n, _)| *n)
+            .expect("every kind is named")
+    }
+
+    /// Whether an unmatched record of `side` gets a null-padded row.
+    pub fn pads(self, side: Side) -> bool {
+        matches!(
+            (self, side),
+            (JoinKind::LeftOuter, Side::Left)
+                | (JoinKind::RightOuter, Side::Right)
+                | (JoinKind::FullOuter, _)
+        )
+    }
+}
+
+/// One end of the time window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Bound {
+    pub at: Duration,
+    pub inclusive: bool,
+}
+
+/// The time condition `right.ts - left.ts ∈ [lower, upper]`, each end inclusive or exclusive.
+///
+/// Constructed only through [`Bounds::new`], which rejects empty windows, so
+/// `lowest() <= highest()` always holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Bounds {
+    lower: Bound,
+    upper: Bound,
+}
+
+impl Bounds {
+    /// `None` when no integer offset lies in the window (`lower > upper`, or `(0ms, 0ms]`).
+    pub fn new(lower: Bound, upper: Bound) -> Option<Bounds> {
+        let b = Bounds { lower, upper };
+        (b.lowest() <= b.highest()).then_some(b)
+    }
+
+    /// `[lower, upper]` with both ends inclusive.
+    pub fn closed(lower: Duration, upper: Duration) -> Option<Bounds> {
+        Bounds::new(
+            Bound {
+                at: lower,
+                inclusive: true,
+            },
+            Bound {
+                at: upper,
+                inclusive: true,
+            },
+        )
+    }
+
+    pub fn lower(&self) -> Bound {
+        self.lower
+    }
+
+    pub fn upper(&self) -> Bound {
+        self.upper
+    }
+
+    /// The smallest offset `right.ts - left.ts` inside the window, exactly.
+    pub fn lowest(&self) -> i128 {
+        i128::from(self.lower.at.as_millis()) + i128::from(!self.lower.inclusive)
+    }
+
+    /// The largest offset `right.ts - left.ts` inside the window, exactly.
+    pub fn highest(&self) -> i128 {
+        i128::from(self.upper.at.as_millis()) - i128::from(!self.upper.inclusive)
+    }
+
+    /// Whether a right record `offset` ms after a left record is inside the window.
+    pub fn contains(&self, offset: i128) -> bool {
+        self.lowest() <= offset && offset <= self.highest()
+    }
+
+    /// The event times (exactly, as `i128`) that a partner of `record` must lie within.
+    pub fn partner_range(&self, record: &Record) -> (i128, i128) {
+        let ts = i128::from(record.ts.as_millis());
+        match record.side {
+            Side::Left => (ts + self.lowest(), ts + self.highest()),
+            Side::Right => (ts - self.highest(), ts - self.lowest()),
+        }
+    }
+
+    fn parse(text: &str) -> Result<Bounds, String> {
+        let s = text.trim();
+        let shape = || {
+            format!(
+                "{text:?} is not a window; write e.g. \"[0ms, 1h]\" ([ ] inclusive, ( ) exclusive)"
+            )
+        };
+        let lower_inclusive = match s.chars().next() {
+            Some('[') => true,
+            Some('(') => false,
+            _ => return Err(shape()),
+        };
+        let upper_inclusive = match s.chars().last() {
+            Some(']') => true,
+            Some(')') => false,
+            _ => return Err(shape()),
+        };
+        let inner = &s[1..s.len() - 1];
+        let (lo, hi) = inner.split_once(',').ok_or_else(shape)?;
+        let lo: Duration = lo.parse().map_err(|e| format!("lower bound: {e}"))?;
+        let hi: Duration = hi.parse().map_err(|e| format!("upper bound: {e}"))?;
+        let lower = Bound {
+            at: lo,
+            inclusive: lower_inclusive,
+        };
+        let upper = Bound {
+            at: hi,
+            inclusive: upper_inclusive,
+        };
+        Bounds::new(lower, upper).ok_or_else(|| {
+            if lo > hi {
+                format!("lower bound {lo} is after upper bound {hi}")
+            } else {
+                format!("the window {text} holds no offset")
+            }
+        })
+    }
+}
+
+impl fmt::Display for Bounds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}{}, {}{}",
+            if self.lower.inclusive { '[' } else { '(' },
+            self.lower.at,
+            self.upper.at,
+            if self.upper.inclusive { ']' } else { ')' }
+        )
+    }
+}
+
+/// Where watermarks come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum WatermarkSource {
+    /// Each input's watermark is the largest event time seen on it minus its delay, updated
+    /// after every record. `watermark` steps in a trace are an error.
+    Derived,
+    /// Only explicit `watermark` steps move the watermarks.
+    Trace,
+}
+
+/// How the two inputs' watermarks combine into the join's watermark.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Policy {
+    Min,
+    Max,
+}
+
+impl Policy {
+    pub fn combine(self, left: Watermark, right: Watermark) -> Watermark {
+        match self {
+            Policy::Min => left.min(right),
+            Policy::Max => left.max(right),
+        }
+    }
+}
+
+/// When a record counts as late against the watermark at its arrival.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Lateness {
+    /// `ts < wm` (Flink).
+    Strict,
+    /// `ts <= wm` (Spark).
+    NonStrict,
+}
+
+impl Lateness {
+    pub fn is_late(self, ts: EventTime, wm: Watermark) -> bool {
+        match self {
+            Lateness::Strict => ts < wm.time(),
+            Lateness::NonStrict => ts <= wm.time(),
+        }
+    }
+
+    /// The smallest event time that is still on time at watermark `wm`, exactly.
+    pub fn first_on_time(self, wm: Watermark) -> i128 {
+        i128::from(wm.as_millis()) + i128::from(self == Lateness::NonStrict)
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Lateness::Strict => "ts < wm",
+            Lateness::NonStrict => "ts <= wm",
+        }
+    }
+}
+
+/// The watermark rules of a join.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct WatermarkSpec {
+    pub source: WatermarkSource,
+    /// Per side, indexed by [`Side::index`]; non-negative.
+    pub delay: [Duration; 2],
+    pub policy: Policy,
+    pub lateness: Lateness,
+}
+
+/// The semantic parameters of a join: everything an engine needs, small and `Copy` so that
+/// engines can carry it inside states the model checker hashes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct JoinParams {
+    pub profile: Profile,
+    pub kind: JoinKind,
+    pub bounds: Bounds,
+    pub watermark: WatermarkSpec,
+}
+
+impl JoinParams {
+    /// Whether `l` and `r` form a valid pair by key and time (lateness aside).
+    pub fn matches(&self, l: &Record, r: &Record) -> bool {
+        debug_assert_eq!((l.side, r.side), (Side::Left, Side::Right));
+        l.key == r.key && self.bounds.contains(l.ts.offset_to(r.ts))
+    }
+
+    /// Whether a record that arrives after the join watermark reached `wm` could still be a
+    /// partner of `record`. `ended` means no record arrives any more.
+    pub fn can_still_match(&self, record: &Record, wm: Watermark, ended: bool) -> bool {
+        if ended {
+            return false;
+        }
+        let (lo, hi) = self.bounds.partner_range(record);
+        let lo = lo.max(self.watermark.lateness.first_on_time(wm));
+        let hi = hi.min(i128::from(i64::MAX));
+        lo <= hi
+    }
+}
+
+/// A model file: a join and how to check it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JoinSpec {
+    pub name: String,
+    pub description: String,
+    pub params: JoinParams,
+    /// The checker's scope (read by the checker).
+    pub scope: Option<toml::Table>,
+    /// Expected verdicts per property (read by the checker).
+    pub expect: Option<toml::Table>,
+    /// Where the model was read from.
+    pub file: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawModel {
+    name: Option<String>,
+    description: Option<String>,
+    profile: Spanned<String>,
+    join: RawJoin,
+    watermark: RawWatermark,
+    scope: Option<toml::Table>,
+    expect: Option<toml::Table>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawJoin {
+    kind: Spanned<String>,
+    bounds: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWatermark {
+    source: Spanned<String>,
+    left_delay: Option<Spanned<String>>,
+    right_delay: Option<Spanned<String>>,
+    policy: Option<Spanned<String>>,
+    lateness: Option<Spanned<String>>,
+}
+
+impl JoinSpec {
+    pub fn load(path: &Path) -> Result<JoinSpec, InputError> {
+        let text = read_text(path)?;
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        JoinSpec::parse(&text, &path.display().to_string(), &stem)
+    }
+
+    /// Reads a model from TOML text; `file` names it in errors, `default_name` is used when
+    /// the model has no `name`.
+    pub fn parse(text: &str, file: &str, default_name: &str) -> Result<JoinSpec, InputError> {
+        let line_of = |offset: usize| {
+            1 + text[..offset.min(text.len())]
+                .bytes()
+                .filter(|b| *b == b'\n')
+                .count()
+        };
+        let raw: RawModel = toml::from_str(text).map_err(|e| {
+            let mut err = InputError::new(file, e.message().trim().to_owned());
+            if let Some(span) = e.span() {
+                err = err.at_line(line_of(span.start));
+            }
+            if let Some(field) = backticked(e.message()) {
+                err = err.field(field);
+            }
+            err
+        })?;
+        let at = |key: &str, span: std::ops::Range<usize>, message: String| {
+            InputError::new(file, message)
+                .at_line(line_of(span.start))
+                .field(key)
+        };
+        let choose = |key: &str, value: &Spanned<String>, options: &[&str]| {
+            at(
+                key,
+                value.span(),
+                format!(
+                    "unknown value {:?}; expected one of {}",
+                    value.get_ref(),
+                    options.join(", ")
+                ),
+            )
+        };
+
+        let profile = Profile::ALL
+            .iter()
+            .find(|(n, _)| n == raw.profile.get_ref())
+            .map(|(_, p)| *p)
+            .ok_or_else(|| choose("profile", &raw.profile, &Profile::ALL.map(|(n, _)| n)))?;
+        let kind = JoinKind::ALL
+            .iter()
+            .find(|(n, _)| n == raw.join.kind.get_ref())
+            .map(|(_, k)| *k)
+            .ok_or_else(|| choose("join.kind", &raw.join.kind, &JoinKind::ALL.map(|(n, _)| n)))?;
+        let bounds = Bounds::parse(raw.join.bounds.get_ref())
+            .map_err(|m| at("join.bounds", raw.join.bounds.span(), m))?;
+
+        let w = &raw.watermark;
+        let source = match w.source.get_ref().as_str() {
+            "derived" => WatermarkSource::Derived,
+            "trace" => WatermarkSource::Trace,
+            _ => return Err(choose("watermark.source", &w.source, &["derived", "trace"])),
+        };
+        let mut delay = [Duration::ZERO; 2];
+        for (side, value) in [(Side::Left, &w.left_delay), (Side::Right, &w.right_delay)] {
+            let key = format!("watermark.{side}_delay");
+            match value {
+                Some(v) => {
+                    let d: Duration = v
+                        .get_ref()
+                        .parse()
+                        .map_err(|e| at(&key, v.span(), format!("{e}")))?;
+                    if d.is_negative() {
+                        return Err(at(
+                            &key,
+                            v.span(),
+                            format!("a delay cannot be negative ({d})"),
+                        ));
+                    }
+                    delay[side.index()] = d;
+                }
+                None if source == WatermarkSource::Derived => {
+                    return Err(at(
+                        &key,
+                        w.source.span(),
+                        "missing: derived watermarks need a delay for each input".to_owned(),
+                    ))
+                }
+                None => {}
+            }
+        }
+        let policy = match w.policy.as_ref().map(|p| p.get_ref().as_str()) {
+            None | Some("min") => Policy::Min,
+            Some("max") => Policy::Max,
+            Some(_) => {
+                return Err(choose(
+                    "watermark.policy",
+                    w.policy.as_ref().expect("matched Some"),
+                    &["min", "max"],
+                ))
+            }
+        };
+        let lateness = match w.lateness.as_ref().map(|p| p.get_ref().as_str()) {
+            None => profile_default_lateness(profile),
+            Some("ts < wm") => Lateness::Strict,
+            Some("ts <= wm") => Lateness::NonStrict,
+            Some(_) => {
+                return Err(choose(
+                    "watermark.lateness",
+                    w.lateness.as_ref().expect("matched Some"),
+                    &["\"ts < wm\"", "\"ts <= wm\""],
+                ))
+            }
+        };
+
+        Ok(JoinSpec {
+            name: raw.name.unwrap_or_else(|| default_name.to_owned()),
+            description: raw.description.unwrap_or_default(),
+            params: JoinParams {
+                profile,
+                kind,
+                bounds,
+                watermark: WatermarkSpec {
+                    source,
+                    delay,
+                    policy,
+                    lateness,
+                },
+            },
+            scope: raw.scope,
+            expect: raw.expect,
+            file: file.to_owned(),
+        })
+    }
+
+    /// Rejects traces this model cannot give a meaning to (for now: explicit watermark steps
+    /// when the model derives its watermarks). `file` names the trace in errors.
+    pub fn check_trace(&self, trace: &Trace, file: &str) -> Result<(), InputError> {
+        if self.params.watermark.source == WatermarkSource::Derived {
+            if let Some(i) = trace
+                .steps()
+                .iter()
+                .position(|s| matches!(s, Step::Watermark { .. }))
+            {
+                let mut err = InputError::new(
+                    file,
+                    format!(
+                        "model {} derives watermarks from the delays (watermark.source = \"derived\"); \
+                         remove the watermark steps or use a model with source = \"trace\"",
+                        self.name
+                    ),
+                )
+                .field("type");
+                if let Some(line) = trace.line_of(i) {
+                    err = err.at_line(line);
+                }
+                return Err(err);
+            }
+        }
+        Ok(())
+    }
+
+    /// One line describing the join, for report headers.
+    pub fn summary(&self) -> String {
+        let p = &self.params;
+        let w = &p.watermark;
+        let source = match w.source {
+            WatermarkSource::Derived => {
+                format!("derived (delay left {}, right {})", w.delay[0], w.delay[1])
+            }
+            WatermarkSource::Trace => "from the trace".to_owned(),
+        };
+        format!(
+            "profile {}, {} join, right.ts - left.ts in {}, watermarks {source} combined by {}, late if {}",
+            p.profile.name(),
+            p.kind.name(),
+            p.bounds,
+            match w.policy {
+                Policy::Min => "min",
+                Policy::Max => "max",
+            },
+            w.lateness.describe()
+        )
+    }
+}
+
+fn profile_default_lateness(profile: Profile) -> Lateness {
+    match profile {
+        Profile::Reference => Lateness::Strict,
+    }
+}
+
+/// The first `name` in a message like "unknown field `name`, expected ...".
+fn backticked(message: &str) -> Option<&str> {
+    let start = message.find('`')? + 1;
+    let len = message[start..].find('`')?;
+    Some(&message[start..start + len])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MODEL: &str = r#"
+profile = "reference"
+[join]
+kind = "inner"
+bounds = "[0ms, 1h]"
+[watermark]
+source = "derived"
+left_delay = "10m"
+right_delay = "10m"
+"#;
+
+    #[test]
+    fn reads_a_model() {
+        let spec = JoinSpec::parse(MODEL, "m.toml", "m").unwrap();
+        assert_eq!(spec.params.bounds.lowest(), 0);
+        assert_eq!(spec.params.bounds.highest(), 3_600_000);
+        assert_eq!(spec.params.watermark.delay[1].as_millis(), 600_000);
+        assert_eq!(spec.params.watermark.lateness, Lateness::Strict);
+    }
+
+    #[test]
+    fn errors_point_at_the_key() {
+        let cases = [
+            (
+                MODEL.replace("[0ms, 1h]", "[2h, 1h]"),
+                5,
+                "join.bounds",
+                "after upper",
+            ),
+            (
+                MODEL.replace("[0ms, 1h]", "(0ms, 0ms]"),
+                5,
+                "join.bounds",
+                "holds no offset",
+            ),
+            (
+                MODEL.replace("\"reference\"", "\"sparkle\""),
+                2,
+                "profile",
+                "unknown value",
+            ),
+            (
+                MODEL.replace("kind =", "kindd ="),
+                4,
+                "kindd",
+                "unknown field",
+            ),
+            (
+                MODEL.replace("\"10m\"\nright", "\"-5m\"\nright"),
+                8,
+                "watermark.left_delay",
+                "negative",
+            ),
+            (
+                MODEL.replace("\"10m\"\nright", "\"1e99h\"\nright"),
+                8,
+                "watermark.left_delay",
+                "unknown unit",
+            ),
+        ];
+        for (text, line, field, words) in cases {
+            let e = JoinSpec::parse(&text, "m.toml", "m").unwrap_err();
+            assert_eq!(
+                (e.line, e.field.as_deref()),
+                (Some(line), Some(field)),
+                "{e}"
+            );
+            assert!(e.message.contains(words), "{e}");
+        }
+    }
+
+    #[test]
+    fn bounds_are_exact_at_the_extremes() {
+        let b = Bounds::closed(Duration::ZERO, Duration::MAX).unwrap();
+        let left = Record {
+            side: Side::Left,
+            key: crate::event::Key(0),
+            ts: EventTime::MAX,
+            id: crate::event::RecordId(0),
+        };
+        assert_eq!(
+            b.partner_range(&left),
+            (i128::from(i64::MAX), i128::from(i64::MAX) * 2)
+        );
+        assert!(b.contains(i128::from(i64::MAX)));
+        assert!(!b.contains(-1));
+    }
+}

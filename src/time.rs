@@ -1,0 +1,341 @@
+//! Event time, durations and watermarks.
+//!
+//! Every time-like value is a newtype over `i64` milliseconds. There is no way to add two
+//! instants, and no arithmetic here wraps: it is either checked (`Option`) or saturating, and
+//! comparisons that involve an offset are done exactly in `i128` (see [`EventTime::offset_to`]).
+//! `i64::MIN` and `i64::MAX` are ordinary values of [`EventTime`]; for [`Watermark`] they mean
+//! "before any watermark" and "end of input".
+
+use std::fmt;
+use std::str::FromStr;
+
+/// An instant in event time: milliseconds since the Unix epoch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EventTime(i64);
+
+/// A signed span of time in milliseconds. Join bounds may be negative (a click up to one hour
+/// *before* its impression); delays are validated to be non-negative where they are read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Duration(i64);
+
+/// A lower bound on the event times still to come on one input, or on the join as a whole.
+///
+/// Starts at [`Watermark::MIN`] (nothing known) and only moves forward
+/// ([`Watermark::advance_to`]); [`Watermark::MAX`] is the final watermark at end of input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Watermark(i64);
+
+/// A reading of the processing-time (wall) clock, in milliseconds. Only TTL'd state looks at
+/// it; it is a different clock from event time and never compared with it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct ProcessingTime(i64);
+
+impl ProcessingTime {
+    pub const fn from_millis(ms: i64) -> ProcessingTime {
+        ProcessingTime(ms)
+    }
+
+    pub const fn as_millis(self) -> i64 {
+        self.0
+    }
+}
+
+impl EventTime {
+    pub const MIN: EventTime = EventTime(i64::MIN);
+    pub const MAX: EventTime = EventTime(i64::MAX);
+
+    pub const fn from_millis(ms: i64) -> EventTime {
+        EventTime(ms)
+    }
+
+    pub const fn as_millis(self) -> i64 {
+        self.0
+    }
+
+    /// `self + d`, or `None` when the result leaves `i64`.
+    pub fn checked_add(self, d: Duration) -> Option<EventTime> {
+        self.0.checked_add(d.0).map(EventTime)
+    }
+
+    /// `self - d`, or `None` when the result leaves `i64`.
+    pub fn checked_sub(self, d: Duration) -> Option<EventTime> {
+        self.0.checked_sub(d.0).map(EventTime)
+    }
+
+    /// `self + d`, clamped to `[EventTime::MIN, EventTime::MAX]`.
+    pub fn saturating_add(self, d: Duration) -> EventTime {
+        EventTime(self.0.saturating_add(d.0))
+    }
+
+    /// `self - d`, clamped to `[EventTime::MIN, EventTime::MAX]`.
+    pub fn saturating_sub(self, d: Duration) -> EventTime {
+        EventTime(self.0.saturating_sub(d.0))
+    }
+
+    /// The exact signed distance `later - self` in milliseconds. `i128` holds every difference
+    /// of two `i64`s, so this never overflows and never saturates.
+    pub fn offset_to(self, later: EventTime) -> i128 {
+        i128::from(later.0) - i128::from(self.0)
+    }
+}
+
+impl Duration {
+    pub const ZERO: Duration = Duration(0);
+    pub const MAX: Duration = Duration(i64::MAX);
+
+    pub const fn from_millis(ms: i64) -> Duration {
+        Duration(ms)
+    }
+
+    pub const fn as_millis(self) -> i64 {
+        self.0
+    }
+
+    pub fn is_negative(self) -> bool {
+        self.0 < 0
+    }
+
+    pub fn checked_add(self, other: Duration) -> Option<Duration> {
+        self.0.checked_add(other.0).map(Duration)
+    }
+
+    pub fn saturating_add(self, other: Duration) -> Duration {
+        Duration(self.0.saturating_add(other.0))
+    }
+}
+
+impl Watermark {
+    /// Before any watermark: every event time is still possible.
+    pub const MIN: Watermark = Watermark(i64::MIN);
+    /// End of input: no event time is still possible.
+    pub const MAX: Watermark = Watermark(i64::MAX);
+
+    pub const fn at(t: EventTime) -> Watermark {
+        Watermark(t.0)
+    }
+
+    pub const fn time(self) -> EventTime {
+        EventTime(self.0)
+    }
+
+    pub const fn as_millis(self) -> i64 {
+        self.0
+    }
+
+    /// Moves the watermark to `to`.
+    ///
+    /// # Panics
+    /// When `to` is behind the current value: watermarks are monotone, and a caller that
+    /// could see a regression must decide what it means (ignore it, or reject the input)
+    /// before calling this.
+    pub fn advance_to(&mut self, to: Watermark) {
+        assert!(
+            to >= *self,
+            "watermark regression: {} -> {}",
+            self.time(),
+            to.time()
+        );
+        self.0 = to.0;
+    }
+
+    /// Moves the watermark to `to` if that is ahead of it; returns whether it moved.
+    pub fn advance_if_ahead(&mut self, to: Watermark) -> bool {
+        if to > *self {
+            self.0 = to.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+impl fmt::Display for EventTime {
+    /// Event times render as a clock since the epoch, which is how the seed's traces are
+    /// read: `11:50`, `11:50:03.250`, `d2 00:10` (two days in), `-00:05`; the extremes are
+    /// `-inf` and `+inf`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            i64::MIN => return f.write_str("-inf"),
+            i64::MAX => return f.write_str("+inf"),
+            _ => {}
+        }
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let ms = self.0.unsigned_abs();
+        let (days, rem) = (ms / 86_400_000, ms % 86_400_000);
+        let (h, rem) = (rem / 3_600_000, rem % 3_600_000);
+        let (m, rem) = (rem / 60_000, rem % 60_000);
+        let (s, milli) = (rem / 1000, rem % 1000);
+        f.write_str(sign)?;
+        if days > 0 {
+            write!(f, "d{days} ")?;
+        }
+        write!(f, "{h:02}:{m:02}")?;
+        if s != 0 || milli != 0 {
+            write!(f, ":{s:02}")?;
+        }
+        if milli != 0 {
+            write!(f, ".{milli:03}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Watermark {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.time().fmt(f)
+    }
+}
+
+impl fmt::Display for Duration {
+    /// The shortest exact rendering in the units [`Duration::from_str`] reads: `1h`, `10m`,
+    /// `90s`, `250ms`, `-5m`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ms = i128::from(self.0);
+        for (unit, size) in UNITS.iter().rev() {
+            if *size > 1 && ms != 0 && ms % size == 0 {
+                return write!(f, "{}{unit}", ms / size);
+            }
+        }
+        write!(f, "{ms}ms")
+    }
+}
+
+/// Units accepted in durations, smallest first.
+const UNITS: [(&str, i128); 5] = [
+    ("ms", 1),
+    ("s", 1000),
+    ("m", 60_000),
+    ("h", 3_600_000),
+    ("d", 86_400_000),
+];
+
+/// Why a duration string was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DurationError {
+    #[error("empty duration; write e.g. \"250ms\", \"10m\" or \"1h\"")]
+    Empty,
+    #[error("{0:?} is not a duration; write an integer and a unit: \"250ms\", \"90s\", \"10m\", \"1h\", \"1d\"")]
+    Malformed(String),
+    #[error("unknown unit {unit:?} in {text:?}; units are ms, s, m, h, d")]
+    UnknownUnit { text: String, unit: String },
+    #[error("{0:?} does not fit in 64-bit milliseconds")]
+    Overflow(String),
+}
+
+impl FromStr for Duration {
+    type Err = DurationError;
+
+    /// Reads `"250ms"`, `"10m"`, `"1h"`, `"1h30m"`, `"-5m"`, `"0"`. A plain integer is
+    /// milliseconds. Fractions and exponents are rejected rather than rounded.
+    fn from_str(text: &str) -> Result<Duration, DurationError> {
+        let s = text.trim();
+        if s.is_empty() {
+            return Err(DurationError::Empty);
+        }
+        let (negative, body) = match s.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, s.strip_prefix('+').unwrap_or(s)),
+        };
+        if body.is_empty() {
+            return Err(DurationError::Malformed(text.to_owned()));
+        }
+        let mut total: i128 = 0;
+        let mut rest = body;
+        while !rest.is_empty() {
+            let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+            if digits == 0 {
+                return Err(DurationError::Malformed(text.to_owned()));
+            }
+            let number: i128 = rest[..digits]
+                .parse()
+                .map_err(|_| DurationError::Overflow(text.to_owned()))?;
+            rest = &rest[digits..];
+            let unit_len = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
+            let unit = &rest[..unit_len];
+            rest = &rest[unit_len..];
+            let size = if unit.is_empty() {
+                // A bare number is only allowed on its own: "1h30" is ambiguous.
+                if body.len() != digits {
+                    return Err(DurationError::Malformed(text.to_owned()));
+                }
+                1
+            } else {
+                UNITS
+                    .iter()
+                    .find(|(name, _)| *name == unit)
+                    .map(|(_, size)| *size)
+                    .ok_or_else(|| DurationError::UnknownUnit {
+                        text: text.to_owned(),
+                        unit: unit.to_owned(),
+                    })?
+            };
+            total = number
+                .checked_mul(size)
+                .and_then(|v| total.checked_add(v))
+                .filter(|v| *v <= i128::from(i64::MAX))
+                .ok_or_else(|| DurationError::Overflow(text.to_owned()))?;
+        }
+        let signed = if negative { -total } else { total };
+        // i64 is asymmetric; "-9223372036854775808ms" is representable, its positive is not.
+        i64::try_from(signed)
+            .map(Duration)
+            .map_err(|_| DurationError::Overflow(text.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_and_render() {
+        for (text, ms) in [
+            ("250ms", 250),
+            ("10m", 600_000),
+            ("1h", 3_600_000),
+            ("1h30m", 5_400_000),
+            ("-5m", -300_000),
+            ("0", 0),
+            ("1d", 86_400_000),
+        ] {
+            let d: Duration = text.parse().unwrap();
+            assert_eq!(d.as_millis(), ms, "{text}");
+            assert_eq!(d.to_string().parse::<Duration>().unwrap(), d);
+        }
+        for bad in [
+            "",
+            "m",
+            "1e99h",
+            "1.5h",
+            "10 minutes",
+            "5x",
+            "1h30",
+            "--5m",
+            "99999999999999999999d",
+        ] {
+            assert!(
+                bad.parse::<Duration>().is_err(),
+                "{bad:?} should be rejected"
+            );
+        }
+    }
+
+    #[test]
+    fn times_render_as_clock() {
+        let t = |ms| EventTime::from_millis(ms).to_string();
+        assert_eq!(t(0), "00:00");
+        assert_eq!(t(11 * 3_600_000 + 50 * 60_000), "11:50");
+        assert_eq!(t(3_250), "00:00:03.250");
+        assert_eq!(t(2 * 86_400_000 + 600_000), "d2 00:10");
+        assert_eq!(t(-300_000), "-00:05");
+        assert_eq!(t(i64::MIN), "-inf");
+        assert_eq!(t(i64::MAX), "+inf");
+    }
+
+    #[test]
+    #[should_panic(expected = "watermark regression")]
+    fn watermark_regression_is_an_assert() {
+        let mut w = Watermark::at(EventTime::from_millis(10));
+        w.advance_to(Watermark::at(EventTime::from_millis(9)));
+    }
+}
