@@ -1,11 +1,14 @@
 //! The command line: argument parsing and the commands, each returning an [`Outcome`] that
 //! `main` maps to an exit code (0 holds/agrees, 1 violated/differs, 2 bad input or usage).
 
-use crate::engine;
+use crate::checker::{self, Verdict};
+use crate::engine::{self, CanaryEngine, ReferenceEngine};
 use crate::error::InputError;
 use crate::oracle::Analysis;
+use crate::property::{Expected, Property};
 use crate::report;
 use crate::spec::JoinSpec;
+use crate::spec::Profile;
 use crate::trace::Trace;
 use clap::{Parser, Subcommand};
 use std::io::Write;
@@ -27,6 +30,20 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Model-check models: every interleaving within each model's scope.
+    Check {
+        /// Model files (default: every .toml file in models/).
+        models: Vec<PathBuf>,
+        /// Where counterexample traces are written.
+        #[arg(long, default_value = "target/joincheck")]
+        out: PathBuf,
+        /// Print a machine-readable report (one JSON object per model) instead of tables.
+        #[arg(long)]
+        json: bool,
+        /// Offer every key at every step instead of keys in order of first use.
+        #[arg(long)]
+        no_symmetry: bool,
+    },
     /// Print the outputs the oracle expects for a trace, as JSON lines.
     Oracle {
         /// The model file (TOML).
@@ -79,6 +96,51 @@ impl Outcome {
 /// Runs one parsed command, writing its report to `out`.
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome, CliError> {
     match cli.command {
+        Command::Check {
+            models,
+            out: dir,
+            json,
+            no_symmetry,
+        } => {
+            let models = if models.is_empty() {
+                bundled_models(Path::new("models"))?
+            } else {
+                models
+            };
+            let options = checker::Options {
+                symmetry: !no_symmetry,
+                only: None,
+            };
+            let mut all_as_expected = true;
+            for path in &models {
+                let spec = JoinSpec::load(path)?;
+                let report = check_one(&spec, options.clone())?;
+                all_as_expected &= report.as_expected();
+                let written = write_counterexamples(&spec, &report, &dir)?;
+                if json {
+                    writeln!(out, "{}", check_json(&spec, &report, &written))?;
+                } else {
+                    write!(out, "{}", check_text(&spec, &report, &written))?;
+                }
+            }
+            if !json {
+                writeln!(
+                    out,
+                    "{}",
+                    if all_as_expected {
+                        format!("all {} models as expected", models.len())
+                    } else {
+                        "some verdicts differ from what the models expect (marked MISMATCH)"
+                            .to_owned()
+                    }
+                )?;
+            }
+            Ok(if all_as_expected {
+                Outcome::Holds
+            } else {
+                Outcome::Violated
+            })
+        }
         Command::Oracle { model, trace } => {
             let (spec, trace) = load(&model, &trace)?;
             let analysis = Analysis::new(spec.params, &trace);
@@ -93,8 +155,12 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome, CliError> {
             json,
         } => {
             let (spec, trace) = load(&model, &trace_path)?;
-            let mut engine = engine::for_spec(&spec);
-            let (emitted, reports) = engine::run(engine.as_mut(), &trace);
+            let engine = engine::for_spec(&spec);
+            let checker::MonitoredRun {
+                emitted,
+                reports,
+                violations,
+            } = checker::monitor_run(&spec.params, engine, &trace, 0);
             if json {
                 for e in &emitted {
                     writeln!(out, "{}", trace.output_json(&e.output, e.at))?;
@@ -112,8 +178,6 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome, CliError> {
             }
             let analysis = Analysis::new(spec.params, &trace);
             let diff = analysis.diff(&emitted);
-            let last = reports.last().expect("a run has at least the end step");
-            let leaked = !last.stored.is_empty() || last.timers > 0;
             if !json {
                 writeln!(out)?;
                 write!(
@@ -121,14 +185,20 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome, CliError> {
                     "oracle: {}",
                     report::diff_text(&analysis, &diff, emitted.len())
                 )?;
-                writeln!(
-                    out,
-                    "state after end of input: {} stored records, {} pending timers",
-                    last.stored.len(),
-                    last.timers
-                )?;
+                writeln!(out, "properties:")?;
+                for p in Property::ALL.into_iter().filter(|p| !p.is_witness()) {
+                    match violations.iter().find(|(q, _, _)| *q == p) {
+                        None => writeln!(out, "  {p:<22} holds")?,
+                        Some((_, step, finding)) => writeln!(
+                            out,
+                            "  {p:<22} violated after {}: {}",
+                            step_label(&reports[*step]),
+                            report::explain(&analysis, &reports, finding)
+                        )?,
+                    }
+                }
             }
-            Ok(if diff.agrees() && !leaked {
+            Ok(if diff.agrees() && violations.is_empty() {
                 Outcome::Holds
             } else {
                 Outcome::Violated
@@ -156,6 +226,213 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome, CliError> {
             })
         }
     }
+}
+
+/// Every `.toml` file directly in `dir`, sorted.
+fn bundled_models(dir: &Path) -> Result<Vec<PathBuf>, InputError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        InputError::new(dir.display().to_string(), format!("cannot list the bundled models ({e}); run from the repository root or name model files"))
+    })?;
+    let mut models: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    models.sort();
+    if models.is_empty() {
+        return Err(InputError::new(
+            dir.display().to_string(),
+            "holds no .toml model files",
+        ));
+    }
+    Ok(models)
+}
+
+/// Checks one model with its profile's engine, showing progress on standard error.
+fn check_one(
+    spec: &JoinSpec,
+    options: checker::Options,
+) -> Result<checker::ModelReport, InputError> {
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {msg}").expect("a valid template"),
+    );
+    let name = spec.name.clone();
+    let mut progress = |p: checker::Progress| {
+        let secs = p.elapsed.as_secs_f64();
+        let rate = if secs > 0.0 {
+            p.unique_states as f64 / secs
+        } else {
+            0.0
+        };
+        bar.set_message(format!(
+            "{name}: {} states, {rate:.0} states/s, depth {}, {secs:.1}s",
+            p.unique_states, p.max_depth
+        ));
+        bar.tick();
+    };
+    let report = match spec.params.profile {
+        Profile::Reference => checker::check_model(
+            spec,
+            ReferenceEngine::new(spec.params),
+            options,
+            &mut progress,
+        ),
+        Profile::Canary => {
+            checker::check_model(spec, CanaryEngine::new(spec.params), options, &mut progress)
+        }
+    };
+    bar.finish_and_clear();
+    report
+}
+
+/// Writes each counterexample trace to `dir/<model>/<property>.jsonl`; returns the paths.
+fn write_counterexamples(
+    spec: &JoinSpec,
+    report: &checker::ModelReport,
+    dir: &Path,
+) -> Result<Vec<(Property, PathBuf)>, CliError> {
+    let mut written = Vec::new();
+    for (p, verdict, _) in &report.verdicts {
+        if let Verdict::Violated(cx) = verdict {
+            let folder = dir.join(&spec.name);
+            std::fs::create_dir_all(&folder)?;
+            let path = folder.join(format!("{p}.jsonl"));
+            std::fs::write(&path, cx.trace.to_jsonl())?;
+            written.push((*p, path));
+        }
+    }
+    Ok(written)
+}
+
+fn verdict_words(verdict: &Verdict, expected: Expected) -> String {
+    match (verdict, expected) {
+        (Verdict::Holds, Expected::Holds) => "holds".to_owned(),
+        (Verdict::Violated(_), Expected::Violated) => "violated-as-expected".to_owned(),
+        (Verdict::Reached, Expected::Reached) => "witness reached".to_owned(),
+        (Verdict::Missing, Expected::Missing) => "witness missing, as expected".to_owned(),
+        (Verdict::Holds, _) => "MISMATCH: holds, but the model expects it violated".to_owned(),
+        (Verdict::Violated(_), _) => "MISMATCH: violated".to_owned(),
+        (Verdict::Reached, _) => {
+            "MISMATCH: witness reached, but the model expects it missing".to_owned()
+        }
+        (Verdict::Missing, _) => {
+            "MISMATCH: witness missing (the scope never reaches it)".to_owned()
+        }
+    }
+}
+
+fn step_label(r: &engine::StepReport) -> String {
+    r.index.map_or("the implicit end of input".to_owned(), |i| {
+        format!("step {i}")
+    })
+}
+
+fn check_text(
+    spec: &JoinSpec,
+    report: &checker::ModelReport,
+    written: &[(Property, PathBuf)],
+) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let scope = spec.scope.as_ref().expect("a checked model has a scope");
+    let _ = writeln!(s, "model {} ({})", spec.name, spec.file);
+    let _ = writeln!(s, "  join:   {}", spec.summary());
+    let _ = writeln!(s, "  scope:  {scope}");
+    let _ = writeln!(
+        s,
+        "  states: {} unique ({} visited), depth {}, {:.2}s; exhaustive within the scope",
+        report.unique_states,
+        report.states,
+        report.max_depth,
+        report.elapsed.as_secs_f64()
+    );
+    let mut rows = vec![["  property".to_owned(), "verdict".to_owned()]];
+    for (p, v, e) in &report.verdicts {
+        rows.push([format!("  {p}"), verdict_words(v, *e)]);
+    }
+    s.push_str(&report::table(&rows));
+    for (p, v, _) in &report.verdicts {
+        let Verdict::Violated(cx) = v else { continue };
+        let path = &written
+            .iter()
+            .find(|(q, _)| q == p)
+            .expect("every counterexample is written")
+            .1;
+        let engine = engine::for_spec(spec);
+        let reports = checker::monitor_run(&spec.params, engine, &cx.trace, 0).reports;
+        let analysis = Analysis::new(spec.params, &cx.trace);
+        let _ = writeln!(
+            s,
+            "\n  counterexample for {p} ({} steps): {}",
+            cx.trace.steps().len(),
+            path.display()
+        );
+        let _ = writeln!(
+            s,
+            "  replay: joincheck replay --model {} --trace {}",
+            spec.file,
+            path.display()
+        );
+        for line in report::timeline(&cx.trace, &reports).lines() {
+            let _ = writeln!(s, "    {line}");
+        }
+        let _ = writeln!(
+            s,
+            "  why: after {}, {}",
+            step_label(&reports[cx.step]),
+            report::explain(&analysis, &reports, &cx.finding)
+        );
+    }
+    s.push('\n');
+    s
+}
+
+fn check_json(
+    spec: &JoinSpec,
+    report: &checker::ModelReport,
+    written: &[(Property, PathBuf)],
+) -> String {
+    let properties: Vec<serde_json::Value> = report
+        .verdicts
+        .iter()
+        .map(|(p, v, e)| {
+            let mut o = serde_json::json!({
+                "property": p.name(),
+                "verdict": v.as_expected().name(),
+                "expected": e.name(),
+                "as_expected": v.as_expected() == *e,
+            });
+            if let Verdict::Violated(cx) = v {
+                let path = &written
+                    .iter()
+                    .find(|(q, _)| q == p)
+                    .expect("every counterexample is written")
+                    .1;
+                let engine = engine::for_spec(spec);
+                let reports = checker::monitor_run(&spec.params, engine, &cx.trace, 0).reports;
+                let analysis = Analysis::new(spec.params, &cx.trace);
+                o["counterexample"] = serde_json::json!({
+                    "trace": path.display().to_string(),
+                    "steps": cx.trace.steps().len(),
+                    "violated_after_step": cx.step,
+                    "explanation": report::explain(&analysis, &reports, &cx.finding),
+                });
+            }
+            o
+        })
+        .collect();
+    serde_json::json!({
+        "model": spec.name,
+        "file": spec.file,
+        "scope": spec.scope.as_ref().map(|s| s.to_string()),
+        "unique_states": report.unique_states,
+        "states": report.states,
+        "max_depth": report.max_depth,
+        "elapsed_ms": report.elapsed.as_millis() as u64,
+        "as_expected": report.as_expected(),
+        "properties": properties,
+    })
+    .to_string()
 }
 
 fn load(model: &Path, trace: &Path) -> Result<(JoinSpec, Trace), InputError> {

@@ -28,7 +28,7 @@
 //! fast.
 
 use crate::event::{Emitted, Output, Record, RecordId, Side};
-use crate::spec::{JoinKind, JoinParams};
+use crate::spec::{JoinKind, JoinParams, SpecWatermarks};
 use crate::time::{Duration, Watermark};
 use crate::trace::{Step, Trace};
 use std::collections::BTreeMap;
@@ -45,28 +45,16 @@ pub struct Analysis<'t> {
 
 impl<'t> Analysis<'t> {
     pub fn new(params: JoinParams, trace: &'t Trace) -> Analysis<'t> {
-        let w = params.watermark;
-        let mut input = [Watermark::MIN; 2];
+        let mut wm = SpecWatermarks::default();
         let mut arrival = vec![None; trace.records().len()];
         for (i, step) in trace.steps().iter().enumerate() {
-            match *step {
-                Step::Record(r) => {
-                    arrival[r.id.index()] = Some((w.policy.combine(input[0], input[1]), i));
-                    if w.source == crate::spec::WatermarkSource::Derived {
-                        let derived = Watermark::at(r.ts.saturating_sub(w.delay[r.side.index()]));
-                        input[r.side.index()] = input[r.side.index()].max(derived);
-                    }
-                }
-                Step::Watermark { side, ts } => {
-                    for s in Side::BOTH {
-                        if side.is_none_or(|only| only == s) {
-                            input[s.index()] = input[s.index()].max(ts);
-                        }
-                    }
-                }
-                Step::End => break,
-                Step::Batch | Step::ProcessingTime(_) | Step::Snapshot => {}
+            if *step == Step::End {
+                break;
             }
+            if let Step::Record(r) = step {
+                arrival[r.id.index()] = Some((wm.join(&params.watermark), i));
+            }
+            wm.observe(&params.watermark, step);
         }
         let mut analysis = Analysis {
             trace,
@@ -350,7 +338,7 @@ fn offset_words(ms: i128) -> String {
 }
 
 /// An exact time as a clock when it fits in `i64`.
-fn time_words(ms: i128) -> String {
+pub fn time_words(ms: i128) -> String {
     match i64::try_from(ms) {
         Ok(v) => crate::time::EventTime::from_millis(v).to_string(),
         Err(_) => format!("{ms}ms"),

@@ -23,9 +23,11 @@
 
 use crate::error::{read_text, InputError};
 use crate::event::{Record, Side};
+use crate::property::{Expected, Property};
 use crate::time::{Duration, EventTime, Watermark};
 use crate::trace::{Step, Trace};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 use toml::Spanned;
@@ -35,10 +37,16 @@ use toml::Spanned;
 pub enum Profile {
     /// The clean interval join that the oracle defines.
     Reference,
+    /// The reference engine with a deliberate off-by-one (`crate::engine::canary`): proof
+    /// that the harness can fail.
+    Canary,
 }
 
 impl Profile {
-    const ALL: [(&'static str, Profile); 1] = [("reference", Profile::Reference)];
+    const ALL: [(&'static str, Profile); 2] = [
+        ("reference", Profile::Reference),
+        ("canary", Profile::Canary),
+    ];
 
     pub fn name(self) -> &'static str {
         Profile::ALL
@@ -276,6 +284,54 @@ pub struct WatermarkSpec {
     pub lateness: Lateness,
 }
 
+/// The watermarks a join's spec defines, as a fold over the trace: each input's watermark is
+/// the largest `ts - delay` of its records (derived watermarks) or of its explicit watermark
+/// steps, whichever is ahead; the join's combines them by the policy. This is the semantics'
+/// watermark, used by the oracle and the checker; engines keep their own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SpecWatermarks {
+    input: [Watermark; 2],
+}
+
+impl Default for SpecWatermarks {
+    fn default() -> SpecWatermarks {
+        SpecWatermarks {
+            input: [Watermark::MIN; 2],
+        }
+    }
+}
+
+impl SpecWatermarks {
+    pub fn input(&self, side: Side) -> Watermark {
+        self.input[side.index()]
+    }
+
+    /// The join's watermark now: what a record arriving now is judged against.
+    pub fn join(&self, spec: &WatermarkSpec) -> Watermark {
+        spec.policy.combine(self.input[0], self.input[1])
+    }
+
+    /// Takes one step into account (after a record has been judged against [`Self::join`]).
+    pub fn observe(&mut self, spec: &WatermarkSpec, step: &Step) {
+        match *step {
+            Step::Record(r) if spec.source == WatermarkSource::Derived => {
+                let derived = Watermark::at(r.ts.saturating_sub(spec.delay[r.side.index()]));
+                let w = &mut self.input[r.side.index()];
+                *w = (*w).max(derived);
+            }
+            Step::Watermark { side, ts } => {
+                for s in Side::BOTH {
+                    if side.is_none_or(|only| only == s) {
+                        self.input[s.index()] = self.input[s.index()].max(ts);
+                    }
+                }
+            }
+            Step::End => self.input = [Watermark::MAX; 2],
+            _ => {}
+        }
+    }
+}
+
 /// The semantic parameters of a join: everything an engine needs, small and `Copy` so that
 /// engines can carry it inside states the model checker hashes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -312,10 +368,10 @@ pub struct JoinSpec {
     pub name: String,
     pub description: String,
     pub params: JoinParams,
-    /// The checker's scope (read by the checker).
-    pub scope: Option<toml::Table>,
-    /// Expected verdicts per property (read by the checker).
-    pub expect: Option<toml::Table>,
+    /// What the model checker enumerates; `None` when the model has no `[scope]`.
+    pub scope: Option<Scope>,
+    /// Expected verdict per property; properties not named take [`Expected::default_for`].
+    pub expect: BTreeMap<Property, Expected>,
     /// Where the model was read from.
     pub file: String,
 }
@@ -328,8 +384,19 @@ struct RawModel {
     profile: Spanned<String>,
     join: RawJoin,
     watermark: RawWatermark,
-    scope: Option<toml::Table>,
-    expect: Option<toml::Table>,
+    scope: Option<RawScope>,
+    expect: Option<BTreeMap<String, Spanned<String>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScope {
+    keys: Spanned<Vec<String>>,
+    left: Spanned<u8>,
+    right: Spanned<u8>,
+    times: Spanned<Vec<Spanned<String>>>,
+    watermarks: Option<Spanned<Vec<Spanned<String>>>>,
+    batches: Option<u8>,
 }
 
 #[derive(Deserialize)]
@@ -480,10 +547,21 @@ impl JoinSpec {
                     lateness,
                 },
             },
-            scope: raw.scope,
-            expect: raw.expect,
+            scope: match raw.scope {
+                Some(scope) => Some(parse_scope(scope, source, &at)?),
+                None => None,
+            },
+            expect: parse_expect(raw.expect.unwrap_or_default(), &at)?,
             file: file.to_owned(),
         })
+    }
+
+    /// The expected verdict for `p`.
+    pub fn expected(&self, p: Property) -> Expected {
+        self.expect
+            .get(&p)
+            .copied()
+            .unwrap_or(Expected::default_for(p))
     }
 
     /// Rejects traces this model cannot give a meaning to (for now: explicit watermark steps
@@ -537,9 +615,156 @@ impl JoinSpec {
     }
 }
 
+/// The checker's bounds: which records, times and steps it may combine. Exhaustive means
+/// exhaustive within this.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scope {
+    /// The key set. Keys are interchangeable, so the checker uses them in order of first use.
+    pub keys: Vec<String>,
+    /// At most this many records arrive on each input (indexed by [`Side::index`]).
+    pub records: [u8; 2],
+    /// The event times a record may carry.
+    pub times: Vec<EventTime>,
+    /// The values an explicit watermark step may carry (models with `source = "trace"`).
+    pub watermarks: Vec<EventTime>,
+    /// At most this many `batch` markers (batch profiles).
+    pub batches: u8,
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let list = |v: &[EventTime]| {
+            v.iter()
+                .map(|t| t.to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        write!(
+            f,
+            "keys {{{}}}, up to {} left and {} right records, times {{{}}}",
+            self.keys.join(" "),
+            self.records[0],
+            self.records[1],
+            list(&self.times)
+        )?;
+        if !self.watermarks.is_empty() {
+            write!(f, ", watermarks {{{}}}", list(&self.watermarks))?;
+        }
+        if self.batches > 0 {
+            write!(f, ", up to {} batch markers", self.batches)?;
+        }
+        Ok(())
+    }
+}
+
+/// Times in a scope are written as durations since the epoch (`"0"`, `"1h"`, `"1h1ms"`).
+fn parse_times(
+    key: &str,
+    values: Spanned<Vec<Spanned<String>>>,
+    at: &impl Fn(&str, std::ops::Range<usize>, String) -> InputError,
+) -> Result<Vec<EventTime>, InputError> {
+    let mut times = Vec::new();
+    for v in values.get_ref() {
+        let d: Duration = v
+            .get_ref()
+            .parse()
+            .map_err(|e| at(key, v.span(), format!("{e}")))?;
+        times.push(EventTime::from_millis(d.as_millis()));
+    }
+    times.sort_unstable();
+    times.dedup();
+    if times.is_empty() {
+        return Err(at(key, values.span(), "the list is empty".to_owned()));
+    }
+    Ok(times)
+}
+
+fn parse_scope(
+    raw: RawScope,
+    source: WatermarkSource,
+    at: &impl Fn(&str, std::ops::Range<usize>, String) -> InputError,
+) -> Result<Scope, InputError> {
+    let mut keys = raw.keys.get_ref().clone();
+    keys.dedup();
+    if keys.is_empty() || keys.len() != raw.keys.get_ref().len() {
+        return Err(at(
+            "scope.keys",
+            raw.keys.span(),
+            "give one or more distinct keys".to_owned(),
+        ));
+    }
+    // Record ids and keys are small integers in the checker's compact state.
+    let total = u16::from(*raw.left.get_ref()) + u16::from(*raw.right.get_ref());
+    if total == 0 || total > 16 {
+        return Err(at(
+            "scope.left",
+            raw.left.span(),
+            format!("left + right must be 1..=16 records, not {total}"),
+        ));
+    }
+    let watermarks = match (raw.watermarks, source) {
+        (Some(w), WatermarkSource::Trace) => parse_times("scope.watermarks", w, at)?,
+        (Some(w), WatermarkSource::Derived) => {
+            return Err(at(
+                "scope.watermarks",
+                w.span(),
+                "this model derives its watermarks (watermark.source = \"derived\"); explicit watermark values do not apply".to_owned(),
+            ))
+        }
+        (None, _) => Vec::new(),
+    };
+    Ok(Scope {
+        keys,
+        records: [*raw.left.get_ref(), *raw.right.get_ref()],
+        times: parse_times("scope.times", raw.times, at)?,
+        watermarks,
+        batches: raw.batches.unwrap_or(0),
+    })
+}
+
+fn parse_expect(
+    raw: BTreeMap<String, Spanned<String>>,
+    at: &impl Fn(&str, std::ops::Range<usize>, String) -> InputError,
+) -> Result<BTreeMap<Property, Expected>, InputError> {
+    let mut out = BTreeMap::new();
+    for (name, value) in raw {
+        let key = format!("expect.{name}");
+        let property = Property::from_name(&name).ok_or_else(|| {
+            let names: Vec<&str> = Property::ALL.iter().map(|p| p.name()).collect();
+            at(
+                &key,
+                value.span(),
+                format!("unknown property; properties are {}", names.join(", ")),
+            )
+        })?;
+        let allowed = if property.is_witness() {
+            [Expected::Reached, Expected::Missing]
+        } else {
+            [Expected::Holds, Expected::Violated]
+        };
+        let expected = allowed
+            .into_iter()
+            .find(|e| e.name() == value.get_ref())
+            .ok_or_else(|| {
+                at(
+                    &key,
+                    value.span(),
+                    format!(
+                        "unknown verdict {:?}; expected {} or {}",
+                        value.get_ref(),
+                        allowed[0].name(),
+                        allowed[1].name()
+                    ),
+                )
+            })?;
+        out.insert(property, expected);
+    }
+    Ok(out)
+}
+
 fn profile_default_lateness(profile: Profile) -> Lateness {
     match profile {
-        Profile::Reference => Lateness::Strict,
+        Profile::Reference | Profile::Canary => Lateness::Strict,
     }
 }
 

@@ -5,6 +5,7 @@
 //! premature-eviction properties look at. Each profile is one engine; [`run`] drives any engine
 //! over a whole trace and annotates every output with where it appeared.
 
+pub mod canary;
 pub mod reference;
 
 use crate::event::{Emitted, Output, Position, RecordId};
@@ -12,6 +13,7 @@ use crate::spec::{JoinSpec, Profile};
 use crate::time::Watermark;
 use crate::trace::{Step, Trace};
 
+pub use canary::CanaryEngine;
 pub use reference::ReferenceEngine;
 
 /// An incremental join operator.
@@ -44,6 +46,7 @@ pub struct Watermarks {
 pub fn for_spec(spec: &JoinSpec) -> Box<dyn Engine> {
     match spec.params.profile {
         Profile::Reference => Box::new(ReferenceEngine::new(spec.params)),
+        Profile::Canary => Box::new(CanaryEngine::new(spec.params)),
     }
 }
 
@@ -90,4 +93,22 @@ pub fn run(engine: &mut dyn Engine, trace: &Trace) -> (Vec<Emitted>, Vec<StepRep
         });
     }
     (emitted, reports)
+}
+
+impl<E: Engine + ?Sized> Engine for Box<E> {
+    fn step(&mut self, step: &Step, out: &mut Vec<Output>) {
+        (**self).step(step, out)
+    }
+
+    fn stored(&self) -> Vec<RecordId> {
+        (**self).stored()
+    }
+
+    fn pending_timers(&self) -> usize {
+        (**self).pending_timers()
+    }
+
+    fn watermarks(&self) -> Option<Watermarks> {
+        (**self).watermarks()
+    }
 }
