@@ -1,0 +1,14 @@
+//! The integration tests: one test binary, one module per directory next to this file.
+//!
+//! Each module is `tests/<name>/mod.rs`, not `tests/<name>.rs`: Cargo builds every
+//! `tests/*.rs` as a test binary of its own, so a module file there would be compiled twice,
+//! once alone. Run one module with `cargo test --test tests <name>`.
+//!
+//! Keep the `mod` lines in alphabetical order: `cargo fmt` sorts them and would tangle the
+//! trailing comments otherwise.
+
+mod cli; // the joincheck binary: oracle lines per bundled trace, diff and replay exit codes
+mod malformed; // bad model, trace and output files: exit 2, `file:line: field`, never a panic
+mod snapshots; // insta snapshots of `joincheck replay` timelines (tests/snapshots/*.snap)
+mod support; // shared helpers: run the joincheck binary, per-test temporary directories
+mod time_laws; // quickcheck laws for joincheck::time (saturation, exact offsets, round trips)
