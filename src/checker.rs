@@ -376,6 +376,9 @@ pub struct Options {
     pub symmetry: bool,
     /// Check only this property (used to find a shortest counterexample for it).
     pub only: Option<Property>,
+    /// Checker threads for the main run (counterexample searches always use one, which
+    /// keeps them breadth-first and so shortest).
+    pub threads: usize,
 }
 
 impl Default for Options {
@@ -383,6 +386,7 @@ impl Default for Options {
         Options {
             symmetry: true,
             only: None,
+            threads: 1,
         }
     }
 }
@@ -656,7 +660,8 @@ where
         slack: 0,
     };
     let start = Instant::now();
-    let checker = model.checker().threads(1).spawn_bfs();
+    let threads = model.options.threads.max(1);
+    let checker = model.checker().threads(threads).spawn_bfs();
     while !checker.is_done() {
         progress(Progress {
             unique_states: checker.unique_state_count(),

@@ -43,6 +43,9 @@ pub enum Command {
         /// Offer every key at every step instead of keys in order of first use.
         #[arg(long)]
         no_symmetry: bool,
+        /// Checker threads (counterexample searches always run on one).
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
     },
     /// Print the outputs the oracle expects for a trace, as JSON lines.
     Oracle {
@@ -101,6 +104,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome, CliError> {
             out: dir,
             json,
             no_symmetry,
+            threads,
         } => {
             let models = if models.is_empty() {
                 bundled_models(Path::new("models"))?
@@ -110,6 +114,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome, CliError> {
             let options = checker::Options {
                 symmetry: !no_symmetry,
                 only: None,
+                threads,
             };
             let mut all_as_expected = true;
             for path in &models {
@@ -446,7 +451,7 @@ fn load(model: &Path, trace: &Path) -> Result<(JoinSpec, Trace), InputError> {
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     /// Bad input: exit 2.
-    #[error("{0}")]
+    #[error(transparent)]
     Input(#[from] InputError),
     /// Writing the report failed (a closed pipe is not an error; see `main`).
     #[error("writing output: {0}")]

@@ -201,7 +201,7 @@ pub fn explain(analysis: &Analysis<'_>, reports: &[StepReport], finding: &Findin
                 .find(|r| r.index.is_some_and(|i| i < arrival));
             let cause = if before.is_some_and(|r| r.stored.contains(&first)) {
                 format!(
-                    "when {} arrived (step {arrival}), {} was in the engine's state, yet no pair was emitted",
+                    "When {} arrived (step {arrival}), {} was in the engine's state, yet no pair was emitted",
                     name(second),
                     name(first)
                 )

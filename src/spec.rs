@@ -440,7 +440,16 @@ impl JoinSpec {
             if let Some(span) = e.span() {
                 err = err.at_line(line_of(span.start));
             }
-            if let Some(field) = backticked(e.message()) {
+            // Only serde's "unknown field `x`" / "missing field `x`" name a key in backticks;
+            // other messages quote values or syntax there.
+            let named =
+                if e.message().contains("unknown field") || e.message().contains("missing field") {
+                    backticked(e.message()).map(str::to_owned)
+                } else {
+                    // A value of the wrong type: the key is what stands before `=` on its line.
+                    e.span().and_then(|span| key_on_line(text, span.start))
+                };
+            if let Some(field) = named {
                 err = err.field(field);
             }
             err
@@ -766,6 +775,20 @@ fn profile_default_lateness(profile: Profile) -> Lateness {
     match profile {
         Profile::Reference | Profile::Canary => Lateness::Strict,
     }
+}
+
+/// The key assigned on the line holding byte `offset` (`name` in `name = 5`), if any.
+fn key_on_line(text: &str, offset: usize) -> Option<String> {
+    let offset = offset.min(text.len());
+    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    let (key, _) = text[start..end].split_once('=')?;
+    let key = key.trim().trim_matches('"');
+    let plain = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c));
+    plain.then(|| key.to_owned())
 }
 
 /// The first `name` in a message like "unknown field `name`, expected ...".

@@ -269,10 +269,11 @@ impl FromStr for Duration {
                         unit: unit.to_owned(),
                     })?
             };
+            // The magnitude may reach 2^63 when negative: i64::MIN is representable.
             total = number
                 .checked_mul(size)
                 .and_then(|v| total.checked_add(v))
-                .filter(|v| *v <= i128::from(i64::MAX))
+                .filter(|v| *v <= i128::from(i64::MAX) + 1)
                 .ok_or_else(|| DurationError::Overflow(text.to_owned()))?;
         }
         let signed = if negative { -total } else { total };
