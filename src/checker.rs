@@ -3,7 +3,8 @@
 //! [`JoinModel`] is a stateright [`Model`] whose actions are the trace alphabet: deliver a
 //! record (any side, key and time of the scope, so out-of-order and late arrivals are all
 //! covered), advance an input's watermark (models whose watermarks come from the trace), close
-//! a micro-batch (batch profiles), end the input. Its state is the engine under test plus a
+//! a micro-batch, advance the processing-time clock, take a snapshot (each when the scope
+//! includes it), end the input. Its state is the engine under test plus a
 //! [`Monitor`], which follows the run from the outside: what was delivered, which records the
 //! spec calls late, what was emitted, what the engine holds. Every property of
 //! [`crate::property`] is a function of the monitor, evaluated at every state; the ones about
@@ -358,6 +359,11 @@ pub enum Action {
         value: u8,
     },
     Batch,
+    /// The processing-time clock moves to the scope's `value`-th reading.
+    ProcessingTime {
+        value: u8,
+    },
+    Snapshot,
     End,
 }
 
@@ -366,7 +372,11 @@ pub enum Action {
 pub struct CheckState<E> {
     pub engine: E,
     pub monitor: Monitor,
+    /// How many batch markers and snapshots were taken, and the index of the latest
+    /// processing-time reading (scope bookkeeping; the engine sees only the steps).
     batches: u8,
+    snapshots: u8,
+    processing_time: Option<u8>,
 }
 
 /// Checker settings.
@@ -425,14 +435,14 @@ impl<E> JoinModel<E> {
                     ts: crate::time::Watermark::at(self.scope.watermarks[value as usize]),
                 }),
                 Action::Batch => trace.push(Step::Batch),
+                Action::ProcessingTime { value } => trace.push(Step::ProcessingTime(
+                    self.scope.processing_times[value as usize],
+                )),
+                Action::Snapshot => trace.push(Step::Snapshot),
                 Action::End => trace.push(Step::End),
             }
         }
         trace
-    }
-
-    fn uses_batches(&self) -> bool {
-        false
     }
 }
 
@@ -448,6 +458,8 @@ where
             engine: self.init.clone(),
             monitor: Monitor::new(self.params),
             batches: 0,
+            snapshots: 0,
+            processing_time: None,
         }]
     }
 
@@ -494,8 +506,17 @@ where
                 }
             }
         }
-        if self.uses_batches() && s.batches < self.scope.batches {
+        // Batches, processing time and snapshots are offered whenever the scope includes
+        // them: profiles that ignore them must be shown to be insensitive to them too.
+        if s.batches < self.scope.batches {
             actions.push(Action::Batch);
+        }
+        let next_reading = s.processing_time.map_or(0, |i| usize::from(i) + 1);
+        for value in next_reading..self.scope.processing_times.len() {
+            actions.push(Action::ProcessingTime { value: value as u8 });
+        }
+        if s.snapshots < self.scope.snapshots {
+            actions.push(Action::Snapshot);
         }
         actions.push(Action::End);
     }
@@ -516,6 +537,14 @@ where
             Action::Batch => {
                 next.batches += 1;
                 Step::Batch
+            }
+            Action::ProcessingTime { value } => {
+                next.processing_time = Some(value);
+                Step::ProcessingTime(self.scope.processing_times[value as usize])
+            }
+            Action::Snapshot => {
+                next.snapshots += 1;
+                Step::Snapshot
             }
             Action::End => Step::End,
         };

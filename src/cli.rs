@@ -290,21 +290,47 @@ fn check_one(
     report
 }
 
-/// Writes each counterexample trace to `dir/<model>/<property>.jsonl`; returns the paths.
+/// A counterexample as written and explained for the report.
+struct WrittenCounterexample {
+    property: Property,
+    path: PathBuf,
+    steps: usize,
+    /// Index of the step after which the property fails (into the run's reports).
+    violated_after: usize,
+    /// `step N` or `the implicit end of input`.
+    violated_label: String,
+    timeline: String,
+    explanation: String,
+}
+
+/// Writes each counterexample trace to `dir/<model>/<property>.jsonl` and explains it, by
+/// replaying it through the same monitor `joincheck replay` uses.
 fn write_counterexamples(
     spec: &JoinSpec,
     report: &checker::ModelReport,
     dir: &Path,
-) -> Result<Vec<(Property, PathBuf)>, CliError> {
+) -> Result<Vec<WrittenCounterexample>, CliError> {
     let mut written = Vec::new();
     for (p, verdict, _) in &report.verdicts {
-        if let Verdict::Violated(cx) = verdict {
-            let folder = dir.join(&spec.name);
-            std::fs::create_dir_all(&folder)?;
-            let path = folder.join(format!("{p}.jsonl"));
-            std::fs::write(&path, cx.trace.to_jsonl())?;
-            written.push((*p, path));
-        }
+        let Verdict::Violated(cx) = verdict else {
+            continue;
+        };
+        let folder = dir.join(&spec.name);
+        std::fs::create_dir_all(&folder)?;
+        let path = folder.join(format!("{p}.jsonl"));
+        std::fs::write(&path, cx.trace.to_jsonl())?;
+        let reports =
+            checker::monitor_run(&spec.params, engine::for_spec(spec), &cx.trace, 0).reports;
+        let analysis = Analysis::new(spec.params, &cx.trace);
+        written.push(WrittenCounterexample {
+            property: *p,
+            path,
+            steps: cx.trace.steps().len(),
+            violated_after: cx.step,
+            violated_label: step_label(&reports[cx.step]),
+            timeline: report::timeline(&cx.trace, &reports),
+            explanation: report::explain(&analysis, &reports, &cx.finding),
+        });
     }
     Ok(written)
 }
@@ -335,7 +361,7 @@ fn step_label(r: &engine::StepReport) -> String {
 fn check_text(
     spec: &JoinSpec,
     report: &checker::ModelReport,
-    written: &[(Property, PathBuf)],
+    written: &[WrittenCounterexample],
 ) -> String {
     use std::fmt::Write as _;
     let mut s = String::new();
@@ -356,37 +382,24 @@ fn check_text(
         rows.push([format!("  {p}"), verdict_words(v, *e)]);
     }
     s.push_str(&report::table(&rows));
-    for (p, v, _) in &report.verdicts {
-        let Verdict::Violated(cx) = v else { continue };
-        let path = &written
-            .iter()
-            .find(|(q, _)| q == p)
-            .expect("every counterexample is written")
-            .1;
-        let engine = engine::for_spec(spec);
-        let reports = checker::monitor_run(&spec.params, engine, &cx.trace, 0).reports;
-        let analysis = Analysis::new(spec.params, &cx.trace);
+    for cx in written {
         let _ = writeln!(
             s,
-            "\n  counterexample for {p} ({} steps): {}",
-            cx.trace.steps().len(),
-            path.display()
+            "\n  counterexample for {} ({} steps): {}",
+            cx.property,
+            cx.steps,
+            cx.path.display()
         );
         let _ = writeln!(
             s,
             "  replay: joincheck replay --model {} --trace {}",
             spec.file,
-            path.display()
+            cx.path.display()
         );
-        for line in report::timeline(&cx.trace, &reports).lines() {
+        for line in cx.timeline.lines() {
             let _ = writeln!(s, "    {line}");
         }
-        let _ = writeln!(
-            s,
-            "  why: after {}, {}",
-            step_label(&reports[cx.step]),
-            report::explain(&analysis, &reports, &cx.finding)
-        );
+        let _ = writeln!(s, "  why: after {}, {}", cx.violated_label, cx.explanation);
     }
     s.push('\n');
     s
@@ -395,7 +408,7 @@ fn check_text(
 fn check_json(
     spec: &JoinSpec,
     report: &checker::ModelReport,
-    written: &[(Property, PathBuf)],
+    written: &[WrittenCounterexample],
 ) -> String {
     let properties: Vec<serde_json::Value> = report
         .verdicts
@@ -407,20 +420,12 @@ fn check_json(
                 "expected": e.name(),
                 "as_expected": v.as_expected() == *e,
             });
-            if let Verdict::Violated(cx) = v {
-                let path = &written
-                    .iter()
-                    .find(|(q, _)| q == p)
-                    .expect("every counterexample is written")
-                    .1;
-                let engine = engine::for_spec(spec);
-                let reports = checker::monitor_run(&spec.params, engine, &cx.trace, 0).reports;
-                let analysis = Analysis::new(spec.params, &cx.trace);
+            if let Some(cx) = written.iter().find(|cx| cx.property == *p) {
                 o["counterexample"] = serde_json::json!({
-                    "trace": path.display().to_string(),
-                    "steps": cx.trace.steps().len(),
-                    "violated_after_step": cx.step,
-                    "explanation": report::explain(&analysis, &reports, &cx.finding),
+                    "trace": cx.path.display().to_string(),
+                    "steps": cx.steps,
+                    "violated_after_step": cx.violated_after,
+                    "explanation": cx.explanation,
                 });
             }
             o

@@ -24,7 +24,7 @@
 use crate::error::{read_text, InputError};
 use crate::event::{Record, Side};
 use crate::property::{Expected, Property};
-use crate::time::{Duration, EventTime, Watermark};
+use crate::time::{Duration, EventTime, ProcessingTime, Watermark};
 use crate::trace::{Step, Trace};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -397,6 +397,8 @@ struct RawScope {
     times: Spanned<Vec<Spanned<String>>>,
     watermarks: Option<Spanned<Vec<Spanned<String>>>>,
     batches: Option<u8>,
+    processing_times: Option<Spanned<Vec<Spanned<String>>>>,
+    snapshots: Option<u8>,
 }
 
 #[derive(Deserialize)]
@@ -636,8 +638,13 @@ pub struct Scope {
     pub times: Vec<EventTime>,
     /// The values an explicit watermark step may carry (models with `source = "trace"`).
     pub watermarks: Vec<EventTime>,
-    /// At most this many `batch` markers (batch profiles).
+    /// At most this many `batch` markers.
     pub batches: u8,
+    /// The readings a `processing_time` step may carry, in increasing order (the clock never
+    /// moves back).
+    pub processing_times: Vec<ProcessingTime>,
+    /// At most this many `snapshot` steps.
+    pub snapshots: u8,
 }
 
 impl fmt::Display for Scope {
@@ -662,6 +669,17 @@ impl fmt::Display for Scope {
         if self.batches > 0 {
             write!(f, ", up to {} batch markers", self.batches)?;
         }
+        if !self.processing_times.is_empty() {
+            let ms: Vec<String> = self
+                .processing_times
+                .iter()
+                .map(|t| format!("{}ms", t.as_millis()))
+                .collect();
+            write!(f, ", processing times {{{}}}", ms.join(" "))?;
+        }
+        if self.snapshots > 0 {
+            write!(f, ", up to {} snapshots", self.snapshots)?;
+        }
         Ok(())
     }
 }
@@ -682,8 +700,12 @@ fn parse_times(
     }
     times.sort_unstable();
     times.dedup();
-    if times.is_empty() {
-        return Err(at(key, values.span(), "the list is empty".to_owned()));
+    if times.is_empty() || times.len() > 64 {
+        return Err(at(
+            key,
+            values.span(),
+            format!("give 1 to 64 distinct values, not {}", times.len()),
+        ));
     }
     Ok(times)
 }
@@ -693,15 +715,18 @@ fn parse_scope(
     source: WatermarkSource,
     at: &impl Fn(&str, std::ops::Range<usize>, String) -> InputError,
 ) -> Result<Scope, InputError> {
-    let mut keys = raw.keys.get_ref().clone();
-    keys.dedup();
-    if keys.is_empty() || keys.len() != raw.keys.get_ref().len() {
+    let mut distinct = raw.keys.get_ref().clone();
+    distinct.sort();
+    distinct.dedup();
+    if distinct.is_empty() || distinct.len() > 64 || distinct.len() != raw.keys.get_ref().len() {
         return Err(at(
             "scope.keys",
             raw.keys.span(),
-            "give one or more distinct keys".to_owned(),
+            "give 1 to 64 distinct keys".to_owned(),
         ));
     }
+    // The file's order is kept: the checker uses keys in order of first use.
+    let keys = raw.keys.get_ref().clone();
     // Record ids and keys are small integers in the checker's compact state.
     let total = u16::from(*raw.left.get_ref()) + u16::from(*raw.right.get_ref());
     if total == 0 || total > 16 {
@@ -728,6 +753,14 @@ fn parse_scope(
         times: parse_times("scope.times", raw.times, at)?,
         watermarks,
         batches: raw.batches.unwrap_or(0),
+        processing_times: match raw.processing_times {
+            Some(p) => parse_times("scope.processing_times", p, at)?
+                .into_iter()
+                .map(|t| ProcessingTime::from_millis(t.as_millis()))
+                .collect(),
+            None => Vec::new(),
+        },
+        snapshots: raw.snapshots.unwrap_or(0),
     })
 }
 

@@ -224,3 +224,29 @@ fn reference_model_holds_at_three_records_per_side() {
     assert_eq!(report.unique_states, 22_148_422);
     assert!(report.as_expected(), "{:?}", report.verdicts);
 }
+
+#[test]
+fn differential_reference_is_insensitive_to_batches_processing_time_and_snapshots() {
+    // The reference profile ignores these steps; putting them in scope multiplies the
+    // interleavings but must change no verdict.
+    let mut spec = model("reference-impressions-clicks-left-outer.toml");
+    spec.scope.as_mut().expect("scope").records = [2, 1];
+    let plain = check(&spec, Options::default());
+    let scope = spec.scope.as_mut().expect("scope");
+    scope.batches = 1;
+    scope.processing_times = vec![joincheck::time::ProcessingTime::from_millis(1_000)];
+    scope.snapshots = 1;
+    let extended = check(&spec, Options::default());
+    let verdicts = |r: &joincheck::checker::ModelReport| {
+        r.verdicts
+            .iter()
+            .map(|(p, v, _)| (*p, v.as_expected()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(verdicts(&plain), verdicts(&extended));
+    assert!(
+        extended.unique_states > plain.unique_states,
+        "the extended alphabet is explored"
+    );
+    assert_eq!(extended.unique_states, 26_576, "pinned");
+}
