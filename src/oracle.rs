@@ -305,14 +305,16 @@ impl<'t> Analysis<'t> {
     fn pair_words(&self, left: RecordId, right: RecordId) -> String {
         let (l, r) = (self.trace.record(left), self.trace.record(right));
         format!(
-            "{} and {} share key {}, {} - {} = {} lies in {}, and both arrived on time",
+            "{} and {} share key {}, {} - {} = {} lies in {}; {}; {}",
             self.describe(left),
             self.describe(right),
             self.trace.key_name(l.key),
             self.trace.name(right),
             self.trace.name(left),
             offset_words(l.ts.offset_to(r.ts)),
-            self.params.bounds
+            self.params.bounds,
+            self.arrival_words(left),
+            self.arrival_words(right)
         )
     }
 
