@@ -19,6 +19,7 @@ use crate::engine::{Engine, StepReport};
 use crate::event::{Emitted, Key, Output, Record, RecordId, Side};
 use crate::property::{Expected, Property};
 use crate::spec::{JoinKind, JoinParams, JoinSpec, Scope, SpecWatermarks, WatermarkSource};
+use crate::time::Watermark;
 use crate::trace::{Step, Trace};
 use stateright::{Checker, HasDiscoveries, Model};
 use std::fmt::Debug;
@@ -36,8 +37,9 @@ pub struct Monitor {
     wm: SpecWatermarks,
     /// Every output so far, sorted.
     emitted: Vec<Output>,
-    /// What the engine holds after the last step.
+    /// What the engine holds after the last step: join state, and input not processed yet.
     stored: Vec<RecordId>,
+    buffered: Vec<RecordId>,
     timers: usize,
     ended: bool,
     /// Keys of records that left state before end of input, sorted.
@@ -96,9 +98,10 @@ impl Monitor {
             params,
             records: Vec::new(),
             late: Vec::new(),
-            wm: SpecWatermarks::default(),
+            wm: SpecWatermarks::new(&params.watermark),
             emitted: Vec::new(),
             stored: Vec::new(),
+            buffered: Vec::new(),
             timers: 0,
             ended: false,
             evicted_keys: Vec::new(),
@@ -112,6 +115,7 @@ impl Monitor {
         step: &Step,
         outputs: &[Output],
         stored: Vec<RecordId>,
+        buffered: Vec<RecordId>,
         timers: usize,
     ) {
         if let Step::Record(r) = step {
@@ -145,6 +149,7 @@ impl Monitor {
             }
         }
         self.stored = stored;
+        self.buffered = buffered;
         self.timers = timers;
         if !outputs.is_empty() {
             self.emitted.extend_from_slice(outputs);
@@ -201,9 +206,8 @@ impl Monitor {
         })
     }
 
-    /// The first violation of invariant `p` in this state, if any. `slack` is how many stored
-    /// records that can no longer match the profile tolerates before end of input.
-    pub fn finding(&self, p: Property, slack: usize) -> Option<Finding> {
+    /// The first violation of invariant `p` in this state, if any.
+    pub fn finding(&self, p: Property) -> Option<Finding> {
         let semi = self.params.kind == JoinKind::LeftSemi;
         match p {
             Property::NoLostMatch => {
@@ -286,6 +290,7 @@ impl Monitor {
                 .find(|x| {
                     self.admitted(x.id)
                         && self.stored.binary_search(&x.id).is_err()
+                        && self.buffered.binary_search(&x.id).is_err()
                         && self.can_still_match(x)
                         && !(semi
                             && x.side == Side::Left
@@ -300,13 +305,27 @@ impl Monitor {
                         quiescent: true,
                     });
                 }
+                // The profile's cleanup slack: a record may outlive its last chance to match
+                // by this much event time.
+                let slack = self.params.profile.cleanup_slack();
+                let earlier = Watermark::at(
+                    self.wm
+                        .join(&self.params.watermark)
+                        .time()
+                        .saturating_sub(slack),
+                );
                 let dead: Vec<RecordId> = self
                     .stored
                     .iter()
                     .copied()
-                    .filter(|id| !self.admitted(*id) || !self.can_still_match(self.record(*id)))
+                    .filter(|id| {
+                        !self.admitted(*id)
+                            || !self
+                                .params
+                                .can_still_match(self.record(*id), earlier, self.ended)
+                    })
                     .collect();
-                (dead.len() > slack).then_some(Finding::Leak {
+                (!dead.is_empty()).then_some(Finding::Leak {
                     stored: dead,
                     timers: self.timers,
                     quiescent: false,
@@ -315,6 +334,8 @@ impl Monitor {
             Property::LatenessAgrees => self
                 .records
                 .iter()
+                // A record waiting in an open micro-batch has not been judged yet.
+                .filter(|x| self.buffered.binary_search(&x.id).is_err())
                 .find(|x| self.late[x.id.index()] != self.emitted(&Output::Late(x.id)))
                 .map(|x| Finding::Lateness {
                     id: x.id,
@@ -407,8 +428,6 @@ pub struct JoinModel<E> {
     pub scope: Scope,
     pub init: E,
     pub options: Options,
-    /// Stored-but-dead records tolerated before end of input (0 for the reference profile).
-    pub slack: usize,
 }
 
 impl<E> JoinModel<E> {
@@ -551,8 +570,10 @@ where
         let mut outputs = Vec::new();
         next.engine.step(&step, &mut outputs);
         let stored = next.engine.stored();
+        let buffered = next.engine.buffered();
         let timers = next.engine.pending_timers();
-        next.monitor.observe(&step, &outputs, stored, timers);
+        next.monitor
+            .observe(&step, &outputs, stored, buffered, timers);
         Some(next)
     }
 
@@ -578,8 +599,8 @@ where
         ($p:expr) => {
             (
                 $p,
-                P::always($p.name(), |m: &M<E>, s: &S<E>| {
-                    s.monitor.finding($p, m.slack).is_none()
+                P::always($p.name(), |_: &M<E>, s: &S<E>| {
+                    s.monitor.finding($p).is_none()
                 }),
             )
         };
@@ -686,7 +707,6 @@ where
         scope,
         init: engine,
         options,
-        slack: 0,
     };
     let start = Instant::now();
     let threads = model.options.threads.max(1);
@@ -728,6 +748,22 @@ where
     })
 }
 
+/// Checks `spec` with the engine its profile prescribes.
+pub fn check_spec(
+    spec: &JoinSpec,
+    options: Options,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<ModelReport, crate::error::InputError> {
+    use crate::engine::{CanaryEngine, ReferenceEngine, SparkEngine};
+    use crate::spec::Profile;
+    let params = spec.params;
+    match params.profile {
+        Profile::Reference => check_model(spec, ReferenceEngine::new(params), options, progress),
+        Profile::Canary => check_model(spec, CanaryEngine::new(params), options, progress),
+        Profile::Spark => check_model(spec, SparkEngine::new(params), options, progress),
+    }
+}
+
 /// Re-runs a single-threaded BFS for `p` alone, which finds a shortest path to a violation
 /// (with several properties open, a later discovery can replace an earlier one).
 fn shortest_counterexample<E>(model: &JoinModel<E>, p: Property) -> Counterexample
@@ -742,7 +778,6 @@ where
             only: Some(p),
             ..model.options.clone()
         },
-        slack: model.slack,
     };
     let checker = single
         .checker()
@@ -755,9 +790,8 @@ where
         .expect("the first run found a violation, so this one does");
     let actions = path.into_actions();
     let trace = model.trace_of(&actions);
-    let (step, finding) =
-        first_violation(&model.params, model.init.clone(), &trace, p, model.slack)
-            .expect("a counterexample replays to its violation");
+    let (step, finding) = first_violation(&model.params, model.init.clone(), &trace, p)
+        .expect("a counterexample replays to its violation");
     Counterexample {
         trace,
         step,
@@ -773,9 +807,8 @@ pub fn first_violation<E: Engine>(
     engine: E,
     trace: &Trace,
     p: Property,
-    slack: usize,
 ) -> Option<(usize, Finding)> {
-    monitor_run(params, engine, trace, slack)
+    monitor_run(params, engine, trace)
         .violations
         .into_iter()
         .find(|(q, _, _)| *q == p)
@@ -792,22 +825,23 @@ pub struct MonitoredRun {
 
 /// Runs `engine` over `trace` (with the implicit end at end of file) and evaluates every
 /// invariant after each step.
-pub fn monitor_run<E: Engine>(
-    params: &JoinParams,
-    mut engine: E,
-    trace: &Trace,
-    slack: usize,
-) -> MonitoredRun {
+pub fn monitor_run<E: Engine>(params: &JoinParams, mut engine: E, trace: &Trace) -> MonitoredRun {
     let (emitted, reports) = crate::engine::run(&mut engine, trace);
     let mut monitor = Monitor::new(*params);
     let mut violations: Vec<(Property, usize, Finding)> = Vec::new();
     for (i, r) in reports.iter().enumerate() {
-        monitor.observe(&r.step, &r.outputs, r.stored.clone(), r.timers);
+        monitor.observe(
+            &r.step,
+            &r.outputs,
+            r.stored.clone(),
+            r.buffered.clone(),
+            r.timers,
+        );
         for p in Property::ALL.into_iter().filter(|p| !p.is_witness()) {
             if violations.iter().any(|(q, _, _)| *q == p) {
                 continue;
             }
-            if let Some(f) = monitor.finding(p, slack) {
+            if let Some(f) = monitor.finding(p) {
                 violations.push((p, i, f));
             }
         }

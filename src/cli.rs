@@ -2,13 +2,13 @@
 //! `main` maps to an exit code (0 holds/agrees, 1 violated/differs, 2 bad input or usage).
 
 use crate::checker::{self, Verdict};
-use crate::engine::{self, CanaryEngine, ReferenceEngine};
+use crate::engine;
 use crate::error::InputError;
+use crate::event::{Emitted, Position};
 use crate::oracle::Analysis;
 use crate::property::{Expected, Property};
 use crate::report;
 use crate::spec::JoinSpec;
-use crate::spec::Profile;
 use crate::trace::Trace;
 use clap::{Parser, Subcommand};
 use std::io::Write;
@@ -148,9 +148,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome, CliError> {
         }
         Command::Oracle { model, trace } => {
             let (spec, trace) = load(&model, &trace)?;
-            let analysis = Analysis::new(spec.params, &trace);
-            for o in analysis.expected() {
-                writeln!(out, "{}", trace.output_json(&o, Default::default()))?;
+            for e in expected_outputs(&spec, &trace) {
+                writeln!(out, "{}", trace.output_json(&e.output, e.at))?;
             }
             Ok(Outcome::Holds)
         }
@@ -165,7 +164,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome, CliError> {
                 emitted,
                 reports,
                 violations,
-            } = checker::monitor_run(&spec.params, engine, &trace, 0);
+            } = checker::monitor_run(&spec.params, engine, &trace);
             if json {
                 for e in &emitted {
                     writeln!(out, "{}", trace.output_json(&e.output, e.at))?;
@@ -188,7 +187,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome, CliError> {
                 write!(
                     out,
                     "oracle: {}",
-                    report::diff_text(&analysis, &diff, emitted.len())
+                    report::diff_text(&analysis, &diff, analysis.expected().len(), emitted.len())
                 )?;
                 writeln!(out, "properties:")?;
                 for p in Property::ALL.into_iter().filter(|p| !p.is_witness()) {
@@ -218,11 +217,12 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome, CliError> {
             let text = crate::error::read_text(&actual)?;
             let emitted = trace.parse_outputs(&text, &actual.display().to_string())?;
             let analysis = Analysis::new(spec.params, &trace);
-            let diff = analysis.diff(&emitted);
+            let expected = expected_outputs(&spec, &trace);
+            let diff = analysis.diff_with(&expected, &emitted);
             write!(
                 out,
                 "{}",
-                report::diff_text(&analysis, &diff, emitted.len())
+                report::diff_text(&analysis, &diff, expected.len(), emitted.len())
             )?;
             Ok(if diff.agrees() {
                 Outcome::Holds
@@ -230,6 +230,37 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome, CliError> {
                 Outcome::Violated
             })
         }
+    }
+}
+
+/// What `oracle` prints and `diff` compares against: the declarative oracle's outputs, or,
+/// for a profile that models a real engine's timing (Spark's micro-batches), that profile's
+/// batch-exact prediction, which the conformance fixtures check against the real engine.
+fn expected_outputs(spec: &JoinSpec, trace: &Trace) -> Vec<Emitted> {
+    if spec.params.profile.predicts_engine() {
+        let mut engine = engine::for_spec(spec);
+        let (emitted, _) = engine::run(engine.as_mut(), trace);
+        let mut rows: Vec<Emitted> = emitted
+            .into_iter()
+            .map(|e| Emitted {
+                output: e.output,
+                at: Position {
+                    step: None,
+                    batch: e.at.batch,
+                },
+            })
+            .collect();
+        rows.sort_by_key(|e| (e.at.batch, e.output));
+        rows
+    } else {
+        Analysis::new(spec.params, trace)
+            .expected()
+            .into_iter()
+            .map(|output| Emitted {
+                output,
+                at: Position::default(),
+            })
+            .collect()
     }
 }
 
@@ -275,17 +306,7 @@ fn check_one(
         ));
         bar.tick();
     };
-    let report = match spec.params.profile {
-        Profile::Reference => checker::check_model(
-            spec,
-            ReferenceEngine::new(spec.params),
-            options,
-            &mut progress,
-        ),
-        Profile::Canary => {
-            checker::check_model(spec, CanaryEngine::new(spec.params), options, &mut progress)
-        }
-    };
+    let report = checker::check_spec(spec, options, &mut progress);
     bar.finish_and_clear();
     report
 }
@@ -319,8 +340,7 @@ fn write_counterexamples(
         std::fs::create_dir_all(&folder)?;
         let path = folder.join(format!("{p}.jsonl"));
         std::fs::write(&path, cx.trace.to_jsonl())?;
-        let reports =
-            checker::monitor_run(&spec.params, engine::for_spec(spec), &cx.trace, 0).reports;
+        let reports = checker::monitor_run(&spec.params, engine::for_spec(spec), &cx.trace).reports;
         let analysis = Analysis::new(spec.params, &cx.trace);
         written.push(WrittenCounterexample {
             property: *p,

@@ -45,7 +45,7 @@ pub struct Analysis<'t> {
 
 impl<'t> Analysis<'t> {
     pub fn new(params: JoinParams, trace: &'t Trace) -> Analysis<'t> {
-        let mut wm = SpecWatermarks::default();
+        let mut wm = SpecWatermarks::new(&params.watermark);
         let mut arrival = vec![None; trace.records().len()];
         for (i, step) in trace.steps().iter().enumerate() {
             if *step == Step::End {
@@ -154,32 +154,92 @@ impl<'t> Analysis<'t> {
 
     /// Compares `actual` outputs with the expected ones as multisets (positions ignored).
     pub fn diff(&self, actual: &[Emitted]) -> Diff {
-        let mut counts: BTreeMap<Output, (usize, usize)> = BTreeMap::new();
-        for o in self.expected() {
-            counts.entry(o).or_default().0 += 1;
+        let expected: Vec<Emitted> = self
+            .expected()
+            .into_iter()
+            .map(|output| Emitted {
+                output,
+                at: Default::default(),
+            })
+            .collect();
+        self.diff_with(&expected, actual)
+    }
+
+    /// Compares `actual` outputs with `expected` ones (the oracle's, or a profile's
+    /// batch-exact prediction) as multisets. Batch numbers are compared when both sides
+    /// carry them on every row; step numbers never are.
+    pub fn diff_with(&self, expected: &[Emitted], actual: &[Emitted]) -> Diff {
+        let by_batch =
+            !expected.is_empty() && expected.iter().chain(actual).all(|e| e.at.batch.is_some());
+        let key = |e: &Emitted| (e.output, if by_batch { e.at.batch } else { None });
+        let mut counts: BTreeMap<(Output, Option<usize>), (usize, usize)> = BTreeMap::new();
+        for e in expected {
+            counts.entry(key(e)).or_default().0 += 1;
         }
         for e in actual {
-            counts.entry(e.output).or_default().1 += 1;
+            counts.entry(key(e)).or_default().1 += 1;
         }
+        let batches_of = |rows: &[Emitted], o: &Output| -> Vec<usize> {
+            rows.iter()
+                .filter(|e| e.output == *o)
+                .filter_map(|e| e.at.batch)
+                .collect()
+        };
+        let declared = self.expected();
         let mut diff = Diff::default();
-        for (output, (want, got)) in counts {
+        for ((output, batch), (want, got)) in counts {
+            let in_batch = batch.map_or(String::new(), |b| format!(" in batch {b}"));
             if got < want {
+                let elsewhere = batches_of(actual, &output);
+                let reason = if by_batch && !elsewhere.is_empty() {
+                    format!("expected{in_batch}, emitted in batch {elsewhere:?} instead")
+                } else if declared.binary_search(&output).is_ok() {
+                    format!(
+                        "{}{}",
+                        self.why_expected(&output),
+                        if by_batch {
+                            format!(" (expected{in_batch})")
+                        } else {
+                            String::new()
+                        }
+                    )
+                } else {
+                    format!(
+                        "the {} profile emits it{in_batch}",
+                        self.params.profile.name()
+                    )
+                };
                 diff.missing.push(Difference {
                     output,
+                    batch,
                     count: want - got,
-                    reason: self.why_expected(&output),
+                    reason,
                 });
             } else if got > want && want == 0 {
+                let elsewhere = batches_of(expected, &output);
+                let reason = if by_batch && !elsewhere.is_empty() {
+                    format!("emitted{in_batch}, expected in batch {elsewhere:?}")
+                } else if declared.binary_search(&output).is_err() {
+                    self.why_not_expected(&output)
+                } else {
+                    format!(
+                        "valid by the join's semantics, but the {} profile does not emit it for this trace \
+                         (joincheck replay shows the state at each step)",
+                        self.params.profile.name()
+                    )
+                };
                 diff.extra.push(Difference {
                     output,
+                    batch,
                     count: got,
-                    reason: self.why_not_expected(&output),
+                    reason,
                 });
             } else if got > want {
                 diff.duplicated.push(Difference {
                     output,
+                    batch,
                     count: got - want,
-                    reason: format!("expected once, emitted {got} times"),
+                    reason: format!("expected {want}, emitted {got} times{in_batch}"),
                 });
             }
         }
@@ -368,6 +428,8 @@ impl Diff {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Difference {
     pub output: Output,
+    /// The batch, when batches were compared.
+    pub batch: Option<usize>,
     pub count: usize,
     pub reason: String,
 }

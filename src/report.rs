@@ -44,12 +44,21 @@ pub fn step_words(trace: &Trace, step: &Step) -> String {
 /// The timeline of a run: one row per step with the watermarks after it, what each side
 /// holds, and what it emitted.
 pub fn timeline(trace: &Trace, reports: &[StepReport]) -> String {
-    let ids = |ids: &[RecordId], side: Side| {
-        let names: Vec<&str> = ids
+    // Records in join state, then, in parentheses, records received but waiting for their
+    // micro-batch to run.
+    let ids = |stored: &[RecordId], buffered: &[RecordId], side: Side| {
+        let on_side = |id: &&RecordId| trace.record(**id).side == side;
+        let mut names: Vec<String> = stored
             .iter()
-            .filter(|id| trace.record(**id).side == side)
-            .map(|id| trace.name(*id))
+            .filter(on_side)
+            .map(|id| trace.name(*id).to_owned())
             .collect();
+        names.extend(
+            buffered
+                .iter()
+                .filter(on_side)
+                .map(|id| format!("({})", trace.name(*id))),
+        );
         if names.is_empty() {
             "-".to_owned()
         } else {
@@ -82,8 +91,8 @@ pub fn timeline(trace: &Trace, reports: &[StepReport]) -> String {
             wl,
             wr,
             wj,
-            ids(&r.stored, Side::Left),
-            ids(&r.stored, Side::Right),
+            ids(&r.stored, &r.buffered, Side::Left),
+            ids(&r.stored, &r.buffered, Side::Right),
             r.timers.to_string(),
             if outputs.is_empty() {
                 "-".to_owned()
@@ -121,9 +130,13 @@ pub fn table<const N: usize>(rows: &[[String; N]]) -> String {
 
 /// The differences between an implementation's outputs and the oracle's, one line each with
 /// its reason, then a count line.
-pub fn diff_text(analysis: &Analysis<'_>, diff: &Diff, actual_rows: usize) -> String {
+pub fn diff_text(
+    analysis: &Analysis<'_>,
+    diff: &Diff,
+    expected_rows: usize,
+    actual_rows: usize,
+) -> String {
     let trace = analysis.trace();
-    let expected_rows = analysis.expected().len();
     let mut out = String::new();
     let mut section = |label: &str, rows: &[Difference]| {
         for d in rows {

@@ -40,13 +40,51 @@ pub enum Profile {
     /// The reference engine with a deliberate off-by-one (`crate::engine::canary`): proof
     /// that the harness can fail.
     Canary,
+    /// Spark Structured Streaming's stream-stream join, batch by batch
+    /// (`crate::engine::spark`).
+    Spark,
 }
 
 impl Profile {
-    const ALL: [(&'static str, Profile); 2] = [
+    const ALL: [(&'static str, Profile); 3] = [
         ("reference", Profile::Reference),
         ("canary", Profile::Canary),
+        ("spark", Profile::Spark),
     ];
+
+    /// Whether the profile models a real engine's output timing exactly (Spark's batches), so
+    /// that `joincheck oracle` prints its prediction rather than the declarative outputs.
+    pub fn predicts_engine(self) -> bool {
+        self == Profile::Spark
+    }
+
+    /// The event times (ms) the modelled engine can represent, when narrower than `i64`:
+    /// Spark keeps timestamps in microseconds.
+    pub fn time_range(self) -> Option<std::ops::RangeInclusive<i64>> {
+        match self {
+            Profile::Reference | Profile::Canary => None,
+            Profile::Spark => Some(i64::MIN / 1000..=i64::MAX / 1000),
+        }
+    }
+
+    /// When the modelled engine moves its watermarks.
+    pub fn timing(self) -> Timing {
+        match self {
+            Profile::Reference | Profile::Canary => Timing::PerRecord,
+            Profile::Spark => Timing::PerBatch,
+        }
+    }
+
+    /// How long, in event time, the modelled engine may keep a record after no on-time record
+    /// can match it any more (before end of input). Spark's state watermarks keep a record
+    /// that sits exactly on a non-strict bound one millisecond past its last chance
+    /// (`StreamingJoinHelper.getStateValueWatermark`'s `- 1`).
+    pub fn cleanup_slack(self) -> Duration {
+        match self {
+            Profile::Reference | Profile::Canary => Duration::ZERO,
+            Profile::Spark => Duration::from_millis(1),
+        }
+    }
 
     pub fn name(self) -> &'static str {
         Profile::ALL
@@ -282,43 +320,73 @@ pub struct WatermarkSpec {
     pub delay: [Duration; 2],
     pub policy: Policy,
     pub lateness: Lateness,
+    /// Set by the profile, not by the model file.
+    pub timing: Timing,
+}
+
+/// When watermarks move, which is a property of the engine being modelled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Timing {
+    /// After every record (the reference profile, Flink).
+    PerRecord,
+    /// At the end of each micro-batch (Spark): a record is judged against the watermark
+    /// published when its batch began. The join's watermark starts at 0 and never goes below
+    /// it, and an input that has had no data counts as 0 (Spark's `WatermarkTracker`).
+    PerBatch,
 }
 
 /// The watermarks a join's spec defines, as a fold over the trace: each input's watermark is
 /// the largest `ts - delay` of its records (derived watermarks) or of its explicit watermark
-/// steps, whichever is ahead; the join's combines them by the policy. This is the semantics'
-/// watermark, used by the oracle and the checker; engines keep their own.
+/// steps, whichever is ahead; the join's combines them by the policy, after every record or
+/// at batch ends as [`Timing`] says. This is the semantics' watermark, used by the oracle and
+/// the checker; engines keep their own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct SpecWatermarks {
     input: [Watermark; 2],
-}
-
-impl Default for SpecWatermarks {
-    fn default() -> SpecWatermarks {
-        SpecWatermarks {
-            input: [Watermark::MIN; 2],
-        }
-    }
+    /// Per-batch timing: the largest time per input in the open batch.
+    pending: [Option<EventTime>; 2],
+    /// Per-batch timing: the published join watermark.
+    published: Watermark,
 }
 
 impl SpecWatermarks {
+    pub fn new(spec: &WatermarkSpec) -> SpecWatermarks {
+        SpecWatermarks {
+            input: [Watermark::MIN; 2],
+            pending: [None; 2],
+            published: match spec.timing {
+                Timing::PerRecord => Watermark::MIN,
+                Timing::PerBatch => Watermark::at(EventTime::from_millis(0)),
+            },
+        }
+    }
+
     pub fn input(&self, side: Side) -> Watermark {
         self.input[side.index()]
     }
 
     /// The join's watermark now: what a record arriving now is judged against.
     pub fn join(&self, spec: &WatermarkSpec) -> Watermark {
-        spec.policy.combine(self.input[0], self.input[1])
+        match spec.timing {
+            Timing::PerRecord => spec.policy.combine(self.input[0], self.input[1]),
+            Timing::PerBatch => self.published,
+        }
     }
 
     /// Takes one step into account (after a record has been judged against [`Self::join`]).
     pub fn observe(&mut self, spec: &WatermarkSpec, step: &Step) {
         match *step {
-            Step::Record(r) if spec.source == WatermarkSource::Derived => {
-                let derived = Watermark::at(r.ts.saturating_sub(spec.delay[r.side.index()]));
-                let w = &mut self.input[r.side.index()];
-                *w = (*w).max(derived);
-            }
+            Step::Record(r) if spec.source == WatermarkSource::Derived => match spec.timing {
+                Timing::PerRecord => {
+                    let derived = Watermark::at(r.ts.saturating_sub(spec.delay[r.side.index()]));
+                    let w = &mut self.input[r.side.index()];
+                    *w = (*w).max(derived);
+                }
+                Timing::PerBatch => {
+                    let p = &mut self.pending[r.side.index()];
+                    *p = Some(p.map_or(r.ts, |m| m.max(r.ts)));
+                }
+            },
             Step::Watermark { side, ts } => {
                 for s in Side::BOTH {
                     if side.is_none_or(|only| only == s) {
@@ -326,9 +394,27 @@ impl SpecWatermarks {
                     }
                 }
             }
+            Step::Batch if spec.timing == Timing::PerBatch => self.close_batch(spec),
+            // Records after the last marker form a final batch, which runs; nothing follows.
+            Step::End if spec.timing == Timing::PerBatch => self.close_batch(spec),
             Step::End => self.input = [Watermark::MAX; 2],
             _ => {}
         }
+    }
+
+    fn close_batch(&mut self, spec: &WatermarkSpec) {
+        for side in Side::BOTH {
+            if let Some(max) = self.pending[side.index()].take() {
+                let derived = Watermark::at(max.saturating_sub(spec.delay[side.index()]));
+                let w = &mut self.input[side.index()];
+                *w = (*w).max(derived);
+            }
+        }
+        let zero = Watermark::at(EventTime::from_millis(0));
+        let candidate = spec
+            .policy
+            .combine(self.input[0].max(zero), self.input[1].max(zero));
+        self.published = self.published.max(candidate);
     }
 }
 
@@ -486,6 +572,21 @@ impl JoinSpec {
         let bounds = Bounds::parse(raw.join.bounds.get_ref())
             .map_err(|m| at("join.bounds", raw.join.bounds.span(), m))?;
 
+        if let Some(range) = profile.time_range() {
+            for (name, b) in [("lower", bounds.lower()), ("upper", bounds.upper())] {
+                if !range.contains(&b.at.as_millis()) {
+                    return Err(at(
+                        "join.bounds",
+                        raw.join.bounds.span(),
+                        format!(
+                            "the {name} bound {} is outside what the {} profile can represent",
+                            b.at,
+                            profile.name()
+                        ),
+                    ));
+                }
+            }
+        }
         let w = &raw.watermark;
         let source = match w.source.get_ref().as_str() {
             "derived" => WatermarkSource::Derived,
@@ -556,6 +657,7 @@ impl JoinSpec {
                     delay,
                     policy,
                     lateness,
+                    timing: profile.timing(),
                 },
             },
             scope: match raw.scope {
@@ -597,6 +699,29 @@ impl JoinSpec {
                     err = err.at_line(line);
                 }
                 return Err(err);
+            }
+        }
+        if let Some(range) = self.params.profile.time_range() {
+            for (i, step) in trace.steps().iter().enumerate() {
+                let Step::Record(r) = step else { continue };
+                if !range.contains(&r.ts.as_millis()) {
+                    let mut err = InputError::new(
+                        file,
+                        format!(
+                            "{} ms is outside what the {} profile can represent ({} to {} ms: \
+                             the engine stores timestamps in microseconds)",
+                            r.ts.as_millis(),
+                            self.params.profile.name(),
+                            range.start(),
+                            range.end()
+                        ),
+                    )
+                    .field("ts");
+                    if let Some(line) = trace.line_of(i) {
+                        err = err.at_line(line);
+                    }
+                    return Err(err);
+                }
             }
         }
         Ok(())
@@ -807,6 +932,7 @@ fn parse_expect(
 fn profile_default_lateness(profile: Profile) -> Lateness {
     match profile {
         Profile::Reference | Profile::Canary => Lateness::Strict,
+        Profile::Spark => Lateness::NonStrict,
     }
 }
 

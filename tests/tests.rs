@@ -7,10 +7,12 @@
 //! Keep the `mod` lines in alphabetical order: `cargo fmt` sorts them and would tangle the
 //! trailing comments otherwise.
 
+mod support; // shared helpers: run the joincheck binary, per-test temporary directories
+
 mod checker; // the model checker on the bundled models: pinned states, canary, symmetry (differential_*)
 mod cli; // the joincheck binary: oracle lines per bundled trace, diff and replay exit codes
 mod malformed; // bad model, trace and output files: exit 2, `file:line: field`, never a panic
 mod oracle_props; // oracle_*: reference engine vs oracle on seeded random traces; the canary is caught
 mod snapshots; // insta snapshots of `joincheck replay` timelines (tests/snapshots/*.snap)
-mod support; // shared helpers: run the joincheck binary, per-test temporary directories
+mod spark; // the spark profile against real Spark runs recorded in the reference docs
 mod time_laws; // quickcheck laws for joincheck::time (saturation, exact offsets, round trips)

@@ -7,14 +7,18 @@
 
 pub mod canary;
 pub mod reference;
+pub mod spark;
 
-use crate::event::{Emitted, Output, Position, RecordId};
+use crate::event::{Emitted, Key, Output, Position, Record, RecordId};
+use crate::spec::JoinParams;
 use crate::spec::{JoinSpec, Profile};
+use crate::time::EventTime;
 use crate::time::Watermark;
 use crate::trace::{Step, Trace};
 
 pub use canary::CanaryEngine;
 pub use reference::ReferenceEngine;
+pub use spark::SparkEngine;
 
 /// An incremental join operator.
 pub trait Engine {
@@ -26,6 +30,17 @@ pub trait Engine {
 
     /// How many timers are registered and have not fired.
     fn pending_timers(&self) -> usize;
+
+    /// Records received but not processed yet (an open micro-batch): held by the engine's
+    /// input, not its join state, so neither evicted nor leaked.
+    fn buffered(&self) -> Vec<RecordId> {
+        Vec::new()
+    }
+
+    /// Whether the engine works in micro-batches, so that outputs carry a batch number.
+    fn micro_batches(&self) -> bool {
+        false
+    }
 
     /// The engine's current watermarks, for timelines: left input, right input, and the one
     /// the join acts on. `None` for engines that do not expose them.
@@ -47,6 +62,7 @@ pub fn for_spec(spec: &JoinSpec) -> Box<dyn Engine> {
     match spec.params.profile {
         Profile::Reference => Box::new(ReferenceEngine::new(spec.params)),
         Profile::Canary => Box::new(CanaryEngine::new(spec.params)),
+        Profile::Spark => Box::new(SparkEngine::new(spec.params)),
     }
 }
 
@@ -59,6 +75,7 @@ pub struct StepReport {
     pub outputs: Vec<Output>,
     pub watermarks: Option<Watermarks>,
     pub stored: Vec<RecordId>,
+    pub buffered: Vec<RecordId>,
     pub timers: usize,
 }
 
@@ -76,12 +93,17 @@ pub fn run(engine: &mut dyn Engine, trace: &Trace) -> (Vec<Emitted>, Vec<StepRep
     let mut emitted = Vec::new();
     let mut reports = Vec::new();
     let mut buf = Vec::new();
+    // The trace micro-batch a step belongs to: markers before it (DESIGN.md).
+    let mut batch = 0;
     for (index, step) in steps.chain(implicit_end) {
         engine.step(&step, &mut buf);
         let at = Position {
             step: Some(index.unwrap_or(trace.steps().len())),
-            batch: None,
+            batch: engine.micro_batches().then_some(batch),
         };
+        if step == Step::Batch {
+            batch += 1;
+        }
         emitted.extend(buf.iter().map(|&output| Emitted { output, at }));
         reports.push(StepReport {
             step,
@@ -89,6 +111,7 @@ pub fn run(engine: &mut dyn Engine, trace: &Trace) -> (Vec<Emitted>, Vec<StepRep
             outputs: std::mem::take(&mut buf),
             watermarks: engine.watermarks(),
             stored: engine.stored(),
+            buffered: engine.buffered(),
             timers: engine.pending_timers(),
         });
     }
@@ -108,7 +131,30 @@ impl<E: Engine + ?Sized> Engine for Box<E> {
         (**self).pending_timers()
     }
 
+    fn buffered(&self) -> Vec<RecordId> {
+        (**self).buffered()
+    }
+
+    fn micro_batches(&self) -> bool {
+        (**self).micro_batches()
+    }
+
     fn watermarks(&self) -> Option<Watermarks> {
         (**self).watermarks()
     }
+}
+
+/// The state keys a partner of `r` can have: same key, time inside the window, any id.
+/// `None` when the window lies entirely outside `i64`.
+pub(crate) fn partner_keys(
+    params: &JoinParams,
+    r: &Record,
+) -> Option<std::ops::RangeInclusive<(Key, EventTime, RecordId)>> {
+    let (lo, hi) = params.bounds.partner_range(r);
+    let lo = i64::try_from(lo.max(i128::from(i64::MIN))).ok()?;
+    let hi = i64::try_from(hi.min(i128::from(i64::MAX))).ok()?;
+    (lo <= hi).then(|| {
+        (r.key, EventTime::from_millis(lo), RecordId(0))
+            ..=(r.key, EventTime::from_millis(hi), RecordId(u32::MAX))
+    })
 }

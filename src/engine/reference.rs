@@ -81,7 +81,8 @@ impl ReferenceEngine {
     fn join_on_arrival(&mut self, r: Record, out: &mut Vec<Output>) {
         let other = r.side.other();
         let semi = self.params.kind == JoinKind::LeftSemi;
-        let partners: Vec<(Key, EventTime, RecordId)> = match partner_keys(&self.params, &r) {
+        let partners: Vec<(Key, EventTime, RecordId)> = match super::partner_keys(&self.params, &r)
+        {
             Some(range) => self.state[other.index()]
                 .range(range)
                 .map(|(k, _)| *k)
@@ -221,21 +222,6 @@ impl ReferenceEngine {
                 .map(move |&(key, ts, id)| Record { side, key, ts, id })
         })
     }
-}
-
-/// The state keys a partner of `r` can have: same key, time inside the window, any id.
-/// `None` when the window lies entirely outside `i64`.
-fn partner_keys(
-    params: &JoinParams,
-    r: &Record,
-) -> Option<std::ops::RangeInclusive<(Key, EventTime, RecordId)>> {
-    let (lo, hi) = params.bounds.partner_range(r);
-    let lo = i64::try_from(lo.max(i128::from(i64::MIN))).ok()?;
-    let hi = i64::try_from(hi.min(i128::from(i64::MAX))).ok()?;
-    (lo <= hi).then(|| {
-        (r.key, EventTime::from_millis(lo), RecordId(0))
-            ..=(r.key, EventTime::from_millis(hi), RecordId(u32::MAX))
-    })
 }
 
 impl Engine for ReferenceEngine {

@@ -2,8 +2,8 @@
 //! every witness reached, the canary caught with a short explained counterexample, and the
 //! key-symmetry reduction proven exact against the unreduced run (`differential_*`).
 
-use joincheck::checker::{check_model, monitor_run, Options, Verdict};
-use joincheck::engine::{CanaryEngine, ReferenceEngine};
+use joincheck::checker::{check_spec, monitor_run, Options, Verdict};
+use joincheck::engine::CanaryEngine;
 use joincheck::oracle::Analysis;
 use joincheck::property::{Expected, Property};
 use joincheck::report;
@@ -20,18 +20,7 @@ fn model(name: &str) -> JoinSpec {
 }
 
 fn check(spec: &JoinSpec, options: Options) -> joincheck::checker::ModelReport {
-    let report = match spec.params.profile {
-        joincheck::spec::Profile::Reference => check_model(
-            spec,
-            ReferenceEngine::new(spec.params),
-            options,
-            &mut |_| {},
-        ),
-        joincheck::spec::Profile::Canary => {
-            check_model(spec, CanaryEngine::new(spec.params), options, &mut |_| {})
-        }
-    };
-    report.expect("model has a scope")
+    check_spec(spec, options, &mut |_| {}).expect("model has a scope")
 }
 
 #[test]
@@ -85,7 +74,7 @@ fn canary_is_caught_with_a_short_explained_counterexample() {
     // The written trace replays to the same violation.
     let reparsed =
         joincheck::trace::Trace::parse(&cx.trace.to_jsonl(), "cx").expect("written trace parses");
-    let run = monitor_run(&spec.params, CanaryEngine::new(spec.params), &reparsed, 0);
+    let run = monitor_run(&spec.params, CanaryEngine::new(spec.params), &reparsed);
     let replayed = run
         .violations
         .iter()

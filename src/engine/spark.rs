@@ -1,0 +1,257 @@
+//! The `spark` profile: Spark Structured Streaming's stream-stream join
+//! (`StreamingSymmetricHashJoinExec`, Spark 4.x defaults), micro-batch by micro-batch.
+//!
+//! Sources, as summarised in `shared/reference/spark-join-semantics.md` and checked against
+//! recorded pyspark 4.3.0 runs (`tests/conformance/spark/`):
+//!
+//! - **Micro-batches.** The records before the first `batch` step form batch 0 and each marker
+//!   closes one batch; records after the last marker form a final batch that runs at `end`.
+//!   Until its batch runs, a record sits in the source, not in join state ([`Engine::buffered`]).
+//! - **Watermarks** (`WatermarkTracker`, `MicroBatchExecution.markMicroBatchEnd`): at the end
+//!   of each data batch, each input that had rows in it (late rows included) moves its
+//!   watermark to `max ts - delay`; an input that has had no rows counts as 0; the global
+//!   watermark `W` is `max(W, policy(inputs))`, starts at 0 and takes effect for the next batch.
+//! - **Late rows** (`WatermarkSupport.watermarkExpression`): a row with `ts <= lateWm` is
+//!   dropped, where `lateWm` is the `W` of the *previous* Spark batch, no-data batches included
+//!   (SPARK-40925, default `statefulOperator.allowMultiple = true`; 0 for batch 0, so rows at or
+//!   before the epoch are always late).
+//! - **State watermarks** (`StreamingJoinHelper.getStateValueWatermark`): from the range
+//!   condition, with the other side's time replaced by `W` and `- 1` ms for a non-strict
+//!   bound: a left row is evicted when `l.ts <= W - upper - 1` (`l.ts + highest < W`), a right
+//!   row when `r.ts <= W + lower - 1` (`r.ts - lowest < W`), where `highest`/`lowest` are the
+//!   largest/smallest offsets inside the bounds.
+//! - **Order inside a batch** (`storeAndJoinWithOtherSide`): left rows first (joined with the
+//!   right rows of earlier batches, then always stored), then right rows (joined with the left
+//!   state, which now holds this batch's left rows; stored unless already evictable, except an
+//!   unmatched row of a right or full outer join, SPARK-49829); eviction after joining.
+//! - **Outer rows** (state format v2 `matched` flag, SPARK-26154): a null-padded row for each
+//!   row of a padded side that leaves state unmatched. **Left semi**: the left row is emitted
+//!   once, on its first match; a left row that matches on arrival is not stored.
+//! - **No-data batch** (`shouldRunAnotherBatch`): after a data batch that moved `W`, Spark runs
+//!   a batch without input that evicts with the new `W`; its rows carry the data batch's
+//!   number. At most one follows a data batch.
+//! - **End of input**: Spark has none. `end` runs the pending batch, if any, and then nothing
+//!   more happens: what is still in state stays there, and no null rows are flushed.
+//!
+//! Spark reports late rows only as a per-batch count (`numRowsDroppedByWatermark`); this
+//! profile emits a `late` row for each, so that lateness can be checked per record.
+//! Spark's timestamps are microseconds and its watermarks milliseconds; joincheck's times are
+//! milliseconds, for which Spark's `ts_us <= wm_ms * 1000` is exactly `ts <= wm`.
+
+use super::{Engine, Watermarks};
+use crate::event::{Key, Output, Record, RecordId, Side};
+use crate::spec::{JoinKind, JoinParams};
+use crate::time::{EventTime, Watermark};
+use crate::trace::Step;
+use std::collections::BTreeMap;
+
+/// Spark's join, one micro-batch at a time.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SparkEngine {
+    params: JoinParams,
+    /// The global watermark `W` (published at the end of the last data batch).
+    w: Watermark,
+    /// `W` as it was during the previous Spark batch: the late filter's threshold.
+    prev_batch_w: Watermark,
+    /// Per input: its watermark, `None` until it has had a row.
+    input_wm: [Option<Watermark>; 2],
+    /// Records of the open batch, in arrival order.
+    pending: Vec<Record>,
+    /// Per side: rows in join state by (key, ts, id), with their `matched` flag.
+    state: [BTreeMap<(Key, EventTime, RecordId), bool>; 2],
+    ended: bool,
+}
+
+impl SparkEngine {
+    pub fn new(params: JoinParams) -> SparkEngine {
+        let zero = Watermark::at(EventTime::from_millis(0));
+        SparkEngine {
+            params,
+            w: zero,
+            prev_batch_w: zero,
+            input_wm: [None; 2],
+            pending: Vec::new(),
+            state: Default::default(),
+            ended: false,
+        }
+    }
+
+    /// Whether a row of `side` at `ts` is evicted by the state watermark of `w`.
+    fn evictable(&self, side: Side, ts: EventTime, w: Watermark) -> bool {
+        let ts = i128::from(ts.as_millis());
+        let w = i128::from(w.as_millis());
+        match side {
+            Side::Left => ts + self.params.bounds.highest() < w,
+            Side::Right => ts - self.params.bounds.lowest() < w,
+        }
+    }
+
+    /// Runs the pending records as one data batch, then the no-data batch if `W` moved.
+    fn run_batch(&mut self, out: &mut Vec<Output>) {
+        let batch_w = self.w;
+        let late_w = self.prev_batch_w;
+        let rows = std::mem::take(&mut self.pending);
+        let late = |r: &Record| self.params.watermark.lateness.is_late(r.ts, late_w);
+        let (mut on_time, mut late_rows) = (Vec::new(), Vec::new());
+        for r in &rows {
+            if late(r) {
+                late_rows.push(*r);
+            } else {
+                on_time.push(*r);
+            }
+        }
+        out.extend(late_rows.iter().map(|r| Output::Late(r.id)));
+        for side in Side::BOTH {
+            for r in on_time.iter().filter(|r| r.side == side) {
+                self.join_and_store(*r, batch_w, out);
+            }
+        }
+        self.evict(batch_w, out);
+
+        // Each input that had rows in this batch, late ones included, moves its watermark.
+        for side in Side::BOTH {
+            if let Some(max) = rows.iter().filter(|r| r.side == side).map(|r| r.ts).max() {
+                let derived =
+                    Watermark::at(max.saturating_sub(self.params.watermark.delay[side.index()]));
+                let w = self.input_wm[side.index()].get_or_insert(derived);
+                *w = (*w).max(derived);
+            }
+        }
+        let zero = Watermark::at(EventTime::from_millis(0));
+        let [l, r] = self.input_wm.map(|w| w.unwrap_or(zero).max(zero));
+        let candidate = self.params.watermark.policy.combine(l, r);
+        self.prev_batch_w = batch_w;
+        if candidate > self.w {
+            self.w.advance_to(candidate);
+            // The no-data batch: no input, eviction with the new watermark.
+            let w = self.w;
+            self.evict(w, out);
+            self.prev_batch_w = w;
+        }
+    }
+
+    fn join_and_store(&mut self, r: Record, batch_w: Watermark, out: &mut Vec<Output>) {
+        let semi = self.params.kind == JoinKind::LeftSemi;
+        let other = r.side.other();
+        let partners: Vec<(Key, EventTime, RecordId)> = match super::partner_keys(&self.params, &r)
+        {
+            Some(range) => self.state[other.index()]
+                .range(range)
+                .filter(|(_, matched)| !(semi && r.side == Side::Right && **matched))
+                .map(|(k, _)| *k)
+                .collect(),
+            None => Vec::new(),
+        };
+        for &p in &partners {
+            match (semi, r.side) {
+                (false, Side::Left) => out.push(Output::Match {
+                    left: r.id,
+                    right: p.2,
+                }),
+                (false, Side::Right) => out.push(Output::Match {
+                    left: p.2,
+                    right: r.id,
+                }),
+                (true, Side::Right) => out.push(Output::Semi { left: p.2 }),
+                (true, Side::Left) => {}
+            }
+            *self.state[other.index()]
+                .get_mut(&p)
+                .expect("partner is stored") = true;
+        }
+        let matched = !partners.is_empty();
+        let store = match r.side {
+            Side::Left if semi && matched => {
+                out.push(Output::Semi { left: r.id });
+                false
+            }
+            // New left rows are always stored, so this batch's right rows can still match them.
+            Side::Left => true,
+            Side::Right => {
+                !self.evictable(Side::Right, r.ts, batch_w)
+                    || (self.params.kind.pads(Side::Right) && !matched)
+            }
+        };
+        if store {
+            self.state[r.side.index()].insert((r.key, r.ts, r.id), matched);
+        }
+    }
+
+    /// Removes every row its side's state watermark (from `w`) evicts; null-pads unmatched
+    /// rows of padded sides, left first.
+    fn evict(&mut self, w: Watermark, out: &mut Vec<Output>) {
+        for side in Side::BOTH {
+            let doomed: Vec<(Key, EventTime, RecordId)> = self.state[side.index()]
+                .keys()
+                .filter(|k| self.evictable(side, k.1, w))
+                .copied()
+                .collect();
+            for k in doomed {
+                let matched = self.state[side.index()].remove(&k).expect("row is stored");
+                if !matched && self.params.kind.pads(side) {
+                    out.push(Output::Unmatched(k.2));
+                }
+            }
+        }
+        debug_assert!(
+            Side::BOTH.iter().all(|s| self.state[s.index()]
+                .keys()
+                .all(|k| !self.evictable(*s, k.1, w))),
+            "a row older than its state watermark survived eviction"
+        );
+    }
+}
+
+impl Engine for SparkEngine {
+    fn step(&mut self, step: &Step, out: &mut Vec<Output>) {
+        if self.ended {
+            return;
+        }
+        match *step {
+            Step::Record(r) => self.pending.push(r),
+            Step::Batch => self.run_batch(out),
+            Step::End => {
+                if !self.pending.is_empty() {
+                    self.run_batch(out);
+                }
+                self.ended = true;
+            }
+            // Spark derives its watermark from the data (models reject explicit watermark
+            // steps) and has no processing-time state or snapshot-triggered cleanup here.
+            Step::Watermark { .. } | Step::ProcessingTime(_) | Step::Snapshot => {}
+        }
+    }
+
+    fn stored(&self) -> Vec<RecordId> {
+        let mut ids: Vec<RecordId> = self
+            .state
+            .iter()
+            .flat_map(|s| s.keys().map(|k| k.2))
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    fn buffered(&self) -> Vec<RecordId> {
+        let mut ids: Vec<RecordId> = self.pending.iter().map(|r| r.id).collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    fn pending_timers(&self) -> usize {
+        0
+    }
+
+    fn micro_batches(&self) -> bool {
+        true
+    }
+
+    fn watermarks(&self) -> Option<Watermarks> {
+        let zero = Watermark::at(EventTime::from_millis(0));
+        Some(Watermarks {
+            left: self.input_wm[0].unwrap_or(zero),
+            right: self.input_wm[1].unwrap_or(zero),
+            join: self.w,
+        })
+    }
+}
