@@ -18,8 +18,8 @@
 use crate::engine::{Engine, StepReport};
 use crate::event::{Emitted, Key, Output, Record, RecordId, Side};
 use crate::property::{Expected, Property};
-use crate::spec::{JoinKind, JoinParams, JoinSpec, Scope, SpecWatermarks, WatermarkSource};
-use crate::time::Watermark;
+use crate::spec::{Defect, JoinKind, JoinParams, JoinSpec, Scope, SpecWatermarks, WatermarkSource};
+use crate::time::{ProcessingTime, Watermark};
 use crate::trace::{Step, Trace};
 use stateright::{Checker, HasDiscoveries, Model};
 use std::fmt::Debug;
@@ -65,6 +65,12 @@ pub enum Finding {
     },
     /// An admitted record left state while it could still match.
     Premature(RecordId),
+    /// More timers pending than records stored: timers that outlive the state they were
+    /// registered to clean (each stored record needs at most one).
+    OrphanTimers {
+        timers: usize,
+        stored: usize,
+    },
     /// State kept: records that can no longer match (or anything at quiescence), timers.
     Leak {
         stored: Vec<RecordId>,
@@ -325,6 +331,12 @@ impl Monitor {
                                 .can_still_match(self.record(*id), earlier, self.ended)
                     })
                     .collect();
+                if self.timers > self.stored.len() {
+                    return Some(Finding::OrphanTimers {
+                        timers: self.timers,
+                        stored: self.stored.len(),
+                    });
+                }
                 (!dead.is_empty()).then_some(Finding::Leak {
                     stored: dead,
                     timers: self.timers,
@@ -393,11 +405,11 @@ pub enum Action {
 pub struct CheckState<E> {
     pub engine: E,
     pub monitor: Monitor,
-    /// How many batch markers and snapshots were taken, and the index of the latest
-    /// processing-time reading (scope bookkeeping; the engine sees only the steps).
+    /// How many batch markers and snapshots were taken, and the latest processing-time
+    /// reading (scope bookkeeping; the engine sees only the steps).
     batches: u8,
     snapshots: u8,
-    processing_time: Option<u8>,
+    processing_time: Option<ProcessingTime>,
 }
 
 /// Checker settings.
@@ -428,14 +440,17 @@ pub struct JoinModel<E> {
     pub scope: Scope,
     pub init: E,
     pub options: Options,
+    /// Steps taken before the exploration starts (a defect's setup); empty for a model's
+    /// own scope. Record counts in the scope come on top of the prefix's.
+    pub prefix: Trace,
 }
 
 impl<E> JoinModel<E> {
     /// The trace an action sequence stands for: ids `i1, i2, …` on the left and `c1, c2, …`
     /// on the right, as in the seed.
     pub fn trace_of(&self, actions: &[Action]) -> Trace {
-        let mut trace = Trace::new();
-        let mut count = [0usize; 2];
+        let mut trace = self.prefix.clone();
+        let mut count = self.prefix_records();
         for a in actions {
             match *a {
                 Action::Deliver { side, key, time } => {
@@ -465,6 +480,49 @@ impl<E> JoinModel<E> {
     }
 }
 
+impl<E: Engine + Clone> JoinModel<E> {
+    /// The state after `step`: the engine takes it, the monitor watches.
+    fn apply(&self, s: &CheckState<E>, step: Step) -> CheckState<E> {
+        let mut next = s.clone();
+        match step {
+            Step::Batch => next.batches += 1,
+            Step::Snapshot => next.snapshots += 1,
+            Step::ProcessingTime(t) => next.processing_time = Some(t),
+            _ => {}
+        }
+        let mut outputs = Vec::new();
+        next.engine.step(&step, &mut outputs);
+        let stored = next.engine.stored();
+        let buffered = next.engine.buffered();
+        let timers = next.engine.pending_timers();
+        next.monitor
+            .observe(&step, &outputs, stored, buffered, timers);
+        next
+    }
+}
+
+impl<E> JoinModel<E> {
+    /// How many records of each side the prefix delivers.
+    fn prefix_records(&self) -> [usize; 2] {
+        let mut count = [0; 2];
+        for r in self.prefix.records() {
+            count[r.side.index()] += 1;
+        }
+        count
+    }
+
+    /// The scope's index of the key named `name` (validated when the model was read).
+    fn scope_key(&self, name: &str) -> Key {
+        let i = self
+            .scope
+            .keys
+            .iter()
+            .position(|k| k == name)
+            .expect("prefix keys are in the scope");
+        Key(i as u32)
+    }
+}
+
 impl<E> Model for JoinModel<E>
 where
     E: Engine + Clone + Debug + Hash + Eq + Send + Sync + 'static,
@@ -473,13 +531,25 @@ where
     type Action = Action;
 
     fn init_states(&self) -> Vec<CheckState<E>> {
-        vec![CheckState {
+        let mut state = CheckState {
             engine: self.init.clone(),
             monitor: Monitor::new(self.params),
             batches: 0,
             snapshots: 0,
             processing_time: None,
-        }]
+        };
+        for step in self.prefix.steps() {
+            // The prefix's keys, by name, become the scope's key indices.
+            let step = match *step {
+                Step::Record(r) => Step::Record(Record {
+                    key: self.scope_key(self.prefix.key_name(r.key)),
+                    ..r
+                }),
+                other => other,
+            };
+            state = self.apply(&state, step);
+        }
+        vec![state]
     }
 
     fn actions(&self, s: &CheckState<E>, actions: &mut Vec<Action>) {
@@ -500,7 +570,9 @@ where
         };
         for side in Side::BOTH {
             let delivered = s.monitor.records.iter().filter(|r| r.side == side).count();
-            if delivered < usize::from(self.scope.records[side.index()]) {
+            let allowed =
+                self.prefix_records()[side.index()] + usize::from(self.scope.records[side.index()]);
+            if delivered < allowed {
                 for key in 0..key_limit {
                     for time in 0..self.scope.times.len() {
                         actions.push(Action::Deliver {
@@ -530,9 +602,10 @@ where
         if s.batches < self.scope.batches {
             actions.push(Action::Batch);
         }
-        let next_reading = s.processing_time.map_or(0, |i| usize::from(i) + 1);
-        for value in next_reading..self.scope.processing_times.len() {
-            actions.push(Action::ProcessingTime { value: value as u8 });
+        for (value, t) in self.scope.processing_times.iter().enumerate() {
+            if s.processing_time.is_none_or(|now| *t > now) {
+                actions.push(Action::ProcessingTime { value: value as u8 });
+            }
         }
         if s.snapshots < self.scope.snapshots {
             actions.push(Action::Snapshot);
@@ -541,7 +614,6 @@ where
     }
 
     fn next_state(&self, s: &CheckState<E>, action: Action) -> Option<CheckState<E>> {
-        let mut next = s.clone();
         let step = match action {
             Action::Deliver { side, key, time } => Step::Record(Record {
                 side,
@@ -553,28 +625,14 @@ where
                 side: Some(side),
                 ts: crate::time::Watermark::at(self.scope.watermarks[value as usize]),
             },
-            Action::Batch => {
-                next.batches += 1;
-                Step::Batch
-            }
+            Action::Batch => Step::Batch,
             Action::ProcessingTime { value } => {
-                next.processing_time = Some(value);
                 Step::ProcessingTime(self.scope.processing_times[value as usize])
             }
-            Action::Snapshot => {
-                next.snapshots += 1;
-                Step::Snapshot
-            }
+            Action::Snapshot => Step::Snapshot,
             Action::End => Step::End,
         };
-        let mut outputs = Vec::new();
-        next.engine.step(&step, &mut outputs);
-        let stored = next.engine.stored();
-        let buffered = next.engine.buffered();
-        let timers = next.engine.pending_timers();
-        next.monitor
-            .observe(&step, &outputs, stored, buffered, timers);
-        Some(next)
+        Some(self.apply(s, step))
     }
 
     fn properties(&self) -> Vec<stateright::Property<Self>> {
@@ -664,6 +722,9 @@ impl Verdict {
 #[derive(Clone, Debug)]
 pub struct ModelReport {
     pub verdicts: Vec<(Property, Verdict, Expected)>,
+    /// Per known defect of the model: its shortest counterexample, or `None` if the checker
+    /// did not find it (which makes the report not as expected).
+    pub defects: Vec<(Defect, Option<Counterexample>)>,
     pub unique_states: usize,
     pub states: usize,
     pub max_depth: usize,
@@ -674,6 +735,7 @@ impl ModelReport {
     /// Whether every verdict is the one the model expects.
     pub fn as_expected(&self) -> bool {
         self.verdicts.iter().all(|(_, v, e)| v.as_expected() == *e)
+            && self.defects.iter().all(|(_, cx)| cx.is_some())
     }
 }
 
@@ -707,6 +769,7 @@ where
         scope,
         init: engine,
         options,
+        prefix: Trace::new(),
     };
     let start = Instant::now();
     let threads = model.options.threads.max(1);
@@ -739,8 +802,26 @@ where
         };
         verdicts.push((p, verdict, spec.expected(p)));
     }
+    let defects = spec
+        .defects
+        .iter()
+        .map(|d| {
+            let model = JoinModel {
+                params: spec.params,
+                scope: d.scope.clone(),
+                init: model.init.clone(),
+                options: Options {
+                    only: Some(d.property),
+                    ..model.options.clone()
+                },
+                prefix: d.prefix.clone(),
+            };
+            (d.clone(), search_counterexample(model, d.property))
+        })
+        .collect();
     Ok(ModelReport {
         verdicts,
+        defects,
         unique_states,
         states,
         max_depth,
@@ -754,13 +835,14 @@ pub fn check_spec(
     options: Options,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<ModelReport, crate::error::InputError> {
-    use crate::engine::{CanaryEngine, ReferenceEngine, SparkEngine};
+    use crate::engine::{CanaryEngine, KeyedTtlEngine, ReferenceEngine, SparkEngine};
     use crate::spec::Profile;
     let params = spec.params;
     match params.profile {
         Profile::Reference => check_model(spec, ReferenceEngine::new(params), options, progress),
         Profile::Canary => check_model(spec, CanaryEngine::new(params), options, progress),
         Profile::Spark => check_model(spec, SparkEngine::new(params), options, progress),
+        Profile::FlinkKeyedTtl => check_model(spec, KeyedTtlEngine::new(params), options, progress),
     }
 }
 
@@ -778,25 +860,34 @@ where
             only: Some(p),
             ..model.options.clone()
         },
+        prefix: model.prefix.clone(),
     };
-    let checker = single
+    search_counterexample(single, p).expect("the first run found a violation, so this one does")
+}
+
+/// A single-threaded BFS for `p` alone in `model` (which must check only `p`): the shortest
+/// violation, if there is one.
+fn search_counterexample<E>(model: JoinModel<E>, p: Property) -> Option<Counterexample>
+where
+    E: Engine + Clone + Debug + Hash + Eq + Send + Sync + 'static,
+{
+    debug_assert_eq!(model.options.only, Some(p));
+    let checker = model
         .checker()
         .threads(1)
         .finish_when(HasDiscoveries::Any)
         .spawn_bfs()
         .join();
-    let path = checker
-        .discovery(p.name())
-        .expect("the first run found a violation, so this one does");
-    let actions = path.into_actions();
-    let trace = model.trace_of(&actions);
+    let path = checker.discovery(p.name())?;
+    let model = checker.model();
+    let trace = model.trace_of(&path.into_actions());
     let (step, finding) = first_violation(&model.params, model.init.clone(), &trace, p)
         .expect("a counterexample replays to its violation");
-    Counterexample {
+    Some(Counterexample {
         trace,
         step,
         finding,
-    }
+    })
 }
 
 /// Runs `engine` over `trace` under the monitor and returns the first step at which `p`

@@ -314,6 +314,8 @@ fn check_one(
 /// A counterexample as written and explained for the report.
 struct WrittenCounterexample {
     property: Property,
+    /// The known defect it demonstrates, if it came from a `[[defect]]` entry.
+    defect: Option<String>,
     path: PathBuf,
     steps: usize,
     /// Index of the step after which the property fails (into the run's reports).
@@ -332,18 +334,27 @@ fn write_counterexamples(
     dir: &Path,
 ) -> Result<Vec<WrittenCounterexample>, CliError> {
     let mut written = Vec::new();
-    for (p, verdict, _) in &report.verdicts {
-        let Verdict::Violated(cx) = verdict else {
-            continue;
-        };
+    let violations = report.verdicts.iter().filter_map(|(p, v, _)| match v {
+        Verdict::Violated(cx) => Some((*p, None, cx.as_ref())),
+        _ => None,
+    });
+    let defects = report
+        .defects
+        .iter()
+        .filter_map(|(d, cx)| Some((d.property, Some(d.name.clone()), cx.as_ref()?)));
+    for (p, defect, cx) in violations.chain(defects) {
         let folder = dir.join(&spec.name);
         std::fs::create_dir_all(&folder)?;
-        let path = folder.join(format!("{p}.jsonl"));
+        let stem = defect
+            .as_ref()
+            .map_or(p.name().to_owned(), |d| format!("defect-{d}"));
+        let path = folder.join(format!("{stem}.jsonl"));
         std::fs::write(&path, cx.trace.to_jsonl())?;
         let reports = checker::monitor_run(&spec.params, engine::for_spec(spec), &cx.trace).reports;
         let analysis = Analysis::new(spec.params, &cx.trace);
         written.push(WrittenCounterexample {
-            property: *p,
+            property: p,
+            defect,
             path,
             steps: cx.trace.steps().len(),
             violated_after: cx.step,
@@ -402,11 +413,33 @@ fn check_text(
         rows.push([format!("  {p}"), verdict_words(v, *e)]);
     }
     s.push_str(&report::table(&rows));
+    if !report.defects.is_empty() {
+        let mut rows = vec![[
+            "  known defect".to_owned(),
+            "property".to_owned(),
+            "verdict".to_owned(),
+        ]];
+        for (d, cx) in &report.defects {
+            let verdict = match cx {
+                Some(cx) => format!("caught ({} steps): {}", cx.trace.steps().len(), d.summary),
+                None => format!("MISMATCH: not found in its scope: {}", d.summary),
+            };
+            rows.push([
+                format!("  {}", d.name),
+                d.property.name().to_owned(),
+                verdict,
+            ]);
+        }
+        s.push_str(&report::table(&rows));
+    }
     for cx in written {
+        let what = match &cx.defect {
+            Some(d) => format!("defect {d} ({})", cx.property),
+            None => cx.property.name().to_owned(),
+        };
         let _ = writeln!(
             s,
-            "\n  counterexample for {} ({} steps): {}",
-            cx.property,
+            "\n  counterexample for {what} ({} steps): {}",
             cx.steps,
             cx.path.display()
         );
@@ -440,7 +473,10 @@ fn check_json(
                 "expected": e.name(),
                 "as_expected": v.as_expected() == *e,
             });
-            if let Some(cx) = written.iter().find(|cx| cx.property == *p) {
+            if let Some(cx) = written
+                .iter()
+                .find(|cx| cx.property == *p && cx.defect.is_none())
+            {
                 o["counterexample"] = serde_json::json!({
                     "trace": cx.path.display().to_string(),
                     "steps": cx.steps,
@@ -461,6 +497,21 @@ fn check_json(
         "elapsed_ms": report.elapsed.as_millis() as u64,
         "as_expected": report.as_expected(),
         "properties": properties,
+        "defects": report.defects.iter().map(|(d, _)| {
+            let cx = written.iter().find(|cx| cx.defect.as_deref() == Some(d.name.as_str()));
+            serde_json::json!({
+                "defect": d.name,
+                "property": d.property.name(),
+                "summary": d.summary,
+                "caught": cx.is_some(),
+                "counterexample": cx.map(|cx| serde_json::json!({
+                    "trace": cx.path.display().to_string(),
+                    "steps": cx.steps,
+                    "violated_after_step": cx.violated_after,
+                    "explanation": cx.explanation,
+                })),
+            })
+        }).collect::<Vec<_>>(),
     })
     .to_string()
 }

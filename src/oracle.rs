@@ -391,7 +391,7 @@ impl<'t> Analysis<'t> {
     }
 }
 
-/// A millisecond offset as a duration when it fits (`1h`, `3600001ms`), else as a number.
+/// A millisecond offset as a duration when it fits (`1h`, `1h1ms`), else as a number.
 fn offset_words(ms: i128) -> String {
     match i64::try_from(ms) {
         Ok(v) => Duration::from_millis(v).to_string(),

@@ -21,8 +21,9 @@ pub enum Property {
     /// No admitted record leaves state while an admissible future record could still match
     /// it (a semi join's left record may leave once its row is out).
     NoPrematureEviction,
-    /// At quiescence nothing is stored and no timer is pending; before it, stored records
-    /// that can no longer match number at most the profile's cleanup slack.
+    /// At quiescence nothing is stored and no timer is pending; before it, no stored record
+    /// has outlived its last chance to match by more than the profile's cleanup slack, and
+    /// there are no more pending timers than stored records.
     NoStateLeak,
     /// The engine reports as late exactly the records the spec says are late.
     LatenessAgrees,

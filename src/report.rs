@@ -35,7 +35,12 @@ pub fn step_words(trace: &Trace, step: &Step) -> String {
         } => format!("watermark {side} {ts}"),
         Step::Watermark { side: None, ts } => format!("watermark {ts}"),
         Step::Batch => "batch".to_owned(),
-        Step::ProcessingTime(t) => format!("processing time {}ms", t.as_millis()),
+        Step::ProcessingTime(t) => {
+            format!(
+                "processing time {}",
+                crate::time::Duration::from_millis(t.as_millis())
+            )
+        }
         Step::Snapshot => "snapshot".to_owned(),
         Step::End => "end".to_owned(),
     }
@@ -309,6 +314,10 @@ pub fn explain(analysis: &Analysis<'_>, reports: &[StepReport], finding: &Findin
                 .collect::<Vec<_>>()
                 .join(", "),
             if stored.len() == 1 { "it" } else { "them" }
+        ),
+        Finding::OrphanTimers { timers, stored } => format!(
+            "the engine has {timers} pending timers for {stored} stored records: timers outlive the state they \
+             were registered to clean."
         ),
         Finding::Lateness {
             id,

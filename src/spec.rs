@@ -43,13 +43,16 @@ pub enum Profile {
     /// Spark Structured Streaming's stream-stream join, batch by batch
     /// (`crate::engine::spark`).
     Spark,
+    /// The seed's Flink `KeyedCoProcessFunction` (`crate::engine::flink_keyed_ttl`).
+    FlinkKeyedTtl,
 }
 
 impl Profile {
-    const ALL: [(&'static str, Profile); 3] = [
+    const ALL: [(&'static str, Profile); 4] = [
         ("reference", Profile::Reference),
         ("canary", Profile::Canary),
         ("spark", Profile::Spark),
+        ("flink-keyed-ttl", Profile::FlinkKeyedTtl),
     ];
 
     /// Whether the profile models a real engine's output timing exactly (Spark's batches), so
@@ -62,7 +65,7 @@ impl Profile {
     /// Spark keeps timestamps in microseconds.
     pub fn time_range(self) -> Option<std::ops::RangeInclusive<i64>> {
         match self {
-            Profile::Reference | Profile::Canary => None,
+            Profile::Reference | Profile::Canary | Profile::FlinkKeyedTtl => None,
             Profile::Spark => Some(i64::MIN / 1000..=i64::MAX / 1000),
         }
     }
@@ -70,7 +73,7 @@ impl Profile {
     /// When the modelled engine moves its watermarks.
     pub fn timing(self) -> Timing {
         match self {
-            Profile::Reference | Profile::Canary => Timing::PerRecord,
+            Profile::Reference | Profile::Canary | Profile::FlinkKeyedTtl => Timing::PerRecord,
             Profile::Spark => Timing::PerBatch,
         }
     }
@@ -81,7 +84,7 @@ impl Profile {
     /// (`StreamingJoinHelper.getStateValueWatermark`'s `- 1`).
     pub fn cleanup_slack(self) -> Duration {
         match self {
-            Profile::Reference | Profile::Canary => Duration::ZERO,
+            Profile::Reference | Profile::Canary | Profile::FlinkKeyedTtl => Duration::ZERO,
             Profile::Spark => Duration::from_millis(1),
         }
     }
@@ -458,6 +461,8 @@ pub struct JoinSpec {
     pub scope: Option<Scope>,
     /// Expected verdict per property; properties not named take [`Expected::default_for`].
     pub expect: BTreeMap<Property, Expected>,
+    /// Known defects of the design, each of which the checker must demonstrate.
+    pub defects: Vec<Defect>,
     /// Where the model was read from.
     pub file: String,
 }
@@ -472,6 +477,17 @@ struct RawModel {
     watermark: RawWatermark,
     scope: Option<RawScope>,
     expect: Option<BTreeMap<String, Spanned<String>>>,
+    defect: Option<Vec<RawDefect>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDefect {
+    name: Spanned<String>,
+    property: Spanned<String>,
+    summary: String,
+    prefix: Option<Spanned<Vec<String>>>,
+    scope: RawScope,
 }
 
 #[derive(Deserialize)]
@@ -665,6 +681,12 @@ impl JoinSpec {
                 None => None,
             },
             expect: parse_expect(raw.expect.unwrap_or_default(), &at)?,
+            defects: raw
+                .defect
+                .unwrap_or_default()
+                .into_iter()
+                .map(|d| parse_defect(d, source, file, &at))
+                .collect::<Result<_, _>>()?,
             file: file.to_owned(),
         })
     }
@@ -889,6 +911,78 @@ fn parse_scope(
     })
 }
 
+/// A known defect of a design: the checker must find a violation of `property` within
+/// `scope`, starting from the situation `prefix` sets up. A narrow scope (and a prefix) makes
+/// the shortest counterexample show this defect rather than another one of the same design.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Defect {
+    pub name: String,
+    pub property: Property,
+    /// One sentence for the report.
+    pub summary: String,
+    /// Steps that happen first; the checker explores what may follow.
+    pub prefix: Trace,
+    /// What may follow the prefix (record counts are in addition to the prefix's).
+    pub scope: Scope,
+}
+
+fn parse_defect(
+    raw: RawDefect,
+    source: WatermarkSource,
+    file: &str,
+    at: &impl Fn(&str, std::ops::Range<usize>, String) -> InputError,
+) -> Result<Defect, InputError> {
+    let name = raw.name.get_ref().clone();
+    let property = Property::from_name(raw.property.get_ref())
+        .filter(|p| !p.is_witness())
+        .ok_or_else(|| {
+            at(
+                "defect.property",
+                raw.property.span(),
+                "expected the name of an invariant".to_owned(),
+            )
+        })?;
+    let scope = parse_scope(raw.scope, source, at)?;
+    let prefix = match raw.prefix {
+        None => Trace::new(),
+        Some(lines) => {
+            let text = lines.get_ref().join("\n");
+            // Errors name the prefix entry (1-based) as their line.
+            let prefix = Trace::parse(&text, &format!("{file}: defect {name}: prefix entry"))?;
+            if let Some(r) = prefix
+                .records()
+                .iter()
+                .find(|r| !scope.keys.iter().any(|k| k == prefix.key_name(r.key)))
+            {
+                return Err(at(
+                    "defect.prefix",
+                    lines.span(),
+                    format!(
+                        "record {} has key {:?}, which is not in the defect's scope.keys",
+                        prefix.name(r.id),
+                        prefix.key_name(r.key)
+                    ),
+                ));
+            }
+            if prefix.ends() {
+                return Err(at(
+                    "defect.prefix",
+                    lines.span(),
+                    "a prefix cannot end the input".to_owned(),
+                ));
+            }
+            prefix
+        }
+    };
+    Ok(Defect {
+        name,
+        property,
+        summary: raw.summary,
+        prefix,
+        scope,
+    })
+}
+
 fn parse_expect(
     raw: BTreeMap<String, Spanned<String>>,
     at: &impl Fn(&str, std::ops::Range<usize>, String) -> InputError,
@@ -931,7 +1025,7 @@ fn parse_expect(
 
 fn profile_default_lateness(profile: Profile) -> Lateness {
     match profile {
-        Profile::Reference | Profile::Canary => Lateness::Strict,
+        Profile::Reference | Profile::Canary | Profile::FlinkKeyedTtl => Lateness::Strict,
         Profile::Spark => Lateness::NonStrict,
     }
 }

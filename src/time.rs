@@ -187,16 +187,24 @@ impl fmt::Display for Watermark {
 }
 
 impl fmt::Display for Duration {
-    /// The shortest exact rendering in the units [`Duration::from_str`] reads: `1h`, `10m`,
-    /// `90s`, `250ms`, `-5m`.
+    /// An exact rendering in the units [`Duration::from_str`] reads, largest first: `1h`,
+    /// `10m`, `1h1ms`, `1d30m`, `250ms`, `-5m`, `0ms`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let ms = i128::from(self.0);
+        if ms == 0 {
+            return f.write_str("0ms");
+        }
+        if ms < 0 {
+            f.write_str("-")?;
+        }
+        let mut rest = ms.abs();
         for (unit, size) in UNITS.iter().rev() {
-            if *size > 1 && ms != 0 && ms % size == 0 {
-                return write!(f, "{}{unit}", ms / size);
+            if rest >= *size {
+                write!(f, "{}{unit}", rest / size)?;
+                rest %= size;
             }
         }
-        write!(f, "{ms}ms")
+        Ok(())
     }
 }
 

@@ -6,6 +6,8 @@
 //! over a whole trace and annotates every output with where it appeared.
 
 pub mod canary;
+pub mod flink;
+pub mod flink_keyed_ttl;
 pub mod reference;
 pub mod spark;
 
@@ -17,6 +19,7 @@ use crate::time::Watermark;
 use crate::trace::{Step, Trace};
 
 pub use canary::CanaryEngine;
+pub use flink_keyed_ttl::KeyedTtlEngine;
 pub use reference::ReferenceEngine;
 pub use spark::SparkEngine;
 
@@ -63,6 +66,7 @@ pub fn for_spec(spec: &JoinSpec) -> Box<dyn Engine> {
         Profile::Reference => Box::new(ReferenceEngine::new(spec.params)),
         Profile::Canary => Box::new(CanaryEngine::new(spec.params)),
         Profile::Spark => Box::new(SparkEngine::new(spec.params)),
+        Profile::FlinkKeyedTtl => Box::new(KeyedTtlEngine::new(spec.params)),
     }
 }
 
