@@ -835,7 +835,9 @@ pub fn check_spec(
     options: Options,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<ModelReport, crate::error::InputError> {
-    use crate::engine::{CanaryEngine, KeyedTtlEngine, ReferenceEngine, SparkEngine};
+    use crate::engine::{
+        CanaryEngine, KeyedFixedEngine, KeyedTtlEngine, ReferenceEngine, SparkEngine,
+    };
     use crate::spec::Profile;
     let params = spec.params;
     match params.profile {
@@ -843,6 +845,9 @@ pub fn check_spec(
         Profile::Canary => check_model(spec, CanaryEngine::new(params), options, progress),
         Profile::Spark => check_model(spec, SparkEngine::new(params), options, progress),
         Profile::FlinkKeyedTtl => check_model(spec, KeyedTtlEngine::new(params), options, progress),
+        Profile::FlinkKeyedFixed => {
+            check_model(spec, KeyedFixedEngine::new(params), options, progress)
+        }
     }
 }
 

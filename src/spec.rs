@@ -45,14 +45,17 @@ pub enum Profile {
     Spark,
     /// The seed's Flink `KeyedCoProcessFunction` (`crate::engine::flink_keyed_ttl`).
     FlinkKeyedTtl,
+    /// The seed's function, corrected (`crate::engine::flink_keyed_fixed`).
+    FlinkKeyedFixed,
 }
 
 impl Profile {
-    const ALL: [(&'static str, Profile); 4] = [
+    const ALL: [(&'static str, Profile); 5] = [
         ("reference", Profile::Reference),
         ("canary", Profile::Canary),
         ("spark", Profile::Spark),
         ("flink-keyed-ttl", Profile::FlinkKeyedTtl),
+        ("flink-keyed-fixed", Profile::FlinkKeyedFixed),
     ];
 
     /// Whether the profile models a real engine's output timing exactly (Spark's batches), so
@@ -65,7 +68,10 @@ impl Profile {
     /// Spark keeps timestamps in microseconds.
     pub fn time_range(self) -> Option<std::ops::RangeInclusive<i64>> {
         match self {
-            Profile::Reference | Profile::Canary | Profile::FlinkKeyedTtl => None,
+            Profile::Reference
+            | Profile::Canary
+            | Profile::FlinkKeyedTtl
+            | Profile::FlinkKeyedFixed => None,
             Profile::Spark => Some(i64::MIN / 1000..=i64::MAX / 1000),
         }
     }
@@ -73,7 +79,10 @@ impl Profile {
     /// When the modelled engine moves its watermarks.
     pub fn timing(self) -> Timing {
         match self {
-            Profile::Reference | Profile::Canary | Profile::FlinkKeyedTtl => Timing::PerRecord,
+            Profile::Reference
+            | Profile::Canary
+            | Profile::FlinkKeyedTtl
+            | Profile::FlinkKeyedFixed => Timing::PerRecord,
             Profile::Spark => Timing::PerBatch,
         }
     }
@@ -84,7 +93,10 @@ impl Profile {
     /// (`StreamingJoinHelper.getStateValueWatermark`'s `- 1`).
     pub fn cleanup_slack(self) -> Duration {
         match self {
-            Profile::Reference | Profile::Canary | Profile::FlinkKeyedTtl => Duration::ZERO,
+            Profile::Reference
+            | Profile::Canary
+            | Profile::FlinkKeyedTtl
+            | Profile::FlinkKeyedFixed => Duration::ZERO,
             Profile::Spark => Duration::from_millis(1),
         }
     }
@@ -820,7 +832,7 @@ impl fmt::Display for Scope {
             let ms: Vec<String> = self
                 .processing_times
                 .iter()
-                .map(|t| format!("{}ms", t.as_millis()))
+                .map(|t| Duration::from_millis(t.as_millis()).to_string())
                 .collect();
             write!(f, ", processing times {{{}}}", ms.join(" "))?;
         }
@@ -1025,7 +1037,10 @@ fn parse_expect(
 
 fn profile_default_lateness(profile: Profile) -> Lateness {
     match profile {
-        Profile::Reference | Profile::Canary | Profile::FlinkKeyedTtl => Lateness::Strict,
+        Profile::Reference
+        | Profile::Canary
+        | Profile::FlinkKeyedTtl
+        | Profile::FlinkKeyedFixed => Lateness::Strict,
         Profile::Spark => Lateness::NonStrict,
     }
 }
