@@ -41,7 +41,8 @@ fn seed_function_shows_every_known_defect() {
             "second-click",
             "duplicate-impression-timer",
             "ttl-before-event-time",
-            "timer-outlives-state"
+            "timer-outlives-state",
+            "timer-at-the-boundary"
         ]
     );
     for (defect, cx) in &report.defects {
