@@ -836,7 +836,8 @@ pub fn check_spec(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<ModelReport, crate::error::InputError> {
     use crate::engine::{
-        CanaryEngine, KeyedFixedEngine, KeyedTtlEngine, ReferenceEngine, SparkEngine,
+        CanaryEngine, IntervalJoinEngine, KeyedFixedEngine, KeyedTtlEngine, ReferenceEngine,
+        SparkEngine,
     };
     use crate::spec::Profile;
     let params = spec.params;
@@ -847,6 +848,9 @@ pub fn check_spec(
         Profile::FlinkKeyedTtl => check_model(spec, KeyedTtlEngine::new(params), options, progress),
         Profile::FlinkKeyedFixed => {
             check_model(spec, KeyedFixedEngine::new(params), options, progress)
+        }
+        Profile::FlinkInterval => {
+            check_model(spec, IntervalJoinEngine::new(params), options, progress)
         }
     }
 }

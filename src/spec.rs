@@ -47,15 +47,18 @@ pub enum Profile {
     FlinkKeyedTtl,
     /// The seed's function, corrected (`crate::engine::flink_keyed_fixed`).
     FlinkKeyedFixed,
+    /// Flink's DataStream `IntervalJoinOperator` (`crate::engine::flink_interval`).
+    FlinkInterval,
 }
 
 impl Profile {
-    const ALL: [(&'static str, Profile); 5] = [
+    const ALL: [(&'static str, Profile); 6] = [
         ("reference", Profile::Reference),
         ("canary", Profile::Canary),
         ("spark", Profile::Spark),
         ("flink-keyed-ttl", Profile::FlinkKeyedTtl),
         ("flink-keyed-fixed", Profile::FlinkKeyedFixed),
+        ("flink-interval", Profile::FlinkInterval),
     ];
 
     /// Whether the profile models a real engine's output timing exactly (Spark's batches), so
@@ -71,8 +74,21 @@ impl Profile {
             Profile::Reference
             | Profile::Canary
             | Profile::FlinkKeyedTtl
-            | Profile::FlinkKeyedFixed => None,
+            | Profile::FlinkKeyedFixed
+            | Profile::FlinkInterval => None,
             Profile::Spark => Some(i64::MIN / 1000..=i64::MAX / 1000),
+        }
+    }
+
+    /// The join kinds the modelled engine has.
+    pub fn kinds(self) -> &'static [JoinKind] {
+        use JoinKind::*;
+        match self {
+            Profile::Reference | Profile::Canary | Profile::Spark => {
+                &[Inner, LeftOuter, RightOuter, FullOuter, LeftSemi]
+            }
+            Profile::FlinkKeyedTtl | Profile::FlinkInterval => &[Inner],
+            Profile::FlinkKeyedFixed => &[Inner, LeftOuter, RightOuter, FullOuter],
         }
     }
 
@@ -83,6 +99,7 @@ impl Profile {
             | Profile::Canary
             | Profile::FlinkKeyedTtl
             | Profile::FlinkKeyedFixed => Timing::PerRecord,
+            Profile::FlinkInterval => Timing::BoundedOutOfOrderness,
             Profile::Spark => Timing::PerBatch,
         }
     }
@@ -96,7 +113,8 @@ impl Profile {
             Profile::Reference
             | Profile::Canary
             | Profile::FlinkKeyedTtl
-            | Profile::FlinkKeyedFixed => Duration::ZERO,
+            | Profile::FlinkKeyedFixed
+            | Profile::FlinkInterval => Duration::ZERO,
             Profile::Spark => Duration::from_millis(1),
         }
     }
@@ -339,11 +357,18 @@ pub struct WatermarkSpec {
     pub timing: Timing,
 }
 
-/// When watermarks move, which is a property of the engine being modelled.
+/// How derived watermarks are generated and when they move: a property of the engine being
+/// modelled, not of the model file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Timing {
-    /// After every record (the reference profile, Flink).
+    /// `max ts - delay`, after every record (the reference profile).
     PerRecord,
+    /// Flink DataStream `BoundedOutOfOrderness`: `max ts - delay - 1`, after every record.
+    BoundedOutOfOrderness,
+    /// Flink SQL `WATERMARK FOR ts AS ts - INTERVAL ...`: `max ts - delay`, after every row,
+    /// but only once it is above 0 (the generator starts at 0, and a watermark `<= 0` is never
+    /// emitted, so the input stays at `MIN` until then).
+    SqlPerRow,
     /// At the end of each micro-batch (Spark): a record is judged against the watermark
     /// published when its batch began. The join's watermark starts at 0 and never goes below
     /// it, and an input that has had no data counts as 0 (Spark's `WatermarkTracker`).
@@ -370,8 +395,8 @@ impl SpecWatermarks {
             input: [Watermark::MIN; 2],
             pending: [None; 2],
             published: match spec.timing {
-                Timing::PerRecord => Watermark::MIN,
                 Timing::PerBatch => Watermark::at(EventTime::from_millis(0)),
+                _ => Watermark::MIN,
             },
         }
     }
@@ -383,8 +408,8 @@ impl SpecWatermarks {
     /// The join's watermark now: what a record arriving now is judged against.
     pub fn join(&self, spec: &WatermarkSpec) -> Watermark {
         match spec.timing {
-            Timing::PerRecord => spec.policy.combine(self.input[0], self.input[1]),
             Timing::PerBatch => self.published,
+            _ => spec.policy.combine(self.input[0], self.input[1]),
         }
     }
 
@@ -392,10 +417,16 @@ impl SpecWatermarks {
     pub fn observe(&mut self, spec: &WatermarkSpec, step: &Step) {
         match *step {
             Step::Record(r) if spec.source == WatermarkSource::Derived => match spec.timing {
-                Timing::PerRecord => {
-                    let derived = Watermark::at(r.ts.saturating_sub(spec.delay[r.side.index()]));
-                    let w = &mut self.input[r.side.index()];
-                    *w = (*w).max(derived);
+                Timing::PerRecord | Timing::BoundedOutOfOrderness | Timing::SqlPerRow => {
+                    let mut derived = r.ts.saturating_sub(spec.delay[r.side.index()]);
+                    if spec.timing == Timing::BoundedOutOfOrderness {
+                        derived = derived.saturating_sub(Duration::from_millis(1));
+                    }
+                    let positive = derived > EventTime::from_millis(0);
+                    if spec.timing != Timing::SqlPerRow || positive {
+                        let w = &mut self.input[r.side.index()];
+                        *w = (*w).max(Watermark::at(derived));
+                    }
                 }
                 Timing::PerBatch => {
                     let p = &mut self.pending[r.side.index()];
@@ -597,6 +628,19 @@ impl JoinSpec {
             .find(|(n, _)| n == raw.join.kind.get_ref())
             .map(|(_, k)| *k)
             .ok_or_else(|| choose("join.kind", &raw.join.kind, &JoinKind::ALL.map(|(n, _)| n)))?;
+        if !profile.kinds().contains(&kind) {
+            let kinds: Vec<&str> = profile.kinds().iter().map(|k| k.name()).collect();
+            return Err(at(
+                "join.kind",
+                raw.join.kind.span(),
+                format!(
+                    "the {} profile has no {} join; it has {}",
+                    profile.name(),
+                    kind.name(),
+                    kinds.join(", ")
+                ),
+            ));
+        }
         let bounds = Bounds::parse(raw.join.bounds.get_ref())
             .map_err(|m| at("join.bounds", raw.join.bounds.span(), m))?;
 
@@ -1040,7 +1084,8 @@ fn profile_default_lateness(profile: Profile) -> Lateness {
         Profile::Reference
         | Profile::Canary
         | Profile::FlinkKeyedTtl
-        | Profile::FlinkKeyedFixed => Lateness::Strict,
+        | Profile::FlinkKeyedFixed
+        | Profile::FlinkInterval => Lateness::Strict,
         Profile::Spark => Lateness::NonStrict,
     }
 }

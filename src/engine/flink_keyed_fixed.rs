@@ -100,7 +100,7 @@ impl KeyedFixedEngine {
     }
 
     fn on_timers(&mut self, w: Watermark, out: &mut Vec<Output>) {
-        while let Some((at, key)) = self.timers.pop_due(w) {
+        while let Some((at, key, _)) = self.timers.pop_due(w) {
             for side in Side::BOTH {
                 let due: Vec<(Key, EventTime, RecordId)> = self.buffer[side.index()]
                     .range(

@@ -61,7 +61,7 @@ impl KeyedTtlEngine {
     }
 
     fn on_timers(&mut self, w: Watermark) {
-        while let Some((_, key)) = self.timers.pop_due(w) {
+        while let Some((_, key, _)) = self.timers.pop_due(w) {
             if self.impression.value(key, self.now).is_some() {
                 self.impression.clear(key);
             }

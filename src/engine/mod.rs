@@ -7,6 +7,7 @@
 
 pub mod canary;
 pub mod flink;
+pub mod flink_interval;
 pub mod flink_keyed_fixed;
 pub mod flink_keyed_ttl;
 pub mod reference;
@@ -20,6 +21,7 @@ use crate::time::Watermark;
 use crate::trace::{Step, Trace};
 
 pub use canary::CanaryEngine;
+pub use flink_interval::IntervalJoinEngine;
 pub use flink_keyed_fixed::KeyedFixedEngine;
 pub use flink_keyed_ttl::KeyedTtlEngine;
 pub use reference::ReferenceEngine;
@@ -70,6 +72,7 @@ pub fn for_spec(spec: &JoinSpec) -> Box<dyn Engine> {
         Profile::Spark => Box::new(SparkEngine::new(spec.params)),
         Profile::FlinkKeyedTtl => Box::new(KeyedTtlEngine::new(spec.params)),
         Profile::FlinkKeyedFixed => Box::new(KeyedFixedEngine::new(spec.params)),
+        Profile::FlinkInterval => Box::new(IntervalJoinEngine::new(spec.params)),
     }
 }
 

@@ -1,7 +1,8 @@
 //! The event-time timer service (`InternalTimerServiceImpl`).
 //!
-//! Timers are a set of `(timestamp, key)`: registering an existing one is a no-op (Flink
-//! deduplicates per key and timestamp). Advancing to watermark `w` fires, in timestamp order,
+//! Timers are a set of `(timestamp, key, namespace)`: registering an existing one is a no-op
+//! (Flink deduplicates per key, namespace and timestamp; a `KeyedCoProcessFunction` has the
+//! one namespace 0, the interval join one per side). Advancing to watermark `w` fires, in timestamp order,
 //! every timer with `timestamp <= w`. A timer registered at or behind the current watermark is
 //! only queued: it fires at the next advance, which happens when the combined watermark
 //! strictly increases, or at end of input (`MAX`).
@@ -12,21 +13,25 @@ use std::collections::BTreeSet;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct TimerService {
-    timers: BTreeSet<(EventTime, Key)>,
+    timers: BTreeSet<(EventTime, Key, u8)>,
 }
 
 impl TimerService {
     pub fn register(&mut self, key: Key, at: EventTime) {
-        self.timers.insert((at, key));
+        self.register_in(0, key, at);
+    }
+
+    pub fn register_in(&mut self, namespace: u8, key: Key, at: EventTime) {
+        self.timers.insert((at, key, namespace));
     }
 
     pub fn delete(&mut self, key: Key, at: EventTime) {
-        self.timers.remove(&(at, key));
+        self.timers.remove(&(at, key, 0));
     }
 
     /// Removes and returns the earliest timer due at watermark `w`, if any. Callers loop, so
     /// that timers registered while firing fire in the same advance when due.
-    pub fn pop_due(&mut self, w: Watermark) -> Option<(EventTime, Key)> {
+    pub fn pop_due(&mut self, w: Watermark) -> Option<(EventTime, Key, u8)> {
         let first = *self.timers.first()?;
         (first.0 <= w.time()).then(|| {
             self.timers.pop_first();
@@ -59,10 +64,10 @@ mod tests {
         assert_eq!(s.len(), 2);
         assert_eq!(
             s.pop_due(Watermark::at(EventTime::from_millis(109))),
-            Some((EventTime::from_millis(105), Key(1)))
+            Some((EventTime::from_millis(105), Key(1), 0))
         );
         assert_eq!(s.pop_due(Watermark::at(EventTime::from_millis(109))), None);
-        assert_eq!(s.pop_due(Watermark::at(at)), Some((at, k)));
+        assert_eq!(s.pop_due(Watermark::at(at)), Some((at, k, 0)));
         assert!(s.is_empty());
     }
 }

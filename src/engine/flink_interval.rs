@@ -1,0 +1,189 @@
+//! The `flink-interval` profile: Flink's DataStream `IntervalJoinOperator` (Flink 2.3.0;
+//! `shared/reference/flink-join-semantics.md` §6), inner joins only.
+//!
+//! ```text
+//! bounds [lo', hi'] (exclusive ends normalised: lo + 1, hi - 1); a right element uses [-hi', -lo']
+//! element x@t of side s:
+//!     if t < currentWatermark: late (side output); return          // t == wm is on time (FLINK-33524)
+//!     buffer[s][t].push(x)                                         // own buffer first
+//!     for (t2, bucket) in buffer[other]: if t + a <= t2 <= t + b: emit each pair
+//!     registerEventTimeTimer(namespace s, t + max(relUpper, 0))     // left: relUpper = hi'; right: -lo'
+//! onTimer(LEFT, T):  remove bucket (hi' <= 0 ? T : T - hi') from the left buffer
+//! onTimer(RIGHT, T): remove bucket (lo' <= 0 ? T + lo' : T) from the right buffer
+//! ```
+//!
+//! Watermarks: each input's comes from the trace, or from a `BoundedOutOfOrderness(delay)`
+//! generator emitting after every event (`max - delay - 1`); the operator's is their minimum.
+//! End of input is the `MAX` watermark, which fires every timer.
+//!
+//! Known boundary (§6): a left element at `t` is removed once the watermark reaches
+//! `t + hi'`, yet a right element at exactly `t + hi'` is still on time then, and finds it
+//! gone. The checker reports it; `models/flink-interval-impressions-clicks.toml` records it.
+
+use super::flink::timers::TimerService;
+use super::flink::watermark::{BoundedOutOfOrderness, TwoInputWatermark};
+use super::{partner_keys, Engine, Watermarks};
+use crate::event::{Key, Output, Record, RecordId, Side};
+use crate::spec::{JoinKind, JoinParams, WatermarkSource};
+use crate::time::{EventTime, Watermark};
+use crate::trace::Step;
+use std::collections::BTreeSet;
+
+/// Flink's DataStream interval join.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct IntervalJoinEngine {
+    params: JoinParams,
+    generators: Option<[BoundedOutOfOrderness; 2]>,
+    watermark: TwoInputWatermark,
+    timers: TimerService,
+    /// Per side: buffered elements by (key, ts, id).
+    buffer: [BTreeSet<(Key, EventTime, RecordId)>; 2],
+    ended: bool,
+}
+
+impl IntervalJoinEngine {
+    pub fn new(params: JoinParams) -> IntervalJoinEngine {
+        assert_eq!(
+            params.kind,
+            JoinKind::Inner,
+            "Flink's DataStream interval join is inner only"
+        );
+        let d = params.watermark.delay;
+        IntervalJoinEngine {
+            params,
+            generators: (params.watermark.source == WatermarkSource::Derived).then(|| {
+                [
+                    BoundedOutOfOrderness::new(d[0]),
+                    BoundedOutOfOrderness::new(d[1]),
+                ]
+            }),
+            watermark: TwoInputWatermark::default(),
+            timers: TimerService::default(),
+            buffer: Default::default(),
+            ended: false,
+        }
+    }
+
+    /// `relUpper` of a side: how far after its own time an element can still find partners.
+    fn rel_upper(&self, side: Side) -> i128 {
+        match side {
+            Side::Left => self.params.bounds.highest(),
+            Side::Right => -self.params.bounds.lowest(),
+        }
+    }
+
+    fn on_element(&mut self, x: Record, out: &mut Vec<Output>) {
+        if x.ts < self.watermark.combined().time() {
+            out.push(Output::Late(x.id));
+            return;
+        }
+        self.buffer[x.side.index()].insert((x.key, x.ts, x.id));
+        if let Some(range) = partner_keys(&self.params, &x) {
+            for &(_, _, partner) in self.buffer[x.side.other().index()].range(range) {
+                out.push(match x.side {
+                    Side::Left => Output::Match {
+                        left: x.id,
+                        right: partner,
+                    },
+                    Side::Right => Output::Match {
+                        left: partner,
+                        right: x.id,
+                    },
+                });
+            }
+        }
+        let at = i128::from(x.ts.as_millis()) + self.rel_upper(x.side).max(0);
+        self.timers
+            .register_in(x.side.index() as u8, x.key, clamp(at));
+    }
+
+    fn advance(&mut self, side: Side, w: Watermark) {
+        if let Some(combined) = self.watermark.on_watermark(side, w) {
+            while let Some((at, key, namespace)) = self.timers.pop_due(combined) {
+                let side = if namespace == 0 {
+                    Side::Left
+                } else {
+                    Side::Right
+                };
+                let t = i128::from(at.as_millis());
+                let bucket = match side {
+                    Side::Left if self.rel_upper(side) > 0 => t - self.params.bounds.highest(),
+                    Side::Right if self.params.bounds.lowest() <= 0 => {
+                        t + self.params.bounds.lowest()
+                    }
+                    _ => t,
+                };
+                let Ok(bucket) = i64::try_from(bucket).map(EventTime::from_millis) else {
+                    continue;
+                };
+                let doomed: Vec<_> = self.buffer[side.index()]
+                    .range((key, bucket, RecordId(0))..=(key, bucket, RecordId(u32::MAX)))
+                    .copied()
+                    .collect();
+                for k in doomed {
+                    self.buffer[side.index()].remove(&k);
+                }
+            }
+        }
+    }
+}
+
+fn clamp(t: i128) -> EventTime {
+    EventTime::from_millis(
+        i64::try_from(t.clamp(i128::from(i64::MIN), i128::from(i64::MAX))).expect("clamped"),
+    )
+}
+
+impl Engine for IntervalJoinEngine {
+    fn step(&mut self, step: &Step, out: &mut Vec<Output>) {
+        if self.ended {
+            return;
+        }
+        match *step {
+            Step::Record(r) => {
+                self.on_element(r, out);
+                if let Some(generators) = self.generators.as_mut() {
+                    if let Some(w) = generators[r.side.index()].on_event(r.ts) {
+                        self.advance(r.side, w);
+                    }
+                }
+            }
+            Step::Watermark { side, ts } => {
+                for s in Side::BOTH {
+                    if side.is_none_or(|only| only == s) {
+                        self.advance(s, ts);
+                    }
+                }
+            }
+            Step::End => {
+                for s in Side::BOTH {
+                    self.advance(s, Watermark::MAX);
+                }
+                self.ended = true;
+            }
+            Step::Batch | Step::ProcessingTime(_) | Step::Snapshot => {}
+        }
+    }
+
+    fn stored(&self) -> Vec<RecordId> {
+        let mut ids: Vec<RecordId> = self
+            .buffer
+            .iter()
+            .flat_map(|b| b.iter().map(|k| k.2))
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    fn pending_timers(&self) -> usize {
+        self.timers.len()
+    }
+
+    fn watermarks(&self) -> Option<Watermarks> {
+        Some(Watermarks {
+            left: self.watermark.input(Side::Left),
+            right: self.watermark.input(Side::Right),
+            join: self.watermark.combined(),
+        })
+    }
+}
