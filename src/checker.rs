@@ -131,8 +131,7 @@ impl Monitor {
                 "record ids are given in arrival order"
             );
             let join_wm = self.wm.join(&self.params.watermark);
-            self.late
-                .push(self.params.watermark.lateness.is_late(r.ts, join_wm));
+            self.late.push(self.params.watermark.lateness.is_late(r.ts, join_wm));
             self.records.push(*r);
             if self.evicted_keys.binary_search(&r.key).is_ok() {
                 self.key_reused = true;
@@ -143,11 +142,7 @@ impl Monitor {
             self.ended = true;
         }
         if !self.ended {
-            for id in self
-                .stored
-                .iter()
-                .filter(|id| stored.binary_search(id).is_err())
-            {
+            for id in self.stored.iter().filter(|id| stored.binary_search(id).is_err()) {
                 let key = self.records[id.index()].key;
                 if let Err(at) = self.evicted_keys.binary_search(&key) {
                     self.evicted_keys.insert(at, key);
@@ -188,13 +183,10 @@ impl Monitor {
     }
 
     fn has_valid_partner(&self, x: &Record) -> bool {
-        self.records
-            .iter()
-            .filter(|o| o.side != x.side)
-            .any(|o| match x.side {
-                Side::Left => self.valid(x, o),
-                Side::Right => self.valid(o, x),
-            })
+        self.records.iter().filter(|o| o.side != x.side).any(|o| match x.side {
+            Side::Left => self.valid(x, o),
+            Side::Right => self.valid(o, x),
+        })
     }
 
     fn can_still_match(&self, x: &Record) -> bool {
@@ -220,22 +212,20 @@ impl Monitor {
                 if !self.ended {
                     return None;
                 }
-                self.sides()
-                    .filter(|(l, r)| self.valid(l, r))
-                    .find_map(|(l, r)| {
-                        let (want, right) = if semi {
-                            (Output::Semi { left: l.id }, None)
-                        } else {
-                            (
-                                Output::Match {
-                                    left: l.id,
-                                    right: r.id,
-                                },
-                                Some(r.id),
-                            )
-                        };
-                        (!self.emitted(&want)).then_some(Finding::Lost { left: l.id, right })
-                    })
+                self.sides().filter(|(l, r)| self.valid(l, r)).find_map(|(l, r)| {
+                    let (want, right) = if semi {
+                        (Output::Semi { left: l.id }, None)
+                    } else {
+                        (
+                            Output::Match {
+                                left: l.id,
+                                right: r.id,
+                            },
+                            Some(r.id),
+                        )
+                    };
+                    (!self.emitted(&want)).then_some(Finding::Lost { left: l.id, right })
+                })
             }
             Property::NoSpuriousOutput => self
                 .emitted
@@ -298,9 +288,7 @@ impl Monitor {
                         && self.stored.binary_search(&x.id).is_err()
                         && self.buffered.binary_search(&x.id).is_err()
                         && self.can_still_match(x)
-                        && !(semi
-                            && x.side == Side::Left
-                            && self.emitted(&Output::Semi { left: x.id }))
+                        && !(semi && x.side == Side::Left && self.emitted(&Output::Semi { left: x.id }))
                 })
                 .map(|x| Finding::Premature(x.id)),
             Property::NoStateLeak => {
@@ -314,21 +302,13 @@ impl Monitor {
                 // The profile's cleanup slack: a record may outlive its last chance to match
                 // by this much event time.
                 let slack = self.params.profile.cleanup_slack();
-                let earlier = Watermark::at(
-                    self.wm
-                        .join(&self.params.watermark)
-                        .time()
-                        .saturating_sub(slack),
-                );
+                let earlier = Watermark::at(self.wm.join(&self.params.watermark).time().saturating_sub(slack));
                 let dead: Vec<RecordId> = self
                     .stored
                     .iter()
                     .copied()
                     .filter(|id| {
-                        !self.admitted(*id)
-                            || !self
-                                .params
-                                .can_still_match(self.record(*id), earlier, self.ended)
+                        !self.admitted(*id) || !self.params.can_still_match(self.record(*id), earlier, self.ended)
                     })
                     .collect();
                 if self.timers > self.stored.len() {
@@ -469,9 +449,9 @@ impl<E> JoinModel<E> {
                     ts: crate::time::Watermark::at(self.scope.watermarks[value as usize]),
                 }),
                 Action::Batch => trace.push(Step::Batch),
-                Action::ProcessingTime { value } => trace.push(Step::ProcessingTime(
-                    self.scope.processing_times[value as usize],
-                )),
+                Action::ProcessingTime { value } => {
+                    trace.push(Step::ProcessingTime(self.scope.processing_times[value as usize]))
+                }
                 Action::Snapshot => trace.push(Step::Snapshot),
                 Action::End => trace.push(Step::End),
             }
@@ -495,8 +475,7 @@ impl<E: Engine + Clone> JoinModel<E> {
         let stored = next.engine.stored();
         let buffered = next.engine.buffered();
         let timers = next.engine.pending_timers();
-        next.monitor
-            .observe(&step, &outputs, stored, buffered, timers);
+        next.monitor.observe(&step, &outputs, stored, buffered, timers);
         next
     }
 }
@@ -570,8 +549,7 @@ where
         };
         for side in Side::BOTH {
             let delivered = s.monitor.records.iter().filter(|r| r.side == side).count();
-            let allowed =
-                self.prefix_records()[side.index()] + usize::from(self.scope.records[side.index()]);
+            let allowed = self.prefix_records()[side.index()] + usize::from(self.scope.records[side.index()]);
             if delivered < allowed {
                 for key in 0..key_limit {
                     for time in 0..self.scope.times.len() {
@@ -626,9 +604,7 @@ where
                 ts: crate::time::Watermark::at(self.scope.watermarks[value as usize]),
             },
             Action::Batch => Step::Batch,
-            Action::ProcessingTime { value } => {
-                Step::ProcessingTime(self.scope.processing_times[value as usize])
-            }
+            Action::ProcessingTime { value } => Step::ProcessingTime(self.scope.processing_times[value as usize]),
             Action::Snapshot => Step::Snapshot,
             Action::End => Step::End,
         };
@@ -657,9 +633,7 @@ where
         ($p:expr) => {
             (
                 $p,
-                P::always($p.name(), |_: &M<E>, s: &S<E>| {
-                    s.monitor.finding($p).is_none()
-                }),
+                P::always($p.name(), |_: &M<E>, s: &S<E>| s.monitor.finding($p).is_none()),
             )
         };
     }
@@ -734,8 +708,7 @@ pub struct ModelReport {
 impl ModelReport {
     /// Whether every verdict is the one the model expects.
     pub fn as_expected(&self) -> bool {
-        self.verdicts.iter().all(|(_, v, e)| v.as_expected() == *e)
-            && self.defects.iter().all(|(_, cx)| cx.is_some())
+        self.verdicts.iter().all(|(_, v, e)| v.as_expected() == *e) && self.defects.iter().all(|(_, cx)| cx.is_some())
     }
 }
 
@@ -784,11 +757,7 @@ where
     }
     let checker = checker.join();
     let elapsed = start.elapsed();
-    let (unique_states, states, max_depth) = (
-        checker.unique_state_count(),
-        checker.state_count(),
-        checker.max_depth(),
-    );
+    let (unique_states, states, max_depth) = (checker.unique_state_count(), checker.state_count(), checker.max_depth());
     let discoveries = checker.discoveries();
     let model = checker.model();
     let mut verdicts = Vec::new();
@@ -836,8 +805,8 @@ pub fn check_spec(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<ModelReport, crate::error::InputError> {
     use crate::engine::{
-        CanaryEngine, IntervalJoinEngine, KeyedFixedEngine, KeyedTtlEngine, ReferenceEngine,
-        SparkEngine,
+        CanaryEngine, IntervalJoinEngine, KeyedFixedEngine, KeyedTtlEngine, ReferenceEngine, SparkEngine,
+        SqlIntervalEngine,
     };
     use crate::spec::Profile;
     let params = spec.params;
@@ -846,12 +815,9 @@ pub fn check_spec(
         Profile::Canary => check_model(spec, CanaryEngine::new(params), options, progress),
         Profile::Spark => check_model(spec, SparkEngine::new(params), options, progress),
         Profile::FlinkKeyedTtl => check_model(spec, KeyedTtlEngine::new(params), options, progress),
-        Profile::FlinkKeyedFixed => {
-            check_model(spec, KeyedFixedEngine::new(params), options, progress)
-        }
-        Profile::FlinkInterval => {
-            check_model(spec, IntervalJoinEngine::new(params), options, progress)
-        }
+        Profile::FlinkKeyedFixed => check_model(spec, KeyedFixedEngine::new(params), options, progress),
+        Profile::FlinkInterval => check_model(spec, IntervalJoinEngine::new(params), options, progress),
+        Profile::FlinkSqlInterval => check_model(spec, SqlIntervalEngine::new(params), options, progress),
     }
 }
 
@@ -892,11 +858,7 @@ where
     let trace = model.trace_of(&path.into_actions());
     let (step, finding) = first_violation(&model.params, model.init.clone(), &trace, p)
         .expect("a counterexample replays to its violation");
-    Some(Counterexample {
-        trace,
-        step,
-        finding,
-    })
+    Some(Counterexample { trace, step, finding })
 }
 
 /// Runs `engine` over `trace` under the monitor and returns the first step at which `p`
@@ -930,13 +892,7 @@ pub fn monitor_run<E: Engine>(params: &JoinParams, mut engine: E, trace: &Trace)
     let mut monitor = Monitor::new(*params);
     let mut violations: Vec<(Property, usize, Finding)> = Vec::new();
     for (i, r) in reports.iter().enumerate() {
-        monitor.observe(
-            &r.step,
-            &r.outputs,
-            r.stored.clone(),
-            r.buffered.clone(),
-            r.timers,
-        );
+        monitor.observe(&r.step, &r.outputs, r.stored.clone(), r.buffered.clone(), r.timers);
         for p in Property::ALL.into_iter().filter(|p| !p.is_witness()) {
             if violations.iter().any(|(q, _, _)| *q == p) {
                 continue;

@@ -135,8 +135,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome, CliError> {
                     if all_as_expected {
                         format!("all {} models as expected", models.len())
                     } else {
-                        "some verdicts differ from what the models expect (marked MISMATCH)"
-                            .to_owned()
+                        "some verdicts differ from what the models expect (marked MISMATCH)".to_owned()
                     }
                 )?;
             }
@@ -170,12 +169,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome, CliError> {
                     writeln!(out, "{}", trace.output_json(&e.output, e.at))?;
                 }
             } else {
-                writeln!(
-                    out,
-                    "replay of {} under model {}",
-                    trace_path.display(),
-                    spec.name
-                )?;
+                writeln!(out, "replay of {} under model {}", trace_path.display(), spec.name)?;
                 writeln!(out, "join: {}", spec.summary())?;
                 writeln!(out)?;
                 write!(out, "{}", report::timeline(&trace, &reports))?;
@@ -208,11 +202,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome, CliError> {
                 Outcome::Violated
             })
         }
-        Command::Diff {
-            model,
-            trace,
-            actual,
-        } => {
+        Command::Diff { model, trace, actual } => {
             let (spec, trace) = load(&model, &trace)?;
             let text = crate::error::read_text(&actual)?;
             let emitted = trace.parse_outputs(&text, &actual.display().to_string())?;
@@ -267,7 +257,10 @@ fn expected_outputs(spec: &JoinSpec, trace: &Trace) -> Vec<Emitted> {
 /// Every `.toml` file directly in `dir`, sorted.
 fn bundled_models(dir: &Path) -> Result<Vec<PathBuf>, InputError> {
     let entries = std::fs::read_dir(dir).map_err(|e| {
-        InputError::new(dir.display().to_string(), format!("cannot list the bundled models ({e}); run from the repository root or name model files"))
+        InputError::new(
+            dir.display().to_string(),
+            format!("cannot list the bundled models ({e}); run from the repository root or name model files"),
+        )
     })?;
     let mut models: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -275,31 +268,19 @@ fn bundled_models(dir: &Path) -> Result<Vec<PathBuf>, InputError> {
         .collect();
     models.sort();
     if models.is_empty() {
-        return Err(InputError::new(
-            dir.display().to_string(),
-            "holds no .toml model files",
-        ));
+        return Err(InputError::new(dir.display().to_string(), "holds no .toml model files"));
     }
     Ok(models)
 }
 
 /// Checks one model with its profile's engine, showing progress on standard error.
-fn check_one(
-    spec: &JoinSpec,
-    options: checker::Options,
-) -> Result<checker::ModelReport, InputError> {
+fn check_one(spec: &JoinSpec, options: checker::Options) -> Result<checker::ModelReport, InputError> {
     let bar = indicatif::ProgressBar::new_spinner();
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} {msg}").expect("a valid template"),
-    );
+    bar.set_style(indicatif::ProgressStyle::with_template("{spinner} {msg}").expect("a valid template"));
     let name = spec.name.clone();
     let mut progress = |p: checker::Progress| {
         let secs = p.elapsed.as_secs_f64();
-        let rate = if secs > 0.0 {
-            p.unique_states as f64 / secs
-        } else {
-            0.0
-        };
+        let rate = if secs > 0.0 { p.unique_states as f64 / secs } else { 0.0 };
         bar.set_message(format!(
             "{name}: {} states, {rate:.0} states/s, depth {}, {secs:.1}s",
             p.unique_states, p.max_depth
@@ -345,9 +326,7 @@ fn write_counterexamples(
     for (p, defect, cx) in violations.chain(defects) {
         let folder = dir.join(&spec.name);
         std::fs::create_dir_all(&folder)?;
-        let stem = defect
-            .as_ref()
-            .map_or(p.name().to_owned(), |d| format!("defect-{d}"));
+        let stem = defect.as_ref().map_or(p.name().to_owned(), |d| format!("defect-{d}"));
         let path = folder.join(format!("{stem}.jsonl"));
         std::fs::write(&path, cx.trace.to_jsonl())?;
         let reports = checker::monitor_run(&spec.params, engine::for_spec(spec), &cx.trace).reports;
@@ -374,26 +353,17 @@ fn verdict_words(verdict: &Verdict, expected: Expected) -> String {
         (Verdict::Missing, Expected::Missing) => "witness missing, as expected".to_owned(),
         (Verdict::Holds, _) => "MISMATCH: holds, but the model expects it violated".to_owned(),
         (Verdict::Violated(_), _) => "MISMATCH: violated".to_owned(),
-        (Verdict::Reached, _) => {
-            "MISMATCH: witness reached, but the model expects it missing".to_owned()
-        }
-        (Verdict::Missing, _) => {
-            "MISMATCH: witness missing (the scope never reaches it)".to_owned()
-        }
+        (Verdict::Reached, _) => "MISMATCH: witness reached, but the model expects it missing".to_owned(),
+        (Verdict::Missing, _) => "MISMATCH: witness missing (the scope never reaches it)".to_owned(),
     }
 }
 
 fn step_label(r: &engine::StepReport) -> String {
-    r.index.map_or("the implicit end of input".to_owned(), |i| {
-        format!("step {i}")
-    })
+    r.index
+        .map_or("the implicit end of input".to_owned(), |i| format!("step {i}"))
 }
 
-fn check_text(
-    spec: &JoinSpec,
-    report: &checker::ModelReport,
-    written: &[WrittenCounterexample],
-) -> String {
+fn check_text(spec: &JoinSpec, report: &checker::ModelReport, written: &[WrittenCounterexample]) -> String {
     use std::fmt::Write as _;
     let mut s = String::new();
     let scope = spec.scope.as_ref().expect("a checked model has a scope");
@@ -414,21 +384,13 @@ fn check_text(
     }
     s.push_str(&report::table(&rows));
     if !report.defects.is_empty() {
-        let mut rows = vec![[
-            "  known defect".to_owned(),
-            "property".to_owned(),
-            "verdict".to_owned(),
-        ]];
+        let mut rows = vec![["  known defect".to_owned(), "property".to_owned(), "verdict".to_owned()]];
         for (d, cx) in &report.defects {
             let verdict = match cx {
                 Some(cx) => format!("caught ({} steps): {}", cx.trace.steps().len(), d.summary),
                 None => format!("MISMATCH: not found in its scope: {}", d.summary),
             };
-            rows.push([
-                format!("  {}", d.name),
-                d.property.name().to_owned(),
-                verdict,
-            ]);
+            rows.push([format!("  {}", d.name), d.property.name().to_owned(), verdict]);
         }
         s.push_str(&report::table(&rows));
     }
@@ -458,11 +420,7 @@ fn check_text(
     s
 }
 
-fn check_json(
-    spec: &JoinSpec,
-    report: &checker::ModelReport,
-    written: &[WrittenCounterexample],
-) -> String {
+fn check_json(spec: &JoinSpec, report: &checker::ModelReport, written: &[WrittenCounterexample]) -> String {
     let properties: Vec<serde_json::Value> = report
         .verdicts
         .iter()
@@ -473,10 +431,7 @@ fn check_json(
                 "expected": e.name(),
                 "as_expected": v.as_expected() == *e,
             });
-            if let Some(cx) = written
-                .iter()
-                .find(|cx| cx.property == *p && cx.defect.is_none())
-            {
+            if let Some(cx) = written.iter().find(|cx| cx.property == *p && cx.defect.is_none()) {
                 o["counterexample"] = serde_json::json!({
                     "trace": cx.path.display().to_string(),
                     "steps": cx.steps,

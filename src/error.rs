@@ -74,10 +74,6 @@ pub fn read_text(path: &Path) -> Result<String, InputError> {
         let offset = e.utf8_error().valid_up_to();
         let bytes = e.as_bytes();
         let line = 1 + bytes[..offset].iter().filter(|b| **b == b'\n').count();
-        InputError::new(
-            path.display().to_string(),
-            "is not UTF-8 text (binary data?)",
-        )
-        .at_line(line)
+        InputError::new(path.display().to_string(), "is not UTF-8 text (binary data?)").at_line(line)
     })
 }

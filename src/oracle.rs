@@ -91,12 +91,8 @@ impl<'t> Analysis<'t> {
     }
 
     pub fn is_late(&self, id: RecordId) -> bool {
-        self.arrival[id.index()].is_some_and(|(wm, _)| {
-            self.params
-                .watermark
-                .lateness
-                .is_late(self.trace.record(id).ts, wm)
-        })
+        self.arrival[id.index()]
+            .is_some_and(|(wm, _)| self.params.watermark.lateness.is_late(self.trace.record(id).ts, wm))
     }
 
     /// The join watermark the record met on arrival and the index of its step; `None` for a
@@ -169,8 +165,7 @@ impl<'t> Analysis<'t> {
     /// batch-exact prediction) as multisets. Batch numbers are compared when both sides
     /// carry them on every row; step numbers never are.
     pub fn diff_with(&self, expected: &[Emitted], actual: &[Emitted]) -> Diff {
-        let by_batch =
-            !expected.is_empty() && expected.iter().chain(actual).all(|e| e.at.batch.is_some());
+        let by_batch = !expected.is_empty() && expected.iter().chain(actual).all(|e| e.at.batch.is_some());
         let key = |e: &Emitted| (e.output, if by_batch { e.at.batch } else { None });
         let mut counts: BTreeMap<(Output, Option<usize>), (usize, usize)> = BTreeMap::new();
         for e in expected {
@@ -204,10 +199,7 @@ impl<'t> Analysis<'t> {
                         }
                     )
                 } else {
-                    format!(
-                        "the {} profile emits it{in_batch}",
-                        self.params.profile.name()
-                    )
+                    format!("the {} profile emits it{in_batch}", self.params.profile.name())
                 };
                 diff.missing.push(Difference {
                     output,
@@ -351,11 +343,7 @@ impl<'t> Analysis<'t> {
                 } else {
                     let p = self.partners(id)[0];
                     let (l, r) = if side == Side::Left { (id, p) } else { (p, id) };
-                    format!(
-                        "{} has a valid match: {}",
-                        trace.name(id),
-                        self.pair_words(l, r)
-                    )
+                    format!("{} has a valid match: {}", trace.name(id), self.pair_words(l, r))
                 }
             }
             Output::Late(id) => self.arrival_words(id),

@@ -29,17 +29,11 @@ pub fn step_words(trace: &Trace, step: &Step) -> String {
             trace.key_name(r.key),
             r.ts
         ),
-        Step::Watermark {
-            side: Some(side),
-            ts,
-        } => format!("watermark {side} {ts}"),
+        Step::Watermark { side: Some(side), ts } => format!("watermark {side} {ts}"),
         Step::Watermark { side: None, ts } => format!("watermark {ts}"),
         Step::Batch => "batch".to_owned(),
         Step::ProcessingTime(t) => {
-            format!(
-                "processing time {}",
-                crate::time::Duration::from_millis(t.as_millis())
-            )
+            format!("processing time {}", crate::time::Duration::from_millis(t.as_millis()))
         }
         Step::Snapshot => "snapshot".to_owned(),
         Step::End => "end".to_owned(),
@@ -135,12 +129,7 @@ pub fn table<const N: usize>(rows: &[[String; N]]) -> String {
 
 /// The differences between an implementation's outputs and the oracle's, one line each with
 /// its reason, then a count line.
-pub fn diff_text(
-    analysis: &Analysis<'_>,
-    diff: &Diff,
-    expected_rows: usize,
-    actual_rows: usize,
-) -> String {
+pub fn diff_text(analysis: &Analysis<'_>, diff: &Diff, expected_rows: usize, actual_rows: usize) -> String {
     let trace = analysis.trace();
     let mut out = String::new();
     let mut section = |label: &str, rows: &[Difference]| {
@@ -186,9 +175,9 @@ pub fn explain(analysis: &Analysis<'_>, reports: &[StepReport], finding: &Findin
                 let wm = r
                     .watermarks
                     .map_or(String::new(), |w| format!(" (join watermark {})", w.join));
-                let at = r.index.map_or("the implicit end of input".to_owned(), |s| {
-                    format!("step {s}")
-                });
+                let at = r
+                    .index
+                    .map_or("the implicit end of input".to_owned(), |s| format!("step {s}"));
                 return format!("{} left the engine's state at {at}{wm}", name(id));
             }
             was_stored |= now;
@@ -213,10 +202,7 @@ pub fn explain(analysis: &Analysis<'_>, reports: &[StepReport], finding: &Findin
                 (*right, *left)
             };
             let arrival = step_of(second);
-            let before = reports
-                .iter()
-                .rev()
-                .find(|r| r.index.is_some_and(|i| i < arrival));
+            let before = reports.iter().rev().find(|r| r.index.is_some_and(|i| i < arrival));
             let cause = if before.is_some_and(|r| r.stored.contains(&first)) {
                 format!(
                     "When {} arrived (step {arrival}), {} was in the engine's state, yet no pair was emitted",
@@ -224,11 +210,7 @@ pub fn explain(analysis: &Analysis<'_>, reports: &[StepReport], finding: &Findin
                     name(first)
                 )
             } else {
-                format!(
-                    "{}; {} arrived at step {arrival}",
-                    departure(first),
-                    name(second)
-                )
+                format!("{}; {} arrived at step {arrival}", departure(first), name(second))
             };
             format!(
                 "the pair {}+{} was never emitted. {}. {cause}.",
@@ -299,43 +281,26 @@ pub fn explain(analysis: &Analysis<'_>, reports: &[StepReport], finding: &Findin
             if stored.is_empty() {
                 "no records".to_owned()
             } else {
-                stored
-                    .iter()
-                    .map(|id| name(*id))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                stored.iter().map(|id| name(*id)).collect::<Vec<_>>().join(", ")
             }
         ),
         Finding::Leak { stored, .. } => format!(
             "the engine holds {} although no on-time record can match {} any more.",
-            stored
-                .iter()
-                .map(|id| name(*id))
-                .collect::<Vec<_>>()
-                .join(", "),
+            stored.iter().map(|id| name(*id)).collect::<Vec<_>>().join(", "),
             if stored.len() == 1 { "it" } else { "them" }
         ),
         Finding::OrphanTimers { timers, stored } => format!(
             "the engine has {timers} pending timers for {stored} stored records: timers outlive the state they \
              were registered to clean."
         ),
-        Finding::Lateness {
-            id,
-            spec_late: true,
-        } => {
+        Finding::Lateness { id, spec_late: true } => {
             format!(
                 "{}, but the engine did not report it as late.",
                 analysis.arrival_words(*id)
             )
         }
-        Finding::Lateness {
-            id,
-            spec_late: false,
-        } => {
-            format!(
-                "{}, but the engine reported it as late.",
-                analysis.arrival_words(*id)
-            )
+        Finding::Lateness { id, spec_late: false } => {
+            format!("{}, but the engine reported it as late.", analysis.arrival_words(*id))
         }
     }
 }

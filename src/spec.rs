@@ -49,22 +49,25 @@ pub enum Profile {
     FlinkKeyedFixed,
     /// Flink's DataStream `IntervalJoinOperator` (`crate::engine::flink_interval`).
     FlinkInterval,
+    /// Flink SQL's rowtime interval join (`crate::engine::flink_sql_interval`).
+    FlinkSqlInterval,
 }
 
 impl Profile {
-    const ALL: [(&'static str, Profile); 6] = [
+    const ALL: [(&'static str, Profile); 7] = [
         ("reference", Profile::Reference),
         ("canary", Profile::Canary),
         ("spark", Profile::Spark),
         ("flink-keyed-ttl", Profile::FlinkKeyedTtl),
         ("flink-keyed-fixed", Profile::FlinkKeyedFixed),
         ("flink-interval", Profile::FlinkInterval),
+        ("flink-sql-interval", Profile::FlinkSqlInterval),
     ];
 
     /// Whether the profile models a real engine's output timing exactly (Spark's batches), so
     /// that `joincheck oracle` prints its prediction rather than the declarative outputs.
     pub fn predicts_engine(self) -> bool {
-        self == Profile::Spark
+        matches!(self, Profile::Spark | Profile::FlinkSqlInterval)
     }
 
     /// The event times (ms) the modelled engine can represent, when narrower than `i64`:
@@ -75,7 +78,8 @@ impl Profile {
             | Profile::Canary
             | Profile::FlinkKeyedTtl
             | Profile::FlinkKeyedFixed
-            | Profile::FlinkInterval => None,
+            | Profile::FlinkInterval
+            | Profile::FlinkSqlInterval => None,
             Profile::Spark => Some(i64::MIN / 1000..=i64::MAX / 1000),
         }
     }
@@ -88,18 +92,18 @@ impl Profile {
                 &[Inner, LeftOuter, RightOuter, FullOuter, LeftSemi]
             }
             Profile::FlinkKeyedTtl | Profile::FlinkInterval => &[Inner],
-            Profile::FlinkKeyedFixed => &[Inner, LeftOuter, RightOuter, FullOuter],
+            Profile::FlinkKeyedFixed | Profile::FlinkSqlInterval => &[Inner, LeftOuter, RightOuter, FullOuter],
         }
     }
 
     /// When the modelled engine moves its watermarks.
     pub fn timing(self) -> Timing {
         match self {
-            Profile::Reference
-            | Profile::Canary
-            | Profile::FlinkKeyedTtl
-            | Profile::FlinkKeyedFixed => Timing::PerRecord,
+            Profile::Reference | Profile::Canary | Profile::FlinkKeyedTtl | Profile::FlinkKeyedFixed => {
+                Timing::PerRecord
+            }
             Profile::FlinkInterval => Timing::BoundedOutOfOrderness,
+            Profile::FlinkSqlInterval => Timing::SqlPerRow,
             Profile::Spark => Timing::PerBatch,
         }
     }
@@ -114,7 +118,8 @@ impl Profile {
             | Profile::Canary
             | Profile::FlinkKeyedTtl
             | Profile::FlinkKeyedFixed
-            | Profile::FlinkInterval => Duration::ZERO,
+            | Profile::FlinkInterval
+            | Profile::FlinkSqlInterval => Duration::ZERO,
             Profile::Spark => Duration::from_millis(1),
         }
     }
@@ -160,9 +165,7 @@ impl JoinKind {
     pub fn pads(self, side: Side) -> bool {
         matches!(
             (self, side),
-            (JoinKind::LeftOuter, Side::Left)
-                | (JoinKind::RightOuter, Side::Right)
-                | (JoinKind::FullOuter, _)
+            (JoinKind::LeftOuter, Side::Left) | (JoinKind::RightOuter, Side::Right) | (JoinKind::FullOuter, _)
         )
     }
 }
@@ -239,11 +242,7 @@ impl Bounds {
 
     fn parse(text: &str) -> Result<Bounds, String> {
         let s = text.trim();
-        let shape = || {
-            format!(
-                "{text:?} is not a window; write e.g. \"[0ms, 1h]\" ([ ] inclusive, ( ) exclusive)"
-            )
-        };
+        let shape = || format!("{text:?} is not a window; write e.g. \"[0ms, 1h]\" ([ ] inclusive, ( ) exclusive)");
         let lower_inclusive = match s.chars().next() {
             Some('[') => true,
             Some('(') => false,
@@ -457,9 +456,7 @@ impl SpecWatermarks {
             }
         }
         let zero = Watermark::at(EventTime::from_millis(0));
-        let candidate = spec
-            .policy
-            .combine(self.input[0].max(zero), self.input[1].max(zero));
+        let candidate = spec.policy.combine(self.input[0].max(zero), self.input[1].max(zero));
         self.published = self.published.max(candidate);
     }
 }
@@ -576,12 +573,7 @@ impl JoinSpec {
     /// Reads a model from TOML text; `file` names it in errors, `default_name` is used when
     /// the model has no `name`.
     pub fn parse(text: &str, file: &str, default_name: &str) -> Result<JoinSpec, InputError> {
-        let line_of = |offset: usize| {
-            1 + text[..offset.min(text.len())]
-                .bytes()
-                .filter(|b| *b == b'\n')
-                .count()
-        };
+        let line_of = |offset: usize| 1 + text[..offset.min(text.len())].bytes().filter(|b| *b == b'\n').count();
         let raw: RawModel = toml::from_str(text).map_err(|e| {
             let mut err = InputError::new(file, e.message().trim().to_owned());
             if let Some(span) = e.span() {
@@ -589,22 +581,19 @@ impl JoinSpec {
             }
             // Only serde's "unknown field `x`" / "missing field `x`" name a key in backticks;
             // other messages quote values or syntax there.
-            let named =
-                if e.message().contains("unknown field") || e.message().contains("missing field") {
-                    backticked(e.message()).map(str::to_owned)
-                } else {
-                    // A value of the wrong type: the key is what stands before `=` on its line.
-                    e.span().and_then(|span| key_on_line(text, span.start))
-                };
+            let named = if e.message().contains("unknown field") || e.message().contains("missing field") {
+                backticked(e.message()).map(str::to_owned)
+            } else {
+                // A value of the wrong type: the key is what stands before `=` on its line.
+                e.span().and_then(|span| key_on_line(text, span.start))
+            };
             if let Some(field) = named {
                 err = err.field(field);
             }
             err
         })?;
         let at = |key: &str, span: std::ops::Range<usize>, message: String| {
-            InputError::new(file, message)
-                .at_line(line_of(span.start))
-                .field(key)
+            InputError::new(file, message).at_line(line_of(span.start)).field(key)
         };
         let choose = |key: &str, value: &Spanned<String>, options: &[&str]| {
             at(
@@ -641,8 +630,8 @@ impl JoinSpec {
                 ),
             ));
         }
-        let bounds = Bounds::parse(raw.join.bounds.get_ref())
-            .map_err(|m| at("join.bounds", raw.join.bounds.span(), m))?;
+        let bounds =
+            Bounds::parse(raw.join.bounds.get_ref()).map_err(|m| at("join.bounds", raw.join.bounds.span(), m))?;
 
         if let Some(range) = profile.time_range() {
             for (name, b) in [("lower", bounds.lower()), ("upper", bounds.upper())] {
@@ -670,16 +659,9 @@ impl JoinSpec {
             let key = format!("watermark.{side}_delay");
             match value {
                 Some(v) => {
-                    let d: Duration = v
-                        .get_ref()
-                        .parse()
-                        .map_err(|e| at(&key, v.span(), format!("{e}")))?;
+                    let d: Duration = v.get_ref().parse().map_err(|e| at(&key, v.span(), format!("{e}")))?;
                     if d.is_negative() {
-                        return Err(at(
-                            &key,
-                            v.span(),
-                            format!("a delay cannot be negative ({d})"),
-                        ));
+                        return Err(at(&key, v.span(), format!("a delay cannot be negative ({d})")));
                     }
                     delay[side.index()] = d;
                 }
@@ -749,21 +731,14 @@ impl JoinSpec {
 
     /// The expected verdict for `p`.
     pub fn expected(&self, p: Property) -> Expected {
-        self.expect
-            .get(&p)
-            .copied()
-            .unwrap_or(Expected::default_for(p))
+        self.expect.get(&p).copied().unwrap_or(Expected::default_for(p))
     }
 
     /// Rejects traces this model cannot give a meaning to (for now: explicit watermark steps
     /// when the model derives its watermarks). `file` names the trace in errors.
     pub fn check_trace(&self, trace: &Trace, file: &str) -> Result<(), InputError> {
         if self.params.watermark.source == WatermarkSource::Derived {
-            if let Some(i) = trace
-                .steps()
-                .iter()
-                .position(|s| matches!(s, Step::Watermark { .. }))
-            {
+            if let Some(i) = trace.steps().iter().position(|s| matches!(s, Step::Watermark { .. })) {
                 let mut err = InputError::new(
                     file,
                     format!(
@@ -852,12 +827,7 @@ pub struct Scope {
 
 impl fmt::Display for Scope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let list = |v: &[EventTime]| {
-            v.iter()
-                .map(|t| t.to_string())
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
+        let list = |v: &[EventTime]| v.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" ");
         write!(
             f,
             "keys {{{}}}, up to {} left and {} right records, times {{{}}}",
@@ -895,10 +865,7 @@ fn parse_times(
 ) -> Result<Vec<EventTime>, InputError> {
     let mut times = Vec::new();
     for v in values.get_ref() {
-        let d: Duration = v
-            .get_ref()
-            .parse()
-            .map_err(|e| at(key, v.span(), format!("{e}")))?;
+        let d: Duration = v.get_ref().parse().map_err(|e| at(key, v.span(), format!("{e}")))?;
         times.push(EventTime::from_millis(d.as_millis()));
     }
     times.sort_unstable();
@@ -1085,7 +1052,8 @@ fn profile_default_lateness(profile: Profile) -> Lateness {
         | Profile::Canary
         | Profile::FlinkKeyedTtl
         | Profile::FlinkKeyedFixed
-        | Profile::FlinkInterval => Lateness::Strict,
+        | Profile::FlinkInterval
+        | Profile::FlinkSqlInterval => Lateness::Strict,
         Profile::Spark => Lateness::NonStrict,
     }
 }
@@ -1097,10 +1065,7 @@ fn key_on_line(text: &str, offset: usize) -> Option<String> {
     let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
     let (key, _) = text[start..end].split_once('=')?;
     let key = key.trim().trim_matches('"');
-    let plain = !key.is_empty()
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c));
+    let plain = !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c));
     plain.then(|| key.to_owned())
 }
 
@@ -1138,12 +1103,7 @@ right_delay = "10m"
     #[test]
     fn errors_point_at_the_key() {
         let cases = [
-            (
-                MODEL.replace("[0ms, 1h]", "[2h, 1h]"),
-                5,
-                "join.bounds",
-                "after upper",
-            ),
+            (MODEL.replace("[0ms, 1h]", "[2h, 1h]"), 5, "join.bounds", "after upper"),
             (
                 MODEL.replace("[0ms, 1h]", "(0ms, 0ms]"),
                 5,
@@ -1156,12 +1116,7 @@ right_delay = "10m"
                 "profile",
                 "unknown value",
             ),
-            (
-                MODEL.replace("kind =", "kindd ="),
-                4,
-                "kindd",
-                "unknown field",
-            ),
+            (MODEL.replace("kind =", "kindd ="), 4, "kindd", "unknown field"),
             (
                 MODEL.replace("\"10m\"\nright", "\"-5m\"\nright"),
                 8,
@@ -1177,11 +1132,7 @@ right_delay = "10m"
         ];
         for (text, line, field, words) in cases {
             let e = JoinSpec::parse(&text, "m.toml", "m").unwrap_err();
-            assert_eq!(
-                (e.line, e.field.as_deref()),
-                (Some(line), Some(field)),
-                "{e}"
-            );
+            assert_eq!((e.line, e.field.as_deref()), (Some(line), Some(field)), "{e}");
             assert!(e.message.contains(words), "{e}");
         }
     }
@@ -1195,10 +1146,7 @@ right_delay = "10m"
             ts: EventTime::MAX,
             id: crate::event::RecordId(0),
         };
-        assert_eq!(
-            b.partner_range(&left),
-            (i128::from(i64::MAX), i128::from(i64::MAX) * 2)
-        );
+        assert_eq!(b.partner_range(&left), (i128::from(i64::MAX), i128::from(i64::MAX) * 2));
         assert!(b.contains(i128::from(i64::MAX)));
         assert!(!b.contains(-1));
     }

@@ -129,12 +129,7 @@ impl Watermark {
     /// could see a regression must decide what it means (ignore it, or reject the input)
     /// before calling this.
     pub fn advance_to(&mut self, to: Watermark) {
-        assert!(
-            to >= *self,
-            "watermark regression: {} -> {}",
-            self.time(),
-            to.time()
-        );
+        assert!(to >= *self, "watermark regression: {} -> {}", self.time(), to.time());
         self.0 = to.0;
     }
 
@@ -322,10 +317,7 @@ mod tests {
             "--5m",
             "99999999999999999999d",
         ] {
-            assert!(
-                bad.parse::<Duration>().is_err(),
-                "{bad:?} should be rejected"
-            );
+            assert!(bad.parse::<Duration>().is_err(), "{bad:?} should be rejected");
         }
     }
 

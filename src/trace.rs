@@ -118,24 +118,13 @@ impl Trace {
     }
 
     /// Appends a record step. Returns `None` when `id` is already used on `side`.
-    pub fn try_push_record(
-        &mut self,
-        side: Side,
-        key: &str,
-        ts: EventTime,
-        id: &str,
-    ) -> Option<RecordId> {
+    pub fn try_push_record(&mut self, side: Side, key: &str, ts: EventTime, id: &str) -> Option<RecordId> {
         if self.id_index.contains_key(&(side, id.to_owned())) {
             return None;
         }
         let key = self.intern_key(key);
         let rid = RecordId(u32::try_from(self.records.len()).expect("more than 2^32 records"));
-        let record = Record {
-            side,
-            key,
-            ts,
-            id: rid,
-        };
+        let record = Record { side, key, ts, id: rid };
         self.records.push(record);
         self.names.push(id.to_owned());
         self.id_index.insert((side, id.to_owned()), rid);
@@ -158,10 +147,7 @@ impl Trace {
     /// # Panics
     /// When `step` is a record.
     pub fn push(&mut self, step: Step) {
-        assert!(
-            !matches!(step, Step::Record(_)),
-            "records go through push_record"
-        );
+        assert!(!matches!(step, Step::Record(_)), "records go through push_record");
         self.steps.push(step);
     }
 
@@ -198,8 +184,7 @@ impl Trace {
         let mut last_proc: Option<ProcessingTime> = None;
         let mut ended_at: Option<usize> = None;
         for (line_no, obj) in json_lines(text, file)? {
-            let err =
-                |field: &str, msg: String| InputError::new(file, msg).at_line(line_no).field(field);
+            let err = |field: &str, msg: String| InputError::new(file, msg).at_line(line_no).field(field);
             let mut fields = Fields::new(&obj, file, line_no);
             let kind = fields.string("type")?;
             if let Some(end_line) = ended_at {
@@ -306,14 +291,8 @@ impl Trace {
                 r.ts.as_millis(),
                 json_str(self.name(r.id))
             ),
-            Step::Watermark {
-                side: Some(side),
-                ts,
-            } => {
-                format!(
-                    r#"{{"type":"watermark","side":"{side}","ts":{}}}"#,
-                    ts.as_millis()
-                )
+            Step::Watermark { side: Some(side), ts } => {
+                format!(r#"{{"type":"watermark","side":"{side}","ts":{}}}"#, ts.as_millis())
             }
             Step::Watermark { side: None, ts } => {
                 format!(r#"{{"type":"watermark","ts":{}}}"#, ts.as_millis())
@@ -368,12 +347,8 @@ impl Trace {
             let mut fields = Fields::new(&obj, file, line_no);
             let kind = fields.string("type")?;
             let id_on = |fields: &Fields, field: &str, side: Side, name: &str| {
-                self.lookup_id(side, name).ok_or_else(|| {
-                    fields.error(
-                        field,
-                        format!("no {side} record with id {name:?} in the trace"),
-                    )
-                })
+                self.lookup_id(side, name)
+                    .ok_or_else(|| fields.error(field, format!("no {side} record with id {name:?} in the trace")))
             };
             let output = match kind.as_str() {
                 "match" => {
@@ -405,14 +380,9 @@ impl Trace {
                 }
             };
             if let Some(key) = fields.optional_string("key")? {
-                let fits = output
-                    .records()
-                    .any(|id| self.key_name(self.record(id).key) == key);
+                let fits = output.records().any(|id| self.key_name(self.record(id).key) == key);
                 if !fits {
-                    let expected: Vec<&str> = output
-                        .records()
-                        .map(|id| self.key_name(self.record(id).key))
-                        .collect();
+                    let expected: Vec<&str> = output.records().map(|id| self.key_name(self.record(id).key)).collect();
                     return Err(fields.error(
                         "key",
                         format!("key {key:?} is not the key of the named record ({expected:?})"),
@@ -448,10 +418,7 @@ fn json_lines(text: &str, file: &str) -> Result<Vec<JsonLine>, InputError> {
         if line.len() > MAX_LINE_BYTES {
             return Err(InputError::new(
                 file,
-                format!(
-                    "line is {} bytes long; the limit is {MAX_LINE_BYTES}",
-                    line.len()
-                ),
+                format!("line is {} bytes long; the limit is {MAX_LINE_BYTES}", line.len()),
             )
             .at_line(line_no));
         }
@@ -509,9 +476,7 @@ impl<'a> Fields<'a> {
     }
 
     fn error(&self, field: &str, message: String) -> InputError {
-        InputError::new(self.file, message)
-            .at_line(self.line)
-            .field(field)
+        InputError::new(self.file, message).at_line(self.line).field(field)
     }
 
     fn get(&mut self, field: &'static str) -> Option<&'a Value> {
@@ -520,17 +485,13 @@ impl<'a> Fields<'a> {
     }
 
     fn required(&mut self, field: &'static str) -> Result<&'a Value, InputError> {
-        self.get(field)
-            .ok_or_else(|| self.error(field, "missing".to_owned()))
+        self.get(field).ok_or_else(|| self.error(field, "missing".to_owned()))
     }
 
     fn string(&mut self, field: &'static str) -> Result<String, InputError> {
         match self.required(field)? {
             Value::String(s) => Ok(s.clone()),
-            other => Err(self.error(
-                field,
-                format!("expected a string, found {}", json_kind(other)),
-            )),
+            other => Err(self.error(field, format!("expected a string, found {}", json_kind(other)))),
         }
     }
 
@@ -538,21 +499,13 @@ impl<'a> Fields<'a> {
         match self.get(field) {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(other) => Err(self.error(
-                field,
-                format!("expected a string, found {}", json_kind(other)),
-            )),
+            Some(other) => Err(self.error(field, format!("expected a string, found {}", json_kind(other)))),
         }
     }
 
     fn side(&mut self, field: &'static str) -> Result<Side, InputError> {
         let s = self.string(field)?;
-        Side::parse(&s).ok_or_else(|| {
-            self.error(
-                field,
-                format!("expected \"left\" or \"right\", found {s:?}"),
-            )
-        })
+        Side::parse(&s).ok_or_else(|| self.error(field, format!("expected \"left\" or \"right\", found {s:?}")))
     }
 
     fn optional_side(&mut self, field: &'static str) -> Result<Option<Side>, InputError> {
@@ -587,15 +540,10 @@ impl<'a> Fields<'a> {
                 .as_u64()
                 .and_then(|v| usize::try_from(v).ok())
                 .map(Some)
-                .ok_or_else(|| {
-                    self.error(field, format!("expected a non-negative integer, found {n}"))
-                }),
+                .ok_or_else(|| self.error(field, format!("expected a non-negative integer, found {n}"))),
             Some(other) => Err(self.error(
                 field,
-                format!(
-                    "expected a non-negative integer, found {}",
-                    json_kind(other)
-                ),
+                format!("expected a non-negative integer, found {}", json_kind(other)),
             )),
         }
     }
@@ -608,10 +556,7 @@ impl<'a> Fields<'a> {
                 let mut known: Vec<&str> = self.used.clone();
                 known.sort_unstable();
                 known.dedup();
-                Err(self.error(
-                    k,
-                    format!("unknown field; this line allows {}", known.join(", ")),
-                ))
+                Err(self.error(k, format!("unknown field; this line allows {}", known.join(", "))))
             }
         }
     }
@@ -670,10 +615,7 @@ mod tests {
             ),
             (Output::Late(l), Position::default()),
         ];
-        let text: String = outs
-            .iter()
-            .map(|(o, at)| t.output_json(o, *at) + "\n")
-            .collect();
+        let text: String = outs.iter().map(|(o, at)| t.output_json(o, *at) + "\n").collect();
         let back = t.parse_outputs(&text, "outs").unwrap();
         let back: Vec<_> = back.iter().map(|e| (e.output, e.at)).collect();
         assert_eq!(back, outs);
@@ -682,21 +624,29 @@ mod tests {
     #[test]
     fn errors_name_line_and_field() {
         let cases = [
-            (r#"{"type":"record","side":"left","key":"a","ts":1,"id":"x","extra":1}"#, 1, "extra"),
+            (
+                r#"{"type":"record","side":"left","key":"a","ts":1,"id":"x","extra":1}"#,
+                1,
+                "extra",
+            ),
             (r#"{"type":"record","side":"up","key":"a","ts":1,"id":"x"}"#, 1, "side"),
-            (r#"{"type":"record","side":"left","key":"a","ts":1e30,"id":"x"}"#, 1, "ts"),
+            (
+                r#"{"type":"record","side":"left","key":"a","ts":1e30,"id":"x"}"#,
+                1,
+                "ts",
+            ),
             (r#"{"type":"record","side":"left","key":"a","id":"x"}"#, 1, "ts"),
             ("{\"type\":\"end\"}\n{\"type\":\"batch\"}", 2, "type"),
-            ("{\"type\":\"watermark\",\"ts\":5}\n{\"type\":\"watermark\",\"side\":\"right\",\"ts\":4}", 2, "ts"),
+            (
+                "{\"type\":\"watermark\",\"ts\":5}\n{\"type\":\"watermark\",\"side\":\"right\",\"ts\":4}",
+                2,
+                "ts",
+            ),
             (r#"{"type":"jump"}"#, 1, "type"),
         ];
         for (text, line, field) in cases {
             let e = Trace::parse(text, "t.jsonl").unwrap_err();
-            assert_eq!(
-                (e.line, e.field.as_deref()),
-                (Some(line), Some(field)),
-                "{text}: {e}"
-            );
+            assert_eq!((e.line, e.field.as_deref()), (Some(line), Some(field)), "{text}: {e}");
         }
     }
 }

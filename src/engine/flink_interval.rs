@@ -51,12 +51,8 @@ impl IntervalJoinEngine {
         let d = params.watermark.delay;
         IntervalJoinEngine {
             params,
-            generators: (params.watermark.source == WatermarkSource::Derived).then(|| {
-                [
-                    BoundedOutOfOrderness::new(d[0]),
-                    BoundedOutOfOrderness::new(d[1]),
-                ]
-            }),
+            generators: (params.watermark.source == WatermarkSource::Derived)
+                .then(|| [BoundedOutOfOrderness::new(d[0]), BoundedOutOfOrderness::new(d[1])]),
             watermark: TwoInputWatermark::default(),
             timers: TimerService::default(),
             buffer: Default::default(),
@@ -93,24 +89,17 @@ impl IntervalJoinEngine {
             }
         }
         let at = i128::from(x.ts.as_millis()) + self.rel_upper(x.side).max(0);
-        self.timers
-            .register_in(x.side.index() as u8, x.key, clamp(at));
+        self.timers.register_in(x.side.index() as u8, x.key, clamp(at));
     }
 
     fn advance(&mut self, side: Side, w: Watermark) {
         if let Some(combined) = self.watermark.on_watermark(side, w) {
             while let Some((at, key, namespace)) = self.timers.pop_due(combined) {
-                let side = if namespace == 0 {
-                    Side::Left
-                } else {
-                    Side::Right
-                };
+                let side = if namespace == 0 { Side::Left } else { Side::Right };
                 let t = i128::from(at.as_millis());
                 let bucket = match side {
                     Side::Left if self.rel_upper(side) > 0 => t - self.params.bounds.highest(),
-                    Side::Right if self.params.bounds.lowest() <= 0 => {
-                        t + self.params.bounds.lowest()
-                    }
+                    Side::Right if self.params.bounds.lowest() <= 0 => t + self.params.bounds.lowest(),
                     _ => t,
                 };
                 let Ok(bucket) = i64::try_from(bucket).map(EventTime::from_millis) else {
@@ -129,9 +118,7 @@ impl IntervalJoinEngine {
 }
 
 fn clamp(t: i128) -> EventTime {
-    EventTime::from_millis(
-        i64::try_from(t.clamp(i128::from(i64::MIN), i128::from(i64::MAX))).expect("clamped"),
-    )
+    EventTime::from_millis(i64::try_from(t.clamp(i128::from(i64::MIN), i128::from(i64::MAX))).expect("clamped"))
 }
 
 impl Engine for IntervalJoinEngine {
@@ -166,11 +153,7 @@ impl Engine for IntervalJoinEngine {
     }
 
     fn stored(&self) -> Vec<RecordId> {
-        let mut ids: Vec<RecordId> = self
-            .buffer
-            .iter()
-            .flat_map(|b| b.iter().map(|k| k.2))
-            .collect();
+        let mut ids: Vec<RecordId> = self.buffer.iter().flat_map(|b| b.iter().map(|k| k.2)).collect();
         ids.sort_unstable();
         ids
     }

@@ -62,9 +62,7 @@ impl KeyedFixedEngine {
             // An impression at `ts - lowest` likewise.
             Side::Right => i128::from(r.ts.as_millis()) - self.params.bounds.lowest() + 1,
         };
-        EventTime::from_millis(
-            i64::try_from(at.clamp(i128::from(i64::MIN), i128::from(i64::MAX))).expect("clamped"),
-        )
+        EventTime::from_millis(i64::try_from(at.clamp(i128::from(i64::MIN), i128::from(i64::MAX))).expect("clamped"))
     }
 
     fn on_record(&mut self, r: Record, out: &mut Vec<Output>) {
@@ -74,26 +72,15 @@ impl KeyedFixedEngine {
         }
         let other = r.side.other();
         let partners: Vec<(Key, EventTime, RecordId)> = match partner_keys(&self.params, &r) {
-            Some(range) => self.buffer[other.index()]
-                .range(range)
-                .map(|(k, _)| *k)
-                .collect(),
+            Some(range) => self.buffer[other.index()].range(range).map(|(k, _)| *k).collect(),
             None => Vec::new(),
         };
         for p in &partners {
             out.push(match r.side {
-                Side::Left => Output::Match {
-                    left: r.id,
-                    right: p.2,
-                },
-                Side::Right => Output::Match {
-                    left: p.2,
-                    right: r.id,
-                },
+                Side::Left => Output::Match { left: r.id, right: p.2 },
+                Side::Right => Output::Match { left: p.2, right: r.id },
             });
-            *self.buffer[other.index()]
-                .get_mut(p)
-                .expect("partner is buffered") = true;
+            *self.buffer[other.index()].get_mut(p).expect("partner is buffered") = true;
         }
         self.buffer[r.side.index()].insert((r.key, r.ts, r.id), !partners.is_empty());
         self.timers.register(r.key, self.cleanup(&r));
@@ -103,10 +90,7 @@ impl KeyedFixedEngine {
         while let Some((at, key, _)) = self.timers.pop_due(w) {
             for side in Side::BOTH {
                 let due: Vec<(Key, EventTime, RecordId)> = self.buffer[side.index()]
-                    .range(
-                        (key, EventTime::MIN, RecordId(0))
-                            ..=(key, EventTime::MAX, RecordId(u32::MAX)),
-                    )
+                    .range((key, EventTime::MIN, RecordId(0))..=(key, EventTime::MAX, RecordId(u32::MAX)))
                     .map(|(k, _)| *k)
                     .filter(|k| {
                         self.cleanup(&Record {
@@ -118,9 +102,7 @@ impl KeyedFixedEngine {
                     })
                     .collect();
                 for k in due {
-                    let matched = self.buffer[side.index()]
-                        .remove(&k)
-                        .expect("due record is buffered");
+                    let matched = self.buffer[side.index()].remove(&k).expect("due record is buffered");
                     if !matched && self.params.kind.pads(side) {
                         out.push(Output::Unmatched(k.2));
                     }
@@ -159,11 +141,7 @@ impl Engine for KeyedFixedEngine {
     }
 
     fn stored(&self) -> Vec<RecordId> {
-        let mut ids: Vec<RecordId> = self
-            .buffer
-            .iter()
-            .flat_map(|b| b.keys().map(|k| k.2))
-            .collect();
+        let mut ids: Vec<RecordId> = self.buffer.iter().flat_map(|b| b.keys().map(|k| k.2)).collect();
         ids.sort_unstable();
         ids
     }

@@ -10,6 +10,7 @@ pub mod flink;
 pub mod flink_interval;
 pub mod flink_keyed_fixed;
 pub mod flink_keyed_ttl;
+pub mod flink_sql_interval;
 pub mod reference;
 pub mod spark;
 
@@ -24,6 +25,7 @@ pub use canary::CanaryEngine;
 pub use flink_interval::IntervalJoinEngine;
 pub use flink_keyed_fixed::KeyedFixedEngine;
 pub use flink_keyed_ttl::KeyedTtlEngine;
+pub use flink_sql_interval::SqlIntervalEngine;
 pub use reference::ReferenceEngine;
 pub use spark::SparkEngine;
 
@@ -73,6 +75,7 @@ pub fn for_spec(spec: &JoinSpec) -> Box<dyn Engine> {
         Profile::FlinkKeyedTtl => Box::new(KeyedTtlEngine::new(spec.params)),
         Profile::FlinkKeyedFixed => Box::new(KeyedFixedEngine::new(spec.params)),
         Profile::FlinkInterval => Box::new(IntervalJoinEngine::new(spec.params)),
+        Profile::FlinkSqlInterval => Box::new(SqlIntervalEngine::new(spec.params)),
     }
 }
 
@@ -94,12 +97,7 @@ pub struct StepReport {
 /// report per step.
 pub fn run(engine: &mut dyn Engine, trace: &Trace) -> (Vec<Emitted>, Vec<StepReport>) {
     let implicit_end = (!trace.ends()).then_some((None, Step::End));
-    let steps = trace
-        .steps()
-        .iter()
-        .copied()
-        .enumerate()
-        .map(|(i, s)| (Some(i), s));
+    let steps = trace.steps().iter().copied().enumerate().map(|(i, s)| (Some(i), s));
     let mut emitted = Vec::new();
     let mut reports = Vec::new();
     let mut buf = Vec::new();
@@ -164,7 +162,6 @@ pub(crate) fn partner_keys(
     let lo = i64::try_from(lo.max(i128::from(i64::MIN))).ok()?;
     let hi = i64::try_from(hi.min(i128::from(i64::MAX))).ok()?;
     (lo <= hi).then(|| {
-        (r.key, EventTime::from_millis(lo), RecordId(0))
-            ..=(r.key, EventTime::from_millis(hi), RecordId(u32::MAX))
+        (r.key, EventTime::from_millis(lo), RecordId(0))..=(r.key, EventTime::from_millis(hi), RecordId(u32::MAX))
     })
 }

@@ -81,12 +81,8 @@ impl ReferenceEngine {
     fn join_on_arrival(&mut self, r: Record, out: &mut Vec<Output>) {
         let other = r.side.other();
         let semi = self.params.kind == JoinKind::LeftSemi;
-        let partners: Vec<(Key, EventTime, RecordId)> = match super::partner_keys(&self.params, &r)
-        {
-            Some(range) => self.state[other.index()]
-                .range(range)
-                .map(|(k, _)| *k)
-                .collect(),
+        let partners: Vec<(Key, EventTime, RecordId)> = match super::partner_keys(&self.params, &r) {
+            Some(range) => self.state[other.index()].range(range).map(|(k, _)| *k).collect(),
             None => Vec::new(),
         };
         for &partner_key in &partners {
@@ -131,9 +127,7 @@ impl ReferenceEngine {
         if self.params.can_still_match(&r, self.join_wm, self.ended) {
             let side = r.side.index();
             assert!(
-                self.state[side]
-                    .insert((r.key, r.ts, r.id), matched)
-                    .is_none(),
+                self.state[side].insert((r.key, r.ts, r.id), matched).is_none(),
                 "record {:?} stored twice",
                 r.id
             );
@@ -154,11 +148,7 @@ impl ReferenceEngine {
     }
 
     fn advance_join_watermark(&mut self, out: &mut Vec<Output>) {
-        let combined = self
-            .params
-            .watermark
-            .policy
-            .combine(self.input_wm[0], self.input_wm[1]);
+        let combined = self.params.watermark.policy.combine(self.input_wm[0], self.input_wm[1]);
         // Both inputs only move forward, and min and max are monotone, so neither does this.
         self.join_wm.advance_to(combined);
         self.evict(out);
@@ -182,10 +172,7 @@ impl ReferenceEngine {
         for side in Side::BOTH {
             while let Some(&(ts, id, key)) = self.by_time[side.index()].first() {
                 let record = Record { side, key, ts, id };
-                if self
-                    .params
-                    .can_still_match(&record, self.join_wm, self.ended)
-                {
+                if self.params.can_still_match(&record, self.join_wm, self.ended) {
                     break;
                 }
                 let matched = self.remove(side, (key, ts, id));
@@ -195,11 +182,8 @@ impl ReferenceEngine {
             }
         }
         debug_assert!(
-            self.stored_records().all(|r| self.params.can_still_match(
-                &r,
-                self.join_wm,
-                self.ended
-            )),
+            self.stored_records()
+                .all(|r| self.params.can_still_match(&r, self.join_wm, self.ended)),
             "a record that can no longer match survived eviction at {}",
             self.join_wm
         );
@@ -207,9 +191,7 @@ impl ReferenceEngine {
 
     /// Removes one stored record from both indexes; returns whether it had matched.
     fn remove(&mut self, side: Side, at: (Key, EventTime, RecordId)) -> bool {
-        let matched = self.state[side.index()]
-            .remove(&at)
-            .expect("record is stored");
+        let matched = self.state[side.index()].remove(&at).expect("record is stored");
         let removed = self.by_time[side.index()].remove(&(at.1, at.2, at.0));
         assert!(removed, "the two state indexes disagree");
         matched

@@ -111,8 +111,7 @@ impl SparkEngine {
         // Each input that had rows in this batch, late ones included, moves its watermark.
         for side in Side::BOTH {
             if let Some(max) = rows.iter().filter(|r| r.side == side).map(|r| r.ts).max() {
-                let derived =
-                    Watermark::at(max.saturating_sub(self.params.watermark.delay[side.index()]));
+                let derived = Watermark::at(max.saturating_sub(self.params.watermark.delay[side.index()]));
                 let w = self.input_wm[side.index()].get_or_insert(derived);
                 *w = (*w).max(derived);
             }
@@ -133,8 +132,7 @@ impl SparkEngine {
     fn join_and_store(&mut self, r: Record, batch_w: Watermark, out: &mut Vec<Output>) {
         let semi = self.params.kind == JoinKind::LeftSemi;
         let other = r.side.other();
-        let partners: Vec<(Key, EventTime, RecordId)> = match super::partner_keys(&self.params, &r)
-        {
+        let partners: Vec<(Key, EventTime, RecordId)> = match super::partner_keys(&self.params, &r) {
             Some(range) => self.state[other.index()]
                 .range(range)
                 .filter(|(_, matched)| !(semi && r.side == Side::Right && **matched))
@@ -144,20 +142,12 @@ impl SparkEngine {
         };
         for &p in &partners {
             match (semi, r.side) {
-                (false, Side::Left) => out.push(Output::Match {
-                    left: r.id,
-                    right: p.2,
-                }),
-                (false, Side::Right) => out.push(Output::Match {
-                    left: p.2,
-                    right: r.id,
-                }),
+                (false, Side::Left) => out.push(Output::Match { left: r.id, right: p.2 }),
+                (false, Side::Right) => out.push(Output::Match { left: p.2, right: r.id }),
                 (true, Side::Right) => out.push(Output::Semi { left: p.2 }),
                 (true, Side::Left) => {}
             }
-            *self.state[other.index()]
-                .get_mut(&p)
-                .expect("partner is stored") = true;
+            *self.state[other.index()].get_mut(&p).expect("partner is stored") = true;
         }
         let matched = !partners.is_empty();
         let store = match r.side {
@@ -168,8 +158,7 @@ impl SparkEngine {
             // New left rows are always stored, so this batch's right rows can still match them.
             Side::Left => true,
             Side::Right => {
-                !self.evictable(Side::Right, r.ts, batch_w)
-                    || (self.params.kind.pads(Side::Right) && !matched)
+                !self.evictable(Side::Right, r.ts, batch_w) || (self.params.kind.pads(Side::Right) && !matched)
             }
         };
         if store {
@@ -194,9 +183,9 @@ impl SparkEngine {
             }
         }
         debug_assert!(
-            Side::BOTH.iter().all(|s| self.state[s.index()]
-                .keys()
-                .all(|k| !self.evictable(*s, k.1, w))),
+            Side::BOTH
+                .iter()
+                .all(|s| self.state[s.index()].keys().all(|k| !self.evictable(*s, k.1, w))),
             "a row older than its state watermark survived eviction"
         );
     }
@@ -223,11 +212,7 @@ impl Engine for SparkEngine {
     }
 
     fn stored(&self) -> Vec<RecordId> {
-        let mut ids: Vec<RecordId> = self
-            .state
-            .iter()
-            .flat_map(|s| s.keys().map(|k| k.2))
-            .collect();
+        let mut ids: Vec<RecordId> = self.state.iter().flat_map(|s| s.keys().map(|k| k.2)).collect();
         ids.sort_unstable();
         ids
     }

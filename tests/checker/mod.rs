@@ -11,12 +11,7 @@ use joincheck::spec::JoinSpec;
 use std::path::Path;
 
 fn model(name: &str) -> JoinSpec {
-    JoinSpec::load(
-        &Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("models")
-            .join(name),
-    )
-    .expect("bundled model loads")
+    JoinSpec::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("models").join(name)).expect("bundled model loads")
 }
 
 fn check(spec: &JoinSpec, options: Options) -> joincheck::checker::ModelReport {
@@ -39,11 +34,7 @@ fn reference_models_hold_everything_with_every_witness() {
             } else {
                 Expected::Holds
             };
-            assert_eq!(
-                (verdict.as_expected(), *expected),
-                (want, want),
-                "{name}: {p}"
-            );
+            assert_eq!((verdict.as_expected(), *expected), (want, want), "{name}: {p}");
         }
     }
 }
@@ -72,8 +63,7 @@ fn canary_is_caught_with_a_short_explained_counterexample() {
     );
 
     // The written trace replays to the same violation.
-    let reparsed =
-        joincheck::trace::Trace::parse(&cx.trace.to_jsonl(), "cx").expect("written trace parses");
+    let reparsed = joincheck::trace::Trace::parse(&cx.trace.to_jsonl(), "cx").expect("written trace parses");
     let run = monitor_run(&spec.params, CanaryEngine::new(spec.params), &reparsed);
     let replayed = run
         .violations
@@ -145,16 +135,10 @@ fn check_exits_0_on_the_bundled_models_and_writes_the_canary_counterexample() {
     let out = dir.path().join("cx");
     let run = crate::support::joincheck(["check".as_ref(), "--out".as_ref(), out.as_os_str()]);
     assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
-    assert!(
-        run.stdout.contains("violated-as-expected"),
-        "{}",
-        run.stdout
-    );
+    assert!(run.stdout.contains("violated-as-expected"), "{}", run.stdout);
     assert!(!run.stdout.contains("MISMATCH"), "{}", run.stdout);
     // The written counterexample replays to the same violation (exit 1, property named).
-    let cx = out
-        .join("canary-impressions-clicks")
-        .join("no_lost_match.jsonl");
+    let cx = out.join("canary-impressions-clicks").join("no_lost_match.jsonl");
     let replay = crate::support::joincheck([
         "replay".as_ref(),
         "--model".as_ref(),
@@ -164,9 +148,7 @@ fn check_exits_0_on_the_bundled_models_and_writes_the_canary_counterexample() {
     ]);
     assert_eq!(replay.code, Some(1), "{}", replay.stdout);
     assert!(
-        replay
-            .stdout
-            .contains("no_lost_match          violated after step 2"),
+        replay.stdout.contains("no_lost_match          violated after step 2"),
         "{}",
         replay.stdout
     );
@@ -175,14 +157,11 @@ fn check_exits_0_on_the_bundled_models_and_writes_the_canary_counterexample() {
 #[test]
 fn check_exits_1_and_names_a_model_whose_expectations_are_wrong() {
     let dir = crate::support::TempDir::new("check-wrong-expect");
-    let text =
-        std::fs::read_to_string(crate::support::root().join(crate::support::INNER)).expect("model");
+    let text = std::fs::read_to_string(crate::support::root().join(crate::support::INNER)).expect("model");
     let wrong = dir.write(
         "wrong.toml",
-        text.replace(
-            "name = \"reference-impressions-clicks\"",
-            "name = \"wrongly-expected\"",
-        ) + "\n[expect]\nno_lost_match = \"violated\"\n",
+        text.replace("name = \"reference-impressions-clicks\"", "name = \"wrongly-expected\"")
+            + "\n[expect]\nno_lost_match = \"violated\"\n",
     );
     let run = crate::support::joincheck([
         "check".as_ref(),
@@ -191,11 +170,7 @@ fn check_exits_1_and_names_a_model_whose_expectations_are_wrong() {
         dir.path().join("cx").as_os_str(),
     ]);
     assert_eq!(run.code, Some(1), "{}\n{}", run.stdout, run.stderr);
-    assert!(
-        run.stdout.contains("model wrongly-expected"),
-        "{}",
-        run.stdout
-    );
+    assert!(run.stdout.contains("model wrongly-expected"), "{}", run.stdout);
     assert!(
         run.stdout
             .contains("no_lost_match          MISMATCH: holds, but the model expects it violated"),

@@ -57,13 +57,8 @@ fn disagreement(spec: &JoinSpec, trace: &Trace, real: &[Emitted], meta: &Value) 
     }
 
     let mut late: BTreeMap<usize, u64> = BTreeMap::new();
-    for e in emitted
-        .iter()
-        .filter(|e| matches!(e.output, Output::Late(_)))
-    {
-        *late
-            .entry(e.at.batch.expect("rows carry batches"))
-            .or_default() += 1;
+    for e in emitted.iter().filter(|e| matches!(e.output, Output::Late(_))) {
+        *late.entry(e.at.batch.expect("rows carry batches")).or_default() += 1;
     }
     let dropped = meta["dropped_by_watermark_per_trace_batch"]
         .as_array()
@@ -71,9 +66,7 @@ fn disagreement(spec: &JoinSpec, trace: &Trace, real: &[Emitted], meta: &Value) 
     for (b, d) in dropped.iter().enumerate() {
         let ours = late.get(&b).copied().unwrap_or(0);
         if Some(ours) != d.as_u64() {
-            return Some(format!(
-                "trace batch {b}: {ours} late rows, Spark dropped {d}"
-            ));
+            return Some(format!("trace batch {b}: {ours} late rows, Spark dropped {d}"));
         }
     }
 
@@ -90,9 +83,7 @@ fn disagreement(spec: &JoinSpec, trace: &Trace, real: &[Emitted], meta: &Value) 
             ),
         );
     }
-    let closing = reports
-        .iter()
-        .filter(|r| matches!(r.step, Step::Batch | Step::End));
+    let closing = reports.iter().filter(|r| matches!(r.step, Step::Batch | Step::End));
     for (tb, report) in closing.enumerate() {
         let Some(&(rows, wm)) = after.get(&(tb as u64)) else {
             continue;
@@ -103,15 +94,9 @@ fn disagreement(spec: &JoinSpec, trace: &Trace, real: &[Emitted], meta: &Value) 
                 report.stored.len()
             ));
         }
-        let ours = report
-            .watermarks
-            .expect("spark exposes watermarks")
-            .join
-            .as_millis();
+        let ours = report.watermarks.expect("spark exposes watermarks").join.as_millis();
         if ours != wm {
-            return Some(format!(
-                "after trace batch {tb}: watermark {ours}, Spark had {wm}"
-            ));
+            return Some(format!("after trace batch {tb}: watermark {ours}, Spark had {wm}"));
         }
     }
     None
@@ -127,8 +112,7 @@ fn spark_profile_reproduces_every_recorded_spark_run() {
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
         };
-        let spec = JoinSpec::load(&root().join(format!("models/{model}.toml")))
-            .expect("spark model loads");
+        let spec = JoinSpec::load(&root().join(format!("models/{model}.toml"))).expect("spark model loads");
         let mut outs: Vec<PathBuf> = entries
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.to_string_lossy().ends_with(".out.jsonl"))
@@ -141,21 +125,16 @@ fn spark_profile_reproduces_every_recorded_spark_run() {
                 .to_string_lossy()
                 .trim_end_matches(".out.jsonl")
                 .to_owned();
-            let trace = Trace::load(&fixtures.join("traces").join(format!("{name}.jsonl")))
-                .expect("fixture trace");
+            let trace = Trace::load(&fixtures.join("traces").join(format!("{name}.jsonl"))).expect("fixture trace");
             let real_text = std::fs::read_to_string(&out).expect("fixture output");
             let real = trace
                 .parse_outputs(&real_text, &out.display().to_string())
                 .expect("fixture output parses");
             let meta: Value = serde_json::from_str(
-                &std::fs::read_to_string(dir.join(format!("{name}.meta.json")))
-                    .expect("fixture metadata"),
+                &std::fs::read_to_string(dir.join(format!("{name}.meta.json"))).expect("fixture metadata"),
             )
             .expect("metadata is JSON");
-            assert_eq!(
-                meta["pyspark_version"], "4.3.0",
-                "{name}: recorded with another Spark"
-            );
+            assert_eq!(meta["pyspark_version"], "4.3.0", "{name}: recorded with another Spark");
             if let Some(why) = disagreement(&spec, &trace, &real, &meta) {
                 failures.push(format!("{kind}/{name}: {why}"));
             }

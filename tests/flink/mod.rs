@@ -11,12 +11,7 @@ use joincheck::spec::JoinSpec;
 use std::path::Path;
 
 fn model(name: &str) -> JoinSpec {
-    JoinSpec::load(
-        &Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("models")
-            .join(name),
-    )
-    .expect("bundled model loads")
+    JoinSpec::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("models").join(name)).expect("bundled model loads")
 }
 
 fn check(spec: &JoinSpec) -> ModelReport {
@@ -29,11 +24,7 @@ fn seed_function_shows_every_known_defect() {
     let report = check(&spec);
     assert!(report.as_expected(), "{:?}", report.verdicts);
     assert_eq!(report.unique_states, 293_089, "pinned");
-    let names: Vec<&str> = report
-        .defects
-        .iter()
-        .map(|(d, _)| d.name.as_str())
-        .collect();
+    let names: Vec<&str> = report.defects.iter().map(|(d, _)| d.name.as_str()).collect();
     assert_eq!(
         names,
         [
@@ -56,8 +47,7 @@ fn seed_function_shows_every_known_defect() {
             cx.trace.steps().len()
         );
         // The written trace replays to the same violation.
-        let trace = joincheck::trace::Trace::parse(&cx.trace.to_jsonl(), "cx")
-            .expect("written trace parses");
+        let trace = joincheck::trace::Trace::parse(&cx.trace.to_jsonl(), "cx").expect("written trace parses");
         let run = monitor_run(&spec.params, for_spec(&spec), &trace);
         let (_, step, finding) = run
             .violations

@@ -9,9 +9,7 @@ use joincheck::checker::monitor_run;
 use joincheck::engine::{CanaryEngine, Engine, ReferenceEngine};
 use joincheck::event::Side;
 use joincheck::oracle::Analysis;
-use joincheck::spec::{
-    Bound, Bounds, JoinKind, JoinParams, Lateness, Policy, Profile, WatermarkSource, WatermarkSpec,
-};
+use joincheck::spec::{Bound, Bounds, JoinKind, JoinParams, Lateness, Policy, Profile, WatermarkSource, WatermarkSpec};
 use joincheck::time::{Duration, EventTime, ProcessingTime, Watermark};
 use joincheck::trace::{Step, Trace};
 use proptest::prelude::*;
@@ -79,20 +77,18 @@ pub fn arb_params(profile: Profile) -> impl Strategy<Value = JoinParams> {
         prop::sample::select(vec![Policy::Min, Policy::Max]),
         prop::sample::select(vec![Lateness::Strict, Lateness::NonStrict]),
     )
-        .prop_map(
-            move |(kind, bounds, source, (dl, dr), policy, lateness)| JoinParams {
-                profile,
-                kind,
-                bounds,
-                watermark: WatermarkSpec {
-                    source,
-                    delay: [Duration::from_millis(dl), Duration::from_millis(dr)],
-                    policy,
-                    lateness,
-                    timing: profile.timing(),
-                },
+        .prop_map(move |(kind, bounds, source, (dl, dr), policy, lateness)| JoinParams {
+            profile,
+            kind,
+            bounds,
+            watermark: WatermarkSpec {
+                source,
+                delay: [Duration::from_millis(dl), Duration::from_millis(dr)],
+                policy,
+                lateness,
+                timing: profile.timing(),
             },
-        )
+        })
 }
 
 #[derive(Clone, Debug)]
@@ -130,11 +126,7 @@ pub fn arb_trace(source: WatermarkSource) -> impl Strategy<Value = Trace> {
             match op {
                 Op::Record(side, key, ts) => {
                     count[side.index()] += 1;
-                    let id = format!(
-                        "{}{}",
-                        if side == Side::Left { "i" } else { "c" },
-                        count[side.index()]
-                    );
+                    let id = format!("{}{}", if side == Side::Left { "i" } else { "c" }, count[side.index()]);
                     t.push_record(side, ["a", "b", "c"][key as usize], ts, &id);
                 }
                 Op::Watermark(side, ts) if source == WatermarkSource::Trace => {
@@ -170,11 +162,7 @@ fn arb_case(profile: Profile) -> impl Strategy<Value = (JoinParams, Trace)> {
 
 /// The check every engine must pass on every trace: its outputs are the oracle's (as a
 /// multiset), every invariant holds at every step, and nothing is left after end of input.
-pub fn agrees_with_oracle<E: Engine>(
-    params: &JoinParams,
-    engine: E,
-    trace: &Trace,
-) -> Result<(), TestCaseError> {
+pub fn agrees_with_oracle<E: Engine>(params: &JoinParams, engine: E, trace: &Trace) -> Result<(), TestCaseError> {
     let run = monitor_run(params, engine, trace);
     let analysis = Analysis::new(*params, trace);
     let diff = analysis.diff(&run.emitted);
@@ -224,12 +212,8 @@ fn oracle_catches_the_canary() {
     let result = run_seeded(2_000, Profile::Canary, |p, t| {
         agrees_with_oracle(p, CanaryEngine::new(*p), t)
     });
-    let message =
-        result.expect_err("the oracle check passed the canary engine: the harness is blind");
-    assert!(
-        message.contains("seed"),
-        "a failure names its seed: {message}"
-    );
+    let message = result.expect_err("the oracle check passed the canary engine: the harness is blind");
+    assert!(message.contains("seed"), "a failure names its seed: {message}");
 }
 
 #[test]
@@ -261,10 +245,7 @@ fn oracle_spark_profile_agrees_except_at_end_of_stream() {
     // Spark keeps timestamps and intervals in microseconds: times beyond ±i64::MAX / 1000 ms
     // are not representable there (models and traces outside that range are rejected).
     fn in_range(ms: i64) -> bool {
-        Profile::Spark
-            .time_range()
-            .expect("spark has a range")
-            .contains(&ms)
+        Profile::Spark.time_range().expect("spark has a range").contains(&ms)
     }
     let strategy = arb_params(Profile::Spark)
         .prop_filter("spark derives its watermarks", |p| {
@@ -292,25 +273,16 @@ fn oracle_spark_profile_agrees_except_at_end_of_stream() {
         for (p, _, finding) in &run.violations {
             let end_of_stream = matches!(
                 (p, finding),
-                (
-                    Property::NoStateLeak,
-                    Finding::Leak {
-                        quiescent: true,
-                        ..
-                    }
-                ) | (
-                    Property::OuterExactlyOnce,
-                    Finding::Outer {
-                        problem: OuterProblem::Missing,
-                        ..
-                    }
-                )
+                (Property::NoStateLeak, Finding::Leak { quiescent: true, .. })
+                    | (
+                        Property::OuterExactlyOnce,
+                        Finding::Outer {
+                            problem: OuterProblem::Missing,
+                            ..
+                        }
+                    )
             );
-            prop_assert!(
-                end_of_stream,
-                "{p} violated: {finding:?}\n{}",
-                trace.to_jsonl()
-            );
+            prop_assert!(end_of_stream, "{p} violated: {finding:?}\n{}", trace.to_jsonl());
         }
         Ok(())
     });

@@ -36,9 +36,7 @@ fn rows(lines: &[String]) -> (Vec<String>, Vec<(u64, usize)>) {
                 v["left"].as_str().unwrap(),
                 v["right"].as_str().unwrap()
             )),
-            Some("unmatched") => {
-                rows.push(format!("{batch} unmatched {}", v["id"].as_str().unwrap()))
-            }
+            Some("unmatched") => rows.push(format!("{batch} unmatched {}", v["id"].as_str().unwrap())),
             other => panic!("unexpected output type {other:?}"),
         }
     }
@@ -56,28 +54,13 @@ fn check(model: &str, stem: &str, want: &[&str], dropped: &[(u64, usize)]) {
 
 #[test]
 fn trace_a_late_rows_and_eviction() {
-    let inner = [
-        "0 match i1+c1",
-        "1 match i2+c2",
-        "4 match i6+c6",
-        "5 match i10+c10",
-    ];
+    let inner = ["0 match i1+c1", "1 match i2+c2", "4 match i6+c6", "5 match i10+c10"];
     // Spark batch 4 dropped i4 and c9, batch 7 dropped c3: trace batches 2 and 4.
     let dropped = [(2, 2), (4, 1)];
-    check(
-        "spark-impressions-clicks",
-        "spark-trace-a",
-        &inner,
-        &dropped,
-    );
+    check("spark-impressions-clicks", "spark-trace-a", &inner, &dropped);
     let mut left = inner.to_vec();
     left.extend(["3 unmatched i3", "5 unmatched i8"]);
-    check(
-        "spark-impressions-clicks-left-outer",
-        "spark-trace-a",
-        &left,
-        &dropped,
-    );
+    check("spark-impressions-clicks-left-outer", "spark-trace-a", &left, &dropped);
 }
 
 #[test]
@@ -86,20 +69,10 @@ fn trace_b_boundaries() {
     // W 11:50); the no-data batch at W 11:50 pads i3 and i4.
     let inner = ["0 match i1+c1", "0 match i2+c2", "2 match i6+c6"];
     let dropped = [(1, 1), (3, 2)];
-    check(
-        "spark-impressions-clicks",
-        "spark-trace-b",
-        &inner,
-        &dropped,
-    );
+    check("spark-impressions-clicks", "spark-trace-b", &inner, &dropped);
     let mut left = inner.to_vec();
     left.extend(["2 unmatched i3", "2 unmatched i4"]);
-    check(
-        "spark-impressions-clicks-left-outer",
-        "spark-trace-b",
-        &left,
-        &dropped,
-    );
+    check("spark-impressions-clicks-left-outer", "spark-trace-b", &left, &dropped);
 }
 
 #[test]
@@ -108,18 +81,8 @@ fn trace_c_one_event_per_batch() {
     // input in Spark), so it is never padded.
     let inner = ["6 match i2+c2"];
     let dropped = [(3, 1), (8, 1)];
-    check(
-        "spark-impressions-clicks",
-        "spark-trace-c",
-        &inner,
-        &dropped,
-    );
+    check("spark-impressions-clicks", "spark-trace-c", &inner, &dropped);
     let mut left = inner.to_vec();
     left.extend(["2 unmatched i1", "7 unmatched i98"]);
-    check(
-        "spark-impressions-clicks-left-outer",
-        "spark-trace-c",
-        &left,
-        &dropped,
-    );
+    check("spark-impressions-clicks-left-outer", "spark-trace-c", &left, &dropped);
 }

@@ -117,10 +117,7 @@ mod tests {
 
     #[test]
     fn expires_by_processing_time_only() {
-        let mut s = TtlValueState::new(config(
-            UpdateType::OnCreateAndWrite,
-            Visibility::NeverReturnExpired,
-        ));
+        let mut s = TtlValueState::new(config(UpdateType::OnCreateAndWrite, Visibility::NeverReturnExpired));
         s.update(Key(0), 'x', at(0));
         assert_eq!(s.value(Key(0), at(99)), Some('x'));
         // Reads do not refresh under OnCreateAndWrite: expired at 0 + 100.
@@ -136,10 +133,7 @@ mod tests {
 
     #[test]
     fn reads_refresh_under_on_read_and_write() {
-        let mut s = TtlValueState::new(config(
-            UpdateType::OnReadAndWrite,
-            Visibility::NeverReturnExpired,
-        ));
+        let mut s = TtlValueState::new(config(UpdateType::OnReadAndWrite, Visibility::NeverReturnExpired));
         s.update(Key(0), 'x', at(0));
         assert_eq!(s.value(Key(0), at(90)), Some('x'));
         assert_eq!(

@@ -39,10 +39,7 @@ impl BoundedOutOfOrderness {
     pub fn current(&self) -> Watermark {
         match self.max {
             None => Watermark::MIN,
-            Some(max) => Watermark::at(
-                max.saturating_sub(self.delay)
-                    .saturating_sub(Duration::from_millis(1)),
-            ),
+            Some(max) => Watermark::at(max.saturating_sub(self.delay).saturating_sub(Duration::from_millis(1))),
         }
     }
 }
@@ -99,9 +96,7 @@ impl TwoInputWatermark {
         let input = &mut self.input[side.index()];
         *input = (*input).max(w);
         let candidate = self.input[0].min(self.input[1]);
-        self.combined
-            .advance_if_ahead(candidate)
-            .then_some(self.combined)
+        self.combined.advance_if_ahead(candidate).then_some(self.combined)
     }
 
     pub fn input(&self, side: Side) -> Watermark {
@@ -135,11 +130,7 @@ mod tests {
     #[test]
     fn sql_watermark_starts_at_zero_without_the_minus_one() {
         let mut g = SqlWatermark::new(Duration::from_millis(600_000));
-        assert_eq!(
-            g.on_row(t(600_000)),
-            None,
-            "a watermark <= 0 is never emitted"
-        );
+        assert_eq!(g.on_row(t(600_000)), None, "a watermark <= 0 is never emitted");
         assert_eq!(g.on_row(t(600_001)), Some(Watermark::at(t(1))));
         assert_eq!(g.on_row(t(600_001)), None);
         assert_eq!(g.on_row(t(700_000)), Some(Watermark::at(t(100_000))));
