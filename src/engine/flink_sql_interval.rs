@@ -135,9 +135,9 @@ impl SqlIntervalEngine {
         let own_hi = i128::from(x.ts.as_millis()) + self.rel(s);
         if self.op_time() < own_hi {
             self.cache[s.index()].insert((x.key, x.ts, x.id), emitted);
-            if !self.pending[s.index()].contains_key(&x.key) {
+            if let std::collections::btree_map::Entry::Vacant(slot) = self.pending[s.index()].entry(x.key) {
                 let at = clamp(own_hi + 1);
-                self.pending[s.index()].insert(x.key, at);
+                slot.insert(at);
                 self.timers.register(x.key, at);
             }
         } else if !emitted && self.params.kind.pads(s) {

@@ -14,10 +14,7 @@ use crate::support::{joincheck, trace, Run, TempDir, INNER, LEFT_OUTER};
 fn oracle(model: &str, trace_file: &str) -> Vec<String> {
     let run = joincheck(["oracle", "--model", model, "--trace", trace_file]);
     assert_eq!(run.code, Some(0), "oracle {model} {trace_file}: {run:?}");
-    assert_eq!(
-        run.stderr, "",
-        "oracle {model} {trace_file} wrote to stderr"
-    );
+    assert_eq!(run.stderr, "", "oracle {model} {trace_file} wrote to stderr");
     run.lines().into_iter().map(str::to_owned).collect()
 }
 
@@ -216,13 +213,7 @@ fn oracle_left_outer_written_trace() {
 // ---------------------------------------------------------------------------------------------
 // diff
 
-const ALL_TRACES: [&str; 5] = [
-    "in-order",
-    "out-of-order",
-    "late",
-    "duplicate-keys",
-    "hour-boundary",
-];
+const ALL_TRACES: [&str; 5] = ["in-order", "out-of-order", "late", "duplicate-keys", "hour-boundary"];
 
 /// Runs `joincheck diff` with `actual` written to a temporary file.
 fn diff(model: &str, trace_file: &str, actual: &str) -> Run {
@@ -241,10 +232,7 @@ fn diff(model: &str, trace_file: &str, actual: &str) -> Run {
 
 /// The oracle's own output for a bundled trace, as one text.
 fn oracle_text(model: &str, stem: &str) -> String {
-    oracle(model, &trace(stem))
-        .iter()
-        .map(|l| format!("{l}\n"))
-        .collect()
+    oracle(model, &trace(stem)).iter().map(|l| format!("{l}\n")).collect()
 }
 
 /// Asserts exit 1, and a stdout line starting with `label` that contains every one of `words`.
@@ -258,11 +246,7 @@ fn assert_differs(run: &Run, label: &str, words: &[&str]) {
         run.stdout
     );
     assert!(
-        run.stdout
-            .lines()
-            .last()
-            .unwrap_or("")
-            .starts_with("differ:"),
+        run.stdout.lines().last().unwrap_or("").starts_with("differ:"),
         "the last line is the verdict:\n{}",
         run.stdout
     );
@@ -290,10 +274,7 @@ fn diff_ignores_order_and_positions() {
 "#;
     let run = diff(INNER, &trace("late"), actual);
     assert_eq!(run.code, Some(0), "{run:?}");
-    assert!(
-        run.stdout.contains("4 expected rows, 4 actual rows"),
-        "{run:?}"
-    );
+    assert!(run.stdout.contains("4 expected rows, 4 actual rows"), "{run:?}");
 }
 
 #[test]
@@ -304,10 +285,7 @@ fn diff_reports_a_missing_match() {
     );
     let run = diff(INNER, &trace("late"), &actual);
     assert_differs(&run, "missing", &["match i4+c4", "15m", "on time"]);
-    assert!(
-        run.stdout.contains("1 missing, 0 extra, 0 duplicated"),
-        "{run:?}"
-    );
+    assert!(run.stdout.contains("1 missing, 0 extra, 0 duplicated"), "{run:?}");
 }
 
 #[test]
@@ -331,33 +309,24 @@ fn diff_reports_an_empty_actual_as_all_missing() {
 #[test]
 fn diff_reports_a_pair_outside_the_bounds() {
     // hour-boundary: c2 is 1h1ms after i2.
-    let actual = oracle_text(INNER, "hour-boundary")
-        + "{\"type\":\"match\",\"left\":\"i2\",\"right\":\"c2\",\"key\":\"b\"}\n";
+    let actual =
+        oracle_text(INNER, "hour-boundary") + "{\"type\":\"match\",\"left\":\"i2\",\"right\":\"c2\",\"key\":\"b\"}\n";
     let run = diff(INNER, &trace("hour-boundary"), &actual);
     assert_differs(&run, "extra", &["match i2+c2", "outside", "[0ms, 1h]"]);
-    assert!(
-        run.stdout.contains("0 missing, 1 extra, 0 duplicated"),
-        "{run:?}"
-    );
+    assert!(run.stdout.contains("0 missing, 1 extra, 0 duplicated"), "{run:?}");
 }
 
 #[test]
 fn diff_reports_a_matched_late_record() {
     // late: c3 (11:40) arrived behind the join watermark 11:50.
-    let actual = oracle_text(INNER, "late")
-        + "{\"type\":\"match\",\"left\":\"i1\",\"right\":\"c3\",\"key\":\"a\"}\n";
+    let actual = oracle_text(INNER, "late") + "{\"type\":\"match\",\"left\":\"i1\",\"right\":\"c3\",\"key\":\"a\"}\n";
     let run = diff(INNER, &trace("late"), &actual);
-    assert_differs(
-        &run,
-        "extra",
-        &["match i1+c3", "late", "11:40 < watermark 11:50"],
-    );
+    assert_differs(&run, "extra", &["match i1+c3", "late", "11:40 < watermark 11:50"]);
 }
 
 #[test]
 fn diff_reports_a_pair_with_different_keys() {
-    let actual =
-        oracle_text(INNER, "in-order") + "{\"type\":\"match\",\"left\":\"i1\",\"right\":\"c2\"}\n";
+    let actual = oracle_text(INNER, "in-order") + "{\"type\":\"match\",\"left\":\"i1\",\"right\":\"c2\"}\n";
     let run = diff(INNER, &trace("in-order"), &actual);
     assert_differs(&run, "extra", &["match i1+c2", "keys differ"]);
 }
@@ -367,11 +336,7 @@ fn diff_reports_padding_an_inner_join_never_does() {
     let actual = oracle_text(INNER, "hour-boundary")
         + "{\"type\":\"unmatched\",\"side\":\"left\",\"id\":\"i2\",\"key\":\"b\"}\n";
     let run = diff(INNER, &trace("hour-boundary"), &actual);
-    assert_differs(
-        &run,
-        "extra",
-        &["unmatched i2", "inner join pads no left rows"],
-    );
+    assert_differs(&run, "extra", &["unmatched i2", "inner join pads no left rows"]);
 }
 
 #[test]
@@ -384,14 +349,11 @@ fn diff_reports_a_null_row_for_a_matched_record() {
 
 #[test]
 fn diff_reports_a_duplicated_row() {
-    let actual = oracle_text(INNER, "duplicate-keys")
-        + "{\"type\":\"match\",\"left\":\"i2\",\"right\":\"c1\",\"key\":\"a\"}\n";
+    let actual =
+        oracle_text(INNER, "duplicate-keys") + "{\"type\":\"match\",\"left\":\"i2\",\"right\":\"c1\",\"key\":\"a\"}\n";
     let run = diff(INNER, &trace("duplicate-keys"), &actual);
     assert_differs(&run, "duplicated", &["match i2+c1", "emitted 2 times"]);
-    assert!(
-        run.stdout.contains("0 missing, 0 extra, 1 duplicated"),
-        "{run:?}"
-    );
+    assert!(run.stdout.contains("0 missing, 0 extra, 1 duplicated"), "{run:?}");
 }
 
 #[test]
@@ -427,10 +389,7 @@ fn replay_succeeds_on_every_bundled_trace() {
             let run = replay(model, &trace(stem), false);
             assert_eq!(run.code, Some(0), "{model} {stem}: {run:?}");
             // Exit 0 means the engine agrees with the oracle and ends with nothing stored.
-            assert!(
-                run.stdout.contains("oracle: agree"),
-                "{model} {stem}: {run:?}"
-            );
+            assert!(run.stdout.contains("oracle: agree"), "{model} {stem}: {run:?}");
             assert_eq!(run.stderr, "", "{model} {stem}");
         }
     }
@@ -492,13 +451,7 @@ fn usage_errors_exit_2() {
         vec!["oracle"],
         vec!["oracle", "--model", INNER],
         vec!["frobnicate"],
-        vec![
-            "diff",
-            "--model",
-            INNER,
-            "--trace",
-            "models/traces/late.jsonl",
-        ],
+        vec!["diff", "--model", INNER, "--trace", "models/traces/late.jsonl"],
     ] {
         let run = joincheck(&args);
         assert_eq!(run.code, Some(2), "{args:?}: {run:?}");

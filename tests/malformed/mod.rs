@@ -95,9 +95,7 @@ fn actual(text: &str) -> Input {
 }
 
 fn cases() -> Vec<Case> {
-    let record = |ts: &str| {
-        format!(r#"{{"type":"record","side":"left","key":"a","ts":{ts},"id":"x"}}"#) + "\n"
-    };
+    let record = |ts: &str| format!(r#"{{"type":"record","side":"left","key":"a","ts":{ts},"id":"x"}}"#) + "\n";
     vec![
         // ---- traces ------------------------------------------------------------------------
         case(
@@ -238,8 +236,7 @@ fn cases() -> Vec<Case> {
                 trace_source_model(),
                 format!(
                     "{GOOD}{}\n{}\n",
-                    r#"{"type":"watermark","ts":5000}"#,
-                    r#"{"type":"watermark","side":"left","ts":4999}"#
+                    r#"{"type":"watermark","ts":5000}"#, r#"{"type":"watermark","side":"left","ts":4999}"#
                 )
                 .into_bytes(),
             ),
@@ -275,13 +272,7 @@ fn cases() -> Vec<Case> {
             None,
             "not UTF-8",
         ),
-        case(
-            "trace-directory",
-            Input::TraceIsDirectory,
-            None,
-            None,
-            "is a directory",
-        ),
+        case("trace-directory", Input::TraceIsDirectory, None, None, "is a directory"),
         // ---- models ------------------------------------------------------------------------
         case(
             "model-inverted-bounds",
@@ -413,13 +404,7 @@ fn cases() -> Vec<Case> {
             None,
             "",
         ),
-        case(
-            "model-directory",
-            Input::ModelIsDirectory,
-            None,
-            None,
-            "is a directory",
-        ),
+        case("model-directory", Input::ModelIsDirectory, None, None, "is a directory"),
         // ---- output files (diff --actual), against models/traces/late.jsonl ----------------
         case(
             "actual-unknown-left-id",
@@ -432,8 +417,7 @@ fn cases() -> Vec<Case> {
             "actual-right-id-on-the-wrong-side",
             actual(&format!(
                 "{}\n{}\n",
-                r#"{"type":"match","left":"i1","right":"c1"}"#,
-                r#"{"type":"match","left":"i2","right":"i1"}"#
+                r#"{"type":"match","left":"i1","right":"c1"}"#, r#"{"type":"match","left":"i2","right":"i1"}"#
             )),
             Some(2),
             Some("right"),
@@ -580,11 +564,7 @@ fn run_case(dir: &TempDir, c: &Case) -> (Run, String) {
             )
         }
     };
-    let name = bad
-        .file_name()
-        .expect("a file name")
-        .to_string_lossy()
-        .into_owned();
+    let name = bad.file_name().expect("a file name").to_string_lossy().into_owned();
     (joincheck(args), name)
 }
 
@@ -626,11 +606,7 @@ fn malformed_inputs_exit_2_with_file_line_and_field() {
             problems.push(format!("does not say {:?}", c.words));
         }
         if !problems.is_empty() {
-            failures.push(format!(
-                "{}: {}\n    stderr: {err}",
-                c.name,
-                problems.join("; ")
-            ));
+            failures.push(format!("{}: {}\n    stderr: {err}", c.name, problems.join("; ")));
         }
     }
     assert!(
@@ -660,11 +636,7 @@ fn empty_traces_are_valid() {
             "--trace".as_ref(),
             t.as_os_str(),
         ]);
-        assert_eq!(
-            (run.code, run.stdout.as_str()),
-            (Some(0), ""),
-            "{name}: {run:?}"
-        );
+        assert_eq!((run.code, run.stdout.as_str()), (Some(0), ""), "{name}: {run:?}");
         let run = joincheck([
             "replay".as_ref(),
             "--model".as_ref(),
@@ -759,10 +731,5 @@ fn the_error_message_is_printed_once() {
         t.as_os_str(),
     ]);
     assert_eq!(run.code, Some(2));
-    assert_eq!(
-        run.stderr.matches("unknown step type").count(),
-        1,
-        "{}",
-        run.stderr
-    );
+    assert_eq!(run.stderr.matches("unknown step type").count(), 1, "{}", run.stderr);
 }

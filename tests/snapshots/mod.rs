@@ -40,8 +40,5 @@ fn replay_out_of_order_inner() {
 
 #[test]
 fn replay_duplicate_keys_inner() {
-    assert_timeline(
-        "replay_duplicate_keys_inner",
-        timeline(INNER, "duplicate-keys"),
-    );
+    assert_timeline("replay_duplicate_keys_inner", timeline(INNER, "duplicate-keys"));
 }

@@ -31,10 +31,7 @@ pub struct Run {
 impl Run {
     /// The non-empty lines of standard output.
     pub fn lines(&self) -> Vec<&str> {
-        self.stdout
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .collect()
+        self.stdout.lines().filter(|l| !l.trim().is_empty()).collect()
     }
 }
 
@@ -65,8 +62,7 @@ impl TempDir {
     pub fn new(label: &str) -> TempDir {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir =
-            std::env::temp_dir().join(format!("joincheck-test-{label}-{}-{n}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("joincheck-test-{label}-{}-{n}", std::process::id()));
         // A leftover from an earlier process with the same pid is stale: start afresh.
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("create a temporary directory");

@@ -12,10 +12,7 @@ use quickcheck::{Arbitrary, Gen, QuickCheck};
 const TESTS: u64 = 5_000;
 
 fn check<A: quickcheck::Testable>(law: A) {
-    QuickCheck::new()
-        .tests(TESTS)
-        .max_tests(TESTS * 10)
-        .quickcheck(law);
+    QuickCheck::new().tests(TESTS).max_tests(TESTS * 10).quickcheck(law);
 }
 
 /// An `i64` of milliseconds, biased towards the values where arithmetic goes wrong.
@@ -203,14 +200,8 @@ fn duration_display_is_a_descending_decomposition() {
         let mut rest = body;
         while !rest.is_empty() {
             let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-            let unit_len = rest[digits..]
-                .bytes()
-                .take_while(u8::is_ascii_alphabetic)
-                .count();
-            let (Ok(n), unit) = (
-                rest[..digits].parse::<i128>(),
-                &rest[digits..digits + unit_len],
-            ) else {
+            let unit_len = rest[digits..].bytes().take_while(u8::is_ascii_alphabetic).count();
+            let (Ok(n), unit) = (rest[..digits].parse::<i128>(), &rest[digits..digits + unit_len]) else {
                 return false;
             };
             parts.push((n, unit));
