@@ -423,6 +423,9 @@ pub struct JoinModel<E> {
     /// Steps taken before the exploration starts (a defect's setup); empty for a model's
     /// own scope. Record counts in the scope come on top of the prefix's.
     pub prefix: Trace,
+    /// For a mutant run alongside the engine it was derived from ([`Paired`]): the baseline's
+    /// monitor. A violation the baseline shares in the same state is not the mutant's.
+    pub baseline: Option<fn(&E) -> &Monitor>,
 }
 
 impl<E> JoinModel<E> {
@@ -633,7 +636,9 @@ where
         ($p:expr) => {
             (
                 $p,
-                P::always($p.name(), |_: &M<E>, s: &S<E>| s.monitor.finding($p).is_none()),
+                P::always($p.name(), |m: &M<E>, s: &S<E>| {
+                    s.monitor.finding($p).is_none() || m.baseline.is_some_and(|b| b(&s.engine).finding($p).is_some())
+                }),
             )
         };
     }
@@ -743,6 +748,7 @@ where
         init: engine,
         options,
         prefix: Trace::new(),
+        baseline: None,
     };
     let start = Instant::now();
     let threads = model.options.threads.max(1);
@@ -784,6 +790,7 @@ where
                     ..model.options.clone()
                 },
                 prefix: d.prefix.clone(),
+                baseline: model.baseline,
             };
             (d.clone(), search_counterexample(model, d.property))
         })
@@ -795,6 +802,120 @@ where
         states,
         max_depth,
         elapsed,
+    })
+}
+
+/// A mutant engine run in lockstep with the engine it was derived from: the checker sees the
+/// mutant, and the baseline's own monitor tells which violations the baseline shares.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Paired<B, M> {
+    pub base: B,
+    pub mutant: M,
+    pub base_monitor: Monitor,
+}
+
+impl<B: Engine, M: Engine> Paired<B, M> {
+    pub fn new(params: JoinParams, base: B, mutant: M) -> Paired<B, M> {
+        Paired {
+            base,
+            mutant,
+            base_monitor: Monitor::new(params),
+        }
+    }
+}
+
+impl<B: Engine, M: Engine> Engine for Paired<B, M> {
+    fn step(&mut self, step: &Step, out: &mut Vec<Output>) {
+        let mut base_out = Vec::new();
+        self.base.step(step, &mut base_out);
+        let (stored, buffered, timers) = (self.base.stored(), self.base.buffered(), self.base.pending_timers());
+        self.base_monitor.observe(step, &base_out, stored, buffered, timers);
+        self.mutant.step(step, out);
+    }
+
+    fn stored(&self) -> Vec<RecordId> {
+        self.mutant.stored()
+    }
+
+    fn buffered(&self) -> Vec<RecordId> {
+        self.mutant.buffered()
+    }
+
+    fn pending_timers(&self) -> usize {
+        self.mutant.pending_timers()
+    }
+
+    fn micro_batches(&self) -> bool {
+        self.mutant.micro_batches()
+    }
+
+    fn watermarks(&self) -> Option<crate::engine::Watermarks> {
+        self.mutant.watermarks()
+    }
+}
+
+/// What checking a mutant found.
+#[derive(Clone, Debug)]
+pub struct MutantVerdict {
+    /// The first invariant found broken where the baseline holds it, with a shortest
+    /// counterexample for it; `None` if the mutant escaped the scope.
+    pub caught: Option<(Property, Counterexample)>,
+    /// Until the first violation was discovered (or the scope was exhausted).
+    pub time_to_catch: StdDuration,
+    pub unique_states: usize,
+}
+
+/// Checks a mutant against the invariants `spec` holds with `base`, within the spec's scope.
+pub fn check_mutant<B, M>(spec: &JoinSpec, base: B, mutant: M) -> Result<MutantVerdict, crate::error::InputError>
+where
+    B: Engine + Clone + Debug + Hash + Eq + Send + Sync + 'static,
+    M: Engine + Clone + Debug + Hash + Eq + Send + Sync + 'static,
+{
+    let scope = spec.scope.clone().ok_or_else(|| {
+        crate::error::InputError::new(&spec.file, "the model has no [scope]: the checker needs one").field("scope")
+    })?;
+    let model = JoinModel {
+        params: spec.params,
+        scope,
+        init: Paired::new(spec.params, base, mutant),
+        options: Options::default(),
+        prefix: Trace::new(),
+        baseline: Some(|e: &Paired<B, M>| &e.base_monitor),
+    };
+    let start = Instant::now();
+    let checker = model
+        .checker()
+        .threads(1)
+        .finish_when(HasDiscoveries::AnyFailures)
+        .spawn_bfs()
+        .join();
+    let time_to_catch = start.elapsed();
+    let unique_states = checker.unique_state_count();
+    let found = Property::ALL
+        .into_iter()
+        .find(|p| !p.is_witness() && checker.discovery(p.name()).is_some());
+    let model = checker.model();
+    let caught = found.map(|p| {
+        let single = JoinModel {
+            params: model.params,
+            scope: model.scope.clone(),
+            init: model.init.clone(),
+            options: Options {
+                only: Some(p),
+                ..Options::default()
+            },
+            prefix: Trace::new(),
+            baseline: model.baseline,
+        };
+        (
+            p,
+            search_counterexample(single, p).expect("the first run found a violation, so this one does"),
+        )
+    });
+    Ok(MutantVerdict {
+        caught,
+        time_to_catch,
+        unique_states,
     })
 }
 
@@ -836,6 +957,7 @@ where
             ..model.options.clone()
         },
         prefix: model.prefix.clone(),
+        baseline: model.baseline,
     };
     search_counterexample(single, p).expect("the first run found a violation, so this one does")
 }
@@ -855,9 +977,13 @@ where
         .join();
     let path = checker.discovery(p.name())?;
     let model = checker.model();
-    let trace = model.trace_of(&path.into_actions());
-    let (step, finding) = first_violation(&model.params, model.init.clone(), &trace, p)
-        .expect("a counterexample replays to its violation");
+    let states = path.into_vec();
+    let actions: Vec<Action> = states.iter().filter_map(|(_, a)| *a).collect();
+    let trace = model.trace_of(&actions);
+    // The path ends in the first state that breaks `p`.
+    let last = &states.last().expect("a path has a state").0;
+    let finding = last.monitor.finding(p).expect("the path ends where the property fails");
+    let step = model.prefix.steps().len() + actions.len() - 1;
     Some(Counterexample { trace, step, finding })
 }
 

@@ -47,6 +47,25 @@ pub enum Command {
         #[arg(long, default_value_t = 1)]
         threads: usize,
     },
+    /// Run the real-bug benchmark: mutant engines recreating known join bugs, and how fast the
+    /// checker and a seeded random search catch each.
+    Bugs {
+        /// Print one JSON object per mutant instead of the table.
+        #[arg(long)]
+        json: bool,
+        /// Seed of the random search.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Random traces per mutant, at most.
+        #[arg(long, default_value_t = 10_000)]
+        random: usize,
+        /// Where the bundled models are.
+        #[arg(long, default_value = "models")]
+        models: PathBuf,
+        /// Only the mutants whose name contains this.
+        #[arg(long)]
+        only: Option<String>,
+    },
     /// Print the outputs the oracle expects for a trace, as JSON lines.
     Oracle {
         /// The model file (TOML).
@@ -144,6 +163,110 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome, CliError> {
             } else {
                 Outcome::Violated
             })
+        }
+        Command::Bugs {
+            json,
+            seed,
+            random,
+            models,
+            only,
+        } => {
+            let mut rows = vec![[
+                "mutant".to_owned(),
+                "checker".to_owned(),
+                "time".to_owned(),
+                "steps".to_owned(),
+                "random search".to_owned(),
+            ]];
+            let mut all_caught = true;
+            for m in crate::mutants::catalogue() {
+                if only.as_ref().is_some_and(|o| !m.name.contains(o.as_str())) {
+                    continue;
+                }
+                let r = crate::mutants::run_one(&m, &models, seed, random)?;
+                let within = r.checker.elapsed.as_secs_f64() <= 10.0 && r.checker.steps.is_some_and(|n| n <= 8);
+                all_caught &= r.checker.property.is_some();
+                let random_words = match r.random.property {
+                    Some(p) => format!(
+                        "{p} after {} traces, {:.3}s",
+                        r.random_traces,
+                        r.random.elapsed.as_secs_f64()
+                    ),
+                    None => format!(
+                        "escaped {} traces ({:.1}s)",
+                        r.random_traces,
+                        r.random.elapsed.as_secs_f64()
+                    ),
+                };
+                if json {
+                    let o = serde_json::json!({
+                        "mutant": r.name,
+                        "recreates": r.recreates,
+                        "model": r.model,
+                        "caught": r.checker.property.is_some(),
+                        "property": r.checker.property.map(|p| p.name()),
+                        "seconds": r.checker.elapsed.as_secs_f64(),
+                        "unique_states": r.unique_states,
+                        "counterexample_steps": r.checker.steps,
+                        "counterexample": r.counterexample.as_ref().map(|cx| cx.trace.to_jsonl()),
+                        "within_targets": within,
+                        "random_seed": seed,
+                        "random_property": r.random.property.map(|p| p.name()),
+                        "random_traces": r.random_traces,
+                        "random_seconds": r.random.elapsed.as_secs_f64(),
+                    });
+                    writeln!(out, "{o}")?;
+                } else {
+                    rows.push([
+                        format!("{}\n  {} ({})", r.name, r.recreates, r.model),
+                        r.checker
+                            .property
+                            .map_or("ESCAPED".to_owned(), |p| format!("caught: {p}")),
+                        format!("{:.3}s", r.checker.elapsed.as_secs_f64()),
+                        r.checker.steps.map_or("-".to_owned(), |n| {
+                            if within {
+                                n.to_string()
+                            } else {
+                                format!("{n} (over target)")
+                            }
+                        }),
+                        random_words,
+                    ]);
+                }
+            }
+            if !json {
+                // Multi-line first cells: print each mutant's description under its row.
+                let table_rows: Vec<[String; 5]> = rows
+                    .iter()
+                    .map(|r| {
+                        let mut r = r.clone();
+                        r[0] = r[0].lines().next().unwrap_or_default().to_owned();
+                        r
+                    })
+                    .collect();
+                let text = report::table(&table_rows);
+                for (line, row) in text.lines().zip(&rows) {
+                    writeln!(out, "{line}")?;
+                    if let Some(desc) = row[0].lines().nth(1) {
+                        writeln!(out, "{desc}")?;
+                    }
+                }
+                writeln!(
+                    out,
+                    "\ntargets: caught by the checker within 10 s with a counterexample of at most 8 steps; \
+                     random search: seed {seed}, at most {random} traces per mutant"
+                )?;
+                writeln!(
+                    out,
+                    "{}",
+                    if all_caught {
+                        "every mutant caught"
+                    } else {
+                        "some mutants escaped the checker"
+                    }
+                )?;
+            }
+            Ok(if all_caught { Outcome::Holds } else { Outcome::Violated })
         }
         Command::Oracle { model, trace } => {
             let (spec, trace) = load(&model, &trace)?;

@@ -65,6 +65,7 @@ pub mod cli;
 pub mod engine;
 pub mod error;
 pub mod event;
+pub mod mutants;
 pub mod oracle;
 pub mod property;
 pub mod report;

@@ -9,6 +9,7 @@
 
 mod support; // shared helpers: run the joincheck binary, per-test temporary directories
 
+mod bugs; // the real-bug benchmark at a small budget: every recreated bug caught
 mod checker; // the model checker on the bundled models: pinned states, canary, symmetry (differential_*)
 mod cli; // the joincheck binary: oracle lines per bundled trace, diff and replay exit codes
 mod conformance; // the spark profile reproduces every recorded pyspark 4.3.0 run, batch by batch

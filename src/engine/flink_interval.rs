@@ -5,6 +5,7 @@
 //! bounds [lo', hi'] (exclusive ends normalised: lo + 1, hi - 1); a right element uses [-hi', -lo']
 //! element x@t of side s:
 //!     if t < currentWatermark: late (side output); return          // t == wm is on time (FLINK-33524)
+//!                                                                    // (the model's lateness rule)
 //!     buffer[s][t].push(x)                                         // own buffer first
 //!     for (t2, bucket) in buffer[other]: if t + a <= t2 <= t + b: emit each pair
 //!     registerEventTimeTimer(namespace s, t + max(relUpper, 0))     // left: relUpper = hi'; right: -lo'
@@ -22,7 +23,7 @@
 
 use super::flink::timers::TimerService;
 use super::flink::watermark::{BoundedOutOfOrderness, TwoInputWatermark};
-use super::{partner_keys, Engine, Watermarks};
+use super::{partner_keys, Engine, Fault, Watermarks};
 use crate::event::{Key, Output, Record, RecordId, Side};
 use crate::spec::{JoinKind, JoinParams, WatermarkSource};
 use crate::time::{EventTime, Watermark};
@@ -39,6 +40,8 @@ pub struct IntervalJoinEngine {
     /// Per side: buffered elements by (key, ts, id).
     buffer: [BTreeSet<(Key, EventTime, RecordId)>; 2],
     ended: bool,
+    /// Always `Fault::None` outside the mutation benchmark.
+    fault: Fault,
 }
 
 impl IntervalJoinEngine {
@@ -57,6 +60,19 @@ impl IntervalJoinEngine {
             timers: TimerService::default(),
             buffer: Default::default(),
             ended: false,
+            fault: Fault::None,
+        }
+    }
+
+    pub fn params(&self) -> JoinParams {
+        self.params
+    }
+
+    /// The engine with a deliberate defect (`crate::mutants`).
+    pub(crate) fn with_fault(params: JoinParams, fault: Fault) -> IntervalJoinEngine {
+        IntervalJoinEngine {
+            fault,
+            ..IntervalJoinEngine::new(params)
         }
     }
 
@@ -69,7 +85,7 @@ impl IntervalJoinEngine {
     }
 
     fn on_element(&mut self, x: Record, out: &mut Vec<Output>) {
-        if x.ts < self.watermark.combined().time() {
+        if self.params.watermark.lateness.is_late(x.ts, self.watermark.combined()) {
             out.push(Output::Late(x.id));
             return;
         }
@@ -88,7 +104,10 @@ impl IntervalJoinEngine {
                 });
             }
         }
-        let at = i128::from(x.ts.as_millis()) + self.rel_upper(x.side).max(0);
+        let at = match self.fault {
+            Fault::TimerAtTimestamp => i128::from(x.ts.as_millis()),
+            _ => i128::from(x.ts.as_millis()) + self.rel_upper(x.side).max(0),
+        };
         self.timers.register_in(x.side.index() as u8, x.key, clamp(at));
     }
 
@@ -98,6 +117,7 @@ impl IntervalJoinEngine {
                 let side = if namespace == 0 { Side::Left } else { Side::Right };
                 let t = i128::from(at.as_millis());
                 let bucket = match side {
+                    _ if self.fault == Fault::TimerAtTimestamp => t,
                     Side::Left if self.rel_upper(side) > 0 => t - self.params.bounds.highest(),
                     Side::Right if self.params.bounds.lowest() <= 0 => t + self.params.bounds.lowest(),
                     _ => t,

@@ -19,7 +19,7 @@
 //! - End of input is the final `MAX` watermark: nothing can arrive any more, so every stored
 //!   record is evicted and the state ends empty. This profile uses no timers.
 
-use super::{Engine, Watermarks};
+use super::{Engine, Fault, Watermarks};
 use crate::event::{Key, Output, Record, RecordId, Side};
 use crate::spec::{JoinKind, JoinParams};
 use crate::time::{EventTime, Watermark};
@@ -41,6 +41,10 @@ pub struct ReferenceEngine {
     state: [BTreeMap<(Key, EventTime, RecordId), bool>; 2],
     /// Per side: the same records in eviction order.
     by_time: [BTreeSet<(EventTime, RecordId, Key)>; 2],
+    /// Always `Fault::None` outside the mutation benchmark.
+    fault: Fault,
+    /// The key of the record being processed (for `Fault::EvictOnlyOnKeyArrival`).
+    arriving: Option<Key>,
 }
 
 impl ReferenceEngine {
@@ -53,6 +57,16 @@ impl ReferenceEngine {
             ended: false,
             state: Default::default(),
             by_time: Default::default(),
+            fault: Fault::None,
+            arriving: None,
+        }
+    }
+
+    /// The engine with a deliberate defect (`crate::mutants`).
+    pub(crate) fn with_fault(params: JoinParams, fault: Fault) -> ReferenceEngine {
+        ReferenceEngine {
+            fault,
+            ..ReferenceEngine::new(params)
         }
     }
 
@@ -61,6 +75,7 @@ impl ReferenceEngine {
     }
 
     fn on_record(&mut self, r: Record, out: &mut Vec<Output>) {
+        self.arriving = Some(r.key);
         let side = r.side.index();
         if self.params.watermark.lateness.is_late(r.ts, self.join_wm) {
             out.push(Output::Late(r.id));
@@ -160,7 +175,7 @@ impl ReferenceEngine {
         self.join_wm.advance_to(Watermark::MAX);
         self.evict(out);
         assert!(
-            self.state.iter().all(BTreeMap::is_empty),
+            self.fault != Fault::None || self.state.iter().all(BTreeMap::is_empty),
             "state left after end of input"
         );
     }
@@ -169,6 +184,9 @@ impl ReferenceEngine {
     /// Whether a record can still match is monotone in its time on each side, so the scan
     /// stops at the first record that can.
     fn evict(&mut self, out: &mut Vec<Output>) {
+        if self.fault != Fault::None {
+            return self.evict_with_fault(out);
+        }
         for side in Side::BOTH {
             while let Some(&(ts, id, key)) = self.by_time[side.index()].first() {
                 let record = Record { side, key, ts, id };
@@ -187,6 +205,25 @@ impl ReferenceEngine {
             "a record that can no longer match survived eviction at {}",
             self.join_wm
         );
+    }
+
+    /// Eviction under a deliberate defect (`crate::mutants`); kept apart so that the
+    /// engine's own rule above reads as what it is.
+    fn evict_with_fault(&mut self, out: &mut Vec<Output>) {
+        let doomed: Vec<Record> = self
+            .stored_records()
+            .filter(|r| !self.params.can_still_match(r, self.join_wm, self.ended))
+            .filter(|r| match self.fault {
+                Fault::NeverEvict(side) => r.side != side,
+                Fault::EvictOnlyOnKeyArrival => self.arriving == Some(r.key),
+                _ => true,
+            })
+            .collect();
+        for r in doomed {
+            if !self.remove(r.side, (r.key, r.ts, r.id)) && self.params.kind.pads(r.side) {
+                out.push(Output::Unmatched(r.id));
+            }
+        }
     }
 
     /// Removes one stored record from both indexes; returns whether it had matched.
@@ -213,7 +250,10 @@ impl Engine for ReferenceEngine {
             return;
         }
         match *step {
-            Step::Record(r) => self.on_record(r, out),
+            Step::Record(r) => {
+                self.on_record(r, out);
+                self.arriving = None;
+            }
             Step::Watermark { side, ts } => self.on_watermark(side, ts, out),
             Step::End => self.on_end(out),
             // Batches, processing time and snapshots do not affect this profile.

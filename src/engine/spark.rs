@@ -38,7 +38,7 @@
 //! Spark's timestamps are microseconds and its watermarks milliseconds; joincheck's times are
 //! milliseconds, for which Spark's `ts_us <= wm_ms * 1000` is exactly `ts <= wm`.
 
-use super::{Engine, Watermarks};
+use super::{Engine, Fault, Watermarks};
 use crate::event::{Key, Output, Record, RecordId, Side};
 use crate::spec::{JoinKind, JoinParams};
 use crate::time::{EventTime, Watermark};
@@ -60,6 +60,8 @@ pub struct SparkEngine {
     /// Per side: rows in join state by (key, ts, id), with their `matched` flag.
     state: [BTreeMap<(Key, EventTime, RecordId), bool>; 2],
     ended: bool,
+    /// Always `Fault::None` outside the mutation benchmark.
+    fault: Fault,
 }
 
 impl SparkEngine {
@@ -73,6 +75,19 @@ impl SparkEngine {
             pending: Vec::new(),
             state: Default::default(),
             ended: false,
+            fault: Fault::None,
+        }
+    }
+
+    pub fn params(&self) -> JoinParams {
+        self.params
+    }
+
+    /// The engine with a deliberate defect (`crate::mutants`).
+    pub(crate) fn with_fault(params: JoinParams, fault: Fault) -> SparkEngine {
+        SparkEngine {
+            fault,
+            ..SparkEngine::new(params)
         }
     }
 
@@ -81,6 +96,7 @@ impl SparkEngine {
         let ts = i128::from(ts.as_millis());
         let w = i128::from(w.as_millis());
         match side {
+            Side::Left if self.fault == Fault::SparkLeftStateFromLowerBound => ts + self.params.bounds.lowest() < w,
             Side::Left => ts + self.params.bounds.highest() < w,
             Side::Right => ts - self.params.bounds.lowest() < w,
         }
@@ -89,36 +105,37 @@ impl SparkEngine {
     /// Runs the pending records as one data batch, then the no-data batch if `W` moved.
     fn run_batch(&mut self, out: &mut Vec<Output>) {
         let batch_w = self.w;
-        let late_w = self.prev_batch_w;
         let rows = std::mem::take(&mut self.pending);
-        let late = |r: &Record| self.params.watermark.lateness.is_late(r.ts, late_w);
-        let (mut on_time, mut late_rows) = (Vec::new(), Vec::new());
-        for r in &rows {
-            if late(r) {
-                late_rows.push(*r);
-            } else {
-                on_time.push(*r);
+        // Each input that had rows in this batch, late ones included, moves its watermark;
+        // the result is published at the end of the batch.
+        let mut input_wm = self.input_wm;
+        for side in Side::BOTH {
+            if let Some(max) = rows.iter().filter(|r| r.side == side).map(|r| r.ts).max() {
+                let derived = Watermark::at(max.saturating_sub(self.params.watermark.delay[side.index()]));
+                let w = input_wm[side.index()].get_or_insert(derived);
+                *w = (*w).max(derived);
             }
         }
+        let zero = Watermark::at(EventTime::from_millis(0));
+        let [l, r] = input_wm.map(|w| w.unwrap_or(zero).max(zero));
+        let candidate = self.params.watermark.policy.combine(l, r);
+
+        let late_w = match self.fault {
+            Fault::SparkLateFilterWithNextWatermark => candidate.max(self.prev_batch_w),
+            _ => self.prev_batch_w,
+        };
+        let late = |r: &Record| self.params.watermark.lateness.is_late(r.ts, late_w);
+        let (late_rows, on_time): (Vec<Record>, Vec<Record>) = rows.iter().partition(|r| late(r));
         out.extend(late_rows.iter().map(|r| Output::Late(r.id)));
         for side in Side::BOTH {
             for r in on_time.iter().filter(|r| r.side == side) {
                 self.join_and_store(*r, batch_w, out);
             }
         }
+        // Eviction after joining, with this batch's watermark.
         self.evict(batch_w, out);
 
-        // Each input that had rows in this batch, late ones included, moves its watermark.
-        for side in Side::BOTH {
-            if let Some(max) = rows.iter().filter(|r| r.side == side).map(|r| r.ts).max() {
-                let derived = Watermark::at(max.saturating_sub(self.params.watermark.delay[side.index()]));
-                let w = self.input_wm[side.index()].get_or_insert(derived);
-                *w = (*w).max(derived);
-            }
-        }
-        let zero = Watermark::at(EventTime::from_millis(0));
-        let [l, r] = self.input_wm.map(|w| w.unwrap_or(zero).max(zero));
-        let candidate = self.params.watermark.policy.combine(l, r);
+        self.input_wm = input_wm;
         self.prev_batch_w = batch_w;
         if candidate > self.w {
             self.w.advance_to(candidate);
@@ -154,6 +171,9 @@ impl SparkEngine {
             Side::Left if semi && matched => {
                 out.push(Output::Semi { left: r.id });
                 false
+            }
+            Side::Left | Side::Right if self.fault == Fault::SparkSkipEvictableRows => {
+                !self.evictable(r.side, r.ts, batch_w)
             }
             // New left rows are always stored, so this batch's right rows can still match them.
             Side::Left => true,

@@ -1,0 +1,423 @@
+//! The real-bug benchmark: join bugs that real engines shipped, recreated as mutant engines,
+//! and how fast each layer of joincheck catches them (`joincheck bugs`).
+//!
+//! A mutant is the engine a profile prescribes with one deliberate defect
+//! ([`crate::engine::Fault`]), built with parameters that disagree with the model's, or
+//! wrapped to misbehave. It is checked in lockstep with the unmutated engine
+//! ([`crate::checker::Paired`]): it is caught when it breaks an invariant in a state where the
+//! unmutated engine does not. That matters for profiles that break some invariants by design
+//! (Spark never flushes its state at the end of a stream): the mutant must add a violation of
+//! its own.
+
+use crate::checker::{check_mutant, monitor_run, Counterexample};
+use crate::engine::{Engine, Fault, IntervalJoinEngine, ReferenceEngine, SparkEngine, Watermarks};
+use crate::error::InputError;
+use crate::event::{Output, RecordId, Side};
+use crate::property::Property;
+use crate::spec::{Bound, Bounds, JoinParams, JoinSpec, Policy};
+use crate::time::{Duration, EventTime, Watermark};
+use crate::trace::{Step, Trace};
+use rand_chacha::rand_core::{Rng, SeedableRng};
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::{Duration as StdDuration, Instant};
+
+/// An engine of any profile a mutant is built from, one concrete type for the checker.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum AnyEngine {
+    Reference(ReferenceEngine),
+    Spark(SparkEngine),
+    Interval(IntervalJoinEngine),
+    /// Emits every pair twice.
+    Duplicate(Box<AnyEngine>),
+    /// Never sees the end of input, so never flushes.
+    NoFlush(Box<AnyEngine>),
+    /// Null-pads every evicted record of a padded side, matched or not.
+    PadEvicted {
+        inner: Box<AnyEngine>,
+        sides: BTreeSet<(RecordId, Side)>,
+        padded: BTreeSet<RecordId>,
+    },
+}
+
+impl Engine for AnyEngine {
+    fn step(&mut self, step: &Step, out: &mut Vec<Output>) {
+        match self {
+            AnyEngine::Reference(e) => e.step(step, out),
+            AnyEngine::Spark(e) => e.step(step, out),
+            AnyEngine::Interval(e) => e.step(step, out),
+            AnyEngine::Duplicate(e) => {
+                let start = out.len();
+                e.step(step, out);
+                let pairs: Vec<Output> = out[start..]
+                    .iter()
+                    .filter(|o| matches!(o, Output::Match { .. }))
+                    .copied()
+                    .collect();
+                out.extend(pairs);
+            }
+            AnyEngine::NoFlush(e) => {
+                if *step != Step::End {
+                    e.step(step, out);
+                }
+            }
+            AnyEngine::PadEvicted { inner, sides, padded } => {
+                if let Step::Record(r) = step {
+                    sides.insert((r.id, r.side));
+                }
+                let before = inner.stored();
+                let start = out.len();
+                inner.step(step, out);
+                padded.extend(out[start..].iter().filter_map(|o| match o {
+                    Output::Unmatched(id) => Some(*id),
+                    _ => None,
+                }));
+                let after = inner.stored();
+                let pads = inner.params().kind;
+                for id in before.into_iter().filter(|id| after.binary_search(id).is_err()) {
+                    let side = sides.iter().find(|(r, _)| *r == id).map(|(_, s)| *s).expect("seen");
+                    if pads.pads(side) && padded.insert(id) {
+                        out.push(Output::Unmatched(id));
+                    }
+                }
+            }
+        }
+    }
+
+    fn stored(&self) -> Vec<RecordId> {
+        self.inner_engine().stored()
+    }
+
+    fn buffered(&self) -> Vec<RecordId> {
+        self.inner_engine().buffered()
+    }
+
+    fn pending_timers(&self) -> usize {
+        self.inner_engine().pending_timers()
+    }
+
+    fn micro_batches(&self) -> bool {
+        self.inner_engine().micro_batches()
+    }
+
+    fn watermarks(&self) -> Option<Watermarks> {
+        self.inner_engine().watermarks()
+    }
+}
+
+impl AnyEngine {
+    fn inner_engine(&self) -> &dyn Engine {
+        match self {
+            AnyEngine::Reference(e) => e,
+            AnyEngine::Spark(e) => e,
+            AnyEngine::Interval(e) => e,
+            AnyEngine::Duplicate(e) | AnyEngine::NoFlush(e) => e.as_ref(),
+            AnyEngine::PadEvicted { inner, .. } => inner.as_ref(),
+        }
+    }
+
+    fn params(&self) -> JoinParams {
+        match self {
+            AnyEngine::Reference(e) => *e.params(),
+            AnyEngine::Spark(e) => e.params(),
+            AnyEngine::Interval(e) => e.params(),
+            AnyEngine::Duplicate(e) | AnyEngine::NoFlush(e) => e.params(),
+            AnyEngine::PadEvicted { inner, .. } => inner.params(),
+        }
+    }
+
+    /// The unmutated engine of `spec`'s profile.
+    fn for_spec(spec: &JoinSpec) -> AnyEngine {
+        use crate::spec::Profile;
+        match spec.params.profile {
+            Profile::Spark => AnyEngine::Spark(SparkEngine::new(spec.params)),
+            Profile::FlinkInterval => AnyEngine::Interval(IntervalJoinEngine::new(spec.params)),
+            _ => AnyEngine::Reference(ReferenceEngine::new(spec.params)),
+        }
+    }
+}
+
+/// One recreated bug.
+pub struct Mutant {
+    pub name: &'static str,
+    /// What it recreates, with its source.
+    pub recreates: &'static str,
+    /// The bundled model it is checked against.
+    pub model: &'static str,
+    /// Adjusts the model before checking (a scope or bound where the bug can show).
+    adjust: fn(&mut JoinSpec),
+    build: fn(&JoinSpec) -> AnyEngine,
+}
+
+fn keep(_: &mut JoinSpec) {}
+
+/// Every mutant of the benchmark.
+pub fn catalogue() -> Vec<Mutant> {
+    vec![
+        Mutant {
+            name: "flink-33524-lateness-off-by-one",
+            recreates: "FLINK-33524: the interval join's lateness test off by one (ts <= wm treated as late)",
+            model: "flink-interval-impressions-clicks.toml",
+            adjust: keep,
+            build: |s| {
+                let mut p = s.params;
+                p.watermark.lateness = crate::spec::Lateness::NonStrict;
+                AnyEngine::Interval(IntervalJoinEngine::new(p))
+            },
+        },
+        Mutant {
+            name: "spark-49829-same-batch-null-row",
+            recreates: "SPARK-49829: rows already evictable are not stored, so a row added and evicted in the same batch loses its outer null row",
+            model: "spark-impressions-clicks-left-outer.toml",
+            // The bug needs a row that is evictable on arrival yet on time: a window that ends
+            // before the row's own time (clicks one to two hours before the impression).
+            adjust: |s| {
+                s.params.bounds = Bounds::closed(Duration::from_millis(-7_200_000), Duration::from_millis(-3_600_000))
+                    .expect("a window");
+                s.scope.as_mut().expect("scope").times =
+                    ["10m", "1h11m", "2h10m", "2h40m"].iter().map(|t| time(t)).collect();
+            },
+            build: |s| AnyEngine::Spark(SparkEngine::with_fault(s.params, Fault::SparkSkipEvictableRows)),
+        },
+        Mutant {
+            name: "spark-46350-state-predicate",
+            recreates: "SPARK-46350: the wrong state-removal predicate for one watermark and a range condition (left state from the lower bound)",
+            model: "spark-impressions-clicks.toml",
+            adjust: keep,
+            build: |s| AnyEngine::Spark(SparkEngine::with_fault(s.params, Fault::SparkLeftStateFromLowerBound)),
+        },
+        Mutant {
+            name: "spark-41411-wrong-watermark",
+            recreates: "SPARK-41411: the wrong watermark passed to the join (its late filter gets the one this batch will publish)",
+            model: "spark-impressions-clicks.toml",
+            adjust: keep,
+            build: |s| AnyEngine::Spark(SparkEngine::with_fault(s.params, Fault::SparkLateFilterWithNextWatermark)),
+        },
+        Mutant {
+            name: "spark-26154-match-and-null-row",
+            recreates: "SPARK-26154: an outer join emits both a match and a null row for the same record",
+            model: "reference-impressions-clicks-left-outer.toml",
+            adjust: keep,
+            build: |s| AnyEngine::PadEvicted {
+                inner: Box::new(AnyEngine::Reference(ReferenceEngine::new(s.params))),
+                sides: BTreeSet::new(),
+                padded: BTreeSet::new(),
+            },
+        },
+        Mutant {
+            name: "risingwave-16045-clean-on-arrival",
+            recreates: "RisingWave #16045: state cleaned only when a new row arrives for the same key",
+            model: "reference-impressions-clicks.toml",
+            adjust: keep,
+            build: |s| AnyEngine::Reference(ReferenceEngine::with_fault(s.params, Fault::EvictOnlyOnKeyArrival)),
+        },
+        Mutant {
+            name: "risingwave-9072-idle-input",
+            recreates: "RisingWave #9072: one input's watermark never advances, so state is never cleaned",
+            model: "reference-impressions-clicks.toml",
+            adjust: keep,
+            build: |s| {
+                let mut p = s.params;
+                p.watermark.delay[Side::Right.index()] = Duration::MAX;
+                AnyEngine::Reference(ReferenceEngine::new(p))
+            },
+        },
+        Mutant {
+            name: "max-watermark-policy",
+            recreates: "eviction with the max instead of the min of the input watermarks",
+            model: "reference-impressions-clicks.toml",
+            adjust: keep,
+            build: |s| {
+                let mut p = s.params;
+                p.watermark.policy = Policy::Max;
+                AnyEngine::Reference(ReferenceEngine::new(p))
+            },
+        },
+        Mutant {
+            name: "upper-bound-exclusive",
+            recreates: "the upper bound treated as exclusive when the spec says inclusive (1 ms early)",
+            model: "reference-impressions-clicks.toml",
+            adjust: keep,
+            build: |s| {
+                let mut p = s.params;
+                let upper = Bound { inclusive: false, ..p.bounds.upper() };
+                p.bounds = Bounds::new(p.bounds.lower(), upper).expect("still a window");
+                AnyEngine::Reference(ReferenceEngine::new(p))
+            },
+        },
+        Mutant {
+            name: "one-side-never-evicted",
+            recreates: "one side's state is never evicted",
+            model: "reference-impressions-clicks.toml",
+            adjust: keep,
+            build: |s| AnyEngine::Reference(ReferenceEngine::with_fault(s.params, Fault::NeverEvict(Side::Right))),
+        },
+        Mutant {
+            name: "cleanup-timer-at-ts",
+            recreates: "the interval join's cleanup timer registered at ts instead of ts + upper",
+            model: "flink-interval-impressions-clicks.toml",
+            adjust: keep,
+            build: |s| AnyEngine::Interval(IntervalJoinEngine::with_fault(s.params, Fault::TimerAtTimestamp)),
+        },
+        Mutant {
+            name: "pair-emitted-twice",
+            recreates: "a pair emitted again when a record is re-matched",
+            model: "reference-impressions-clicks.toml",
+            adjust: keep,
+            build: |s| AnyEngine::Duplicate(Box::new(AnyEngine::Reference(ReferenceEngine::new(s.params)))),
+        },
+        Mutant {
+            name: "no-flush-at-end",
+            recreates: "no flush at end of input",
+            model: "reference-impressions-clicks-left-outer.toml",
+            adjust: keep,
+            build: |s| AnyEngine::NoFlush(Box::new(AnyEngine::Reference(ReferenceEngine::new(s.params)))),
+        },
+    ]
+}
+
+fn time(text: &str) -> EventTime {
+    EventTime::from_millis(text.parse::<Duration>().expect("a duration").as_millis())
+}
+
+/// How one layer fared against one mutant.
+#[derive(Clone, Debug)]
+pub struct Detection {
+    /// The property that caught it, or `None` if it escaped.
+    pub property: Option<Property>,
+    pub elapsed: StdDuration,
+    /// Counterexample steps (checker) or failing trace steps (random search).
+    pub steps: Option<usize>,
+}
+
+/// The benchmark's result for one mutant.
+pub struct MutantResult {
+    pub name: &'static str,
+    pub recreates: &'static str,
+    pub model: &'static str,
+    pub checker: Detection,
+    pub counterexample: Option<Counterexample>,
+    pub unique_states: usize,
+    pub random: Detection,
+    /// Random traces tried before the first failure (or in all).
+    pub random_traces: usize,
+}
+
+/// Runs every mutant against the checker and a seeded random search. `models` is the
+/// directory of the bundled models; `random_budget` caps the random traces per mutant.
+pub fn run(models: &Path, seed: u64, random_budget: usize) -> Result<Vec<MutantResult>, InputError> {
+    catalogue()
+        .into_iter()
+        .map(|m| run_one(&m, models, seed, random_budget))
+        .collect()
+}
+
+pub fn run_one(m: &Mutant, models: &Path, seed: u64, random_budget: usize) -> Result<MutantResult, InputError> {
+    let mut spec = JoinSpec::load(&models.join(m.model))?;
+    (m.adjust)(&mut spec);
+    spec.defects.clear();
+    let base = AnyEngine::for_spec(&spec);
+    let mutant = (m.build)(&spec);
+    let verdict = check_mutant(&spec, base.clone(), mutant.clone())?;
+    let checker = Detection {
+        property: verdict.caught.as_ref().map(|(p, _)| *p),
+        elapsed: verdict.time_to_catch,
+        steps: verdict.caught.as_ref().map(|(_, cx)| cx.trace.steps().len()),
+    };
+    let (random, random_traces) = random_search(&spec, &base, &mutant, seed, random_budget);
+    Ok(MutantResult {
+        name: m.name,
+        recreates: m.recreates,
+        model: m.model,
+        checker,
+        counterexample: verdict.caught.map(|(_, cx)| cx),
+        unique_states: verdict.unique_states,
+        random,
+        random_traces,
+    })
+}
+
+/// Seeded random traces drawn from the model's scope (longer than the checker's, with more
+/// records), until the mutant breaks an invariant on a trace where the unmutated engine does
+/// not (or outputs something else).
+fn random_search(
+    spec: &JoinSpec,
+    base: &AnyEngine,
+    mutant: &AnyEngine,
+    seed: u64,
+    budget: usize,
+) -> (Detection, usize) {
+    let start = Instant::now();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    for n in 1..=budget {
+        let trace = random_trace(spec, &mut rng);
+        let ours = monitor_run(&spec.params, mutant.clone(), &trace);
+        let theirs = monitor_run(&spec.params, base.clone(), &trace);
+        let new = ours
+            .violations
+            .iter()
+            .find(|(p, step, _)| !theirs.violations.iter().any(|(q, s, _)| q == p && s <= step));
+        if let Some((p, _, _)) = new {
+            let found = Detection {
+                property: Some(*p),
+                elapsed: start.elapsed(),
+                steps: Some(trace.steps().len()),
+            };
+            return (found, n);
+        }
+    }
+    (
+        Detection {
+            property: None,
+            elapsed: start.elapsed(),
+            steps: None,
+        },
+        budget,
+    )
+}
+
+/// A random trace from the scope's alphabet: up to twice the scope's records, its keys and
+/// times, watermark steps, batch markers, processing times and snapshots, then the end.
+pub fn random_trace(spec: &JoinSpec, rng: &mut impl Rng) -> Trace {
+    let scope = spec.scope.as_ref().expect("a scope");
+    let mut t = Trace::new();
+    let mut count = [0usize; 2];
+    let mut wm = [None::<EventTime>; 2];
+    let mut proc = 0usize;
+    let records = 2 * (usize::from(scope.records[0]) + usize::from(scope.records[1]));
+    let pick = |rng: &mut dyn Rng, n: usize| (rng.next_u32() as usize) % n.max(1);
+    while count[0] + count[1] < records {
+        match pick(rng, 10) {
+            0 if !scope.watermarks.is_empty() => {
+                let side = if pick(rng, 2) == 0 { Side::Left } else { Side::Right };
+                let w = scope.watermarks[pick(rng, scope.watermarks.len())];
+                if wm[side.index()].is_none_or(|old| w > old) {
+                    wm[side.index()] = Some(w);
+                    t.push(Step::Watermark {
+                        side: Some(side),
+                        ts: Watermark::at(w),
+                    });
+                }
+            }
+            1 if scope.batches > 0 => t.push(Step::Batch),
+            2 if proc < scope.processing_times.len() => {
+                t.push(Step::ProcessingTime(scope.processing_times[proc]));
+                proc += 1;
+            }
+            3 if scope.snapshots > 0 => t.push(Step::Snapshot),
+            _ => {
+                let side = if pick(rng, 2) == 0 { Side::Left } else { Side::Right };
+                count[side.index()] += 1;
+                let id = format!("{}{}", if side == Side::Left { "i" } else { "c" }, count[side.index()]);
+                let key = &scope.keys[pick(rng, scope.keys.len())];
+                let ts = scope.times[pick(rng, scope.times.len())];
+                t.push_record(side, key, ts.as_millis(), &id);
+            }
+        }
+    }
+    if scope.batches > 0 {
+        t.push(Step::Batch);
+    }
+    t.push(Step::End);
+    t
+}
