@@ -805,6 +805,57 @@ where
     })
 }
 
+/// Every complete trace the model's scope allows: each sequence of actions the checker can
+/// take that ends with end of input, in a deterministic order (depth first). `visit` returns
+/// `false` to stop early.
+pub fn enumerate_traces(
+    spec: &JoinSpec,
+    visit: &mut dyn FnMut(Trace) -> bool,
+) -> Result<usize, crate::error::InputError> {
+    let scope = spec.scope.clone().ok_or_else(|| {
+        crate::error::InputError::new(&spec.file, "the model has no [scope]: there is nothing to enumerate")
+            .field("scope")
+    })?;
+    let model = JoinModel {
+        params: spec.params,
+        scope,
+        init: crate::engine::ReferenceEngine::new(spec.params),
+        options: Options::default(),
+        prefix: Trace::new(),
+        baseline: None,
+    };
+    let mut count = 0;
+    let mut path = Vec::new();
+    let init = model.init_states().remove(0);
+    fn walk<E: Engine + Clone + Debug + Hash + Eq + Send + Sync + 'static>(
+        model: &JoinModel<E>,
+        state: &CheckState<E>,
+        path: &mut Vec<Action>,
+        count: &mut usize,
+        visit: &mut dyn FnMut(Trace) -> bool,
+    ) -> bool {
+        let mut actions = Vec::new();
+        model.actions(state, &mut actions);
+        for a in actions {
+            path.push(a);
+            let go_on = if a == Action::End {
+                *count += 1;
+                visit(model.trace_of(path))
+            } else {
+                let next = model.next_state(state, a).expect("every offered action applies");
+                walk(model, &next, path, count, visit)
+            };
+            path.pop();
+            if !go_on {
+                return false;
+            }
+        }
+        true
+    }
+    walk(&model, &init, &mut path, &mut count, visit);
+    Ok(count)
+}
+
 /// A mutant engine run in lockstep with the engine it was derived from: the checker sees the
 /// mutant, and the baseline's own monitor tells which violations the baseline shares.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

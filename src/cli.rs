@@ -66,6 +66,29 @@ pub enum Command {
         #[arg(long)]
         only: Option<String>,
     },
+    /// Check an external implementation over the JSON-lines protocol (docs/PROTOCOL.md): every
+    /// trace the model's scope enumerates, then seeded random traces.
+    Drive {
+        #[arg(long)]
+        model: PathBuf,
+        /// Seeded random traces after the enumerated ones.
+        #[arg(long, default_value_t = 0)]
+        random: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Per-step answer timeout, in milliseconds.
+        #[arg(long, default_value_t = 5_000)]
+        timeout_ms: u64,
+        /// Stop enumerating after this many traces.
+        #[arg(long)]
+        max_traces: Option<usize>,
+        /// Where the shrunk counterexample is written.
+        #[arg(long, default_value = "target/joincheck")]
+        out: PathBuf,
+        /// The program and its arguments.
+        #[arg(last = true, required = true)]
+        command: Vec<String>,
+    },
     /// Print the outputs the oracle expects for a trace, as JSON lines.
     Oracle {
         /// The model file (TOML).
@@ -267,6 +290,90 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome, CliError> {
                 )?;
             }
             Ok(if all_caught { Outcome::Holds } else { Outcome::Violated })
+        }
+        Command::Drive {
+            model,
+            random,
+            seed,
+            timeout_ms,
+            max_traces,
+            out: dir,
+            command,
+        } => {
+            let spec = JoinSpec::load(&model)?;
+            let (program, args) = command.split_first().expect("clap requires a command");
+            let timeout = std::time::Duration::from_millis(timeout_ms);
+            let mut ext = crate::external::ExternalEngine::spawn(program, args, timeout)
+                .map_err(|e| InputError::new(program.clone(), format!("cannot start the program: {e}")))?;
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_style(indicatif::ProgressStyle::with_template("{spinner} {msg}").expect("a valid template"));
+            let started = std::time::Instant::now();
+            let mut progress = |n: usize| {
+                if n % 256 == 0 {
+                    bar.set_message(format!("{n} traces, {:.1}s", started.elapsed().as_secs_f64()));
+                    bar.tick();
+                }
+            };
+            let options = crate::external::DriveOptions {
+                random,
+                seed,
+                max_traces,
+            };
+            let result = crate::external::drive(&spec, &mut ext, &options, &mut progress);
+            bar.finish_and_clear();
+            drop(ext);
+            let report = match result {
+                Ok(r) => r,
+                Err(e) => {
+                    return Err(CliError::Protocol(e));
+                }
+            };
+            let scope = spec.scope.as_ref().expect("drive needs a scope");
+            writeln!(
+                out,
+                "drove {} over {} enumerated traces{} and {} random traces (seed {seed}); scope: {scope}",
+                command.join(" "),
+                report.enumerated,
+                if report.failure.is_some() {
+                    " (stopped at the first disagreement)"
+                } else if report.truncated {
+                    " (stopped at --max-traces)"
+                } else {
+                    " (every trace of the scope)"
+                },
+                report.random
+            )?;
+            if !report.state_reported {
+                writeln!(
+                    out,
+                    "leak and premature-eviction checks skipped: the program does not report \"stored\" in done"
+                )?;
+            }
+            match report.failure {
+                None => {
+                    writeln!(
+                        out,
+                        "agrees with the {} profile on every trace",
+                        spec.params.profile.name()
+                    )?;
+                    Ok(Outcome::Holds)
+                }
+                Some(f) => {
+                    std::fs::create_dir_all(&dir)?;
+                    let path = dir.join(format!("drive-{}.jsonl", spec.name));
+                    std::fs::write(&path, f.trace.to_jsonl())?;
+                    writeln!(
+                        out,
+                        "\ncounterexample ({} steps, shrunk from {}): {}",
+                        f.trace.steps().len(),
+                        f.found_steps,
+                        path.display()
+                    )?;
+                    write!(out, "{}", f.timeline)?;
+                    writeln!(out, "why: {}", f.what)?;
+                    Ok(Outcome::Violated)
+                }
+            }
         }
         Command::Oracle { model, trace } => {
             let (spec, trace) = load(&model, &trace)?;
@@ -607,6 +714,9 @@ pub enum CliError {
     /// Bad input: exit 2.
     #[error(transparent)]
     Input(#[from] InputError),
+    /// The external implementation broke the protocol: exit 2.
+    #[error("{0}")]
+    Protocol(crate::external::ProtocolError),
     /// Writing the report failed (a closed pipe is not an error; see `main`).
     #[error("writing output: {0}")]
     Output(#[from] std::io::Error),

@@ -153,6 +153,32 @@ pub fn run(engine: &mut dyn Engine, trace: &Trace) -> (Vec<Emitted>, Vec<StepRep
     (emitted, reports)
 }
 
+impl<E: Engine + ?Sized> Engine for &mut E {
+    fn step(&mut self, step: &Step, out: &mut Vec<Output>) {
+        (**self).step(step, out)
+    }
+
+    fn stored(&self) -> Vec<RecordId> {
+        (**self).stored()
+    }
+
+    fn pending_timers(&self) -> usize {
+        (**self).pending_timers()
+    }
+
+    fn buffered(&self) -> Vec<RecordId> {
+        (**self).buffered()
+    }
+
+    fn micro_batches(&self) -> bool {
+        (**self).micro_batches()
+    }
+
+    fn watermarks(&self) -> Option<Watermarks> {
+        (**self).watermarks()
+    }
+}
+
 impl<E: Engine + ?Sized> Engine for Box<E> {
     fn step(&mut self, step: &Step, out: &mut Vec<Output>) {
         (**self).step(step, out)

@@ -1,0 +1,470 @@
+//! The external-implementation protocol (`joincheck drive`, docs/PROTOCOL.md).
+//!
+//! An implementation in any language is a program that reads trace steps, one JSON object per
+//! line, on standard input, and answers each with zero or more output lines (`match`,
+//! `unmatched`, `late`) and then exactly one `{"type":"done"}` line, which may carry
+//! `"stored":[ids]` and `"timers":N`. `{"type":"reset"}` asks it to forget everything; it is
+//! answered by `done`. Anything else on standard output, a missing `done`, a crash or no answer
+//! within the timeout is a protocol failure. Standard error passes through.
+//!
+//! [`ExternalEngine`] makes such a program an [`Engine`], so the monitor, the oracle and the
+//! reports treat it like any built-in engine.
+
+use crate::engine::Engine;
+use crate::event::{Output, RecordId, Side};
+use crate::trace::{Step, Trace};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::Duration;
+
+/// Why talking to the implementation failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProtocolError {
+    /// The step being answered (index in the trace), or `None` for a reset.
+    pub step: Option<usize>,
+    pub message: String,
+    /// The last lines exchanged, oldest first (`> ` sent, `< ` received).
+    pub transcript: Vec<String>,
+}
+
+impl std::fmt::Display for ProtocolError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.step {
+            Some(s) => write!(f, "protocol failure at step {s}: {}", self.message)?,
+            None => write!(f, "protocol failure at reset: {}", self.message)?,
+        }
+        if !self.transcript.is_empty() {
+            write!(f, "\nlast lines exchanged:")?;
+            for line in &self.transcript {
+                write!(f, "\n  {line}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ProtocolError {}
+
+/// A running implementation, driven step by step.
+pub struct ExternalEngine {
+    child: Child,
+    stdin: ChildStdin,
+    lines: Receiver<std::io::Result<String>>,
+    timeout: Duration,
+    /// The trace being driven, for names.
+    trace: Trace,
+    step_index: usize,
+    stored: Option<Vec<RecordId>>,
+    timers: Option<usize>,
+    failure: Option<ProtocolError>,
+    transcript: Vec<String>,
+}
+
+/// Longest answer line accepted.
+const MAX_LINE: usize = 1 << 20;
+
+impl ExternalEngine {
+    /// Starts `program` with `args`; each answer must come within `timeout`.
+    pub fn spawn(program: &str, args: &[String], timeout: Duration) -> std::io::Result<ExternalEngine> {
+        let mut child = Command::new(program)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()?;
+        let stdin = child.stdin.take().expect("stdin is piped");
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let end = line.is_err();
+                if tx.send(line).is_err() || end {
+                    break;
+                }
+            }
+        });
+        Ok(ExternalEngine {
+            child,
+            stdin,
+            lines,
+            timeout,
+            trace: Trace::new(),
+            step_index: 0,
+            stored: None,
+            timers: None,
+            failure: None,
+            transcript: Vec::new(),
+        })
+    }
+
+    /// The first protocol failure, if any (after it, the engine does nothing).
+    pub fn failure(&self) -> Option<&ProtocolError> {
+        self.failure.as_ref()
+    }
+
+    /// Whether the implementation reports what it stores (leak checks need it).
+    pub fn reports_state(&self) -> bool {
+        self.stored.is_some()
+    }
+
+    /// Sends `reset` and makes `trace` the one whose names the next steps use.
+    pub fn reset(&mut self, trace: &Trace) -> Result<(), ProtocolError> {
+        self.trace = trace.clone();
+        self.step_index = 0;
+        self.stored = None;
+        self.timers = None;
+        self.exchange(None, r#"{"type":"reset"}"#).map(|_| ())
+    }
+
+    fn fail(&mut self, step: Option<usize>, message: String) -> ProtocolError {
+        let keep = self.transcript.len().saturating_sub(8);
+        let e = ProtocolError {
+            step,
+            message,
+            transcript: self.transcript[keep..].to_vec(),
+        };
+        self.failure.get_or_insert(e.clone());
+        e
+    }
+
+    fn note(&mut self, line: String) {
+        self.transcript.push(line);
+        if self.transcript.len() > 64 {
+            self.transcript.drain(..32);
+        }
+    }
+
+    /// Sends one line and reads the answer up to `done`.
+    fn exchange(&mut self, step: Option<usize>, line: &str) -> Result<Vec<Output>, ProtocolError> {
+        if let Some(e) = &self.failure {
+            return Err(e.clone());
+        }
+        self.note(format!("> {line}"));
+        if let Err(e) = writeln!(self.stdin, "{line}").and_then(|()| self.stdin.flush()) {
+            let status = self
+                .child
+                .try_wait()
+                .ok()
+                .flatten()
+                .map(|s| format!(" ({s})"))
+                .unwrap_or_default();
+            return Err(self.fail(step, format!("the program stopped reading its input{status}: {e}")));
+        }
+        let mut outputs = Vec::new();
+        loop {
+            let answer = match self.lines.recv_timeout(self.timeout) {
+                Ok(Ok(answer)) => answer,
+                Ok(Err(e)) => return Err(self.fail(step, format!("reading its output failed: {e}"))),
+                Err(RecvTimeoutError::Timeout) => {
+                    return Err(self.fail(step, format!("no answer within {} ms", self.timeout.as_millis())))
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    let status = self
+                        .child
+                        .wait()
+                        .map(|s| s.to_string())
+                        .unwrap_or_else(|e| e.to_string());
+                    return Err(self.fail(
+                        step,
+                        format!("the program exited ({status}) before answering with done"),
+                    ));
+                }
+            };
+            if answer.len() > MAX_LINE {
+                return Err(self.fail(step, format!("an answer line of {} bytes", answer.len())));
+            }
+            self.note(format!("< {answer}"));
+            if answer.trim().is_empty() {
+                continue;
+            }
+            let value: serde_json::Value = match serde_json::from_str(&answer) {
+                Ok(v) => v,
+                Err(e) => return Err(self.fail(step, format!("not a JSON line: {e}"))),
+            };
+            if value.get("type").and_then(|t| t.as_str()) == Some("done") {
+                self.read_done(step, &value)?;
+                return Ok(outputs);
+            }
+            match self.trace.parse_outputs(&answer, "<output>") {
+                Ok(parsed) => outputs.extend(parsed.into_iter().map(|e| e.output)),
+                Err(e) => {
+                    return Err(self.fail(
+                        step,
+                        format!(
+                            "{}{}",
+                            e.field.map(|f| format!("field {f:?}: ")).unwrap_or_default(),
+                            e.message
+                        ),
+                    ))
+                }
+            }
+        }
+    }
+
+    fn read_done(&mut self, step: Option<usize>, done: &serde_json::Value) -> Result<(), ProtocolError> {
+        let obj = done.as_object().expect("a done line is an object");
+        if let Some(k) = obj.keys().find(|k| !["type", "stored", "timers"].contains(&k.as_str())) {
+            return Err(self.fail(step, format!("unknown field {k:?} in done")));
+        }
+        match obj.get("stored") {
+            None => self.stored = None,
+            Some(serde_json::Value::Array(ids)) => {
+                let mut stored = Vec::new();
+                for id in ids {
+                    let Some(name) = id.as_str() else {
+                        return Err(self.fail(step, format!("stored: {id} is not a record id")));
+                    };
+                    let found: Vec<RecordId> = Side::BOTH
+                        .iter()
+                        .filter_map(|s| self.trace.lookup_id(*s, name))
+                        .collect();
+                    let seen = self.step_index.min(self.trace.steps().len());
+                    let received = |id: &RecordId| {
+                        self.trace.steps()[..seen]
+                            .iter()
+                            .any(|s| matches!(s, Step::Record(r) if r.id == *id))
+                    };
+                    let known: Vec<RecordId> = found.into_iter().filter(|id| received(id)).collect();
+                    if known.is_empty() {
+                        return Err(self.fail(step, format!("stored: {name:?} names no record it has received")));
+                    }
+                    stored.extend(known);
+                }
+                stored.sort_unstable();
+                stored.dedup();
+                self.stored = Some(stored);
+            }
+            Some(other) => return Err(self.fail(step, format!("stored: expected a list of ids, found {other}"))),
+        }
+        self.timers = match obj.get("timers") {
+            None => None,
+            Some(t) => match t.as_u64() {
+                Some(n) => Some(n as usize),
+                None => return Err(self.fail(step, format!("timers: expected a count, found {t}"))),
+            },
+        };
+        Ok(())
+    }
+}
+
+impl Engine for ExternalEngine {
+    fn step(&mut self, step: &Step, out: &mut Vec<Output>) {
+        let index = self.step_index;
+        self.step_index += 1;
+        let line = self.trace.step_json(step);
+        if let Ok(outputs) = self.exchange(Some(index), &line) {
+            out.extend(outputs);
+        }
+    }
+
+    /// The ids it reported; none if it does not report them (leak checks are then skipped by
+    /// the driver, never passed).
+    fn stored(&self) -> Vec<RecordId> {
+        self.stored.clone().unwrap_or_default()
+    }
+
+    fn pending_timers(&self) -> usize {
+        self.timers.unwrap_or(0)
+    }
+}
+
+impl Drop for ExternalEngine {
+    /// The child is always reaped.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// How `drive` explores.
+#[derive(Clone, Debug)]
+pub struct DriveOptions {
+    /// Seeded random traces after the enumerated ones.
+    pub random: usize,
+    pub seed: u64,
+    /// Stop enumerating after this many traces (the report says so).
+    pub max_traces: Option<usize>,
+}
+
+/// A trace on which the implementation disagrees with the model's profile, shrunk.
+#[derive(Clone, Debug)]
+pub struct DriveFailure {
+    pub trace: Trace,
+    /// Steps of the trace as first found, before shrinking.
+    pub found_steps: usize,
+    /// What went wrong, in words.
+    pub what: String,
+    /// The implementation's run on the shrunk trace.
+    pub timeline: String,
+}
+
+/// What `drive` found.
+#[derive(Clone, Debug)]
+pub struct DriveReport {
+    pub enumerated: usize,
+    /// Whether enumeration stopped at `max_traces` before the scope was exhausted.
+    pub truncated: bool,
+    pub random: usize,
+    /// Whether the implementation reported its state (without it, leak checks were skipped).
+    pub state_reported: bool,
+    pub failure: Option<DriveFailure>,
+}
+
+/// Drives `ext` through every trace `spec`'s scope enumerates, then `options.random` seeded
+/// random traces, comparing each with the model's profile: outputs as a multiset per step,
+/// and the invariants (a violation the profile shares on that trace is not counted). Stops at
+/// the first disagreement and shrinks it.
+pub fn drive(
+    spec: &crate::spec::JoinSpec,
+    ext: &mut ExternalEngine,
+    options: &DriveOptions,
+    progress: &mut dyn FnMut(usize),
+) -> Result<DriveReport, ProtocolError> {
+    let mut report = DriveReport {
+        enumerated: 0,
+        truncated: false,
+        random: 0,
+        state_reported: true,
+        failure: None,
+    };
+    let mut error = None;
+    let mut seen = 0usize;
+    let mut found: Option<(Trace, String)> = None;
+    let mut visit = |trace: Trace| -> bool {
+        if options.max_traces.is_some_and(|m| seen >= m) {
+            report.truncated = true;
+            return false;
+        }
+        seen += 1;
+        progress(seen);
+        match judge(spec, ext, &trace) {
+            Err(e) => {
+                error = Some(e);
+                false
+            }
+            Ok(Some(what)) => {
+                found = Some((trace, what));
+                false
+            }
+            Ok(None) => {
+                report.state_reported &= ext.reports_state();
+                true
+            }
+        }
+    };
+    crate::checker::enumerate_traces(spec, &mut visit).map_err(|e| ProtocolError {
+        step: None,
+        message: e.to_string(),
+        transcript: Vec::new(),
+    })?;
+    report.enumerated = seen;
+    if let Some(e) = error {
+        return Err(e);
+    }
+    if found.is_none() {
+        let mut rng = <rand_chacha::ChaCha8Rng as rand_chacha::rand_core::SeedableRng>::seed_from_u64(options.seed);
+        for _ in 0..options.random {
+            let trace = crate::sim::random_trace(spec, &mut rng);
+            report.random += 1;
+            progress(seen + report.random);
+            if let Some(what) = judge(spec, ext, &trace)? {
+                found = Some((trace, what));
+                break;
+            }
+            report.state_reported &= ext.reports_state();
+        }
+    }
+    if let Some((trace, _)) = found {
+        let found_steps = trace.steps().len();
+        let small = shrink(spec, ext, trace)?;
+        let what = judge(spec, ext, &small)?.expect("the shrunk trace still fails");
+        let run = crate::checker::monitor_run(&spec.params, &mut *ext, &small);
+        let timeline = crate::report::timeline(&small, &run.reports);
+        report.failure = Some(DriveFailure {
+            trace: small,
+            found_steps,
+            what,
+            timeline,
+        });
+    }
+    Ok(report)
+}
+
+/// Delta debugging, greedily: drop steps one at a time while the trace still fails.
+fn shrink(spec: &crate::spec::JoinSpec, ext: &mut ExternalEngine, mut trace: Trace) -> Result<Trace, ProtocolError> {
+    let mut i = 0;
+    while i < trace.steps().len() {
+        let candidate = trace.retain_steps(|j, _| j != i);
+        if judge(spec, ext, &candidate)?.is_some() {
+            trace = candidate;
+        } else {
+            i += 1;
+        }
+    }
+    Ok(trace)
+}
+
+/// Runs one trace through the implementation and the profile; `Some(reason)` when they
+/// disagree.
+fn judge(
+    spec: &crate::spec::JoinSpec,
+    ext: &mut ExternalEngine,
+    trace: &Trace,
+) -> Result<Option<String>, ProtocolError> {
+    use crate::property::Property;
+    ext.reset(trace)?;
+    let theirs = crate::checker::monitor_run(&spec.params, &mut *ext, trace);
+    if let Some(e) = ext.failure() {
+        return Err(e.clone());
+    }
+    let ours = crate::checker::monitor_run(&spec.params, crate::engine::for_spec(spec), trace);
+    let per_step = |emitted: &[crate::event::Emitted]| {
+        let mut v: Vec<(usize, Output)> = emitted.iter().map(|e| (e.at.step.unwrap_or(0), e.output)).collect();
+        v.sort();
+        v
+    };
+    let (want, got) = (per_step(&ours.emitted), per_step(&theirs.emitted));
+    if want != got {
+        let at = |v: &[(usize, Output)], s: usize| {
+            let rows: Vec<String> = v
+                .iter()
+                .filter(|(t, _)| *t == s)
+                .map(|(_, o)| crate::report::output_words(trace, o))
+                .collect();
+            if rows.is_empty() {
+                "nothing".to_owned()
+            } else {
+                rows.join(", ")
+            }
+        };
+        let rows_at =
+            |v: &[(usize, Output)], s: usize| v.iter().filter(|(t, _)| *t == s).map(|(_, o)| *o).collect::<Vec<_>>();
+        let steps: std::collections::BTreeSet<usize> = want.iter().chain(&got).map(|(s, _)| *s).collect();
+        let step = steps
+            .into_iter()
+            .find(|s| rows_at(&want, *s) != rows_at(&got, *s))
+            .expect("the lists differ somewhere");
+        return Ok(Some(format!(
+            "after step {step} the {} profile emits {}; the implementation emitted {}",
+            spec.params.profile.name(),
+            at(&want, step),
+            at(&got, step)
+        )));
+    }
+    let state_checks = ext.reports_state();
+    let analysis = crate::oracle::Analysis::new(spec.params, trace);
+    for (p, step, finding) in &theirs.violations {
+        if !state_checks && matches!(p, Property::NoStateLeak | Property::NoPrematureEviction) {
+            continue;
+        }
+        if ours.violations.iter().any(|(q, s, _)| q == p && s <= step) {
+            continue;
+        }
+        return Ok(Some(format!(
+            "{p} is violated after step {step}: {}",
+            crate::report::explain(&analysis, &theirs.reports, finding)
+        )));
+    }
+    Ok(None)
+}
