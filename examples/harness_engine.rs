@@ -1,0 +1,69 @@
+//! How a downstream engine uses joincheck: implement `Engine` for the operator, then call
+//! `joincheck::harness::check` (normally from a `#[test]`). Here the "operator" is a
+//! deliberately simple nested-loop join that keeps everything until end of input; run it to
+//! see the harness name what it gets wrong:
+//!
+//!     cargo run --release --example harness_engine
+use joincheck::engine::Engine;
+use joincheck::event::{Output, Record, RecordId, Side};
+use joincheck::spec::JoinParams;
+use joincheck::trace::Step;
+
+/// Joins every record with every earlier one of the other side; never evicts before the end.
+#[derive(Clone, Debug, Hash, PartialEq, Eq)]
+struct NestedLoop {
+    params: JoinParams,
+    seen: Vec<Record>,
+    ended: bool,
+}
+
+impl Engine for NestedLoop {
+    fn step(&mut self, step: &Step, out: &mut Vec<Output>) {
+        match step {
+            Step::Record(r) if !self.ended => {
+                for p in self.seen.iter().filter(|p| p.side != r.side) {
+                    let (l, rr) = if r.side == Side::Left { (r, p) } else { (p, r) };
+                    if self.params.matches(l, rr) {
+                        out.push(Output::Match {
+                            left: l.id,
+                            right: rr.id,
+                        });
+                    }
+                }
+                self.seen.push(*r);
+            }
+            Step::End => {
+                self.ended = true;
+                self.seen.clear();
+            }
+            _ => {}
+        }
+    }
+
+    fn stored(&self) -> Vec<RecordId> {
+        let mut ids: Vec<RecordId> = self.seen.iter().map(|r| r.id).collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    fn pending_timers(&self) -> usize {
+        0
+    }
+}
+
+fn main() {
+    let model = concat!(env!("CARGO_MANIFEST_DIR"), "/models/reference-impressions-clicks.toml");
+    match joincheck::harness::check(
+        model,
+        |params| NestedLoop {
+            params,
+            seen: Vec::new(),
+            ended: false,
+        },
+        1_000,
+        1,
+    ) {
+        Ok(report) => println!("holds: {report:?}"),
+        Err(why) => println!("caught:\n{why}"),
+    }
+}
