@@ -59,6 +59,8 @@ pub struct ExternalEngine {
     timers: Option<usize>,
     failure: Option<ProtocolError>,
     transcript: Vec<String>,
+    /// Nothing has been sent yet: the first trace needs no reset.
+    fresh: bool,
 }
 
 /// Longest answer line accepted.
@@ -95,6 +97,7 @@ impl ExternalEngine {
             timers: None,
             failure: None,
             transcript: Vec::new(),
+            fresh: true,
         })
     }
 
@@ -108,12 +111,16 @@ impl ExternalEngine {
         self.stored.is_some()
     }
 
-    /// Sends `reset` and makes `trace` the one whose names the next steps use.
+    /// Sends `reset` (unless nothing was sent yet) and makes `trace` the one whose names the
+    /// next steps use.
     pub fn reset(&mut self, trace: &Trace) -> Result<(), ProtocolError> {
         self.trace = trace.clone();
         self.step_index = 0;
         self.stored = None;
         self.timers = None;
+        if std::mem::take(&mut self.fresh) {
+            return Ok(());
+        }
         self.exchange(None, r#"{"type":"reset"}"#).map(|_| ())
     }
 
