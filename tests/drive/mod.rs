@@ -58,7 +58,7 @@ fn the_seed_design_is_caught_with_a_short_counterexample() {
 fn protocol_failures_exit_2_and_name_the_step() {
     let cases = [
         ("import time; time.sleep(60)", "at step 0: no answer within"),
-        ("import sys, json\nsys.stdin.readline(); print(json.dumps({'type':'done'}), flush=True)\nsys.stdin.readline()", "at step 0"),
+        ("import sys, json\nsys.stdin.readline(); print(json.dumps({'type':'done'}), flush=True)\nsys.stdin.readline()", "at step 1"),
         ("import sys\nfor l in sys.stdin: print('hello', flush=True)", "at step 0: not a JSON line"),
         (
             "import sys, json\nfor l in sys.stdin: print(json.dumps({'type':'done','stored':['x9']}), flush=True)",
