@@ -52,3 +52,466 @@ pub fn random_trace(spec: &JoinSpec, rng: &mut impl Rng) -> Trace {
     t.push(Step::End);
     t
 }
+
+/// A realistic impressions/clicks workload, generated lazily (see [`Workload::steps`]).
+#[derive(Clone, Debug)]
+pub struct Workload {
+    /// Impressions per second of event time.
+    pub impressions_per_sec: f64,
+    /// Chance that an impression gets clicked at all.
+    pub click_through: f64,
+    /// Mean number of extra clicks on a clicked impression (geometric).
+    pub extra_clicks: f64,
+    /// Click delay after its impression: log-normal with this median and sigma.
+    pub click_delay_median_ms: f64,
+    pub click_delay_sigma: f64,
+    /// Per side: how far (uniformly, in ms) a record may arrive after its event time.
+    pub disorder_ms: [i64; 2],
+    /// Chance that a record arrives much later (its disorder times `late_factor`).
+    pub late_fraction: f64,
+    pub late_factor: i64,
+    /// Chance that an impression reuses an earlier impression's id (a duplicate).
+    pub duplicate_fraction: f64,
+    /// Duplicates pick among this many recent ids, Zipf-skewed with exponent `zipf_s`.
+    pub duplicate_window: usize,
+    pub zipf_s: f64,
+    /// Records per micro-batch (a `batch` step after every this many records; 0 = none).
+    pub batch_records: usize,
+    /// Event time of the first impression (ms).
+    pub start_ms: i64,
+}
+
+impl Default for Workload {
+    fn default() -> Workload {
+        Workload {
+            impressions_per_sec: 100.0,
+            click_through: 0.05,
+            extra_clicks: 0.3,
+            click_delay_median_ms: 60_000.0,
+            click_delay_sigma: 1.5,
+            disorder_ms: [120_000, 120_000],
+            late_fraction: 0.001,
+            late_factor: 20,
+            duplicate_fraction: 0.001,
+            duplicate_window: 1000,
+            zipf_s: 1.1,
+            batch_records: 10_000,
+            start_ms: 1_704_067_200_000, // 2024-01-01
+        }
+    }
+}
+
+/// A generated record before it is delivered: arrival time, then the record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Pending {
+    arrival: i64,
+    seq: u64,
+    side: u8,
+    key: u32,
+    ts: i64,
+}
+
+/// The steps of a workload, in arrival order, generated on the fly with memory bounded by the
+/// records in flight (those generated but not yet arrived).
+pub struct WorkloadSteps {
+    w: Workload,
+    rng: rand_chacha::ChaCha8Rng,
+    records: u64,
+    emitted: u64,
+    generated: u64,
+    next_key: u32,
+    clock_ms: f64,
+    heap: std::collections::BinaryHeap<std::cmp::Reverse<Pending>>,
+    since_batch: usize,
+    ended: bool,
+    /// Zipf weights' cumulative sums over the duplicate window.
+    zipf: Vec<f64>,
+}
+
+impl Workload {
+    /// The first `records` records of the workload for `seed`, then `end`.
+    pub fn steps(&self, seed: u64, records: u64) -> WorkloadSteps {
+        let mut acc = 0.0;
+        let zipf = (1..=self.duplicate_window.max(1))
+            .map(|k| {
+                acc += 1.0 / (k as f64).powf(self.zipf_s);
+                acc
+            })
+            .collect();
+        WorkloadSteps {
+            w: self.clone(),
+            rng: <rand_chacha::ChaCha8Rng as rand_chacha::rand_core::SeedableRng>::seed_from_u64(seed),
+            records,
+            emitted: 0,
+            generated: 0,
+            next_key: 0,
+            clock_ms: self.start_ms as f64,
+            heap: std::collections::BinaryHeap::new(),
+            since_batch: 0,
+            ended: false,
+            zipf,
+        }
+    }
+}
+
+impl WorkloadSteps {
+    fn uniform(&mut self) -> f64 {
+        (self.rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    fn normal(&mut self) -> f64 {
+        // Box-Muller.
+        let (u1, u2) = (self.uniform().max(f64::MIN_POSITIVE), self.uniform());
+        (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+    }
+
+    fn arrival(&mut self, side: Side, ts: i64) -> i64 {
+        let mut disorder = (self.uniform() * self.w.disorder_ms[side.index()] as f64) as i64;
+        if self.uniform() < self.w.late_fraction {
+            disorder = disorder.saturating_mul(self.w.late_factor);
+        }
+        ts.saturating_add(disorder)
+    }
+
+    fn push(&mut self, side: Side, key: u32, ts: i64) {
+        let arrival = self.arrival(side, ts);
+        self.generated += 1;
+        let seq = self.generated;
+        self.heap.push(std::cmp::Reverse(Pending {
+            arrival,
+            seq,
+            side: side.index() as u8,
+            key,
+            ts,
+        }));
+    }
+
+    /// Generates one impression (and its clicks).
+    fn generate(&mut self) {
+        self.clock_ms += -self.uniform().max(f64::MIN_POSITIVE).ln() * 1000.0 / self.w.impressions_per_sec;
+        let ts = self.clock_ms as i64;
+        let key = if self.next_key > 0 && self.uniform() < self.w.duplicate_fraction {
+            let total = *self.zipf.last().expect("a window");
+            let x = self.uniform() * total;
+            let back = self.zipf.partition_point(|c| *c < x) as u32 + 1;
+            self.next_key.saturating_sub(back.min(self.next_key))
+        } else {
+            self.next_key += 1;
+            self.next_key - 1
+        };
+        self.push(Side::Left, key, ts);
+        if self.uniform() < self.w.click_through {
+            let mut clicks = 1;
+            while self.uniform() < self.w.extra_clicks / (1.0 + self.w.extra_clicks) {
+                clicks += 1;
+            }
+            for _ in 0..clicks {
+                let delay = (self.w.click_delay_median_ms.ln() + self.w.click_delay_sigma * self.normal()).exp();
+                self.push(Side::Right, key, ts.saturating_add(delay as i64));
+            }
+        }
+    }
+}
+
+/// A generated record step, with its interned key and id (the id is the arrival number).
+impl Iterator for WorkloadSteps {
+    type Item = Step;
+
+    fn next(&mut self) -> Option<Step> {
+        if self.ended {
+            return None;
+        }
+        if self.w.batch_records > 0 && self.since_batch >= self.w.batch_records {
+            self.since_batch = 0;
+            return Some(Step::Batch);
+        }
+        if self.emitted >= self.records {
+            self.ended = true;
+            return Some(Step::End);
+        }
+        // Deliver the earliest arrival once no later-generated record can arrive before it:
+        // every future record has event time >= the clock, so arrives at or after it.
+        loop {
+            let ready = self.heap.peek().is_some_and(|p| p.0.arrival <= self.clock_ms as i64);
+            if ready {
+                break;
+            }
+            self.generate();
+        }
+        let p = self.heap.pop().expect("ready").0;
+        self.emitted += 1;
+        self.since_batch += 1;
+        let side = if p.side == 0 { Side::Left } else { Side::Right };
+        let id = crate::event::RecordId(u32::try_from(self.emitted - 1).expect("at most 2^32 records"));
+        Some(Step::Record(crate::event::Record {
+            side,
+            key: crate::event::Key(p.key),
+            ts: EventTime::from_millis(p.ts),
+            id,
+        }))
+    }
+}
+
+/// The declarative semantics evaluated as a stream: the outputs `crate::oracle` would expect,
+/// computed with memory bounded by the records that can still match (the live window), not
+/// by the trace. Late records by the spec's watermark, every valid pair as soon as both
+/// records are in, and for outer joins a null row when a record leaves the window unmatched.
+#[derive(Clone, Debug)]
+pub struct StreamingOracle {
+    params: crate::spec::JoinParams,
+    wm: crate::spec::SpecWatermarks,
+    /// Per side: admitted records that can still match, with whether they have matched.
+    window: [std::collections::BTreeMap<(crate::event::Key, EventTime, crate::event::RecordId), bool>; 2],
+    by_time: [std::collections::BTreeSet<(EventTime, crate::event::RecordId, crate::event::Key)>; 2],
+    ended: bool,
+}
+
+impl StreamingOracle {
+    pub fn new(params: crate::spec::JoinParams) -> StreamingOracle {
+        StreamingOracle {
+            params,
+            wm: crate::spec::SpecWatermarks::new(&params.watermark),
+            window: Default::default(),
+            by_time: Default::default(),
+            ended: false,
+        }
+    }
+
+    /// Records still in the window.
+    pub fn live(&self) -> usize {
+        self.window[0].len() + self.window[1].len()
+    }
+
+    pub fn watermark(&self) -> Watermark {
+        self.wm.join(&self.params.watermark)
+    }
+
+    /// The expected outputs of one step.
+    pub fn step(&mut self, step: &Step, out: &mut Vec<crate::event::Output>) {
+        use crate::event::Output;
+        if self.ended {
+            return;
+        }
+        if let Step::Record(r) = *step {
+            if self.params.watermark.lateness.is_late(r.ts, self.watermark()) {
+                out.push(Output::Late(r.id));
+            } else {
+                let other = r.side.other().index();
+                let mut matched = false;
+                if let Some(range) = crate::engine::partner_keys(&self.params, &r) {
+                    let partners: Vec<_> = self.window[other].range(range).map(|(k, _)| *k).collect();
+                    for p in partners {
+                        matched = true;
+                        *self.window[other].get_mut(&p).expect("live") = true;
+                        out.push(match r.side {
+                            Side::Left => Output::Match { left: r.id, right: p.2 },
+                            Side::Right => Output::Match { left: p.2, right: r.id },
+                        });
+                    }
+                }
+                if self.params.can_still_match(&r, self.watermark(), false) {
+                    self.window[r.side.index()].insert((r.key, r.ts, r.id), matched);
+                    self.by_time[r.side.index()].insert((r.ts, r.id, r.key));
+                } else if !matched && self.params.kind.pads(r.side) {
+                    out.push(Output::Unmatched(r.id));
+                }
+            }
+        }
+        self.wm.observe(&self.params.watermark, step);
+        self.ended |= *step == Step::End;
+        let wm = self.watermark();
+        for side in Side::BOTH {
+            while let Some(&(ts, id, key)) = self.by_time[side.index()].first() {
+                let record = crate::event::Record { side, key, ts, id };
+                if self.params.can_still_match(&record, wm, self.ended) {
+                    break;
+                }
+                self.by_time[side.index()].pop_first();
+                let matched = self.window[side.index()].remove(&(key, ts, id)).expect("indexes agree");
+                if !matched && self.params.kind.pads(side) {
+                    out.push(Output::Unmatched(id));
+                }
+            }
+        }
+    }
+}
+
+/// What a simulation found.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SimReport {
+    pub records: u64,
+    pub expected_matches: u64,
+    pub emitted_matches: u64,
+    /// Expected rows the engine never emitted, by cause: `(late_in_engine, other)` for pairs,
+    /// and other rows (null rows, late rows) together.
+    pub lost_matches_late: u64,
+    pub lost_matches_other: u64,
+    pub missing_other_rows: u64,
+    /// Rows the engine emitted that the semantics do not expect.
+    pub extra_rows: u64,
+    pub late_expected: u64,
+    pub late_emitted: u64,
+    /// The engine's state size (records), sampled every `sample_every` records.
+    pub state_max: usize,
+    pub state_p99: usize,
+    /// How far the join's watermark trailed the largest event time seen, in ms.
+    pub watermark_lag_max_ms: i64,
+    pub watermark_lag_p99_ms: i64,
+    /// The live window of the streaming oracle at its largest (its memory bound).
+    pub oracle_window_max: usize,
+    /// Engine steps per second (engine time only) and whole-run records per second.
+    pub engine_records_per_sec: f64,
+    pub run_records_per_sec: f64,
+    /// Samples for pictures: (event time, state size, watermark lag).
+    pub samples: Vec<(i64, usize, i64)>,
+}
+
+/// Runs `engine` on `records` records of `workload` (seed `seed`) against the streaming
+/// oracle; every step also goes to `sink` if given (to write the trace).
+pub fn simulate(
+    spec: &JoinSpec,
+    mut engine: impl crate::engine::Engine,
+    workload: &Workload,
+    seed: u64,
+    records: u64,
+    sink: &mut dyn FnMut(&Step),
+    progress: &mut dyn FnMut(u64),
+) -> SimReport {
+    use crate::event::Output;
+    use std::collections::{HashMap, HashSet};
+    let started = std::time::Instant::now();
+    let mut engine_time = std::time::Duration::ZERO;
+    let mut oracle = StreamingOracle::new(spec.params);
+    let mut report = SimReport {
+        records,
+        ..SimReport::default()
+    };
+    // Expected minus emitted, per row; settled rows are removed, so this stays small while
+    // the engine agrees.
+    let mut balance: HashMap<Output, i64> = HashMap::new();
+    let mut engine_late: HashSet<crate::event::RecordId> = HashSet::new();
+    let (mut expected, mut actual) = (Vec::new(), Vec::new());
+    let mut max_ts = i64::MIN;
+    let mut states = Vec::new();
+    let mut lags = Vec::new();
+    let sample_every = (records / 1000).max(1);
+    let mut seen = 0u64;
+    for step in workload.steps(seed, records) {
+        sink(&step);
+        expected.clear();
+        actual.clear();
+        oracle.step(&step, &mut expected);
+        let t = std::time::Instant::now();
+        engine.step(&step, &mut actual);
+        engine_time += t.elapsed();
+        for o in &expected {
+            report.expected_matches += u64::from(matches!(o, Output::Match { .. }));
+            report.late_expected += u64::from(matches!(o, Output::Late(_)));
+            *balance.entry(*o).or_default() += 1;
+        }
+        for o in &actual {
+            report.emitted_matches += u64::from(matches!(o, Output::Match { .. }));
+            if let Output::Late(id) = o {
+                report.late_emitted += 1;
+                engine_late.insert(*id);
+            }
+            *balance.entry(*o).or_default() -= 1;
+        }
+        for o in expected.iter().chain(&actual) {
+            if balance.get(o) == Some(&0) {
+                balance.remove(o);
+            }
+        }
+        report.oracle_window_max = report.oracle_window_max.max(oracle.live());
+        if let Step::Record(r) = step {
+            seen += 1;
+            max_ts = max_ts.max(r.ts.as_millis());
+            if seen % sample_every == 0 {
+                let state = engine.stored_len();
+                let wm = engine.watermarks().map_or(oracle.watermark(), |w| w.join);
+                let lag = if wm == Watermark::MIN {
+                    0
+                } else {
+                    max_ts.saturating_sub(wm.as_millis())
+                };
+                states.push(state);
+                lags.push(lag);
+                report.samples.push((r.ts.as_millis(), state, lag));
+            }
+            if seen % 100_000 == 0 {
+                progress(seen);
+            }
+        }
+    }
+    for (o, n) in balance {
+        if n > 0 {
+            match o {
+                Output::Match { left, right } if engine_late.contains(&left) || engine_late.contains(&right) => {
+                    report.lost_matches_late += n as u64
+                }
+                Output::Match { .. } | Output::Semi { .. } => report.lost_matches_other += n as u64,
+                _ => report.missing_other_rows += n as u64,
+            }
+        } else {
+            report.extra_rows += n.unsigned_abs();
+        }
+    }
+    let p99 = |v: &mut Vec<usize>| {
+        v.sort_unstable();
+        v.get(v.len().saturating_sub(1) * 99 / 100).copied().unwrap_or(0)
+    };
+    report.state_max = states.iter().copied().max().unwrap_or(0);
+    report.state_p99 = p99(&mut states);
+    lags.sort_unstable();
+    report.watermark_lag_max_ms = lags.last().copied().unwrap_or(0);
+    report.watermark_lag_p99_ms = lags.get(lags.len().saturating_sub(1) * 99 / 100).copied().unwrap_or(0);
+    report.engine_records_per_sec = records as f64 / engine_time.as_secs_f64().max(1e-9);
+    report.run_records_per_sec = records as f64 / started.elapsed().as_secs_f64().max(1e-9);
+    report
+}
+
+/// A picture a person reads at a glance: state size and watermark lag over event time.
+pub fn svg(report: &SimReport, title: &str) -> String {
+    use std::fmt::Write as _;
+    let (w, h, pad) = (900.0, 420.0, 50.0);
+    let s = &report.samples;
+    let (t0, t1) = (
+        s.first().map_or(0, |p| p.0),
+        s.last().map_or(1, |p| p.0).max(s.first().map_or(0, |p| p.0) + 1),
+    );
+    let state_max = s.iter().map(|p| p.1).max().unwrap_or(1).max(1) as f64;
+    let lag_max = s.iter().map(|p| p.2).max().unwrap_or(1).max(1) as f64;
+    let x = |t: i64| pad + (t - t0) as f64 / (t1 - t0) as f64 * (w - 2.0 * pad);
+    let y = |v: f64, max: f64| h - pad - v / max * (h - 2.0 * pad);
+    let line = |pick: &dyn Fn(&(i64, usize, i64)) -> f64, max: f64| {
+        s.iter()
+            .map(|p| format!("{:.1},{:.1}", x(p.0), y(pick(p), max)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="12">
+<rect width="100%" height="100%" fill="white"/>
+<text x="{pad}" y="20" font-size="14">{title}</text>
+<line x1="{pad}" y1="{b}" x2="{r}" y2="{b}" stroke="black"/><line x1="{pad}" y1="{pad}" x2="{pad}" y2="{b}" stroke="black"/>
+<text x="{pad}" y="{tb}">event time: {t0s} to {t1s}</text>
+<polyline fill="none" stroke="#1f77b4" stroke-width="1.5" points="{state}"/>
+<polyline fill="none" stroke="#d62728" stroke-width="1.5" points="{lag}"/>
+<text x="{r}" y="40" text-anchor="end" fill="#1f77b4">state (records), max {sm}</text>
+<text x="{r}" y="56" text-anchor="end" fill="#d62728">watermark lag, max {lm}</text>
+</svg>
+"##,
+        b = h - pad,
+        r = w - pad,
+        tb = h - 15.0,
+        t0s = EventTime::from_millis(t0),
+        t1s = EventTime::from_millis(t1),
+        state = line(&|p| p.1 as f64, state_max),
+        lag = line(&|p| p.2 as f64, lag_max),
+        sm = state_max,
+        lm = crate::time::Duration::from_millis(lag_max as i64),
+    );
+    out
+}

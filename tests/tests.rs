@@ -17,6 +17,7 @@ mod drive; // joincheck drive: the Python examples over the protocol, and protoc
 mod flink; // the seed's Flink function: every defect caught and pinned; the corrected design holds
 mod malformed; // bad model, trace and output files: exit 2, `file:line: field`, never a panic
 mod oracle_props; // oracle_*: reference engine vs oracle on seeded random traces; the canary is caught
+mod sim; // seeded workloads: replay from a seed; the streaming oracle agrees with the oracle
 mod snapshots; // insta snapshots of `joincheck replay` timelines (tests/snapshots/*.snap)
 mod spark; // the spark profile against real Spark runs recorded in the reference docs
 mod time_laws; // quickcheck laws for joincheck::time (saturation, exact offsets, round trips)

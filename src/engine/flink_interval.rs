@@ -178,6 +178,10 @@ impl Engine for IntervalJoinEngine {
         ids
     }
 
+    fn stored_len(&self) -> usize {
+        self.buffer[0].len() + self.buffer[1].len()
+    }
+
     fn pending_timers(&self) -> usize {
         self.timers.len()
     }

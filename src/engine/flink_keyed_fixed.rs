@@ -146,6 +146,10 @@ impl Engine for KeyedFixedEngine {
         ids
     }
 
+    fn stored_len(&self) -> usize {
+        self.buffer[0].len() + self.buffer[1].len()
+    }
+
     fn pending_timers(&self) -> usize {
         self.timers.len()
     }

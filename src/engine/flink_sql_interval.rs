@@ -233,6 +233,10 @@ impl Engine for SqlIntervalEngine {
         ids
     }
 
+    fn stored_len(&self) -> usize {
+        self.cache[0].len() + self.cache[1].len()
+    }
+
     fn pending_timers(&self) -> usize {
         self.timers.len()
     }

@@ -41,6 +41,12 @@ pub trait Engine {
     /// How many timers are registered and have not fired.
     fn pending_timers(&self) -> usize;
 
+    /// How many records are held in state (`stored().len()`, which engines may answer
+    /// without building the list).
+    fn stored_len(&self) -> usize {
+        self.stored().len()
+    }
+
     /// Records received but not processed yet (an open micro-batch): held by the engine's
     /// input, not its join state, so neither evicted nor leaked.
     fn buffered(&self) -> Vec<RecordId> {
@@ -170,6 +176,10 @@ impl<E: Engine + ?Sized> Engine for &mut E {
         (**self).buffered()
     }
 
+    fn stored_len(&self) -> usize {
+        (**self).stored_len()
+    }
+
     fn micro_batches(&self) -> bool {
         (**self).micro_batches()
     }
@@ -194,6 +204,10 @@ impl<E: Engine + ?Sized> Engine for Box<E> {
 
     fn buffered(&self) -> Vec<RecordId> {
         (**self).buffered()
+    }
+
+    fn stored_len(&self) -> usize {
+        (**self).stored_len()
     }
 
     fn micro_batches(&self) -> bool {

@@ -267,6 +267,10 @@ impl Engine for ReferenceEngine {
         ids
     }
 
+    fn stored_len(&self) -> usize {
+        self.state[0].len() + self.state[1].len()
+    }
+
     fn pending_timers(&self) -> usize {
         0
     }

@@ -243,6 +243,10 @@ impl Engine for SparkEngine {
         ids
     }
 
+    fn stored_len(&self) -> usize {
+        self.state[0].len() + self.state[1].len()
+    }
+
     fn pending_timers(&self) -> usize {
         0
     }
