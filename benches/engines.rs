@@ -1,0 +1,63 @@
+//! Engine throughput per profile on the simulated workload, the streaming oracle's, and the
+//! checker's states per second. `cargo bench --bench engines`; figures and the machine are in
+//! docs/BENCHMARKS.md.
+
+use joincheck::engine::{for_spec, Engine};
+use joincheck::sim::{StreamingOracle, Workload};
+use joincheck::spec::JoinSpec;
+use joincheck::trace::Step;
+use std::path::Path;
+
+const RECORDS: u64 = 200_000;
+
+fn main() {
+    divan::main();
+}
+
+fn model(name: &str) -> JoinSpec {
+    JoinSpec::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("models").join(name)).expect("model loads")
+}
+
+/// The workload's steps, generated once per benchmark (not timed).
+fn steps(spec: &JoinSpec) -> Vec<Step> {
+    let workload = Workload {
+        batch_records: if spec.params.profile.timing() == joincheck::spec::Timing::PerBatch { 10_000 } else { 0 },
+        ..Workload::default()
+    };
+    workload.steps(1, RECORDS).collect()
+}
+
+#[divan::bench(args = [
+    "reference-impressions-clicks.toml",
+    "spark-impressions-clicks.toml",
+    "flink-interval-impressions-clicks.toml",
+    "flink-sql-impressions-clicks.toml",
+])]
+fn engine(bencher: divan::Bencher, name: &str) {
+    let spec = model(name);
+    let steps = steps(&spec);
+    bencher.counter(divan::counter::ItemsCount::new(RECORDS)).bench(|| {
+        let mut engine = for_spec(&spec);
+        let mut out = Vec::new();
+        for s in &steps {
+            engine.step(s, &mut out);
+            out.clear();
+        }
+        engine.stored_len()
+    });
+}
+
+#[divan::bench]
+fn streaming_oracle(bencher: divan::Bencher) {
+    let spec = model("reference-impressions-clicks.toml");
+    let steps = steps(&spec);
+    bencher.counter(divan::counter::ItemsCount::new(RECORDS)).bench(|| {
+        let mut oracle = StreamingOracle::new(spec.params);
+        let mut out = Vec::new();
+        for s in &steps {
+            oracle.step(s, &mut out);
+            out.clear();
+        }
+        oracle.live()
+    });
+}
