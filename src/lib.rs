@@ -66,6 +66,7 @@ pub mod engine;
 pub mod error;
 pub mod event;
 pub mod external;
+pub mod fuzzing;
 pub mod harness;
 pub mod mutants;
 pub mod oracle;

@@ -1,6 +1,7 @@
 //! Conformance with real engines, without the engines: the `spark` profile reproduces every
-//! recorded pyspark 4.3.0 run under `tests/conformance/spark/fixtures/` (recorded by
-//! `tests/conformance/spark/record.sh`; see its README).
+//! recorded pyspark 4.3.0 run under `tests/conformance/spark/fixtures/`, and the
+//! `flink-sql-interval` profile every recorded Flink 2.3.0 run under
+//! `tests/conformance/flink/fixtures/` (recorded by each directory's `record.sh`).
 //!
 //! Per fixture and join kind, batch by batch:
 //! - the pairs and null-padded rows, with their trace batch numbers, exactly (as multisets);
@@ -144,6 +145,79 @@ fn spark_profile_reproduces_every_recorded_spark_run() {
     assert!(
         checked >= 100,
         "only {checked} recorded Spark runs found under {}",
+        fixtures.display()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} recorded runs disagree:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn flink_sql_profile_reproduces_every_recorded_flink_run() {
+    // Flink SQL has no batches and drops nothing: every row, as a multiset, must agree.
+    let fixtures = root().join("tests/conformance/flink/fixtures");
+    let kinds = [
+        ("inner", "flink-sql-impressions-clicks"),
+        ("left_outer", "flink-sql-impressions-clicks-left-outer"),
+    ];
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for (kind, model) in kinds {
+        let spec = JoinSpec::load(&root().join(format!("models/{model}.toml"))).expect("flink model loads");
+        let dir = fixtures.join(kind);
+        let mut outs: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.to_string_lossy().ends_with(".out.jsonl"))
+            .collect();
+        outs.sort();
+        for out in outs {
+            let name = out
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .trim_end_matches(".out.jsonl")
+                .to_owned();
+            let trace = Trace::load(&fixtures.join("traces").join(format!("{name}.jsonl"))).expect("fixture trace");
+            let real = trace
+                .parse_outputs(
+                    &std::fs::read_to_string(&out).expect("fixture output"),
+                    &out.display().to_string(),
+                )
+                .expect("fixture output parses");
+            let mut engine = engine::for_spec(&spec);
+            let (emitted, _) = engine::run(engine.as_mut(), &trace);
+            let rows = |rows: &[Emitted]| {
+                let mut v: Vec<Output> = rows
+                    .iter()
+                    .map(|e| e.output)
+                    .filter(|o| !matches!(o, Output::Late(_)))
+                    .collect();
+                v.sort();
+                v
+            };
+            if rows(&emitted) != rows(&real) {
+                let words = |v: &[Output]| {
+                    v.iter()
+                        .map(|o| joincheck::report::output_words(&trace, o))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                failures.push(format!(
+                    "{kind}/{name}:\n  profile: {}\n  flink:   {}",
+                    words(&rows(&emitted)),
+                    words(&rows(&real))
+                ));
+            }
+            checked += 1;
+        }
+    }
+    assert!(
+        checked >= 60,
+        "only {checked} recorded Flink runs found under {}",
         fixtures.display()
     );
     assert!(
