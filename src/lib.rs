@@ -58,7 +58,9 @@
 //! ```
 //!
 //! Read next: [`oracle`] (the semantics), [`property`] (what is checked), [`checker`] (how),
-//! and `models/README.md` (the model and trace formats).
+//! [`harness`] (checking your own engine from `cargo test`), [`external`] (the subprocess
+//! protocol for other languages), [`sim`] (seeded workloads and the streaming oracle),
+//! [`mutants`] (the real-bug benchmark), and `models/README.md` (the model and trace formats).
 
 pub mod checker;
 pub mod cli;
