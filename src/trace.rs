@@ -183,7 +183,8 @@ impl Trace {
         let mut last_wm: [Option<Watermark>; 2] = [None, None];
         let mut last_proc: Option<ProcessingTime> = None;
         let mut ended_at: Option<usize> = None;
-        for (line_no, obj) in json_lines(text, file)? {
+        for line in json_lines(text, file) {
+            let (line_no, obj) = line?;
             let err = |field: &str, msg: String| InputError::new(file, msg).at_line(line_no).field(field);
             let mut fields = Fields::new(&obj, file, line_no);
             let kind = fields.string("type")?;
@@ -343,7 +344,8 @@ impl Trace {
     /// trace on the stated side, and a `key`, when given, must be that record's key.
     pub fn parse_outputs(&self, text: &str, file: &str) -> Result<Vec<Emitted>, InputError> {
         let mut outs = Vec::new();
-        for (line_no, obj) in json_lines(text, file)? {
+        for line in json_lines(text, file) {
+            let (line_no, obj) = line?;
             let mut fields = Fields::new(&obj, file, line_no);
             let kind = fields.string("type")?;
             let id_on = |fields: &Fields, field: &str, side: Side, name: &str| {
@@ -408,37 +410,34 @@ pub const MAX_LINE_BYTES: usize = 1 << 20;
 type JsonLine = (usize, Map<String, Value>);
 
 /// Splits `text` into JSON objects, one per non-blank line, with their 1-based line numbers.
-fn json_lines(text: &str, file: &str) -> Result<Vec<JsonLine>, InputError> {
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let line_no = i + 1;
-        if line.trim().is_empty() {
-            continue;
-        }
-        if line.len() > MAX_LINE_BYTES {
-            return Err(InputError::new(
-                file,
-                format!("line is {} bytes long; the limit is {MAX_LINE_BYTES}", line.len()),
-            )
-            .at_line(line_no));
-        }
-        let value: Value = serde_json::from_str(line)
-            .map_err(|e| InputError::new(file, format!("not valid JSON: {e}")).at_line(line_no))?;
-        match value {
-            Value::Object(map) => out.push((line_no, map)),
-            other => {
+fn json_lines<'a>(text: &'a str, file: &'a str) -> impl Iterator<Item = Result<JsonLine, InputError>> + 'a {
+    // Lazily, one line at a time: a large trace is never held as parsed JSON all at once.
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(move |(i, line)| {
+            let line_no = i + 1;
+            if line.len() > MAX_LINE_BYTES {
                 return Err(InputError::new(
+                    file,
+                    format!("line is {} bytes long; the limit is {MAX_LINE_BYTES}", line.len()),
+                )
+                .at_line(line_no));
+            }
+            let value: Value = serde_json::from_str(line)
+                .map_err(|e| InputError::new(file, format!("not valid JSON: {e}")).at_line(line_no))?;
+            match value {
+                Value::Object(map) => Ok((line_no, map)),
+                other => Err(InputError::new(
                     file,
                     format!(
                         "expected a JSON object with a \"type\" field, found {}",
                         json_kind(&other)
                     ),
                 )
-                .at_line(line_no))
+                .at_line(line_no)),
             }
-        }
-    }
-    Ok(out)
+        })
 }
 
 fn json_kind(v: &Value) -> &'static str {

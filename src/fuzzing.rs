@@ -1,0 +1,980 @@
+//! The bodies of the cargo-fuzz targets in `fuzz/` (issue 7), as library functions.
+//!
+//! Each target in `fuzz/fuzz_targets/` is a one-line call into this module, and
+//! `tests/fuzz_replay` runs every committed file of `fuzz/corpus/<target>/` and
+//! `fuzz/regressions/<target>/` through the same functions under a plain `cargo test`, so CI
+//! replays every crash ever found without a fuzzing toolchain.
+//!
+//! | target | the bytes are | what must hold |
+//! |---|---|---|
+//! | [`eviction_vs_oracle`] | choices, decoded into a join and a trace ([`Case::decode`]) | the profile's contract with the oracle ([`check`]) |
+//! | [`parse_trace`] | a JSON-lines trace | it parses or yields an [`InputError`]; a parsed trace writes and reads back identically and passes [`check`] under fixed models |
+//! | [`parse_model`] | a TOML model file | it parses or yields an [`InputError`]; a parsed model renders back to the same join, and its engine runs |
+//! | [`protocol_lines`] | output lines against a fixed trace | they parse or yield an [`InputError`]; parsed outputs write and read back identically, and the oracle can diff them |
+//!
+//! Nothing may panic, and no integer may wrap: the fuzz crate is built with overflow checks
+//! and debug assertions (`fuzz/Cargo.toml`, `fuzz/run.sh`), so an overflow, or a broken
+//! `debug_assert!` inside an engine, is a crash like any other. Inputs longer than
+//! [`MAX_CASE_BYTES`] or [`MAX_TEXT_BYTES`] are rejected (the call returns at once): an input
+//! too large to be interesting is not a failure.
+//!
+//! # Decoding a case
+//!
+//! The structured target does not fuzz JSON: its bytes are read front to back as a sequence
+//! of choices, an exhausted input reads as zeros, so every byte string is a case and a longer
+//! one only adds steps. The choices are, in order:
+//!
+//! 1. the profile (one of [`FUZZED_PROFILES`]; the canary is not among them, see below);
+//! 2. the join, inside what the profile's engine implements ([`in_domain`]): join kind, time
+//!    bounds (zero-width, exclusive and `i64`-extreme windows included), watermark source,
+//!    delays (up to `i64::MAX`), policy and lateness rule;
+//! 3. a *swarm* configuration for this run: which step kinds are switched off, one side
+//!    possibly silenced (it sends no records, as an idle input), how the remaining kinds,
+//!    sides and keys are weighted, and which sources of event times are used. Swarm testing
+//!    finds bugs that a uniform mix of everything hides: a run without watermarks, or with
+//!    only clicks, reaches states that a balanced run almost never does;
+//! 4. at most [`MAX_STEPS`] steps, each of an enabled kind. Event times come from small values
+//!    near 0, the `i64` extremes, an earlier record of the other side shifted by exactly a
+//!    window end (± 1 ms), the current watermark (± 1 ms), whole hours, or 64 raw bits;
+//!    explicit watermarks and processing times are kept monotone, as the trace format
+//!    requires.
+//!
+//! # What must hold ([`check`])
+//!
+//! | profile | contract |
+//! |---|---|
+//! | `reference`, `flink-keyed-fixed` | the outputs are exactly the oracle's (as a multiset), every invariant holds after every step, and nothing is stored and no timer is pending after end of input |
+//! | `spark` | every row is one the oracle expects, and the only invariants broken are the two that Spark's missing end of input breaks: state kept at quiescence, and null rows never flushed (the `[expect]` of `models/spark-*.toml`) |
+//! | `flink-interval`, `flink-sql-interval`, `flink-keyed-ttl` | the invariants that their bundled models expect to hold ([`Contract::Holds`]); the others are their documented defects |
+//! | every profile | the engine's `stored()` and `buffered()` are ascending and name only records it has received |
+//!
+//! The canary must fail this check: `tests/fuzz_replay` decodes the committed corpus and a
+//! seeded stream of inputs as canary cases and requires that some are caught. It is not a
+//! profile of the fuzz target, which would otherwise stop at its first (expected) crash.
+
+use crate::checker::{Finding, Monitor, OuterProblem};
+use crate::engine::StepReport;
+use crate::error::InputError;
+use crate::event::{Emitted, Position, Side};
+use crate::oracle::Analysis;
+use crate::property::Property;
+use crate::spec::{
+    Bound, Bounds, JoinKind, JoinParams, JoinSpec, Lateness, Policy, Profile, SpecWatermarks, WatermarkSource,
+    WatermarkSpec,
+};
+use crate::time::{Duration, EventTime, ProcessingTime, Watermark};
+use crate::trace::{Step, Trace};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::OnceLock;
+
+/// Longest input [`eviction_vs_oracle`] decodes; longer ones are rejected. A case of
+/// [`MAX_STEPS`] steps needs well under this.
+pub const MAX_CASE_BYTES: usize = 1024;
+
+/// Longest input the parser targets read; longer ones are rejected.
+pub const MAX_TEXT_BYTES: usize = 8192;
+
+/// Most steps in a decoded case (the implicit end of input aside). The invariants are
+/// evaluated after every step, at a cost quadratic in the records, so this bounds an
+/// execution's time.
+pub const MAX_STEPS: usize = 32;
+
+/// Most steps of a parsed trace that [`parse_trace`] also runs through engines.
+const MAX_RUN_STEPS: usize = 64;
+
+/// The profiles [`eviction_vs_oracle`] draws from: every profile but the canary.
+pub const FUZZED_PROFILES: [Profile; 6] = [
+    Profile::Reference,
+    Profile::Spark,
+    Profile::FlinkInterval,
+    Profile::FlinkSqlInterval,
+    Profile::FlinkKeyedTtl,
+    Profile::FlinkKeyedFixed,
+];
+
+/// The `eviction_vs_oracle` target: decodes a [`Case`] and panics, with the case written
+/// out as a model and a trace, when it breaks its profile's contract.
+pub fn eviction_vs_oracle(data: &[u8]) {
+    let Some(case) = Case::decode(data, &FUZZED_PROFILES) else {
+        return;
+    };
+    if let Err(why) = check(&case) {
+        panic!("{why}\n\n{case}");
+    }
+}
+
+/// The `parse_trace` target.
+pub fn parse_trace(data: &[u8]) {
+    if data.len() > MAX_TEXT_BYTES {
+        return;
+    }
+    let text = String::from_utf8_lossy(data);
+    let trace = match Trace::parse(&text, "fuzz.jsonl") {
+        Ok(trace) => trace,
+        Err(e) => return well_formed_error(&e, "fuzz.jsonl", &text),
+    };
+    let written = trace.to_jsonl();
+    let again = Trace::parse(&written, "written.jsonl")
+        .unwrap_or_else(|e| panic!("a trace joincheck wrote does not read back: {e}\n{written}"));
+    assert_eq!(
+        again.steps(),
+        trace.steps(),
+        "the trace changed on a round trip:\n{written}"
+    );
+    assert_eq!(again.to_jsonl(), written, "the written trace is not stable:\n{written}");
+    if trace.steps().len() > MAX_RUN_STEPS {
+        return;
+    }
+    // The text route into the engines: string keys and ids, any `i64` time, steps in any
+    // order the format allows.
+    for spec in replay_models() {
+        if spec.check_trace(&trace, "fuzz.jsonl").is_ok() {
+            let case = Case {
+                params: spec.params,
+                trace: trace.clone(),
+            };
+            if let Err(why) = check(&case) {
+                panic!("{why}\n\n{case}");
+            }
+        }
+    }
+}
+
+/// The `parse_model` target.
+pub fn parse_model(data: &[u8]) {
+    if data.len() > MAX_TEXT_BYTES {
+        return;
+    }
+    let text = String::from_utf8_lossy(data);
+    let spec = match JoinSpec::parse(&text, "fuzz.toml", "fuzz") {
+        Ok(spec) => spec,
+        Err(e) => return well_formed_error(&e, "fuzz.toml", &text),
+    };
+    let _ = spec.summary();
+    if let Some(scope) = &spec.scope {
+        let _ = scope.to_string();
+    }
+    // The join renders back to a model with the same meaning (durations and windows
+    // round-trip exactly, extremes included).
+    let rendered = model_toml(&spec.params);
+    match JoinSpec::parse(&rendered, "rendered.toml", "rendered") {
+        Ok(again) => assert_eq!(
+            again.params, spec.params,
+            "the join changed on a round trip:\n{rendered}"
+        ),
+        Err(e) => panic!("a model joincheck rendered does not read back: {e}\n{rendered}"),
+    }
+    // Every model that reads gives an engine that runs: on a fixed trace its watermark source
+    // accepts, and on each of its defects' prefixes.
+    let trace = match spec.params.watermark.source {
+        WatermarkSource::Derived => &fixed_traces().0,
+        WatermarkSource::Trace => &fixed_traces().1,
+    };
+    if spec.check_trace(trace, "fixed.jsonl").is_ok() {
+        let case = Case {
+            params: spec.params,
+            trace: trace.clone(),
+        };
+        // Outside the domain (a Flink model with `policy = "max"`, say) the engine does not
+        // implement what the model says, so only the engine's own contract applies.
+        let result = if in_domain(&spec.params) {
+            check(&case)
+        } else {
+            let (_, reports) = crate::engine::run(&mut crate::engine::for_spec(&spec), &case.trace);
+            engine_contract(&case.trace, &reports)
+        };
+        if let Err(why) = result {
+            panic!("{why}\n\n{case}");
+        }
+    }
+    for defect in &spec.defects {
+        let (_, reports) = crate::engine::run(&mut crate::engine::for_spec(&spec), &defect.prefix);
+        if let Err(why) = engine_contract(&defect.prefix, &reports) {
+            panic!("defect {}: {why}", defect.name);
+        }
+    }
+}
+
+/// The `protocol_lines` target: output lines (what an external implementation writes, and
+/// what `joincheck diff --actual` reads) against a fixed trace.
+pub fn protocol_lines(data: &[u8]) {
+    if data.len() > MAX_TEXT_BYTES {
+        return;
+    }
+    let text = String::from_utf8_lossy(data);
+    let trace = protocol_trace();
+    let outputs = match trace.parse_outputs(&text, "fuzz-outputs.jsonl") {
+        Ok(outputs) => outputs,
+        Err(e) => return well_formed_error(&e, "fuzz-outputs.jsonl", &text),
+    };
+    let written: String = outputs
+        .iter()
+        .map(|e| trace.output_json(&e.output, e.at) + "\n")
+        .collect();
+    let again = trace
+        .parse_outputs(&written, "written.jsonl")
+        .unwrap_or_else(|e| panic!("outputs joincheck wrote do not read back: {e}\n{written}"));
+    assert_eq!(again, outputs, "the outputs changed on a round trip:\n{written}");
+    // The oracle explains every difference, whatever was emitted, with and without batches.
+    for params in [
+        protocol_params(JoinKind::FullOuter),
+        protocol_params(JoinKind::LeftSemi),
+    ] {
+        let analysis = Analysis::new(params, trace);
+        let diff = analysis.diff(&outputs);
+        let by_batch: Vec<Emitted> = analysis
+            .expected()
+            .into_iter()
+            .map(|output| Emitted {
+                output,
+                at: Position {
+                    step: None,
+                    batch: Some(0),
+                },
+            })
+            .collect();
+        let batched = analysis.diff_with(&by_batch, &outputs);
+        for d in diff
+            .missing
+            .iter()
+            .chain(&diff.extra)
+            .chain(&batched.missing)
+            .chain(&batched.extra)
+        {
+            assert!(!d.reason.is_empty(), "a difference without a reason: {d:?}");
+        }
+    }
+}
+
+/// An [`InputError`] from a parser must name the file it was given, render, and point at a
+/// line of the text when it names one. (Errors inside a model's defect prefix name the file
+/// and the prefix entry.)
+fn well_formed_error(e: &InputError, file: &str, text: &str) {
+    assert!(e.file.starts_with(file), "the error names another file: {e}");
+    assert!(!e.message.is_empty(), "an error without a message");
+    if let (Some(line), true) = (e.line, e.file == file) {
+        let lines = 1 + text.bytes().filter(|b| *b == b'\n').count();
+        assert!((1..=lines).contains(&line), "line {line} of a {lines}-line text: {e}");
+    }
+    let _ = e.to_string();
+}
+
+/// A join and a trace to run it on.
+#[derive(Clone, Debug)]
+pub struct Case {
+    pub params: JoinParams,
+    pub trace: Trace,
+}
+
+impl Case {
+    /// Decodes fuzzer bytes into a case whose profile is one of `profiles` (see the module
+    /// doc for the layout). `None` only when the input is longer than [`MAX_CASE_BYTES`];
+    /// any shorter byte string is a case.
+    pub fn decode(data: &[u8], profiles: &[Profile]) -> Option<Case> {
+        if data.len() > MAX_CASE_BYTES || profiles.is_empty() {
+            return None;
+        }
+        let mut input = Choices { data };
+        let profile = profiles[input.below(profiles.len())];
+        let params = decode_params(&mut input, profile);
+        assert!(
+            in_domain(&params),
+            "decoded a join outside the profile's domain: {params:?}"
+        );
+        let swarm = Swarm::decode(&mut input, &params);
+        let trace = decode_trace(&mut input, &swarm, &params);
+        Some(Case { params, trace })
+    }
+
+    /// The case as a model file that [`JoinSpec::parse`] reads back to the same join.
+    pub fn model_toml(&self) -> String {
+        model_toml(&self.params)
+    }
+}
+
+impl fmt::Display for Case {
+    /// The case as files a person can replay: the model, the trace and the command.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}", spec_of(self.params).summary())?;
+        writeln!(f, "--- case.toml\n{}", self.model_toml())?;
+        writeln!(f, "--- case.jsonl\n{}", self.trace.to_jsonl())?;
+        write!(f, "replay: joincheck replay --model case.toml --trace case.jsonl")
+    }
+}
+
+/// What [`check`] requires of a profile, beyond no panic and no overflow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Contract {
+    /// Exactly the oracle's outputs, every invariant after every step, empty at the end.
+    Oracle,
+    /// Spark: only rows the oracle expects, and only the end-of-stream violations.
+    SparkEndOfStream,
+    /// These invariants hold after every step; the profile's models expect the others to be
+    /// violated.
+    Holds(&'static [Property]),
+}
+
+/// The contract of each profile. The lists follow the `[expect]` sections of the bundled
+/// models: an invariant a profile's model expects to hold must hold on every fuzzed join of
+/// that profile too.
+pub fn contract(profile: Profile) -> Contract {
+    use Property::*;
+    match profile {
+        Profile::Reference | Profile::Canary | Profile::FlinkKeyedFixed => Contract::Oracle,
+        Profile::Spark => Contract::SparkEndOfStream,
+        // models/flink-interval-impressions-clicks.toml: no_lost_match and
+        // no_premature_eviction are violated (the upper-bound race).
+        Profile::FlinkInterval => Contract::Holds(&[
+            NoSpuriousOutput,
+            NoDuplicateOutput,
+            OuterExactlyOnce,
+            NoStateLeak,
+            LatenessAgrees,
+        ]),
+        // models/flink-sql-impressions-clicks*.toml: late rows are joined, cached and padded.
+        Profile::FlinkSqlInterval => Contract::Holds(&[NoLostMatch, NoDuplicateOutput, NoPrematureEviction]),
+        // models/flink-keyed-ttl.toml: the seed's function breaks everything else.
+        Profile::FlinkKeyedTtl => Contract::Holds(&[NoDuplicateOutput, OuterExactlyOnce]),
+    }
+}
+
+/// Whether the profile's engine implements `params` as the model states them. A model file
+/// can say more than an engine models: the Flink engines always combine watermarks by min
+/// and judge lateness by `ts < wm`, the keyed function reads explicit watermarks only, and
+/// Spark always derives its watermarks from event times and stores microseconds.
+pub fn in_domain(params: &JoinParams) -> bool {
+    let profile = params.profile;
+    let w = &params.watermark;
+    let kind = profile.kinds().contains(&params.kind);
+    let range = profile.time_range().is_none_or(|range| {
+        range.contains(&params.bounds.lower().at.as_millis()) && range.contains(&params.bounds.upper().at.as_millis())
+    });
+    let flink = matches!(
+        profile,
+        Profile::FlinkInterval | Profile::FlinkSqlInterval | Profile::FlinkKeyedTtl | Profile::FlinkKeyedFixed
+    );
+    let flink_rules = !flink || (w.policy == Policy::Min && w.lateness == Lateness::Strict);
+    let source = match profile {
+        Profile::Spark => w.source == WatermarkSource::Derived,
+        Profile::FlinkKeyedTtl | Profile::FlinkKeyedFixed => w.source == WatermarkSource::Trace,
+        _ => true,
+    };
+    kind && range && flink_rules && source && w.timing == profile.timing()
+}
+
+/// Runs the case's profile engine over its trace, watches every step with the checker's
+/// [`Monitor`], and checks the profile's [`contract`]. `Err` says what broke, in words.
+pub fn check(case: &Case) -> Result<(), String> {
+    let params = &case.params;
+    let trace = &case.trace;
+    let profile = params.profile.name();
+    let mut engine = crate::engine::for_spec(&spec_of(*params));
+    let (emitted, reports) = crate::engine::run(&mut engine, trace);
+    engine_contract(trace, &reports)?;
+    let contract = contract(params.profile);
+    let analysis = Analysis::new(*params, trace);
+    // Every invariant the contract names, after every step (not only its first violation).
+    let mut monitor = Monitor::new(*params);
+    for (i, r) in reports.iter().enumerate() {
+        monitor.observe(&r.step, &r.outputs, r.stored.clone(), r.buffered.clone(), r.timers);
+        for p in Property::ALL.into_iter().filter(|p| !p.is_witness()) {
+            let Some(finding) = monitor.finding(p) else {
+                continue;
+            };
+            let allowed = match contract {
+                Contract::Oracle => false,
+                Contract::SparkEndOfStream => matches!(
+                    (p, &finding),
+                    (Property::NoStateLeak, Finding::Leak { quiescent: true, .. })
+                        | (
+                            Property::OuterExactlyOnce,
+                            Finding::Outer {
+                                problem: OuterProblem::Missing,
+                                ..
+                            }
+                        )
+                ),
+                Contract::Holds(must) => !must.contains(&p),
+            };
+            if !allowed {
+                return Err(format!("{profile}: {p} violated after step {i}: {finding:?}"));
+            }
+        }
+    }
+    match contract {
+        Contract::Oracle => {
+            let diff = analysis.diff(&emitted);
+            if !diff.agrees() {
+                return Err(format!("{profile}: outputs differ from the oracle: {diff:?}"));
+            }
+            let last = reports.last().expect("a run ends with end of input");
+            if !last.stored.is_empty() || last.timers > 0 {
+                return Err(format!(
+                    "{profile}: state left after end of input: {:?}, {} timers",
+                    last.stored, last.timers
+                ));
+            }
+        }
+        Contract::SparkEndOfStream => {
+            let expected = analysis.expected();
+            if let Some(e) = emitted.iter().find(|e| expected.binary_search(&e.output).is_err()) {
+                return Err(format!("{profile}: emitted {e:?}, which the oracle does not expect"));
+            }
+        }
+        Contract::Holds(_) => {}
+    }
+    Ok(())
+}
+
+/// What every engine promises about what it shows ([`crate::engine::Engine`]): stored and
+/// buffered ids ascending, and only ids of records it has been given. The monitor relies on
+/// the order (it binary-searches them), so a breach would silently blind the invariants.
+fn engine_contract(trace: &Trace, reports: &[StepReport]) -> Result<(), String> {
+    let mut delivered = 0;
+    for (i, report) in reports.iter().enumerate() {
+        if matches!(report.step, Step::Record(_)) {
+            delivered += 1;
+        }
+        for (what, ids) in [("stored", &report.stored), ("buffered", &report.buffered)] {
+            if !ids.windows(2).all(|w| w[0] < w[1]) {
+                return Err(format!(
+                    "after step {i}, {what} ids are not strictly ascending: {ids:?}"
+                ));
+            }
+            if let Some(id) = ids.iter().find(|id| id.index() >= delivered) {
+                return Err(format!("after step {i}, {what} names {id:?}, which has not arrived"));
+            }
+        }
+        if let Some(o) = report
+            .outputs
+            .iter()
+            .find(|o| o.records().any(|id| id.index() >= delivered))
+        {
+            return Err(format!(
+                "after step {i}, the output {o:?} names a record that has not arrived"
+            ));
+        }
+    }
+    debug_assert_eq!(delivered, trace.records().len());
+    Ok(())
+}
+
+/// A model with these parameters and nothing else (no scope, no expectations), as
+/// [`crate::engine::for_spec`] takes it.
+fn spec_of(params: JoinParams) -> JoinSpec {
+    JoinSpec {
+        name: String::new(),
+        description: String::new(),
+        params,
+        scope: None,
+        expect: BTreeMap::new(),
+        defects: Vec::new(),
+        file: String::new(),
+    }
+}
+
+/// The join as a model file (see `models/README.md`).
+pub fn model_toml(params: &JoinParams) -> String {
+    let w = &params.watermark;
+    format!(
+        "profile = \"{}\"\n\n[join]\nkind = \"{}\"\nbounds = \"{}\"\n\n[watermark]\nsource = \"{}\"\n\
+         left_delay = \"{}\"\nright_delay = \"{}\"\npolicy = \"{}\"\nlateness = \"{}\"\n",
+        params.profile.name(),
+        params.kind.name(),
+        params.bounds,
+        match w.source {
+            WatermarkSource::Derived => "derived",
+            WatermarkSource::Trace => "trace",
+        },
+        w.delay[0],
+        w.delay[1],
+        match w.policy {
+            Policy::Min => "min",
+            Policy::Max => "max",
+        },
+        w.lateness.describe(),
+    )
+}
+
+/// Reads fuzzer bytes as choices, front to back; an exhausted input reads as zeros.
+struct Choices<'a> {
+    data: &'a [u8],
+}
+
+impl Choices<'_> {
+    fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+
+    fn byte(&mut self) -> u8 {
+        match self.data.split_first() {
+            Some((b, rest)) => {
+                self.data = rest;
+                *b
+            }
+            None => 0,
+        }
+    }
+
+    /// A number in `0..n` (0 when `n` is 0 or 1, without reading).
+    fn below(&mut self, n: usize) -> usize {
+        match n {
+            0 | 1 => 0,
+            2..=256 => usize::from(self.byte()) % n,
+            _ => usize::from(u16::from_le_bytes([self.byte(), self.byte()])) % n,
+        }
+    }
+
+    fn bool(&mut self) -> bool {
+        self.byte() & 1 == 1
+    }
+
+    fn i64(&mut self) -> i64 {
+        let mut bytes = [0; 8];
+        for b in &mut bytes {
+            *b = self.byte();
+        }
+        i64::from_le_bytes(bytes)
+    }
+
+    /// An index into `weights`, each chosen in proportion to its weight; `None` when every
+    /// weight is 0.
+    fn weighted(&mut self, weights: &[u8]) -> Option<usize> {
+        let total: usize = weights.iter().map(|w| usize::from(*w)).sum();
+        if total == 0 {
+            return None;
+        }
+        let mut pick = self.below(total);
+        for (i, w) in weights.iter().enumerate() {
+            let w = usize::from(*w);
+            if pick < w {
+                return Some(i);
+            }
+            pick -= w;
+        }
+        unreachable!("pick < total")
+    }
+}
+
+/// The kinds of step a case is made of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Record,
+    Watermark,
+    Batch,
+    ProcessingTime,
+    Snapshot,
+    End,
+}
+
+const KINDS: [Kind; 6] = [
+    Kind::Record,
+    Kind::Watermark,
+    Kind::Batch,
+    Kind::ProcessingTime,
+    Kind::Snapshot,
+    Kind::End,
+];
+
+/// Where a record's event time comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TimeSource {
+    /// -3 ..= 13 ms: the neighbourhood of small windows and delays.
+    Small,
+    /// `i64::MIN`, `i64::MIN + 1`, `i64::MAX - 1`, `i64::MAX`.
+    Extreme,
+    /// An earlier record of the other side, moved by exactly the window's lowest or highest
+    /// offset, ± 1 ms: the pairs that decide off-by-one bugs.
+    Partner,
+    /// The join watermark now (by the spec), ± 1 ms: the records that decide lateness.
+    Watermark,
+    /// -3h ..= 3h in whole hours.
+    Hours,
+    /// Any `i64`.
+    Raw,
+}
+
+const TIME_SOURCES: [TimeSource; 6] = [
+    TimeSource::Small,
+    TimeSource::Extreme,
+    TimeSource::Partner,
+    TimeSource::Watermark,
+    TimeSource::Hours,
+    TimeSource::Raw,
+];
+
+/// One run's mix of steps and values (swarm testing: each run switches some features off and
+/// skews the rest, so that runs differ from each other more than steps within a run do).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Swarm {
+    /// Weight per step kind (indexed like `KINDS`); 0 switches a kind off.
+    kinds: [u8; 6],
+    /// Weight per time source (indexed like `TIME_SOURCES`); at least one is on.
+    times: [u8; 6],
+    /// A side that sends no records in this run.
+    silent: Option<Side>,
+    /// Out of 256: how often a record is a left one (when neither side is silent).
+    left_share: u8,
+    /// How many distinct keys records use (1 to 3).
+    keys: usize,
+    /// Left and right records share id names (`"1"` on both sides), which the format allows.
+    shared_names: bool,
+}
+
+impl Swarm {
+    fn decode(input: &mut Choices<'_>, params: &JoinParams) -> Swarm {
+        let enabled = input.byte();
+        let mut kinds = [0; 6];
+        for (i, kind) in KINDS.iter().enumerate() {
+            // Records are always on: without them there is nothing to join.
+            let on = *kind == Kind::Record || enabled & (1 << i) != 0;
+            let weight = 1 + input.byte() % 8;
+            kinds[i] = if on { weight } else { 0 };
+        }
+        // End of input ends the run, so it stays rare.
+        kinds[5] = kinds[5].min(1);
+        // Explicit watermarks only where the join reads them (elsewhere they are bad input).
+        if params.watermark.source == WatermarkSource::Derived {
+            kinds[1] = 0;
+        }
+        let enabled = input.byte();
+        let mut times = [0; 6];
+        for (i, t) in times.iter_mut().enumerate() {
+            let weight = 1 + input.byte() % 8;
+            *t = if enabled & (1 << i) != 0 { weight } else { 0 };
+        }
+        if times.iter().all(|w| *w == 0) {
+            times[0] = 1;
+        }
+        let silent = match input.byte() % 6 {
+            0 => Some(Side::Left),
+            1 => Some(Side::Right),
+            _ => None,
+        };
+        Swarm {
+            kinds,
+            times,
+            silent,
+            left_share: input.byte(),
+            keys: 1 + input.below(3),
+            shared_names: input.byte() % 4 == 0,
+        }
+    }
+}
+
+/// A duration for a window end: small, extreme, or raw.
+fn decode_offset(input: &mut Choices<'_>) -> i64 {
+    match input.byte() % 8 {
+        0..=4 => input.below(10) as i64 - 3,
+        5 => [i64::MIN, i64::MIN + 1, i64::MAX - 1, i64::MAX][input.below(4)],
+        6 => (input.below(7) as i64 - 3) * 3_600_000,
+        _ => input.i64(),
+    }
+}
+
+/// A watermark delay: small, an hour, the largest, or any non-negative value.
+fn decode_delay(input: &mut Choices<'_>) -> Duration {
+    Duration::from_millis(match input.byte() % 8 {
+        0..=4 => input.below(4) as i64,
+        5 => 3_600_000,
+        6 => i64::MAX,
+        _ => input.i64() & i64::MAX,
+    })
+}
+
+/// The join, inside the profile's domain ([`in_domain`]).
+fn decode_params(input: &mut Choices<'_>, profile: Profile) -> JoinParams {
+    let kinds = profile.kinds();
+    let kind = kinds[input.below(kinds.len())];
+    let clamp = |ms: i64| match profile.time_range() {
+        Some(range) => ms.clamp(*range.start(), *range.end()),
+        None => ms,
+    };
+    let lower_at = clamp(decode_offset(input));
+    let shape = input.byte();
+    let upper_at = match shape % 4 {
+        // A zero-width window, or one offset wide with one exclusive end.
+        0 => lower_at,
+        1 => clamp(lower_at.saturating_add(1)),
+        _ => clamp(decode_offset(input)),
+    };
+    let lower = Bound {
+        at: Duration::from_millis(lower_at.min(upper_at)),
+        inclusive: shape & 4 == 0,
+    };
+    let upper = Bound {
+        at: Duration::from_millis(lower_at.max(upper_at)),
+        inclusive: shape & 8 == 0,
+    };
+    // A window that holds no offset is not a join (the model reader rejects it): close it.
+    let bounds = Bounds::new(lower, upper).unwrap_or_else(|| {
+        Bounds::closed(lower.at, lower.at).expect("a closed zero-width window holds its one offset")
+    });
+    let source = match profile {
+        Profile::Spark => WatermarkSource::Derived,
+        Profile::FlinkKeyedTtl | Profile::FlinkKeyedFixed => WatermarkSource::Trace,
+        _ if input.bool() => WatermarkSource::Trace,
+        _ => WatermarkSource::Derived,
+    };
+    let delay = [decode_delay(input), decode_delay(input)];
+    let free = matches!(profile, Profile::Reference | Profile::Canary | Profile::Spark);
+    let rules = input.byte();
+    let policy = if free && rules & 1 == 1 {
+        Policy::Max
+    } else {
+        Policy::Min
+    };
+    let lateness = if free && rules & 2 == 2 {
+        Lateness::NonStrict
+    } else {
+        Lateness::Strict
+    };
+    JoinParams {
+        profile,
+        kind,
+        bounds,
+        watermark: WatermarkSpec {
+            source,
+            delay,
+            policy,
+            lateness,
+            timing: profile.timing(),
+        },
+    }
+}
+
+const KEYS: [&str; 3] = ["a", "b", "c"];
+
+/// The steps, as the swarm configuration mixes them.
+fn decode_trace(input: &mut Choices<'_>, swarm: &Swarm, params: &JoinParams) -> Trace {
+    let range = params.profile.time_range();
+    let clamp = |ms: i64| match &range {
+        Some(range) => ms.clamp(*range.start(), *range.end()),
+        None => ms,
+    };
+    let mut trace = Trace::new();
+    let mut wm = SpecWatermarks::new(&params.watermark);
+    let mut explicit: [Option<Watermark>; 2] = [None, None];
+    let mut clock: Option<ProcessingTime> = None;
+    let mut count = [0usize; 2];
+    while !input.is_empty() && trace.steps().len() < MAX_STEPS {
+        let Some(kind) = input.weighted(&swarm.kinds).map(|i| KINDS[i]) else {
+            break;
+        };
+        let step = match kind {
+            Kind::Record => {
+                let side = match swarm.silent {
+                    Some(silent) => silent.other(),
+                    None if input.byte() < swarm.left_share => Side::Left,
+                    None => Side::Right,
+                };
+                let key = KEYS[input.below(swarm.keys)];
+                let source = input
+                    .weighted(&swarm.times)
+                    .map_or(TimeSource::Small, |i| TIME_SOURCES[i]);
+                let ts = clamp(decode_time(input, source, side, &trace, params, &wm));
+                count[side.index()] += 1;
+                let n = count[side.index()];
+                let id = match (swarm.shared_names, side) {
+                    (true, _) => n.to_string(),
+                    (false, Side::Left) => format!("i{n}"),
+                    (false, Side::Right) => format!("c{n}"),
+                };
+                trace.push_record(side, key, ts, &id);
+                *trace.steps().last().expect("just pushed")
+            }
+            Kind::Watermark => {
+                let side = match input.byte() % 3 {
+                    0 => None,
+                    1 => Some(Side::Left),
+                    _ => Some(Side::Right),
+                };
+                let source = input
+                    .weighted(&swarm.times)
+                    .map_or(TimeSource::Small, |i| TIME_SOURCES[i]);
+                let mut ts = Watermark::at(EventTime::from_millis(decode_time(
+                    input,
+                    source,
+                    side.unwrap_or(Side::Left),
+                    &trace,
+                    params,
+                    &wm,
+                )));
+                // Monotone per input, as the format requires.
+                for s in Side::BOTH.into_iter().filter(|s| side.is_none_or(|only| only == *s)) {
+                    ts = ts.max(explicit[s.index()].unwrap_or(Watermark::MIN));
+                }
+                for s in Side::BOTH.into_iter().filter(|s| side.is_none_or(|only| only == *s)) {
+                    explicit[s.index()] = Some(ts);
+                }
+                Step::Watermark { side, ts }
+            }
+            Kind::Batch => Step::Batch,
+            Kind::ProcessingTime => {
+                let next = match clock {
+                    None => {
+                        let source = input
+                            .weighted(&swarm.times)
+                            .map_or(TimeSource::Small, |i| TIME_SOURCES[i]);
+                        decode_time(input, source, Side::Left, &trace, params, &wm)
+                    }
+                    Some(now) => now.as_millis().saturating_add(match input.byte() % 8 {
+                        0 => 0,
+                        1..=4 => input.below(100) as i64,
+                        5 => 86_400_000,
+                        6 => i64::MAX,
+                        _ => input.i64() & i64::MAX,
+                    }),
+                };
+                let next = ProcessingTime::from_millis(next);
+                clock = Some(next);
+                Step::ProcessingTime(next)
+            }
+            Kind::Snapshot => Step::Snapshot,
+            Kind::End => Step::End,
+        };
+        if !matches!(step, Step::Record(_)) {
+            trace.push(step);
+        }
+        wm.observe(&params.watermark, &step);
+        if step == Step::End {
+            break;
+        }
+    }
+    trace
+}
+
+/// An event time from `source`, for a record (or watermark) of `side`.
+fn decode_time(
+    input: &mut Choices<'_>,
+    source: TimeSource,
+    side: Side,
+    trace: &Trace,
+    params: &JoinParams,
+    wm: &SpecWatermarks,
+) -> i64 {
+    let saturate = |t: i128| t.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
+    let nudge = |input: &mut Choices<'_>| input.below(3) as i128 - 1;
+    match source {
+        TimeSource::Small => input.below(17) as i64 - 3,
+        TimeSource::Extreme => [i64::MIN, i64::MIN + 1, i64::MAX - 1, i64::MAX][input.below(4)],
+        TimeSource::Partner => {
+            let others = trace.records().iter().filter(|r| r.side != side).count();
+            let Some(partner) = trace
+                .records()
+                .iter()
+                .filter(|r| r.side != side)
+                .nth(input.below(others))
+            else {
+                return input.below(17) as i64 - 3;
+            };
+            let offset = if input.bool() {
+                params.bounds.lowest()
+            } else {
+                params.bounds.highest()
+            };
+            let ts = i128::from(partner.ts.as_millis());
+            let at = match partner.side {
+                Side::Left => ts + offset,
+                Side::Right => ts - offset,
+            };
+            saturate(at + nudge(input))
+        }
+        TimeSource::Watermark => saturate(i128::from(wm.join(&params.watermark).as_millis()) + nudge(input)),
+        TimeSource::Hours => (input.below(7) as i64 - 3) * 3_600_000,
+        TimeSource::Raw => input.i64(),
+    }
+}
+
+/// Models that [`parse_trace`] runs parsed traces through, when the trace suits them.
+fn replay_models() -> &'static [JoinSpec] {
+    static MODELS: OnceLock<Vec<JoinSpec>> = OnceLock::new();
+    MODELS.get_or_init(|| {
+        [
+            ("reference", "left_outer", "[0ms, 1h]", "trace"),
+            ("reference", "full_outer", "(-5ms, 5ms]", "derived"),
+            ("spark", "full_outer", "[0ms, 1h]", "derived"),
+            ("flink-keyed-fixed", "full_outer", "[0ms, 24h]", "trace"),
+        ]
+        .iter()
+        .map(|(profile, kind, bounds, source)| {
+            let text = format!(
+                "profile = \"{profile}\"\n[join]\nkind = \"{kind}\"\nbounds = \"{bounds}\"\n\
+                 [watermark]\nsource = \"{source}\"\nleft_delay = \"10m\"\nright_delay = \"0ms\"\n"
+            );
+            JoinSpec::parse(&text, "replay.toml", profile).expect("a fixed model reads")
+        })
+        .collect()
+    })
+}
+
+/// Fixed traces that [`parse_model`] runs each parsed model's engine on: one without explicit
+/// watermarks (for derived watermarks), one with. Both stay inside Spark's time range.
+fn fixed_traces() -> &'static (Trace, Trace) {
+    static TRACES: OnceLock<(Trace, Trace)> = OnceLock::new();
+    TRACES.get_or_init(|| {
+        let records = [
+            (Side::Left, "a", 0, "i1"),
+            (Side::Right, "a", 3_600_000, "c1"),
+            (Side::Right, "a", 1, "c2"),
+            (Side::Left, "b", 600_000, "i2"),
+            (Side::Right, "b", -1, "c3"),
+            (Side::Left, "a", 7_200_000, "i3"),
+            (Side::Right, "b", 600_000, "c4"),
+        ];
+        let mut derived = Trace::new();
+        let mut explicit = Trace::new();
+        for (i, (side, key, ts, id)) in records.iter().enumerate() {
+            derived.push_record(*side, key, *ts, id);
+            explicit.push_record(*side, key, *ts, id);
+            if i == 2 {
+                derived.push(Step::Batch);
+                explicit.push(Step::Watermark {
+                    side: Some(Side::Left),
+                    ts: Watermark::at(EventTime::from_millis(1)),
+                });
+                explicit.push(Step::ProcessingTime(ProcessingTime::from_millis(86_400_001)));
+            }
+        }
+        explicit.push(Step::Watermark {
+            side: None,
+            ts: Watermark::at(EventTime::from_millis(3_600_001)),
+        });
+        explicit.push(Step::Snapshot);
+        (derived, explicit)
+    })
+}
+
+/// The trace that [`protocol_lines`] reads output lines against: ids shared by both sides,
+/// keys that need escaping, the `i64` extremes, and a batch marker.
+const PROTOCOL_TRACE: &str = r#"{"type":"record","side":"left","key":"a","ts":0,"id":"i1"}
+{"type":"record","side":"right","key":"a","ts":1800000,"id":"c1"}
+{"type":"record","side":"left","key":"b","ts":-5,"id":"x"}
+{"type":"record","side":"right","key":"b","ts":-5,"id":"x"}
+{"type":"batch"}
+{"type":"record","side":"left","key":"\u00fc \"q\"","ts":9223372036854775807,"id":"i2"}
+{"type":"record","side":"right","key":"\u00fc \"q\"","ts":-9223372036854775808,"id":"c2"}
+{"type":"record","side":"right","key":"a","ts":3600000,"id":"c3"}
+{"type":"end"}
+"#;
+
+fn protocol_trace() -> &'static Trace {
+    static TRACE: OnceLock<Trace> = OnceLock::new();
+    TRACE.get_or_init(|| Trace::parse(PROTOCOL_TRACE, "protocol.jsonl").expect("the fixed trace reads"))
+}
+
+fn protocol_params(kind: JoinKind) -> JoinParams {
+    JoinParams {
+        profile: Profile::Reference,
+        kind,
+        bounds: Bounds::closed(Duration::ZERO, Duration::from_millis(3_600_000)).expect("a window"),
+        watermark: WatermarkSpec {
+            source: WatermarkSource::Derived,
+            delay: [Duration::from_millis(600_000); 2],
+            policy: Policy::Min,
+            lateness: Lateness::Strict,
+            timing: Profile::Reference.timing(),
+        },
+    }
+}
