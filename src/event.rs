@@ -26,6 +26,13 @@ impl Side {
         }
     }
 
+    /// The sides a step addressed to `side` applies to: that one, or both when `None`.
+    pub fn selected(side: Option<Side>) -> impl Iterator<Item = Side> {
+        Side::BOTH
+            .into_iter()
+            .filter(move |s| side.is_none_or(|only| only == *s))
+    }
+
     /// 0 for left, 1 for right: for per-side arrays.
     pub fn index(self) -> usize {
         match self {

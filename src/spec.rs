@@ -433,10 +433,8 @@ impl SpecWatermarks {
                 }
             },
             Step::Watermark { side, ts } => {
-                for s in Side::BOTH {
-                    if side.is_none_or(|only| only == s) {
-                        self.input[s.index()] = self.input[s.index()].max(ts);
-                    }
+                for s in Side::selected(side) {
+                    self.input[s.index()] = self.input[s.index()].max(ts);
                 }
             }
             Step::Batch if spec.timing == Timing::PerBatch => self.close_batch(spec),

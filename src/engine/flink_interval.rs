@@ -156,10 +156,8 @@ impl Engine for IntervalJoinEngine {
                 }
             }
             Step::Watermark { side, ts } => {
-                for s in Side::BOTH {
-                    if side.is_none_or(|only| only == s) {
-                        self.advance(s, ts);
-                    }
+                for s in Side::selected(side) {
+                    self.advance(s, ts);
                 }
             }
             Step::End => {
@@ -187,10 +185,6 @@ impl Engine for IntervalJoinEngine {
     }
 
     fn watermarks(&self) -> Option<Watermarks> {
-        Some(Watermarks {
-            left: self.watermark.input(Side::Left),
-            right: self.watermark.input(Side::Right),
-            join: self.watermark.combined(),
-        })
+        Some(self.watermark.view())
     }
 }

@@ -120,11 +120,9 @@ impl Engine for KeyedFixedEngine {
         match *step {
             Step::Record(r) => self.on_record(r, out),
             Step::Watermark { side, ts } => {
-                for s in Side::BOTH {
-                    if side.is_none_or(|only| only == s) {
-                        if let Some(w) = self.watermark.on_watermark(s, ts) {
-                            self.on_timers(w, out);
-                        }
+                for s in Side::selected(side) {
+                    if let Some(w) = self.watermark.on_watermark(s, ts) {
+                        self.on_timers(w, out);
                     }
                 }
             }
@@ -155,10 +153,6 @@ impl Engine for KeyedFixedEngine {
     }
 
     fn watermarks(&self) -> Option<Watermarks> {
-        Some(Watermarks {
-            left: self.watermark.input(Side::Left),
-            right: self.watermark.input(Side::Right),
-            join: self.watermark.combined(),
-        })
+        Some(self.watermark.view())
     }
 }

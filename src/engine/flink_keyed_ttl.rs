@@ -90,11 +90,9 @@ impl Engine for KeyedTtlEngine {
                 None => out.push(Output::Late(click.id)),
             },
             Step::Watermark { side, ts } => {
-                for s in Side::BOTH {
-                    if side.is_none_or(|only| only == s) {
-                        if let Some(w) = self.watermark.on_watermark(s, ts) {
-                            self.on_timers(w);
-                        }
+                for s in Side::selected(side) {
+                    if let Some(w) = self.watermark.on_watermark(s, ts) {
+                        self.on_timers(w);
                     }
                 }
             }
@@ -122,10 +120,6 @@ impl Engine for KeyedTtlEngine {
     }
 
     fn watermarks(&self) -> Option<Watermarks> {
-        Some(Watermarks {
-            left: self.watermark.input(Side::Left),
-            right: self.watermark.input(Side::Right),
-            join: self.watermark.combined(),
-        })
+        Some(self.watermark.view())
     }
 }

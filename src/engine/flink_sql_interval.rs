@@ -211,10 +211,8 @@ impl Engine for SqlIntervalEngine {
                 }
             }
             Step::Watermark { side, ts } => {
-                for s in Side::BOTH {
-                    if side.is_none_or(|only| only == s) {
-                        self.advance(s, ts, out);
-                    }
+                for s in Side::selected(side) {
+                    self.advance(s, ts, out);
                 }
             }
             Step::End => {
@@ -242,10 +240,6 @@ impl Engine for SqlIntervalEngine {
     }
 
     fn watermarks(&self) -> Option<Watermarks> {
-        Some(Watermarks {
-            left: self.watermark.input(Side::Left),
-            right: self.watermark.input(Side::Right),
-            join: self.watermark.combined(),
-        })
+        Some(self.watermark.view())
     }
 }

@@ -153,11 +153,9 @@ impl ReferenceEngine {
     }
 
     fn on_watermark(&mut self, side: Option<Side>, ts: Watermark, out: &mut Vec<Output>) {
-        for s in Side::BOTH {
-            if side.is_none_or(|only| only == s) {
-                // A watermark behind the current one says nothing new (Flink ignores it too).
-                self.input_wm[s.index()].advance_if_ahead(ts);
-            }
+        for s in Side::selected(side) {
+            // A watermark behind the current one says nothing new (Flink ignores it too).
+            self.input_wm[s.index()].advance_if_ahead(ts);
         }
         self.advance_join_watermark(out);
     }

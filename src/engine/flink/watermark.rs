@@ -106,6 +106,15 @@ impl TwoInputWatermark {
     pub fn combined(&self) -> Watermark {
         self.combined
     }
+
+    /// The three watermarks, for timelines.
+    pub fn view(&self) -> crate::engine::Watermarks {
+        crate::engine::Watermarks {
+            left: self.input[0],
+            right: self.input[1],
+            join: self.combined,
+        }
+    }
 }
 
 #[cfg(test)]
