@@ -125,8 +125,13 @@ impl IntervalJoinEngine {
                 let Ok(bucket) = i64::try_from(bucket).map(EventTime::from_millis) else {
                     continue;
                 };
+                // Cleanup times past the end of `i64` are registered as `MAX`, where the timers
+                // of every such element of the key coincide: the one that fires removes them
+                // all, from its bucket up (fuzz/regressions/eviction_vs_oracle/flink-interval-
+                // clamped-timer-leak).
+                let last = if at == EventTime::MAX { EventTime::MAX } else { bucket };
                 let doomed: Vec<_> = self.buffer[side.index()]
-                    .range((key, bucket, RecordId(0))..=(key, bucket, RecordId(u32::MAX)))
+                    .range((key, bucket, RecordId(0))..=(key, last, RecordId(u32::MAX)))
                     .copied()
                     .collect();
                 for k in doomed {
