@@ -23,9 +23,18 @@ seconds=${2:-60}
 shift $(( $# >= 2 ? 2 : 1 ))
 cd "$(dirname "$0")/.."
 
+# The structured target runs without comparison tracing: its choices are small integers that
+# coverage alone steers well, and tracing every comparison of the monitor's loops cost half of
+# its speed (docs/BENCHMARKS.md). Its build gets a target directory of its own, so that
+# switching targets does not rebuild every dependency. The parsers keep comparison tracing,
+# which finds keywords and magic numbers (their dictionaries in fuzz/dicts help too).
 case "$target" in
-    eviction_vs_oracle) max_len=1024 ;;  # joincheck::fuzzing::MAX_CASE_BYTES
-    parse_trace | parse_model | protocol_lines) max_len=8192 ;;  # MAX_TEXT_BYTES
+    eviction_vs_oracle)  # joincheck::fuzzing::MAX_CASE_BYTES
+        max_len=1024
+        build=(--no-trace-compares --target-dir "$PWD/fuzz/target/no-trace-compares") ;;
+    parse_trace | parse_model | protocol_lines)  # MAX_TEXT_BYTES
+        max_len=8192
+        build=() ;;
     *) echo "$usage" >&2; exit 2 ;;
 esac
 
@@ -40,6 +49,6 @@ if [ -f "fuzz/dicts/$target.dict" ]; then
     flags+=(-dict="fuzz/dicts/$target.dict")
 fi
 echo "run.sh: $(rustc --version), $(cargo fuzz --version), $(nproc) cores; $target for ${seconds}s" >&2
-exec cargo fuzz run --sanitizer none --debug-assertions "$target" \
+exec cargo fuzz run --sanitizer none --debug-assertions "${build[@]}" "$target" \
     "fuzz/corpus-work/$target" "fuzz/corpus/$target" "fuzz/regressions/$target" \
     -- "${flags[@]}" "$@"
