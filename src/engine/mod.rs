@@ -159,65 +159,42 @@ pub fn run(engine: &mut dyn Engine, trace: &Trace) -> (Vec<Emitted>, Vec<StepRep
     (emitted, reports)
 }
 
-impl<E: Engine + ?Sized> Engine for &mut E {
-    fn step(&mut self, step: &Step, out: &mut Vec<Output>) {
-        (**self).step(step, out)
-    }
+/// An engine behind a `&mut` or a `Box` is still an engine (one forwarding impl for both).
+macro_rules! forward_engine {
+    ($($ty:ty),*) => {$(
+        impl<E: Engine + ?Sized> Engine for $ty {
+            fn step(&mut self, step: &Step, out: &mut Vec<Output>) {
+                (**self).step(step, out)
+            }
 
-    fn stored(&self) -> Vec<RecordId> {
-        (**self).stored()
-    }
+            fn stored(&self) -> Vec<RecordId> {
+                (**self).stored()
+            }
 
-    fn pending_timers(&self) -> usize {
-        (**self).pending_timers()
-    }
+            fn pending_timers(&self) -> usize {
+                (**self).pending_timers()
+            }
 
-    fn buffered(&self) -> Vec<RecordId> {
-        (**self).buffered()
-    }
+            fn buffered(&self) -> Vec<RecordId> {
+                (**self).buffered()
+            }
 
-    fn stored_len(&self) -> usize {
-        (**self).stored_len()
-    }
+            fn stored_len(&self) -> usize {
+                (**self).stored_len()
+            }
 
-    fn micro_batches(&self) -> bool {
-        (**self).micro_batches()
-    }
+            fn micro_batches(&self) -> bool {
+                (**self).micro_batches()
+            }
 
-    fn watermarks(&self) -> Option<Watermarks> {
-        (**self).watermarks()
-    }
+            fn watermarks(&self) -> Option<Watermarks> {
+                (**self).watermarks()
+            }
+        }
+    )*};
 }
 
-impl<E: Engine + ?Sized> Engine for Box<E> {
-    fn step(&mut self, step: &Step, out: &mut Vec<Output>) {
-        (**self).step(step, out)
-    }
-
-    fn stored(&self) -> Vec<RecordId> {
-        (**self).stored()
-    }
-
-    fn pending_timers(&self) -> usize {
-        (**self).pending_timers()
-    }
-
-    fn buffered(&self) -> Vec<RecordId> {
-        (**self).buffered()
-    }
-
-    fn stored_len(&self) -> usize {
-        (**self).stored_len()
-    }
-
-    fn micro_batches(&self) -> bool {
-        (**self).micro_batches()
-    }
-
-    fn watermarks(&self) -> Option<Watermarks> {
-        (**self).watermarks()
-    }
-}
+forward_engine!(&mut E, Box<E>);
 
 /// The state keys a partner of `r` can have: same key, time inside the window, any id.
 /// `None` when the window lies entirely outside `i64`.
