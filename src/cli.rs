@@ -176,16 +176,26 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome, CliError> {
                 only: None,
                 threads,
             };
+            // Every model is read before any is checked: a bad one stops the run before it
+            // prints or writes anything.
+            let specs = models.iter().map(|p| JoinSpec::load(p)).collect::<Result<Vec<_>, _>>()?;
+            if let Some(spec) = specs.iter().find(|s| s.scope.is_none()) {
+                return Err(InputError::new(
+                    &spec.file,
+                    "the model has no [scope]: the checker needs one (see models/README.md)",
+                )
+                .field("scope")
+                .into());
+            }
             let mut all_as_expected = true;
-            for path in &models {
-                let spec = JoinSpec::load(path)?;
-                let report = check_one(&spec, options.clone())?;
+            for spec in &specs {
+                let report = check_one(spec, options.clone())?;
                 all_as_expected &= report.as_expected();
-                let written = write_counterexamples(&spec, &report, &dir)?;
+                let written = write_counterexamples(spec, &report, &dir)?;
                 if json {
-                    writeln!(out, "{}", check_json(&spec, &report, &written))?;
+                    writeln!(out, "{}", check_json(spec, &report, &written))?;
                 } else {
-                    write!(out, "{}", check_text(&spec, &report, &written))?;
+                    write!(out, "{}", check_text(spec, &report, &written))?;
                 }
             }
             if !json {
@@ -379,7 +389,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome, CliError> {
                 Some(f) => {
                     std::fs::create_dir_all(&dir)?;
                     let path = dir.join(format!("drive-{}.jsonl", spec.name));
-                    std::fs::write(&path, f.trace.to_jsonl())?;
+                    OutputFile::write_whole(&path, f.trace.to_jsonl().as_bytes())?;
                     writeln!(
                         out,
                         "\ncounterexample ({} steps, shrunk from {}): {}",
@@ -411,7 +421,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome, CliError> {
                 ..crate::sim::Workload::default()
             };
             let mut writer = match &trace_out {
-                Some(path) => Some(std::io::BufWriter::new(std::fs::File::create(path)?)),
+                Some(path) => Some(OutputFile::create(path)?),
                 None => None,
             };
             let mut write_error = None;
@@ -440,13 +450,13 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome, CliError> {
             if let Some(e) = write_error {
                 return Err(e.into());
             }
-            if let Some(mut w) = writer {
-                w.flush()?;
+            if let Some(w) = writer {
+                w.commit()?;
             }
             if let Some(path) = &svg {
-                std::fs::write(
+                OutputFile::write_whole(
                     path,
-                    crate::sim::svg(&report, &format!("{} — seed {seed}, {records} records", spec.name)),
+                    crate::sim::svg(&report, &format!("{} — seed {seed}, {records} records", spec.name)).as_bytes(),
                 )?;
             }
             let lost = report.lost_matches_late + report.lost_matches_other;
@@ -697,7 +707,7 @@ fn write_counterexamples(
         std::fs::create_dir_all(&folder)?;
         let stem = defect.as_ref().map_or(p.name().to_owned(), |d| format!("defect-{d}"));
         let path = folder.join(format!("{stem}.jsonl"));
-        std::fs::write(&path, cx.trace.to_jsonl())?;
+        OutputFile::write_whole(&path, cx.trace.to_jsonl().as_bytes())?;
         let reports = checker::monitor_run(&spec.params, engine::for_spec(spec), &cx.trace).reports;
         let analysis = Analysis::new(spec.params, &cx.trace);
         written.push(WrittenCounterexample {
@@ -859,4 +869,59 @@ pub enum CliError {
     /// Writing the report failed (a closed pipe is not an error; see `main`).
     #[error("writing output: {0}")]
     Output(#[from] std::io::Error),
+}
+
+/// A file that appears under its name only when complete: bytes go to a hidden sibling, which
+/// [`OutputFile::commit`] renames into place and dropping without a commit removes. A run that
+/// stops early (bad input, a failed write, a panic) leaves no partial file behind.
+struct OutputFile {
+    path: PathBuf,
+    temp: PathBuf,
+    writer: Option<std::io::BufWriter<std::fs::File>>,
+}
+
+impl OutputFile {
+    fn create(path: &Path) -> std::io::Result<OutputFile> {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let temp = path.with_file_name(format!(".{name}.joincheck-{}.tmp", std::process::id()));
+        let file = std::fs::File::create(&temp)?;
+        Ok(OutputFile {
+            path: path.to_owned(),
+            temp,
+            writer: Some(std::io::BufWriter::new(file)),
+        })
+    }
+
+    /// Writes `bytes` to `path` all at once, or not at all.
+    fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+        let mut f = OutputFile::create(path)?;
+        f.write_all(bytes)?;
+        f.commit()
+    }
+
+    fn commit(mut self) -> std::io::Result<()> {
+        let writer = self.writer.take().expect("an uncommitted file has its writer");
+        let file = writer.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&self.temp, &self.path)
+    }
+}
+
+impl Write for OutputFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.writer.as_mut().expect("an uncommitted file has its writer").write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.writer.as_mut().expect("an uncommitted file has its writer").flush()
+    }
+}
+
+impl Drop for OutputFile {
+    fn drop(&mut self) {
+        if self.writer.take().is_some() {
+            let _ = std::fs::remove_file(&self.temp);
+        }
+    }
 }

@@ -183,10 +183,14 @@ pub fn parse_model(data: &[u8]) {
             params: spec.params,
             trace: trace.clone(),
         };
-        // Outside the domain (a Flink model with `policy = "max"`, say) the engine does not
-        // implement what the model says, and the canary is wrong on purpose: only the
-        // engine's own contract applies to them.
-        let result = if in_domain(&spec.params) && spec.params.profile != Profile::Canary {
+        // The reader rejects what an engine would not run (a Flink model with
+        // `policy = "max"`, say), so every model that reads is inside its engine's domain.
+        assert!(
+            in_domain(&spec.params),
+            "a model outside its engine's domain reads:\n{rendered}"
+        );
+        // The canary is wrong on purpose: only the engine's own contract applies to it.
+        let result = if spec.params.profile != Profile::Canary {
             check(&case).map(drop)
         } else {
             let (_, reports) = crate::engine::run(&mut crate::engine::for_spec(&spec), &case.trace);
@@ -358,11 +362,7 @@ pub fn in_domain(params: &JoinParams) -> bool {
     let range = profile.time_range().is_none_or(|range| {
         range.contains(&params.bounds.lower().at.as_millis()) && range.contains(&params.bounds.upper().at.as_millis())
     });
-    let flink = matches!(
-        profile,
-        Profile::FlinkInterval | Profile::FlinkSqlInterval | Profile::FlinkKeyedTtl | Profile::FlinkKeyedFixed
-    );
-    let flink_rules = !flink || (w.policy == Policy::Min && w.lateness == Lateness::Strict);
+    let flink_rules = !profile.is_flink() || (w.policy == Policy::Min && w.lateness == Lateness::Strict);
     let source = match profile {
         Profile::Spark => w.source == WatermarkSource::Derived,
         Profile::FlinkKeyedTtl | Profile::FlinkKeyedFixed => w.source == WatermarkSource::Trace,

@@ -64,6 +64,14 @@ impl Profile {
         ("flink-sql-interval", Profile::FlinkSqlInterval),
     ];
 
+    /// Whether the profile models a Flink operator (min-combined watermarks, late if `ts < wm`).
+    pub fn is_flink(self) -> bool {
+        matches!(
+            self,
+            Profile::FlinkInterval | Profile::FlinkSqlInterval | Profile::FlinkKeyedTtl | Profile::FlinkKeyedFixed
+        )
+    }
+
     /// Whether the profile models a real engine's output timing exactly (Spark's batches), so
     /// that `joincheck oracle` prints its prediction rather than the declarative outputs.
     pub fn predicts_engine(self) -> bool {
@@ -696,6 +704,50 @@ impl JoinSpec {
                 ))
             }
         };
+
+        // Settings a profile's engine would silently not honour are errors: a model must mean
+        // what its engine runs.
+        let source_needed = match profile {
+            Profile::Spark => Some((WatermarkSource::Derived, "derived", "Spark derives each input's watermark from the event times it has seen")),
+            Profile::FlinkKeyedTtl | Profile::FlinkKeyedFixed => Some((
+                WatermarkSource::Trace,
+                "trace",
+                "the keyed function reads the watermarks its inputs send, as explicit watermark steps",
+            )),
+            _ => None,
+        };
+        if let Some((needed, name, why)) = source_needed {
+            if source != needed {
+                return Err(at(
+                    "watermark.source",
+                    w.source.span(),
+                    format!("the {} profile needs source = \"{name}\": {why}", profile.name()),
+                ));
+            }
+        }
+        if profile.is_flink() {
+            if let (Policy::Max, Some(p)) = (policy, &w.policy) {
+                return Err(at(
+                    "watermark.policy",
+                    p.span(),
+                    format!(
+                        "the {} profile combines its inputs' watermarks by min (Flink's two-input operator); \
+                         \"max\" is not something it can run",
+                        profile.name()
+                    ),
+                ));
+            }
+            if let (Lateness::NonStrict, Some(l)) = (lateness, &w.lateness) {
+                return Err(at(
+                    "watermark.lateness",
+                    l.span(),
+                    format!(
+                        "the {} profile judges lateness as Flink does, \"ts < wm\"; \"ts <= wm\" is not something it can run",
+                        profile.name()
+                    ),
+                ));
+            }
+        }
 
         Ok(JoinSpec {
             name: raw.name.unwrap_or_else(|| default_name.to_owned()),

@@ -472,3 +472,37 @@ fn a_missing_file_exits_2_and_names_it() {
     assert!(run.stderr.contains("no-such-trace.jsonl"), "{run:?}");
     assert!(run.stderr.contains("cannot be read"), "{run:?}");
 }
+
+/// `simulate --out --svg` writes both files whole, under their names and nothing else, and
+/// the trace it wrote is one the other commands read: the oracle and the engine agree on it.
+#[test]
+fn simulate_writes_its_trace_and_picture() {
+    let dir = TempDir::new("simulate-out");
+    let (out, svg) = (dir.path().join("sim.jsonl"), dir.path().join("sim.svg"));
+    let run = joincheck([
+        "simulate".as_ref(),
+        "--model".as_ref(),
+        INNER.as_ref(),
+        "--seed".as_ref(),
+        "7".as_ref(),
+        "--records".as_ref(),
+        "3000".as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
+        "--svg".as_ref(),
+        svg.as_os_str(),
+    ]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let mut names: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("read the folder")
+        .map(|e| e.expect("an entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["sim.jsonl", "sim.svg"]);
+    let text = std::fs::read_to_string(&out).expect("the trace");
+    let records = text.lines().filter(|l| l.contains("\"record\"")).count();
+    assert_eq!(records, 3000, "one line per simulated record");
+    assert!(std::fs::read_to_string(&svg).expect("the picture").starts_with("<svg"));
+    let replay = joincheck(["replay".as_ref(), "--model".as_ref(), INNER.as_ref(), "--trace".as_ref(), out.as_os_str()]);
+    assert_eq!(replay.code, Some(0), "the reference engine agrees with the oracle on it: {replay:?}");
+}

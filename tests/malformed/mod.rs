@@ -302,6 +302,42 @@ fn cases() -> Vec<Case> {
             Some("profile"),
             "unknown value \"sparkle\"",
         ),
+        // Settings the profile's engine would not honour: rejected, never silently ignored.
+        case(
+            "model-spark-with-trace-watermarks",
+            Input::Model(
+                model("\"reference\"", "\"spark\"").replace(r#"source = "derived""#, r#"source = "trace""#),
+            ),
+            Some(9),
+            Some("watermark.source"),
+            "needs source = \"derived\"",
+        ),
+        case(
+            "model-keyed-with-derived-watermarks",
+            Input::Model(model("\"reference\"", "\"flink-keyed-fixed\"")),
+            Some(9),
+            Some("watermark.source"),
+            "needs source = \"trace\"",
+        ),
+        case(
+            "model-flink-with-max-policy",
+            Input::Model(
+                model("\"reference\"", "\"flink-interval\"").replace(r#"policy = "min""#, r#"policy = "max""#),
+            ),
+            Some(12),
+            Some("watermark.policy"),
+            "combines its inputs' watermarks by min",
+        ),
+        case(
+            "model-flink-sql-with-non-strict-lateness",
+            Input::Model(
+                model("\"reference\"", "\"flink-sql-interval\"")
+                    .replace(r#"lateness = "ts < wm""#, r#"lateness = "ts <= wm""#),
+            ),
+            Some(13),
+            Some("watermark.lateness"),
+            "judges lateness as Flink does",
+        ),
         case(
             "model-unknown-join-kind",
             Input::Model(model("\"inner\"", "\"cross\"")),
@@ -732,4 +768,57 @@ fn the_error_message_is_printed_once() {
     ]);
     assert_eq!(run.code, Some(2));
     assert_eq!(run.stderr.matches("unknown step type").count(), 1, "{}", run.stderr);
+}
+
+/// The commands that write files (`simulate --out/--svg`, `check --out`) read all their input
+/// first: a bad model stops them with exit 2 before anything is written, even when a good
+/// model that writes counterexamples (the canary's) comes first on the command line.
+#[test]
+fn bad_input_leaves_no_output_file() {
+    let dir = TempDir::new("no-partial-output");
+    let mut failures = Vec::new();
+    let models: Vec<Case> = cases().into_iter().filter(|c| matches!(c.input, Input::Model(_))).collect();
+    assert!(models.len() >= 10, "{} model cases", models.len());
+    for c in &models {
+        let Input::Model(text) = &c.input else { unreachable!() };
+        let bad = dir.write(&format!("{}.toml", c.name), text);
+        let out = dir.path().join(format!("{}-out", c.name));
+        let runs = [
+            vec![
+                "simulate".into(),
+                "--model".into(),
+                bad.clone().into_os_string(),
+                "--records".into(),
+                "1000".into(),
+                "--out".into(),
+                out.join("trace.jsonl").into_os_string(),
+                "--svg".into(),
+                out.join("state.svg").into_os_string(),
+            ],
+            vec![
+                "check".into(),
+                "models/canary-impressions-clicks.toml".into(),
+                bad.clone().into_os_string(),
+                "--out".into(),
+                out.clone().into_os_string(),
+            ],
+        ];
+        // The output folder exists (so a file could be created in it) and must stay empty.
+        std::fs::create_dir_all(&out).expect("create the output folder");
+        for args in runs {
+            let command = args[0].to_string_lossy().into_owned();
+            let run = joincheck(args);
+            let left: Vec<_> = std::fs::read_dir(&out)
+                .expect("read the output folder")
+                .map(|e| e.expect("an entry").file_name())
+                .collect();
+            if run.code != Some(2) || !run.stdout.is_empty() || !left.is_empty() {
+                failures.push(format!(
+                    "{} ({command}): exit {:?}, stdout {:?}, left behind {left:?}",
+                    c.name, run.code, run.stdout
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
