@@ -115,6 +115,10 @@ pub enum Command {
         /// The trace (JSON lines).
         #[arg(long)]
         trace: PathBuf,
+        /// Read the trace as a stream, holding only the records that can still match (the
+        /// default for traces over 64 MiB); rows come in the order the window produces them.
+        #[arg(long)]
+        stream: bool,
     },
     /// Run the model's engine on a trace and show the timeline, then compare with the oracle.
     Replay {
@@ -135,6 +139,10 @@ pub enum Command {
         /// The implementation's outputs (JSON lines).
         #[arg(long)]
         actual: PathBuf,
+        /// Stream both files, holding only the live window and the rows not yet balanced (the
+        /// default for traces over 64 MiB); differences are named, not explained.
+        #[arg(long)]
+        stream: bool,
     },
 }
 
@@ -178,7 +186,10 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome, CliError> {
             };
             // Every model is read before any is checked: a bad one stops the run before it
             // prints or writes anything.
-            let specs = models.iter().map(|p| JoinSpec::load(p)).collect::<Result<Vec<_>, _>>()?;
+            let specs = models
+                .iter()
+                .map(|p| JoinSpec::load(p))
+                .collect::<Result<Vec<_>, _>>()?;
             if let Some(spec) = specs.iter().find(|s| s.scope.is_none()) {
                 return Err(InputError::new(
                     &spec.file,
@@ -509,8 +520,16 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome, CliError> {
             let agrees = lost == 0 && report.missing_other_rows == 0 && report.extra_rows == 0;
             Ok(if agrees { Outcome::Holds } else { Outcome::Violated })
         }
-        Command::Oracle { model, trace } => {
-            let (spec, trace) = load(&model, &trace)?;
+        Command::Oracle { model, trace, stream } => {
+            let spec = JoinSpec::load(&model)?;
+            if streaming(&spec, &trace, stream)? {
+                let input = open_input(&trace)?;
+                let mut held = crate::stream::HeldBack::new(&mut *out);
+                crate::stream::oracle(&spec, input, &trace.display().to_string(), &mut |row| held.row(row))?;
+                held.finish()?;
+                return Ok(Outcome::Holds);
+            }
+            let trace = load_trace(&spec, &trace)?;
             for e in expected_outputs(&spec, &trace) {
                 writeln!(out, "{}", trace.output_json(&e.output, e.at))?;
             }
@@ -566,8 +585,29 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome, CliError> {
                 Outcome::Violated
             })
         }
-        Command::Diff { model, trace, actual } => {
-            let (spec, trace) = load(&model, &trace)?;
+        Command::Diff {
+            model,
+            trace,
+            actual,
+            stream,
+        } => {
+            let spec = JoinSpec::load(&model)?;
+            if streaming(&spec, &trace, stream)? {
+                let diff = crate::stream::diff(
+                    &spec,
+                    open_input(&trace)?,
+                    &trace.display().to_string(),
+                    open_input(&actual)?,
+                    &actual.display().to_string(),
+                )?;
+                write!(out, "{}", diff.text(20))?;
+                return Ok(if diff.agrees() {
+                    Outcome::Holds
+                } else {
+                    Outcome::Violated
+                });
+            }
+            let trace = load_trace(&spec, &trace)?;
             let text = crate::error::read_text(&actual)?;
             let emitted = trace.parse_outputs(&text, &actual.display().to_string())?;
             let analysis = Analysis::new(spec.params, &trace);
@@ -608,7 +648,7 @@ fn sim_step_json(step: &crate::trace::Step) -> String {
 fn expected_outputs(spec: &JoinSpec, trace: &Trace) -> Vec<Emitted> {
     if spec.params.profile.predicts_engine() {
         let mut engine = engine::for_spec(spec);
-        let (emitted, _) = engine::run(engine.as_mut(), trace);
+        let emitted = engine::outputs(engine.as_mut(), trace);
         let mut rows: Vec<Emitted> = emitted
             .into_iter()
             .map(|e| Emitted {
@@ -852,9 +892,43 @@ fn check_json(spec: &JoinSpec, report: &checker::ModelReport, written: &[Written
 
 fn load(model: &Path, trace: &Path) -> Result<(JoinSpec, Trace), InputError> {
     let spec = JoinSpec::load(model)?;
+    let t = load_trace(&spec, trace)?;
+    Ok((spec, t))
+}
+
+fn load_trace(spec: &JoinSpec, trace: &Path) -> Result<Trace, InputError> {
     let t = Trace::load(trace)?;
     spec.check_trace(&t, &trace.display().to_string())?;
-    Ok((spec, t))
+    Ok(t)
+}
+
+/// Whether `oracle`/`diff` stream the trace: when asked, or when it is large and the model's
+/// oracle can be streamed (see `crate::stream`).
+fn streaming(spec: &JoinSpec, trace: &Path, asked: bool) -> Result<bool, InputError> {
+    let streamable = crate::stream::streamable(spec);
+    if asked && !streamable {
+        return Err(InputError::new(
+            &spec.file,
+            format!(
+                "--stream: the {} profile's oracle is its engine's prediction, which runs over the whole trace; \
+                 streaming applies to the declarative oracle (reference, canary, flink-interval, flink-keyed-*)",
+                spec.params.profile.name()
+            ),
+        )
+        .field("profile"));
+    }
+    let large = std::fs::metadata(trace).is_ok_and(|m| m.is_file() && m.len() > crate::stream::STREAM_ABOVE_BYTES);
+    Ok(asked || (streamable && large))
+}
+
+/// A file to stream, with the errors worded as for a whole read.
+fn open_input(path: &Path) -> Result<std::io::BufReader<std::fs::File>, InputError> {
+    let fail = |e: &std::io::Error| InputError::io(path, e);
+    if path.is_dir() {
+        return Err(fail(&std::io::Error::other("a directory")));
+    }
+    let file = std::fs::File::open(path).map_err(|e| fail(&e))?;
+    Ok(std::io::BufReader::with_capacity(1 << 16, file))
 }
 
 /// Why a command could not finish.
@@ -871,6 +945,15 @@ pub enum CliError {
     Output(#[from] std::io::Error),
 }
 
+impl From<crate::stream::StreamError> for CliError {
+    fn from(e: crate::stream::StreamError) -> CliError {
+        match e {
+            crate::stream::StreamError::Input(e) => CliError::Input(e),
+            crate::stream::StreamError::Io(e) => CliError::Output(e),
+        }
+    }
+}
+
 /// A file that appears under its name only when complete: bytes go to a hidden sibling, which
 /// [`OutputFile::commit`] renames into place and dropping without a commit removes. A run that
 /// stops early (bad input, a failed write, a panic) leaves no partial file behind.
@@ -882,7 +965,10 @@ struct OutputFile {
 
 impl OutputFile {
     fn create(path: &Path) -> std::io::Result<OutputFile> {
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let temp = path.with_file_name(format!(".{name}.joincheck-{}.tmp", std::process::id()));
         let file = std::fs::File::create(&temp)?;
         Ok(OutputFile {
@@ -910,11 +996,17 @@ impl OutputFile {
 
 impl Write for OutputFile {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.writer.as_mut().expect("an uncommitted file has its writer").write(buf)
+        self.writer
+            .as_mut()
+            .expect("an uncommitted file has its writer")
+            .write(buf)
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        self.writer.as_mut().expect("an uncommitted file has its writer").flush()
+        self.writer
+            .as_mut()
+            .expect("an uncommitted file has its writer")
+            .flush()
     }
 }
 

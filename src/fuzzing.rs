@@ -117,6 +117,10 @@ pub fn parse_trace(data: &[u8]) {
         return;
     }
     let text = String::from_utf8_lossy(data);
+    // Line by line, the reader's fast path reads what serde_json reads, or declines.
+    for line in text.lines() {
+        crate::trace::assert_fast_path_agrees(line);
+    }
     let trace = match Trace::parse(&text, "fuzz.jsonl") {
         Ok(trace) => trace,
         Err(e) => return well_formed_error(&e, "fuzz.jsonl", &text),

@@ -76,5 +76,6 @@ pub mod property;
 pub mod report;
 pub mod sim;
 pub mod spec;
+pub mod stream;
 pub mod time;
 pub mod trace;

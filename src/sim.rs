@@ -288,32 +288,58 @@ impl StreamingOracle {
 
     /// The expected outputs of one step.
     pub fn step(&mut self, step: &Step, out: &mut Vec<crate::event::Output>) {
+        self.step_departing(step, out, &mut |_| {});
+    }
+
+    /// The expected outputs of one step; `departed` hears of every record that leaves the
+    /// window, and of a record of this step that never enters it (late, or unable to match
+    /// anything later), after the outputs that name it.
+    pub fn step_departing(
+        &mut self,
+        step: &Step,
+        out: &mut Vec<crate::event::Output>,
+        departed: &mut dyn FnMut(crate::event::Record),
+    ) {
         use crate::event::Output;
+        use crate::spec::JoinKind;
         if self.ended {
+            if let Step::Record(r) = *step {
+                departed(r);
+            }
             return;
         }
+        let semi = self.params.kind == JoinKind::LeftSemi;
         if let Step::Record(r) = *step {
             if self.params.watermark.lateness.is_late(r.ts, self.watermark()) {
                 out.push(Output::Late(r.id));
+                departed(r);
             } else {
                 let other = r.side.other().index();
                 let mut matched = false;
                 if let Some(range) = crate::engine::partner_keys(&self.params, &r) {
-                    let partners: Vec<_> = self.window[other].range(range).map(|(k, _)| *k).collect();
-                    for p in partners {
+                    for (p, p_matched) in self.window[other].range_mut(range) {
+                        match (semi, r.side) {
+                            (false, Side::Left) => out.push(Output::Match { left: r.id, right: p.2 }),
+                            (false, Side::Right) => out.push(Output::Match { left: p.2, right: r.id }),
+                            (true, Side::Left) => {}
+                            (true, Side::Right) if !*p_matched => out.push(Output::Semi { left: p.2 }),
+                            (true, Side::Right) => {}
+                        }
                         matched = true;
-                        *self.window[other].get_mut(&p).expect("live") = true;
-                        out.push(match r.side {
-                            Side::Left => Output::Match { left: r.id, right: p.2 },
-                            Side::Right => Output::Match { left: p.2, right: r.id },
-                        });
+                        *p_matched = true;
                     }
+                }
+                if semi && matched && r.side == Side::Left {
+                    out.push(Output::Semi { left: r.id });
                 }
                 if self.params.can_still_match(&r, self.watermark(), false) {
                     self.window[r.side.index()].insert((r.key, r.ts, r.id), matched);
                     self.by_time[r.side.index()].insert((r.ts, r.id, r.key));
-                } else if !matched && self.params.kind.pads(r.side) {
-                    out.push(Output::Unmatched(r.id));
+                } else {
+                    if !matched && self.params.kind.pads(r.side) {
+                        out.push(Output::Unmatched(r.id));
+                    }
+                    departed(r);
                 }
             }
         }
@@ -331,6 +357,7 @@ impl StreamingOracle {
                 if !matched && self.params.kind.pads(side) {
                     out.push(Output::Unmatched(id));
                 }
+                departed(record);
             }
         }
     }

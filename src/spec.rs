@@ -708,7 +708,11 @@ impl JoinSpec {
         // Settings a profile's engine would silently not honour are errors: a model must mean
         // what its engine runs.
         let source_needed = match profile {
-            Profile::Spark => Some((WatermarkSource::Derived, "derived", "Spark derives each input's watermark from the event times it has seen")),
+            Profile::Spark => Some((
+                WatermarkSource::Derived,
+                "derived",
+                "Spark derives each input's watermark from the event times it has seen",
+            )),
             Profile::FlinkKeyedTtl | Profile::FlinkKeyedFixed => Some((
                 WatermarkSource::Trace,
                 "trace",

@@ -21,4 +21,5 @@ mod oracle_props; // oracle_*: reference engine vs oracle on seeded random trace
 mod sim; // seeded workloads: replay from a seed; the streaming oracle agrees with the oracle
 mod snapshots; // insta snapshots of `joincheck replay` timelines (tests/snapshots/*.snap)
 mod spark; // the spark profile against real Spark runs recorded in the reference docs
+mod stream; // streaming oracle and diff: the whole-trace rows and verdicts (differential_*), errors
 mod time_laws; // quickcheck laws for joincheck::time (saturation, exact offsets, round trips)

@@ -129,14 +129,41 @@ pub struct StepReport {
 /// file is end of input), and returns every output with the step that emitted it, plus a
 /// report per step.
 pub fn run(engine: &mut dyn Engine, trace: &Trace) -> (Vec<Emitted>, Vec<StepReport>) {
+    let mut reports = Vec::new();
+    let emitted = drive(engine, trace, &mut |engine, step, index, outputs| {
+        reports.push(StepReport {
+            step,
+            index,
+            outputs: outputs.to_vec(),
+            watermarks: engine.watermarks(),
+            stored: engine.stored(),
+            buffered: engine.buffered(),
+            timers: engine.pending_timers(),
+        });
+    });
+    (emitted, reports)
+}
+
+/// The engine's outputs on `trace`, as [`run`] gives them, without a report per step (whose
+/// stored-record lists cost time in proportion to the state, at every step).
+pub fn outputs(engine: &mut dyn Engine, trace: &Trace) -> Vec<Emitted> {
+    drive(engine, trace, &mut |_, _, _, _| {})
+}
+
+/// What [`drive`] calls after each step: the engine, the step, its index, its outputs.
+type AfterStep<'a> = dyn FnMut(&dyn Engine, Step, Option<usize>, &[Output]) + 'a;
+
+/// Steps `engine` through `trace` (and the implicit end), calling `after` after each step with
+/// the step, its index and its outputs.
+fn drive(engine: &mut dyn Engine, trace: &Trace, after: &mut AfterStep<'_>) -> Vec<Emitted> {
     let implicit_end = (!trace.ends()).then_some((None, Step::End));
     let steps = trace.steps().iter().copied().enumerate().map(|(i, s)| (Some(i), s));
     let mut emitted = Vec::new();
-    let mut reports = Vec::new();
     let mut buf = Vec::new();
     // The trace micro-batch a step belongs to: markers before it (DESIGN.md).
     let mut batch = 0;
     for (index, step) in steps.chain(implicit_end) {
+        buf.clear();
         engine.step(&step, &mut buf);
         let at = Position {
             step: Some(index.unwrap_or(trace.steps().len())),
@@ -146,17 +173,9 @@ pub fn run(engine: &mut dyn Engine, trace: &Trace) -> (Vec<Emitted>, Vec<StepRep
             batch += 1;
         }
         emitted.extend(buf.iter().map(|&output| Emitted { output, at }));
-        reports.push(StepReport {
-            step,
-            index,
-            outputs: std::mem::take(&mut buf),
-            watermarks: engine.watermarks(),
-            stored: engine.stored(),
-            buffered: engine.buffered(),
-            timers: engine.pending_timers(),
-        });
+        after(engine, step, index, &buf);
     }
-    (emitted, reports)
+    emitted
 }
 
 /// An engine behind a `&mut` or a `Box` is still an engine (one forwarding impl for both).

@@ -503,6 +503,16 @@ fn simulate_writes_its_trace_and_picture() {
     let records = text.lines().filter(|l| l.contains("\"record\"")).count();
     assert_eq!(records, 3000, "one line per simulated record");
     assert!(std::fs::read_to_string(&svg).expect("the picture").starts_with("<svg"));
-    let replay = joincheck(["replay".as_ref(), "--model".as_ref(), INNER.as_ref(), "--trace".as_ref(), out.as_os_str()]);
-    assert_eq!(replay.code, Some(0), "the reference engine agrees with the oracle on it: {replay:?}");
+    let replay = joincheck([
+        "replay".as_ref(),
+        "--model".as_ref(),
+        INNER.as_ref(),
+        "--trace".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert_eq!(
+        replay.code,
+        Some(0),
+        "the reference engine agrees with the oracle on it: {replay:?}"
+    );
 }

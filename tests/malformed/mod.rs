@@ -305,9 +305,7 @@ fn cases() -> Vec<Case> {
         // Settings the profile's engine would not honour: rejected, never silently ignored.
         case(
             "model-spark-with-trace-watermarks",
-            Input::Model(
-                model("\"reference\"", "\"spark\"").replace(r#"source = "derived""#, r#"source = "trace""#),
-            ),
+            Input::Model(model("\"reference\"", "\"spark\"").replace(r#"source = "derived""#, r#"source = "trace""#)),
             Some(9),
             Some("watermark.source"),
             "needs source = \"derived\"",
@@ -512,7 +510,8 @@ fn cases() -> Vec<Case> {
 }
 
 /// Writes the case's files, runs the binary, and returns the run and the name of the bad file.
-fn run_case(dir: &TempDir, c: &Case) -> (Run, String) {
+/// With `stream`, trace files go through `oracle --stream` (see `joincheck::stream`).
+fn run_case(dir: &TempDir, c: &Case, stream: bool) -> (Run, String) {
     let write_model = |text: &str| dir.write(&format!("{}.toml", c.name), text);
     let write_trace = |bytes: &[u8]| dir.write(&format!("{}.jsonl", c.name), bytes);
     let (args, bad): (Vec<std::ffi::OsString>, std::path::PathBuf) = match &c.input {
@@ -573,7 +572,7 @@ fn run_case(dir: &TempDir, c: &Case) -> (Run, String) {
         }
         Input::TraceIsDirectory => {
             let d = dir.path().join(c.name);
-            std::fs::create_dir(&d).expect("create a directory");
+            std::fs::create_dir_all(&d).expect("create a directory");
             (
                 vec![
                     "oracle".into(),
@@ -587,7 +586,7 @@ fn run_case(dir: &TempDir, c: &Case) -> (Run, String) {
         }
         Input::ModelIsDirectory => {
             let d = dir.path().join(c.name);
-            std::fs::create_dir(&d).expect("create a directory");
+            std::fs::create_dir_all(&d).expect("create a directory");
             (
                 vec![
                     "oracle".into(),
@@ -601,6 +600,10 @@ fn run_case(dir: &TempDir, c: &Case) -> (Run, String) {
         }
     };
     let name = bad.file_name().expect("a file name").to_string_lossy().into_owned();
+    let mut args = args;
+    if stream {
+        args.push("--stream".into());
+    }
     (joincheck(args), name)
 }
 
@@ -610,8 +613,14 @@ fn malformed_inputs_exit_2_with_file_line_and_field() {
     let cases = cases();
     assert!(cases.len() >= 14);
     let mut failures = Vec::new();
-    for c in &cases {
-        let (run, file) = run_case(&dir, c);
+    // Every case as it is, and every trace case again through the streaming reader.
+    let streamed = cases.iter().filter(|c| {
+        matches!(&c.input, Input::Trace(_) | Input::TraceIsDirectory)
+            || matches!(&c.input, Input::TraceUnder(model, _) if !model.contains("spark"))
+    });
+    let runs = cases.iter().map(|c| (c, false)).chain(streamed.map(|c| (c, true)));
+    for (c, stream) in runs {
+        let (run, file) = run_case(&dir, c, stream);
         let err = &run.stderr;
         let mut problems = Vec::new();
         if run.code != Some(2) {
@@ -642,7 +651,8 @@ fn malformed_inputs_exit_2_with_file_line_and_field() {
             problems.push(format!("does not say {:?}", c.words));
         }
         if !problems.is_empty() {
-            failures.push(format!("{}: {}\n    stderr: {err}", c.name, problems.join("; ")));
+            let how = if stream { " (--stream)" } else { "" };
+            failures.push(format!("{}{how}: {}\n    stderr: {err}", c.name, problems.join("; ")));
         }
     }
     assert!(
@@ -777,7 +787,10 @@ fn the_error_message_is_printed_once() {
 fn bad_input_leaves_no_output_file() {
     let dir = TempDir::new("no-partial-output");
     let mut failures = Vec::new();
-    let models: Vec<Case> = cases().into_iter().filter(|c| matches!(c.input, Input::Model(_))).collect();
+    let models: Vec<Case> = cases()
+        .into_iter()
+        .filter(|c| matches!(c.input, Input::Model(_)))
+        .collect();
     assert!(models.len() >= 10, "{} model cases", models.len());
     for c in &models {
         let Input::Model(text) = &c.input else { unreachable!() };

@@ -1,0 +1,746 @@
+//! `oracle` and `diff` over traces too large to hold: the trace is read line by line and fed
+//! to [`StreamingOracle`], and only the records that can still match (the live window) are
+//! kept, with their names. Memory follows the window, not the trace.
+//!
+//! What streaming gives up, against the whole-trace commands (`replay`, and `oracle`/`diff`
+//! on traces under [`STREAM_ABOVE_BYTES`] unless `--stream` is given):
+//! - a record id used again is an error only while its first record is still in the window
+//!   (outputs name records by id, and only live records can still appear in one);
+//! - `diff` compares rows by their names (type, side, ids) and cannot check that an id names
+//!   a record of the trace, or that a row's `key` is that record's key: such rows are extra;
+//! - `oracle` prints rows as the window produces them, not sorted; rows are held back until
+//!   [`HOLD_BACK_BYTES`] of them have accumulated, so a bad line early in a large trace (or
+//!   anywhere in a small one) stops the run before anything is printed.
+//!
+//! The profiles whose `oracle` is a prediction of a real engine's timing (`spark`,
+//! `flink-sql-interval`) run their engine over the whole trace and are not streamed.
+
+use crate::error::InputError;
+use crate::event::{Key, Output, Record, RecordId, Side};
+use crate::sim::StreamingOracle;
+use crate::spec::{JoinSpec, WatermarkSource};
+use crate::trace::{LineStep, Step, StepReader};
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::io::{BufRead, Write};
+use std::rc::Rc;
+
+/// `oracle` and `diff` stream traces larger than this (64 MiB, about a million lines) even
+/// without `--stream`.
+pub const STREAM_ABOVE_BYTES: u64 = 64 << 20;
+
+/// How much output `oracle` holds back before it starts printing (8 MiB).
+pub const HOLD_BACK_BYTES: usize = 8 << 20;
+
+/// Whether `spec`'s oracle can be streamed.
+pub fn streamable(spec: &JoinSpec) -> bool {
+    !spec.params.profile.predicts_engine()
+}
+
+/// FxHash (rustc's) with a final mix (MurmurHash3's `fmix64`, so that the low bits hashbrown
+/// picks buckets with depend on every byte): names are short, and the maps are on the
+/// per-line path, where SipHash would cost more than the rest of the line.
+#[derive(Default, Clone, Copy)]
+struct Fx(u64);
+
+impl Hasher for Fx {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
+    }
+}
+
+impl Fx {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
+
+/// A record's id: inline up to 23 bytes (no allocation for the usual `i123456`), else boxed.
+#[derive(Clone, Debug)]
+enum Name {
+    Inline(u8, [u8; 23]),
+    Heap(Box<str>),
+}
+
+impl Name {
+    fn new(s: &str) -> Name {
+        match u8::try_from(s.len()) {
+            Ok(n) if n <= 23 => {
+                let mut bytes = [0; 23];
+                bytes[..s.len()].copy_from_slice(s.as_bytes());
+                Name::Inline(n, bytes)
+            }
+            _ => Name::Heap(s.into()),
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            Name::Inline(n, bytes) => std::str::from_utf8(&bytes[..usize::from(*n)]).expect("copied from a str"),
+            Name::Heap(s) => s,
+        }
+    }
+}
+
+/// A live record's names.
+#[derive(Clone, Debug)]
+struct Live {
+    side: Side,
+    key: Key,
+    /// The fingerprint of (side, id) under which `Names::by_print` knows it, if it does.
+    print: Option<u64>,
+    name: Name,
+}
+
+/// Names of the live records and their keys, with numbers recycled as records leave.
+///
+/// A reused id is found through a 64-bit fingerprint of (side, id) and confirmed by comparing
+/// the names, so the check is exact; the map holds 12 bytes per live record and no string.
+/// (Two different live ids with one fingerprint, about one chance in 10^8 for a window of
+/// half a million, leave the second out of the check rather than report a false reuse.)
+#[derive(Default)]
+struct Names {
+    key_of: FxMap<Rc<str>, Key>,
+    /// Per key number: its name and how many live records (or records of this step) use it.
+    keys: Vec<(Rc<str>, u32)>,
+    free_keys: Vec<Key>,
+    by_print: HashMap<u64, RecordId, BuildHasherDefault<Identity>>,
+    records: Vec<Option<Live>>,
+    free_ids: Vec<RecordId>,
+}
+
+/// The hasher of a map whose keys are already hashes.
+#[derive(Default, Clone, Copy)]
+struct Identity(u64);
+
+impl Hasher for Identity {
+    fn write(&mut self, _: &[u8]) {
+        unreachable!("only u64 keys")
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.0 = i;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+fn fingerprint(side: Side, id: &str) -> u64 {
+    use std::hash::BuildHasher;
+    BuildHasherDefault::<Fx>::default().hash_one((side.index() as u8, id))
+}
+
+impl Names {
+    /// Numbers a record; `None` when a live record of `side` already has the id.
+    fn admit(&mut self, side: Side, key: &str, id: &str) -> Option<RecordId> {
+        let print = fingerprint(side, id);
+        let free_print = match self.by_print.get(&print) {
+            None => true,
+            Some(&other) => {
+                let other = self.live(other);
+                if other.side == side && other.name.as_str() == id {
+                    return None;
+                }
+                false
+            }
+        };
+        let key = match self.key_of.get(key) {
+            Some(&k) => {
+                self.keys[k.0 as usize].1 += 1;
+                k
+            }
+            None => {
+                let name: Rc<str> = key.into();
+                let k = match self.free_keys.pop() {
+                    Some(k) => {
+                        self.keys[k.0 as usize] = (name.clone(), 1);
+                        k
+                    }
+                    None => {
+                        self.keys.push((name.clone(), 1));
+                        Key(u32::try_from(self.keys.len() - 1).expect("fewer than 2^32 live keys"))
+                    }
+                };
+                self.key_of.insert(name, k);
+                k
+            }
+        };
+        let live = Live {
+            side,
+            key,
+            print: free_print.then_some(print),
+            name: Name::new(id),
+        };
+        let rid = match self.free_ids.pop() {
+            Some(rid) => {
+                self.records[rid.index()] = Some(live);
+                rid
+            }
+            None => {
+                self.records.push(Some(live));
+                RecordId(u32::try_from(self.records.len() - 1).expect("fewer than 2^32 live records"))
+            }
+        };
+        if free_print {
+            self.by_print.insert(print, rid);
+        }
+        Some(rid)
+    }
+
+    fn live(&self, id: RecordId) -> &Live {
+        self.records[id.index()].as_ref().expect("a live record")
+    }
+
+    fn key(&self, id: RecordId) -> Key {
+        self.live(id).key
+    }
+
+    /// Forgets a record that left the window, and its key when no live record has it.
+    fn release(&mut self, id: RecordId) {
+        let live = self.records[id.index()].take().expect("a live record");
+        if let Some(print) = live.print {
+            self.by_print.remove(&print);
+        }
+        self.free_ids.push(id);
+        let slot = &mut self.keys[live.key.0 as usize];
+        slot.1 -= 1;
+        if slot.1 == 0 {
+            self.key_of.remove(&slot.0);
+            self.free_keys.push(live.key);
+        }
+    }
+
+    /// How many records are live.
+    fn len(&self) -> usize {
+        self.records.len() - self.free_ids.len()
+    }
+}
+
+/// Appends `s` as a JSON string.
+fn push_json_str(buf: &mut Vec<u8>, s: &str) {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        buf.push(b'"');
+        buf.extend_from_slice(s.as_bytes());
+        buf.push(b'"');
+    } else {
+        buf.extend_from_slice(serde_json::to_string(s).expect("a string serialises").as_bytes());
+    }
+}
+
+/// What a streaming run read and kept.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StreamStats {
+    pub lines: u64,
+    pub records: u64,
+    pub rows: u64,
+    /// The largest number of records held at once (the window, plus a step's own record).
+    pub live_max: usize,
+}
+
+/// Reads the trace from `input` and hands every expected row, as the JSON line `joincheck
+/// oracle` prints (without a newline), to `row`. `file` names the trace in errors.
+pub fn oracle(
+    spec: &JoinSpec,
+    input: impl BufRead,
+    file: &str,
+    row: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
+) -> Result<StreamStats, StreamError> {
+    let mut reader = StepReader::new(file);
+    let mut feed = Feed {
+        oracle: StreamingOracle::new(spec.params),
+        names: Names::default(),
+        outs: Vec::new(),
+        departed: Vec::new(),
+        buf: Vec::with_capacity(128),
+    };
+    let mut stats = StreamStats::default();
+    let mut ended = false;
+    let range = spec.params.profile.time_range();
+    let derived = spec.params.watermark.source == WatermarkSource::Derived;
+    let mut lines = Lines::new(input, file);
+    while let Some((line, line_no)) = lines.next_line()? {
+        stats.lines = line_no as u64;
+        let err = |field: &str, message: String| InputError::new(file, message).at_line(line_no).field(field);
+        let step = match reader.line(line, line_no)? {
+            None => continue,
+            Some(LineStep::Record { side, key, ts, id }) => {
+                if let Some(range) = &range {
+                    if !range.contains(&ts.as_millis()) {
+                        return Err(err(
+                            "ts",
+                            format!(
+                                "{} ms is outside what the {} profile can represent ({} to {} ms)",
+                                ts.as_millis(),
+                                spec.params.profile.name(),
+                                range.start(),
+                                range.end()
+                            ),
+                        )
+                        .into());
+                    }
+                }
+                let rid = feed.names.admit(side, &key, &id).ok_or_else(|| {
+                    err(
+                        "id",
+                        format!("record id {id:?} is used twice on the {side} side (the first is still in the window)"),
+                    )
+                })?;
+                stats.records += 1;
+                Step::Record(Record {
+                    side,
+                    key: feed.names.key(rid),
+                    ts,
+                    id: rid,
+                })
+            }
+            Some(LineStep::Other(step)) => {
+                if derived && matches!(step, Step::Watermark { .. }) {
+                    return Err(err(
+                        "type",
+                        format!(
+                            "model {} derives watermarks from the delays (watermark.source = \"derived\"); \
+                             remove the watermark steps or use a model with source = \"trace\"",
+                            spec.name
+                        ),
+                    )
+                    .into());
+                }
+                step
+            }
+        };
+        stats.live_max = stats.live_max.max(feed.names.len());
+        ended |= step == Step::End;
+        stats.rows += feed.step(&step, row)?;
+    }
+    // End of file is end of input.
+    if !ended {
+        stats.rows += feed.step(&Step::End, row)?;
+    }
+    Ok(stats)
+}
+
+/// The streaming oracle and the names of what it holds.
+struct Feed {
+    oracle: StreamingOracle,
+    names: Names,
+    outs: Vec<Output>,
+    departed: Vec<RecordId>,
+    buf: Vec<u8>,
+}
+
+impl Feed {
+    /// Runs one step, hands its rows to `row`, forgets the records that left; the row count.
+    fn step(&mut self, step: &Step, row: &mut dyn FnMut(&[u8]) -> std::io::Result<()>) -> std::io::Result<u64> {
+        let departed = &mut self.departed;
+        self.oracle
+            .step_departing(step, &mut self.outs, &mut |r| departed.push(r.id));
+        let rows = self.outs.len() as u64;
+        for o in self.outs.drain(..) {
+            self.buf.clear();
+            row_json(&mut self.buf, &self.names, &o);
+            row(&self.buf)?;
+        }
+        for id in self.departed.drain(..) {
+            self.names.release(id);
+        }
+        Ok(rows)
+    }
+}
+
+/// The JSON line of an expected row (the same form as `Trace::output_json`).
+fn row_json(buf: &mut Vec<u8>, names: &Names, o: &Output) {
+    let key = |buf: &mut Vec<u8>, id: RecordId| {
+        buf.extend_from_slice(b",\"key\":");
+        push_json_str(buf, &names.keys[names.key(id).0 as usize].0);
+        buf.push(b'}');
+    };
+    match *o {
+        Output::Match { left, right } => {
+            buf.extend_from_slice(b"{\"type\":\"match\",\"left\":");
+            push_json_str(buf, names.live(left).name.as_str());
+            buf.extend_from_slice(b",\"right\":");
+            push_json_str(buf, names.live(right).name.as_str());
+            key(buf, left);
+        }
+        Output::Semi { left } => {
+            buf.extend_from_slice(b"{\"type\":\"match\",\"left\":");
+            push_json_str(buf, names.live(left).name.as_str());
+            key(buf, left);
+        }
+        Output::Unmatched(id) | Output::Late(id) => {
+            let live = names.live(id);
+            buf.extend_from_slice(b"{\"type\":\"");
+            buf.extend_from_slice(o.kind_name().as_bytes());
+            buf.extend_from_slice(b"\",\"side\":\"");
+            buf.extend_from_slice(live.side.to_string().as_bytes());
+            buf.extend_from_slice(b"\",\"id\":");
+            push_json_str(buf, live.name.as_str());
+            key(buf, id);
+        }
+    }
+}
+
+/// A streaming run stops on bad input or on a failed write.
+#[derive(Debug, thiserror::Error)]
+pub enum StreamError {
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// The lines of a file, one buffer reused: the newline (and a `\r` before it) removed, each
+/// checked to be UTF-8 and no longer than the format allows, without reading further.
+struct Lines<'f, R> {
+    input: R,
+    file: &'f str,
+    bytes: Vec<u8>,
+    line_no: usize,
+}
+
+impl<'f, R: BufRead> Lines<'f, R> {
+    fn new(input: R, file: &'f str) -> Self {
+        Lines {
+            input,
+            file,
+            bytes: Vec::with_capacity(256),
+            line_no: 0,
+        }
+    }
+
+    fn next_line(&mut self) -> Result<Option<(&str, usize)>, InputError> {
+        self.bytes.clear();
+        let n = std::io::Read::take(&mut self.input, crate::trace::MAX_LINE_BYTES as u64 + 2)
+            .read_until(b'\n', &mut self.bytes)
+            .map_err(|e| InputError::new(self.file, format!("cannot be read: {e}")))?;
+        if n == 0 {
+            return Ok(None);
+        }
+        self.line_no += 1;
+        if self.bytes.last() == Some(&b'\n') {
+            self.bytes.pop();
+            if self.bytes.last() == Some(&b'\r') {
+                self.bytes.pop();
+            }
+        } else if self.bytes.len() > crate::trace::MAX_LINE_BYTES {
+            return Err(InputError::new(
+                self.file,
+                format!("line is longer than {} bytes, the limit", crate::trace::MAX_LINE_BYTES),
+            )
+            .at_line(self.line_no));
+        }
+        let line = std::str::from_utf8(&self.bytes)
+            .map_err(|_| InputError::new(self.file, "is not UTF-8 text (binary data?)").at_line(self.line_no))?;
+        Ok(Some((line, self.line_no)))
+    }
+
+    /// The next output row, skipping blank lines.
+    fn next_row(&mut self) -> Result<Option<RowName>, InputError> {
+        let file = self.file;
+        while let Some((line, line_no)) = self.next_line()? {
+            if let Some(row) = actual_row(line, file, line_no)? {
+                return Ok(Some(row));
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// One output row by its names: what `diff` compares in streaming mode.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum RowName {
+    Match(Box<str>, Box<str>),
+    Semi(Box<str>),
+    Unmatched(Side, Box<str>),
+    Late(Side, Box<str>),
+}
+
+impl std::fmt::Display for RowName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RowName::Match(l, r) => write!(f, "match {l}+{r}"),
+            RowName::Semi(l) => write!(f, "match {l}"),
+            RowName::Unmatched(side, id) => write!(f, "unmatched {side} {id}"),
+            RowName::Late(side, id) => write!(f, "late {side} {id}"),
+        }
+    }
+}
+
+/// Reads one output line (the fields `parse_outputs` allows) as a row name.
+fn actual_row(line: &str, file: &str, line_no: usize) -> Result<Option<RowName>, InputError> {
+    if line.trim().is_empty() {
+        return Ok(None);
+    }
+    let err = |field: &str, message: String| InputError::new(file, message).at_line(line_no).field(field);
+    let value: serde_json::Value = serde_json::from_str(line)
+        .map_err(|e| InputError::new(file, format!("not valid JSON: {e}")).at_line(line_no))?;
+    let serde_json::Value::Object(obj) = value else {
+        return Err(InputError::new(file, "expected a JSON object with a \"type\" field").at_line(line_no));
+    };
+    let string = |field: &str| -> Result<Option<&str>, InputError> {
+        match obj.get(field) {
+            None => Ok(None),
+            Some(serde_json::Value::String(s)) => Ok(Some(s)),
+            Some(_) => Err(err(field, "expected a string".to_owned())),
+        }
+    };
+    let required = |field: &str| string(field)?.ok_or_else(|| err(field, "missing".to_owned()));
+    let side = || {
+        let s = required("side")?;
+        Side::parse(s).ok_or_else(|| err("side", format!("expected \"left\" or \"right\", found {s:?}")))
+    };
+    let kind = required("type")?;
+    let (row, allowed): (RowName, &[&str]) = match kind {
+        "match" => match string("right")? {
+            Some(right) => (
+                RowName::Match(required("left")?.into(), right.into()),
+                &["type", "left", "right", "key", "step", "batch"],
+            ),
+            None => (
+                RowName::Semi(required("left")?.into()),
+                &["type", "left", "key", "step", "batch"],
+            ),
+        },
+        "unmatched" => (
+            RowName::Unmatched(side()?, required("id")?.into()),
+            &["type", "side", "id", "key", "step", "batch"],
+        ),
+        "late" => (
+            RowName::Late(side()?, required("id")?.into()),
+            &["type", "side", "id", "key", "step", "batch"],
+        ),
+        other => {
+            return Err(err(
+                "type",
+                format!("unknown output type {other:?}; expected match, unmatched or late"),
+            ))
+        }
+    };
+    string("key")?;
+    for field in ["step", "batch"] {
+        if let Some(v) = obj.get(field) {
+            if v.as_u64().is_none() {
+                return Err(err(field, format!("expected a non-negative integer, found {v}")));
+            }
+        }
+    }
+    if let Some(k) = obj.keys().find(|k| !allowed.contains(&k.as_str())) {
+        return Err(err(
+            k,
+            format!("unknown field; this line allows {}", allowed.join(", ")),
+        ));
+    }
+    Ok(Some(row))
+}
+
+/// The row name of an expected row, from its JSON line.
+fn expected_row(json: &[u8]) -> RowName {
+    actual_row(std::str::from_utf8(json).expect("joincheck writes UTF-8"), "oracle", 0)
+        .expect("joincheck's own rows read back")
+        .expect("a row")
+}
+
+/// The outcome of a streaming `diff`.
+#[derive(Clone, Debug, Default)]
+pub struct StreamDiff {
+    pub expected_rows: u64,
+    pub actual_rows: u64,
+    /// Rows expected more often than emitted, with how many are missing, in name order.
+    pub missing: Vec<(String, u64)>,
+    /// Rows emitted more often than expected (including duplicates).
+    pub extra: Vec<(String, u64)>,
+    pub stats: StreamStats,
+    /// The most rows that were unbalanced at once: the diff's memory besides the window.
+    pub pending_max: usize,
+}
+
+impl StreamDiff {
+    pub fn agrees(&self) -> bool {
+        self.missing.is_empty() && self.extra.is_empty()
+    }
+
+    /// The report `joincheck diff` prints: at most `shown` rows of each kind, then the verdict
+    /// line in the whole-trace form.
+    pub fn text(&self, shown: usize) -> String {
+        use std::fmt::Write as _;
+        let mut out = String::new();
+        for (label, rows, why) in [
+            ("missing", &self.missing, "expected by the oracle"),
+            (
+                "extra",
+                &self.extra,
+                "not expected by the oracle, or more often than expected",
+            ),
+        ] {
+            for (row, count) in rows.iter().take(shown) {
+                let times = if *count > 1 {
+                    format!(" (x{count})")
+                } else {
+                    String::new()
+                };
+                let _ = writeln!(out, "{label:<10} {row}{times}: {why}");
+            }
+            if rows.len() > shown {
+                let _ = writeln!(out, "{label:<10} ... and {} more", rows.len() - shown);
+            }
+        }
+        let sum = |rows: &[(String, u64)]| rows.iter().map(|(_, c)| c).sum::<u64>();
+        let _ = writeln!(
+            out,
+            "{}: {} expected rows, {} actual rows; {} missing, {} extra, 0 duplicated (streamed: duplicates count as extra)",
+            if self.agrees() { "agree" } else { "differ" },
+            self.expected_rows,
+            self.actual_rows,
+            sum(&self.missing),
+            sum(&self.extra),
+        );
+        out
+    }
+}
+
+/// Compares the rows in `actual` with the oracle's for the trace in `trace`, both streamed:
+/// each side's rows are counted into one map that keeps only the rows not yet balanced, and
+/// the actual file is read in step with the expected rows, so for an implementation that
+/// writes its rows roughly in trace order the map stays small.
+pub fn diff(
+    spec: &JoinSpec,
+    trace: impl BufRead,
+    trace_file: &str,
+    actual: impl BufRead,
+    actual_file: &str,
+) -> Result<StreamDiff, StreamError> {
+    let mut pending: FxMap<RowName, i64> = FxMap::default();
+    let mut result = StreamDiff::default();
+    let mut actual_lines = Lines::new(actual, actual_file);
+    let count = |pending: &mut FxMap<RowName, i64>, row: RowName, by: i64| {
+        let entry = pending.entry(row);
+        match entry {
+            std::collections::hash_map::Entry::Occupied(mut e) => {
+                *e.get_mut() += by;
+                if *e.get() == 0 {
+                    e.remove();
+                }
+            }
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(by);
+            }
+        }
+    };
+    let mut pending_max = 0;
+    let stats = oracle(spec, trace, trace_file, &mut |json| {
+        result.expected_rows += 1;
+        count(&mut pending, expected_row(json), 1);
+        // Keep the actual file level with the expected rows.
+        while result.actual_rows < result.expected_rows {
+            match actual_lines.next_row().map_err(std::io::Error::other)? {
+                Some(row) => {
+                    result.actual_rows += 1;
+                    count(&mut pending, row, -1);
+                }
+                None => break,
+            }
+        }
+        pending_max = pending_max.max(pending.len());
+        Ok(())
+    })
+    .map_err(|e| match e {
+        // A bad actual line travels through the row callback as an I/O error.
+        StreamError::Io(io) => match io.downcast::<InputError>() {
+            Ok(input) => StreamError::Input(input),
+            Err(io) => StreamError::Io(io),
+        },
+        other => other,
+    })?;
+    while let Some(row) = actual_lines.next_row()? {
+        result.actual_rows += 1;
+        count(&mut pending, row, -1);
+        pending_max = pending_max.max(pending.len());
+    }
+    let mut rows: Vec<(RowName, i64)> = pending.into_iter().collect();
+    rows.sort();
+    for (row, n) in rows {
+        if n > 0 {
+            result.missing.push((row.to_string(), n.unsigned_abs()));
+        } else {
+            result.extra.push((row.to_string(), n.unsigned_abs()));
+        }
+    }
+    result.stats = stats;
+    result.pending_max = pending_max;
+    Ok(result)
+}
+
+/// Writes rows to `out`, holding the first [`HOLD_BACK_BYTES`] back so that a run that stops
+/// on bad input early prints nothing.
+pub struct HeldBack<W: Write> {
+    out: W,
+    held: Option<Vec<u8>>,
+}
+
+impl<W: Write> HeldBack<W> {
+    pub fn new(out: W) -> HeldBack<W> {
+        HeldBack {
+            out,
+            held: Some(Vec::new()),
+        }
+    }
+
+    pub fn row(&mut self, json: &[u8]) -> std::io::Result<()> {
+        match &mut self.held {
+            Some(held) => {
+                held.extend_from_slice(json);
+                held.push(b'\n');
+                if held.len() >= HOLD_BACK_BYTES {
+                    let held = self.held.take().expect("held");
+                    self.out.write_all(&held)?;
+                }
+                Ok(())
+            }
+            None => {
+                self.out.write_all(json)?;
+                self.out.write_all(b"\n")
+            }
+        }
+    }
+
+    /// Prints what is held and flushes.
+    pub fn finish(mut self) -> std::io::Result<()> {
+        if let Some(held) = self.held.take() {
+            self.out.write_all(&held)?;
+        }
+        self.out.flush()
+    }
+}

@@ -1,0 +1,300 @@
+//! Streaming `oracle` and `diff` (`joincheck::stream`): the same rows and the same verdicts as
+//! the whole-trace oracle (`differential_*`), on every bundled model the stream serves and on
+//! every join kind; bad input is an error at the same line; the profiles that predict an
+//! engine's timing refuse `--stream`.
+
+use crate::support::{joincheck, root, TempDir};
+use joincheck::event::{Emitted, Position, Side};
+use joincheck::oracle::Analysis;
+use joincheck::sim::Workload;
+use joincheck::spec::{JoinKind, JoinSpec, WatermarkSource};
+use joincheck::stream;
+use joincheck::time::Duration;
+use joincheck::trace::{Step, Trace};
+
+/// Every bundled model whose oracle streams, and the reference model in every join kind.
+fn streamed_models() -> Vec<JoinSpec> {
+    let mut specs = Vec::new();
+    for entry in std::fs::read_dir(root().join("models")).expect("models/") {
+        let path = entry.expect("an entry").path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let spec = JoinSpec::load(&path).expect("a bundled model loads");
+            if stream::streamable(&spec) {
+                specs.push(spec);
+            }
+        }
+    }
+    let reference = JoinSpec::load(&root().join("models/reference-impressions-clicks.toml")).expect("loads");
+    for kind in [
+        JoinKind::LeftOuter,
+        JoinKind::RightOuter,
+        JoinKind::FullOuter,
+        JoinKind::LeftSemi,
+    ] {
+        let mut spec = reference.clone();
+        spec.params.kind = kind;
+        spec.name = format!("reference-{}", kind.name());
+        specs.push(spec);
+    }
+    assert!(specs.len() >= 9, "{} models", specs.len());
+    specs
+}
+
+/// A busy seeded workload as a named trace; for models that read explicit watermarks, one
+/// watermark step on both inputs after every 5 records (the largest time seen minus 10m).
+fn workload_trace(seed: u64, explicit: bool) -> Trace {
+    let w = Workload {
+        impressions_per_sec: 1.0,
+        click_through: 0.5,
+        extra_clicks: 1.0,
+        click_delay_median_ms: 600_000.0,
+        disorder_ms: [900_000, 900_000],
+        late_fraction: 0.05,
+        duplicate_fraction: 0.05,
+        duplicate_window: 20,
+        ..Workload::default()
+    };
+    let mut t = Trace::new();
+    let mut max = i64::MIN;
+    let mut n = 0;
+    for step in w.steps(seed, 300) {
+        match step {
+            Step::Record(r) => {
+                let prefix = if r.side == Side::Left { "i" } else { "c" };
+                t.push_record(
+                    r.side,
+                    &format!("k{}", r.key.0),
+                    r.ts.as_millis(),
+                    &format!("{prefix}{}", r.id.0),
+                );
+                max = max.max(r.ts.as_millis());
+                n += 1;
+                if explicit && n % 5 == 0 {
+                    let wm =
+                        joincheck::time::EventTime::from_millis(max).saturating_sub(Duration::from_millis(600_000));
+                    t.push(Step::Watermark {
+                        side: None,
+                        ts: joincheck::time::Watermark::at(wm),
+                    });
+                }
+            }
+            Step::Batch => {}
+            other => t.push(other),
+        }
+    }
+    t
+}
+
+/// The streamed oracle's rows for `trace`, sorted.
+fn streamed_rows(spec: &JoinSpec, trace: &Trace) -> Vec<String> {
+    let text = trace.to_jsonl();
+    let mut rows = Vec::new();
+    stream::oracle(spec, text.as_bytes(), "t.jsonl", &mut |row| {
+        rows.push(String::from_utf8(row.to_vec()).expect("UTF-8"));
+        Ok(())
+    })
+    .expect("a good trace streams");
+    rows.sort();
+    rows
+}
+
+/// The whole-trace oracle's rows for `trace`, sorted.
+fn whole_rows(spec: &JoinSpec, trace: &Trace) -> Vec<String> {
+    let mut rows: Vec<String> = Analysis::new(spec.params, trace)
+        .expected()
+        .iter()
+        .map(|o| trace.output_json(o, Position::default()))
+        .collect();
+    rows.sort();
+    rows
+}
+
+#[test]
+fn differential_stream_oracle_matches_the_whole_trace_oracle() {
+    let mut bundled = Vec::new();
+    for entry in std::fs::read_dir(root().join("models/traces")).expect("models/traces") {
+        bundled.push(Trace::load(&entry.expect("an entry").path()).expect("a bundled trace loads"));
+    }
+    let mut compared = 0;
+    for spec in streamed_models() {
+        let explicit = spec.params.watermark.source == WatermarkSource::Trace;
+        let traces = (0..12)
+            .map(|seed| workload_trace(seed, explicit))
+            .chain(bundled.iter().cloned());
+        for (i, trace) in traces.enumerate() {
+            if spec.check_trace(&trace, "t.jsonl").is_err() {
+                continue;
+            }
+            let whole = whole_rows(&spec, &trace);
+            assert_eq!(streamed_rows(&spec, &trace), whole, "{}, trace {i}", spec.name);
+            compared += usize::from(!whole.is_empty());
+        }
+    }
+    assert!(compared >= 100, "only {compared} comparisons had rows");
+}
+
+/// Rows as `Emitted` values of `trace`, for the whole-trace diff.
+fn emitted(trace: &Trace, rows: &[String]) -> Vec<Emitted> {
+    let text: String = rows.iter().map(|r| format!("{r}\n")).collect();
+    trace.parse_outputs(&text, "actual.jsonl").expect("rows of this trace")
+}
+
+#[test]
+fn differential_stream_diff_gives_the_whole_trace_verdict() {
+    let spec = JoinSpec::load(&root().join("models/reference-impressions-clicks-left-outer.toml")).expect("loads");
+    let mut differing = 0;
+    for seed in 0..10 {
+        let trace = workload_trace(seed, false);
+        let text = trace.to_jsonl();
+        let rows = whole_rows(&spec, &trace);
+        assert!(rows.len() > 10, "seed {seed}: a workload with rows");
+        // The oracle's own rows (reversed), one missing, one twice, one swapped for another
+        // record's null row, and a match the join does not allow.
+        let mut variants = vec![rows.iter().rev().cloned().collect::<Vec<_>>()];
+        variants.push(rows[1..].to_vec());
+        variants.push([rows.clone(), vec![rows[seed as usize % rows.len()].clone()]].concat());
+        let lefts: Vec<&str> = trace
+            .records()
+            .iter()
+            .filter(|r| r.side == Side::Left)
+            .map(|r| trace.name(r.id))
+            .collect();
+        let rights: Vec<&str> = trace
+            .records()
+            .iter()
+            .filter(|r| r.side == Side::Right)
+            .map(|r| trace.name(r.id))
+            .collect();
+        variants.push(
+            [
+                rows[1..].to_vec(),
+                vec![format!(r#"{{"type":"unmatched","side":"left","id":"{}"}}"#, lefts[0])],
+            ]
+            .concat(),
+        );
+        variants.push(
+            [
+                rows.clone(),
+                vec![format!(
+                    r#"{{"type":"match","left":"{}","right":"{}"}}"#,
+                    lefts[0],
+                    rights[rights.len() - 1]
+                )],
+            ]
+            .concat(),
+        );
+        for (v, actual) in variants.iter().enumerate() {
+            let whole = Analysis::new(spec.params, &trace)
+                .diff_with(&emitted(&trace, &rows), &emitted(&trace, actual))
+                .agrees();
+            let actual_text: String = actual.iter().map(|r| format!("{r}\n")).collect();
+            let streamed =
+                stream::diff(&spec, text.as_bytes(), "t.jsonl", actual_text.as_bytes(), "a.jsonl").expect("good files");
+            assert_eq!(
+                streamed.agrees(),
+                whole,
+                "seed {seed}, variant {v}:\n{}",
+                streamed.text(10)
+            );
+            assert_eq!(
+                (streamed.expected_rows, streamed.actual_rows),
+                (rows.len() as u64, actual.len() as u64)
+            );
+            differing += usize::from(!whole);
+        }
+    }
+    assert!(differing >= 30, "the variants exercise disagreement ({differing})");
+}
+
+#[test]
+fn the_cli_streams_on_request_and_refuses_engine_predictions() {
+    let dir = TempDir::new("stream-cli");
+    let inner = "models/reference-impressions-clicks.toml";
+    let trace = "models/traces/late.jsonl";
+    let whole = joincheck(["oracle", "--model", inner, "--trace", trace]);
+    let streamed = joincheck(["oracle", "--model", inner, "--trace", trace, "--stream"]);
+    assert_eq!((whole.code, streamed.code), (Some(0), Some(0)));
+    let sorted = |run: &crate::support::Run| {
+        let mut l: Vec<String> = run.lines().iter().map(|s| s.to_string()).collect();
+        l.sort();
+        l
+    };
+    assert_eq!(sorted(&streamed), sorted(&whole));
+    let actual = dir.write("actual.jsonl", &whole.stdout);
+    let actual = actual.to_str().expect("a UTF-8 path");
+    let diff = joincheck([
+        "diff", "--model", inner, "--trace", trace, "--actual", actual, "--stream",
+    ]);
+    assert_eq!(diff.code, Some(0), "{diff:?}");
+    assert!(
+        diff.stdout.starts_with("agree: 4 expected rows, 4 actual rows"),
+        "{diff:?}"
+    );
+    let short = dir.write(
+        "short.jsonl",
+        whole.stdout.lines().skip(1).collect::<Vec<_>>().join("\n"),
+    );
+    let short = short.to_str().expect("a UTF-8 path");
+    let diff = joincheck([
+        "diff", "--model", inner, "--trace", trace, "--actual", short, "--stream",
+    ]);
+    assert_eq!(diff.code, Some(1), "{diff:?}");
+    assert!(diff.stdout.starts_with("missing "), "{diff:?}");
+
+    let spark = joincheck([
+        "oracle",
+        "--model",
+        "models/spark-impressions-clicks.toml",
+        "--trace",
+        "models/traces/spark-trace-a.jsonl",
+        "--stream",
+    ]);
+    assert_eq!(spark.code, Some(2), "{spark:?}");
+    assert!(spark.stderr.contains("field \"profile\": --stream"), "{spark:?}");
+    assert_eq!(spark.stdout, "");
+}
+
+/// A record id used again while its first record can still match is an error naming the
+/// line; bad lines are errors at their line, and nothing is printed.
+#[test]
+fn streamed_bad_input_is_an_error_at_its_line() {
+    let dir = TempDir::new("stream-bad");
+    let inner = "models/reference-impressions-clicks.toml";
+    let good = r#"{"type":"record","side":"left","key":"a","ts":36000000,"id":"i1"}
+{"type":"record","side":"right","key":"a","ts":37800000,"id":"c1"}
+"#;
+    for (name, tail, line, field) in [
+        (
+            "dup",
+            r#"{"type":"record","side":"left","key":"b","ts":36000001,"id":"i1"}"#,
+            3,
+            "id",
+        ),
+        ("type", r#"{"type":"recrod"}"#, 3, "type"),
+        (
+            "ts",
+            r#"{"type":"record","side":"left","key":"b","ts":1.5,"id":"i2"}"#,
+            3,
+            "ts",
+        ),
+        ("watermark", r#"{"type":"watermark","ts":5}"#, 3, "type"),
+    ] {
+        let path = dir.write(&format!("{name}.jsonl"), format!("{good}{tail}\n"));
+        let run = joincheck([
+            "oracle".as_ref(),
+            "--model".as_ref(),
+            inner.as_ref(),
+            "--trace".as_ref(),
+            path.as_os_str(),
+            "--stream".as_ref(),
+        ]);
+        assert_eq!(run.code, Some(2), "{name}: {run:?}");
+        assert_eq!(run.stdout, "", "{name}");
+        assert!(
+            run.stderr
+                .contains(&format!("{name}.jsonl:{line}: field \"{field}\": ")),
+            "{name}: {}",
+            run.stderr
+        );
+    }
+}
