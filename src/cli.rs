@@ -239,6 +239,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome, CliError> {
                 "time".to_owned(),
                 "steps".to_owned(),
                 "random search".to_owned(),
+                "fuzz decoder".to_owned(),
             ]];
             let mut all_caught = true;
             for m in crate::mutants::catalogue() {
@@ -248,18 +249,12 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome, CliError> {
                 let r = crate::mutants::run_one(&m, &models, seed, random)?;
                 let within = r.checker.elapsed.as_secs_f64() <= 10.0 && r.checker.steps.is_some_and(|n| n <= 8);
                 all_caught &= r.checker.property.is_some();
-                let random_words = match r.random.property {
-                    Some(p) => format!(
-                        "{p} after {} traces, {:.3}s",
-                        r.random_traces,
-                        r.random.elapsed.as_secs_f64()
-                    ),
-                    None => format!(
-                        "escaped {} traces ({:.1}s)",
-                        r.random_traces,
-                        r.random.elapsed.as_secs_f64()
-                    ),
+                let search_words = |d: &crate::mutants::Detection, tried: usize, what: &str| match d.property {
+                    Some(p) => format!("{p} after {tried} {what}, {:.3}s", d.elapsed.as_secs_f64()),
+                    None => format!("escaped {tried} {what} ({:.1}s)", d.elapsed.as_secs_f64()),
                 };
+                let random_words = search_words(&r.random, r.random_traces, "traces");
+                let fuzz_words = search_words(&r.fuzz, r.fuzz_inputs, "inputs");
                 if json {
                     let o = serde_json::json!({
                         "mutant": r.name,
@@ -276,6 +271,9 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome, CliError> {
                         "random_property": r.random.property.map(|p| p.name()),
                         "random_traces": r.random_traces,
                         "random_seconds": r.random.elapsed.as_secs_f64(),
+                        "fuzz_property": r.fuzz.property.map(|p| p.name()),
+                        "fuzz_inputs": r.fuzz_inputs,
+                        "fuzz_seconds": r.fuzz.elapsed.as_secs_f64(),
                     });
                     writeln!(out, "{o}")?;
                 } else {
@@ -293,12 +291,13 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome, CliError> {
                             }
                         }),
                         random_words,
+                        fuzz_words,
                     ]);
                 }
             }
             if !json {
                 // Multi-line first cells: print each mutant's description under its row.
-                let table_rows: Vec<[String; 5]> = rows
+                let table_rows: Vec<[String; 6]> = rows
                     .iter()
                     .map(|r| {
                         let mut r = r.clone();
@@ -316,7 +315,9 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome, CliError> {
                 writeln!(
                     out,
                     "\ntargets: caught by the checker within 10 s with a counterexample of at most 8 steps; \
-                     random search: seed {seed}, at most {random} traces per mutant"
+                     random search: seed {seed}, at most {random} traces per mutant, drawn from the model's scope; \
+                     fuzz decoder: eviction_vs_oracle's swarm decoder on seeded random bytes (unguided), \
+                     at most {random} inputs per mutant"
                 )?;
                 writeln!(
                     out,

@@ -303,6 +303,17 @@ impl Case {
         Some(Case { params, trace })
     }
 
+    /// Decodes fuzzer bytes into a trace for a join that is given, not decoded: the swarm
+    /// configuration and the steps, as `eviction_vs_oracle` makes them (`joincheck bugs` runs
+    /// it on seeded random bytes against each mutant).
+    pub fn decode_trace_for(data: &[u8], params: &JoinParams) -> Trace {
+        let mut input = Choices {
+            data: &data[..data.len().min(MAX_CASE_BYTES)],
+        };
+        let swarm = Swarm::decode(&mut input, params);
+        decode_trace(&mut input, &swarm, params)
+    }
+
     /// The case as a model file that [`JoinSpec::parse`] reads back to the same join.
     pub fn model_toml(&self) -> String {
         model_toml(&self.params)

@@ -301,6 +301,10 @@ pub struct MutantResult {
     pub random: Detection,
     /// Random traces tried before the first failure (or in all).
     pub random_traces: usize,
+    /// The fuzz target's decoder on seeded random bytes (see `fuzz_traces`).
+    pub fuzz: Detection,
+    /// Inputs tried before the first failure (or in all).
+    pub fuzz_inputs: usize,
 }
 
 /// Runs every mutant against the checker and a seeded random search. `models` is the
@@ -324,7 +328,12 @@ pub fn run_one(m: &Mutant, models: &Path, seed: u64, random_budget: usize) -> Re
         elapsed: verdict.time_to_catch,
         steps: verdict.caught.as_ref().map(|(_, cx)| cx.trace.steps().len()),
     };
-    let (random, random_traces) = random_search(&spec, &base, &mutant, seed, random_budget);
+    // Seeded random traces drawn from the model's scope (longer than the checker's, with more
+    // records), and the fuzz target's decoder on seeded random bytes.
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let mut scope_traces = || crate::sim::random_trace(&spec, &mut rng);
+    let (random, random_traces) = search(&spec, &base, &mutant, random_budget, &mut scope_traces);
+    let (fuzz, fuzz_inputs) = search(&spec, &base, &mutant, random_budget, &mut fuzz_traces(&spec, seed));
     Ok(MutantResult {
         name: m.name,
         recreates: m.recreates,
@@ -334,23 +343,39 @@ pub fn run_one(m: &Mutant, models: &Path, seed: u64, random_budget: usize) -> Re
         unique_states: verdict.unique_states,
         random,
         random_traces,
+        fuzz,
+        fuzz_inputs,
     })
 }
 
-/// Seeded random traces drawn from the model's scope (longer than the checker's, with more
-/// records), until the mutant breaks an invariant on a trace where the unmutated engine does
-/// not (or outputs something else).
-fn random_search(
+/// The fuzz target's generator without a fuzzer: seeded random bytes (64 to 1,024 of them)
+/// decoded by `eviction_vs_oracle`'s swarm decoder into traces for the mutant's join, with its
+/// extreme times, silenced sides and skewed step mixes. Coverage guidance needs cargo-fuzz on
+/// nightly, where the mutants are not built; this is the same input language, unguided.
+fn fuzz_traces(spec: &JoinSpec, seed: u64) -> impl FnMut() -> crate::trace::Trace + '_ {
+    use rand_chacha::rand_core::Rng;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0xF022);
+    let mut bytes = Vec::new();
+    move || {
+        let len = 64 + (rng.next_u32() % 961) as usize;
+        bytes.resize(len, 0);
+        rng.fill_bytes(&mut bytes);
+        crate::fuzzing::Case::decode_trace_for(&bytes, &spec.params)
+    }
+}
+
+/// Runs traces from `next` until the mutant breaks an invariant on a trace where the
+/// unmutated engine does not (or outputs something else).
+fn search(
     spec: &JoinSpec,
     base: &AnyEngine,
     mutant: &AnyEngine,
-    seed: u64,
     budget: usize,
+    next: &mut dyn FnMut() -> crate::trace::Trace,
 ) -> (Detection, usize) {
     let start = Instant::now();
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     for n in 1..=budget {
-        let trace = crate::sim::random_trace(spec, &mut rng);
+        let trace = next();
         let ours = monitor_run(&spec.params, mutant.clone(), &trace);
         let theirs = monitor_run(&spec.params, base.clone(), &trace);
         let new = ours
