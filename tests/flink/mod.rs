@@ -157,3 +157,33 @@ fn sql_profile_reproduces_the_recorded_flink_runs() {
         c_left
     );
 }
+
+/// Flink SQL's `TimeIntervalJoin` expires a cached row once it is *behind*
+/// `watermark - window - 1`: a left row at `T` stays while the watermark is `T + 1h`, and every
+/// right row at `T + 1h` (on time: not behind the watermark) still joins it, the second as
+/// well as the first. An expiration time one later (`watermark - window`) would let the first
+/// scan remove the row it just joined, and the second click would find nothing. (A mutant of
+/// exactly that survived every other test: cargo-mutants, docs/BENCHMARKS.md.)
+#[test]
+fn sql_keeps_a_row_while_a_partner_at_the_watermark_can_come() {
+    use joincheck::event::Output;
+    use joincheck::trace::Trace;
+    let spec = model("flink-sql-impressions-clicks.toml");
+    let (t, hour, ten) = (660_000, 3_600_000, 600_000);
+    let mut trace = Trace::new();
+    let i1 = trace.push_record(joincheck::event::Side::Left, "a", t, "i1");
+    // Both inputs' watermarks to T + 1h (SQL: the largest ts - 10m).
+    trace.push_record(joincheck::event::Side::Left, "b", t + hour + ten, "i2");
+    trace.push_record(joincheck::event::Side::Right, "b", t + hour + ten, "c2");
+    let c3 = trace.push_record(joincheck::event::Side::Right, "a", t + hour, "c3");
+    let c4 = trace.push_record(joincheck::event::Side::Right, "a", t + hour, "c4");
+    let emitted = joincheck::engine::outputs(for_spec(&spec).as_mut(), &trace);
+    let matches: Vec<Output> = emitted.iter().map(|e| e.output).collect();
+    for right in [c3, c4] {
+        assert!(
+            matches.contains(&Output::Match { left: i1, right }),
+            "{} did not join i1: {matches:?}",
+            trace.name(right)
+        );
+    }
+}
