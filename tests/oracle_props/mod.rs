@@ -270,18 +270,26 @@ fn oracle_spark_profile_agrees_except_at_end_of_stream() {
                 trace.to_jsonl()
             );
         }
+        // A null row is excused only for a row Spark still holds when the stream stops: one
+        // that left state unpadded is a lost outer row (a cargo-mutants mutant of the rule that
+        // stores evictable unmatched right rows survived the broader excuse).
+        let held_at_end = |id: &joincheck::event::RecordId| {
+            run.reports
+                .last()
+                .is_some_and(|r| r.stored.contains(id) || r.buffered.contains(id))
+        };
         for (p, _, finding) in &run.violations {
-            let end_of_stream = matches!(
-                (p, finding),
-                (Property::NoStateLeak, Finding::Leak { quiescent: true, .. })
-                    | (
-                        Property::OuterExactlyOnce,
-                        Finding::Outer {
-                            problem: OuterProblem::Missing,
-                            ..
-                        }
-                    )
-            );
+            let end_of_stream = match (p, finding) {
+                (Property::NoStateLeak, Finding::Leak { quiescent: true, .. }) => true,
+                (
+                    Property::OuterExactlyOnce,
+                    Finding::Outer {
+                        id,
+                        problem: OuterProblem::Missing,
+                    },
+                ) => held_at_end(id),
+                _ => false,
+            };
             prop_assert!(end_of_stream, "{p} violated: {finding:?}\n{}", trace.to_jsonl());
         }
         Ok(())
