@@ -127,3 +127,33 @@ fn simulate_reports_the_seed_designs_losses() {
     let report = simulate(&spec, for_spec(&spec), &busy(), 3, 2_000, &mut |_| {}, &mut |_| {});
     assert!(report.lost_matches_late + report.lost_matches_other > 0, "{report:?}");
 }
+
+/// `Engine::stored_len` is the state size the simulation reports; engines answer it without
+/// building the list, so it must equal `stored().len()` after every step, for every profile.
+#[test]
+fn every_engine_counts_its_state_as_it_lists_it() {
+    use joincheck::engine::Engine;
+    for entry in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("models")).expect("models/") {
+        let path = entry.expect("an entry").path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        let spec = JoinSpec::load(&path).expect("a bundled model loads");
+        for seed in 0..3 {
+            let mut engine = for_spec(&spec);
+            let mut out = Vec::new();
+            let mut largest = 0;
+            for step in busy().steps(seed, 200) {
+                engine.step(&step, &mut out);
+                assert_eq!(
+                    engine.stored_len(),
+                    engine.stored().len(),
+                    "{}, seed {seed}, after {step:?}",
+                    spec.name
+                );
+                largest = largest.max(engine.stored_len());
+            }
+            assert!(largest > 1, "{}: the workload fills state", spec.name);
+        }
+    }
+}
