@@ -300,3 +300,34 @@ fn oracle_spark_profile_agrees_except_at_end_of_stream() {
     // Filters must not starve the run.
     assert!(cases.into_inner() >= 2_000, "too few cases ran");
 }
+
+/// The words `diff` gives for rows it did or did not expect name the facts that decide them:
+/// the empty partner window of a null row, and why a semi row is wrong for an inner join
+/// but explained by the missing partner for a semi join.
+#[test]
+fn oracle_explanations_name_the_deciding_facts() {
+    use joincheck::event::Output;
+    let spec = joincheck::spec::JoinSpec::load(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/reference-impressions-clicks-left-outer.toml"),
+    )
+    .expect("loads");
+    let mut trace = Trace::new();
+    let i1 = trace.push_record(Side::Left, "a", 36_000_000, "i1");
+    let analysis = Analysis::new(spec.params, &trace);
+    let why = analysis.why_expected(&Output::Unmatched(i1));
+    assert!(
+        why.contains("it has no valid match: no on-time right record with key a lies in [10:00, 11:00]"),
+        "{why}"
+    );
+    let mut inner = spec.params;
+    inner.kind = JoinKind::Inner;
+    let why = Analysis::new(inner, &trace).why_not_expected(&Output::Semi { left: i1 });
+    assert_eq!(why, "a inner join emits no semi rows");
+    let mut semi = spec.params;
+    semi.kind = JoinKind::LeftSemi;
+    let why = Analysis::new(semi, &trace).why_not_expected(&Output::Semi { left: i1 });
+    assert!(
+        why.starts_with("i1 has no valid match: no on-time right record with key a"),
+        "{why}"
+    );
+}
