@@ -214,3 +214,28 @@ fn differential_reference_is_insensitive_to_batches_processing_time_and_snapshot
     );
     assert_eq!(extended.unique_states, 26_576, "pinned");
 }
+
+/// A left semi join emits each matched left row once, alone: an engine that emits the pairs
+/// instead (an inner join's output) breaks `no_spurious_output`, although every pair is valid.
+#[test]
+fn pairs_from_a_semi_join_are_spurious() {
+    use joincheck::event::Side;
+    use joincheck::spec::JoinKind;
+    use joincheck::trace::Trace;
+    let spec = JoinSpec::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("models/reference-impressions-clicks.toml"))
+        .expect("loads");
+    let mut semi = spec.params;
+    semi.kind = JoinKind::LeftSemi;
+    let mut trace = Trace::new();
+    trace.push_record(Side::Left, "a", 36_000_000, "i1");
+    trace.push_record(Side::Right, "a", 36_600_000, "c1");
+    let inner_engine = joincheck::engine::ReferenceEngine::new(spec.params);
+    let run = monitor_run(&semi, inner_engine, &trace);
+    assert!(
+        run.violations.iter().any(|(p, _, _)| *p == Property::NoSpuriousOutput),
+        "{:?}",
+        run.violations
+    );
+    let semi_engine = joincheck::engine::ReferenceEngine::new(semi);
+    assert!(monitor_run(&semi, semi_engine, &trace).violations.is_empty());
+}
