@@ -735,13 +735,7 @@ pub fn check_model<E>(
 where
     E: Engine + Clone + Debug + Hash + Eq + Send + Sync + 'static,
 {
-    let scope = spec.scope.clone().ok_or_else(|| {
-        crate::error::InputError::new(
-            &spec.file,
-            "the model has no [scope]: the checker needs one (see models/README.md)",
-        )
-        .field("scope")
-    })?;
+    let scope = spec.checker_scope()?.clone();
     let model = JoinModel {
         params: spec.params,
         scope,

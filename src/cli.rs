@@ -190,13 +190,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome, CliError> {
                 .iter()
                 .map(|p| JoinSpec::load(p))
                 .collect::<Result<Vec<_>, _>>()?;
-            if let Some(spec) = specs.iter().find(|s| s.scope.is_none()) {
-                return Err(InputError::new(
-                    &spec.file,
-                    "the model has no [scope]: the checker needs one (see models/README.md)",
-                )
-                .field("scope")
-                .into());
+            for spec in &specs {
+                spec.checker_scope()?;
             }
             let mut all_as_expected = true;
             for spec in &specs {

@@ -378,11 +378,7 @@ pub fn in_domain(params: &JoinParams) -> bool {
         range.contains(&params.bounds.lower().at.as_millis()) && range.contains(&params.bounds.upper().at.as_millis())
     });
     let flink_rules = !profile.is_flink() || (w.policy == Policy::Min && w.lateness == Lateness::Strict);
-    let source = match profile {
-        Profile::Spark => w.source == WatermarkSource::Derived,
-        Profile::FlinkKeyedTtl | Profile::FlinkKeyedFixed => w.source == WatermarkSource::Trace,
-        _ => true,
-    };
+    let source = profile.required_source().is_none_or(|s| s == w.source);
     kind && range && flink_rules && source && w.timing == profile.timing()
 }
 
@@ -883,11 +879,10 @@ fn decode_params(input: &mut Choices<'_>, profile: Profile) -> JoinParams {
     let bounds = Bounds::new(lower, upper).unwrap_or_else(|| {
         Bounds::closed(lower.at, lower.at).expect("a closed zero-width window holds its one offset")
     });
-    let source = match profile {
-        Profile::Spark => WatermarkSource::Derived,
-        Profile::FlinkKeyedTtl | Profile::FlinkKeyedFixed => WatermarkSource::Trace,
-        _ if input.bool() => WatermarkSource::Trace,
-        _ => WatermarkSource::Derived,
+    let source = match profile.required_source() {
+        Some(source) => source,
+        None if input.bool() => WatermarkSource::Trace,
+        None => WatermarkSource::Derived,
     };
     let delay = [decode_delay(input), decode_delay(input)];
     let free = matches!(profile, Profile::Reference | Profile::Canary | Profile::Spark);

@@ -64,6 +64,16 @@ impl Profile {
         ("flink-sql-interval", Profile::FlinkSqlInterval),
     ];
 
+    /// The one watermark source the modelled engine has, when it has only one: Spark derives
+    /// its watermarks from event times; the keyed function reads the ones upstream sends.
+    pub fn required_source(self) -> Option<WatermarkSource> {
+        match self {
+            Profile::Spark => Some(WatermarkSource::Derived),
+            Profile::FlinkKeyedTtl | Profile::FlinkKeyedFixed => Some(WatermarkSource::Trace),
+            _ => None,
+        }
+    }
+
     /// Whether the profile models a Flink operator (min-combined watermarks, late if `ts < wm`).
     pub fn is_flink(self) -> bool {
         matches!(
@@ -707,27 +717,22 @@ impl JoinSpec {
 
         // Settings a profile's engine would silently not honour are errors: a model must mean
         // what its engine runs.
-        let source_needed = match profile {
-            Profile::Spark => Some((
-                WatermarkSource::Derived,
-                "derived",
-                "Spark derives each input's watermark from the event times it has seen",
-            )),
-            Profile::FlinkKeyedTtl | Profile::FlinkKeyedFixed => Some((
-                WatermarkSource::Trace,
-                "trace",
-                "the keyed function reads the watermarks its inputs send, as explicit watermark steps",
-            )),
-            _ => None,
-        };
-        if let Some((needed, name, why)) = source_needed {
-            if source != needed {
-                return Err(at(
-                    "watermark.source",
-                    w.source.span(),
-                    format!("the {} profile needs source = \"{name}\": {why}", profile.name()),
-                ));
-            }
+        if let Some(needed) = profile.required_source().filter(|&needed| needed != source) {
+            let (name, why) = match needed {
+                WatermarkSource::Derived => (
+                    "derived",
+                    "Spark derives each input's watermark from the event times it has seen",
+                ),
+                WatermarkSource::Trace => (
+                    "trace",
+                    "the keyed function reads the watermarks its inputs send, as explicit watermark steps",
+                ),
+            };
+            return Err(at(
+                "watermark.source",
+                w.source.span(),
+                format!("the {} profile needs source = \"{name}\": {why}", profile.name()),
+            ));
         }
         if profile.is_flink() {
             if let (Policy::Max, Some(p)) = (policy, &w.policy) {
@@ -783,17 +788,41 @@ impl JoinSpec {
         })
     }
 
+    /// The checking scope, which the model checker needs.
+    pub fn checker_scope(&self) -> Result<&Scope, InputError> {
+        self.scope.as_ref().ok_or_else(|| {
+            InputError::new(
+                &self.file,
+                "the model has no [scope]: the checker needs one (see models/README.md)",
+            )
+            .field("scope")
+        })
+    }
+
     /// The expected verdict for `p`.
     pub fn expected(&self, p: Property) -> Expected {
         self.expect.get(&p).copied().unwrap_or(Expected::default_for(p))
     }
 
     /// Rejects traces this model cannot give a meaning to (for now: explicit watermark steps
-    /// when the model derives its watermarks). `file` names the trace in errors.
+    /// when the model derives its watermarks, and times the profile cannot represent). `file`
+    /// names the trace in errors.
     pub fn check_trace(&self, trace: &Trace, file: &str) -> Result<(), InputError> {
-        if self.params.watermark.source == WatermarkSource::Derived {
-            if let Some(i) = trace.steps().iter().position(|s| matches!(s, Step::Watermark { .. })) {
-                let mut err = InputError::new(
+        for (i, step) in trace.steps().iter().enumerate() {
+            self.check_step(step, file, trace.line_of(i))?;
+        }
+        Ok(())
+    }
+
+    /// [`JoinSpec::check_trace`] for one step, read from `line` of `file` when known.
+    pub fn check_step(&self, step: &Step, file: &str, line: Option<usize>) -> Result<(), InputError> {
+        let at_line = |err: InputError| match line {
+            Some(line) => err.at_line(line),
+            None => err,
+        };
+        match step {
+            Step::Watermark { .. } if self.params.watermark.source == WatermarkSource::Derived => Err(at_line(
+                InputError::new(
                     file,
                     format!(
                         "model {} derives watermarks from the delays (watermark.source = \"derived\"); \
@@ -801,18 +830,11 @@ impl JoinSpec {
                         self.name
                     ),
                 )
-                .field("type");
-                if let Some(line) = trace.line_of(i) {
-                    err = err.at_line(line);
-                }
-                return Err(err);
-            }
-        }
-        if let Some(range) = self.params.profile.time_range() {
-            for (i, step) in trace.steps().iter().enumerate() {
-                let Step::Record(r) = step else { continue };
-                if !range.contains(&r.ts.as_millis()) {
-                    let mut err = InputError::new(
+                .field("type"),
+            )),
+            Step::Record(r) => match self.params.profile.time_range() {
+                Some(range) if !range.contains(&r.ts.as_millis()) => Err(at_line(
+                    InputError::new(
                         file,
                         format!(
                             "{} ms is outside what the {} profile can represent ({} to {} ms: \
@@ -823,15 +845,12 @@ impl JoinSpec {
                             range.end()
                         ),
                     )
-                    .field("ts");
-                    if let Some(line) = trace.line_of(i) {
-                        err = err.at_line(line);
-                    }
-                    return Err(err);
-                }
-            }
+                    .field("ts"),
+                )),
+                _ => Ok(()),
+            },
+            _ => Ok(()),
         }
-        Ok(())
     }
 
     /// One line describing the join, for report headers.

@@ -18,7 +18,7 @@
 use crate::error::InputError;
 use crate::event::{Key, Output, Record, RecordId, Side};
 use crate::sim::StreamingOracle;
-use crate::spec::{JoinSpec, WatermarkSource};
+use crate::spec::JoinSpec;
 use crate::trace::{LineStep, Step, StepReader};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -278,45 +278,41 @@ pub fn oracle(
     file: &str,
     row: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
 ) -> Result<StreamStats, StreamError> {
+    let mut buf = Vec::with_capacity(128);
+    rows(spec, input, file, &mut |o, names| {
+        buf.clear();
+        row_json(&mut buf, names, o);
+        row(&buf)
+    })
+}
+
+/// What a row callback gets: the row and the names of the records it can name.
+type OnRow<'a> = dyn FnMut(&Output, &Names) -> std::io::Result<()> + 'a;
+
+/// Reads the trace from `input` and hands every expected row to `row`, with the names.
+fn rows(spec: &JoinSpec, input: impl BufRead, file: &str, row: &mut OnRow<'_>) -> Result<StreamStats, StreamError> {
     let mut reader = StepReader::new(file);
     let mut feed = Feed {
         oracle: StreamingOracle::new(spec.params),
         names: Names::default(),
         outs: Vec::new(),
         departed: Vec::new(),
-        buf: Vec::with_capacity(128),
     };
     let mut stats = StreamStats::default();
     let mut ended = false;
-    let range = spec.params.profile.time_range();
-    let derived = spec.params.watermark.source == WatermarkSource::Derived;
     let mut lines = Lines::new(input, file);
     while let Some((line, line_no)) = lines.next_line()? {
         stats.lines = line_no as u64;
-        let err = |field: &str, message: String| InputError::new(file, message).at_line(line_no).field(field);
         let step = match reader.line(line, line_no)? {
             None => continue,
             Some(LineStep::Record { side, key, ts, id }) => {
-                if let Some(range) = &range {
-                    if !range.contains(&ts.as_millis()) {
-                        return Err(err(
-                            "ts",
-                            format!(
-                                "{} ms is outside what the {} profile can represent ({} to {} ms)",
-                                ts.as_millis(),
-                                spec.params.profile.name(),
-                                range.start(),
-                                range.end()
-                            ),
-                        )
-                        .into());
-                    }
-                }
                 let rid = feed.names.admit(side, &key, &id).ok_or_else(|| {
-                    err(
-                        "id",
+                    InputError::new(
+                        file,
                         format!("record id {id:?} is used twice on the {side} side (the first is still in the window)"),
                     )
+                    .at_line(line_no)
+                    .field("id")
                 })?;
                 stats.records += 1;
                 Step::Record(Record {
@@ -326,21 +322,9 @@ pub fn oracle(
                     id: rid,
                 })
             }
-            Some(LineStep::Other(step)) => {
-                if derived && matches!(step, Step::Watermark { .. }) {
-                    return Err(err(
-                        "type",
-                        format!(
-                            "model {} derives watermarks from the delays (watermark.source = \"derived\"); \
-                             remove the watermark steps or use a model with source = \"trace\"",
-                            spec.name
-                        ),
-                    )
-                    .into());
-                }
-                step
-            }
+            Some(LineStep::Other(step)) => step,
         };
+        spec.check_step(&step, file, Some(line_no))?;
         stats.live_max = stats.live_max.max(feed.names.len());
         ended |= step == Step::End;
         stats.rows += feed.step(&step, row)?;
@@ -358,20 +342,17 @@ struct Feed {
     names: Names,
     outs: Vec<Output>,
     departed: Vec<RecordId>,
-    buf: Vec<u8>,
 }
 
 impl Feed {
     /// Runs one step, hands its rows to `row`, forgets the records that left; the row count.
-    fn step(&mut self, step: &Step, row: &mut dyn FnMut(&[u8]) -> std::io::Result<()>) -> std::io::Result<u64> {
+    fn step(&mut self, step: &Step, row: &mut OnRow<'_>) -> std::io::Result<u64> {
         let departed = &mut self.departed;
         self.oracle
             .step_departing(step, &mut self.outs, &mut |r| departed.push(r.id));
         let rows = self.outs.len() as u64;
         for o in self.outs.drain(..) {
-            self.buf.clear();
-            row_json(&mut self.buf, &self.names, &o);
-            row(&self.buf)?;
+            row(&o, &self.names)?;
         }
         for id in self.departed.drain(..) {
             self.names.release(id);
@@ -566,11 +547,16 @@ fn actual_row(line: &str, file: &str, line_no: usize) -> Result<Option<RowName>,
     Ok(Some(row))
 }
 
-/// The row name of an expected row, from its JSON line.
-fn expected_row(json: &[u8]) -> RowName {
-    actual_row(std::str::from_utf8(json).expect("joincheck writes UTF-8"), "oracle", 0)
-        .expect("joincheck's own rows read back")
-        .expect("a row")
+/// The row name of an expected row.
+fn expected_row(o: &Output, names: &Names) -> RowName {
+    let name = |id: RecordId| names.live(id).name.as_str().into();
+    let side = |id: RecordId| names.live(id).side;
+    match *o {
+        Output::Match { left, right } => RowName::Match(name(left), name(right)),
+        Output::Semi { left } => RowName::Semi(name(left)),
+        Output::Unmatched(id) => RowName::Unmatched(side(id), name(id)),
+        Output::Late(id) => RowName::Late(side(id), name(id)),
+    }
 }
 
 /// The outcome of a streaming `diff`.
@@ -620,12 +606,16 @@ impl StreamDiff {
         let sum = |rows: &[(String, u64)]| rows.iter().map(|(_, c)| c).sum::<u64>();
         let _ = writeln!(
             out,
-            "{}: {} expected rows, {} actual rows; {} missing, {} extra, 0 duplicated (streamed: duplicates count as extra)",
+            "{}: {} expected rows, {} actual rows; {} missing, {} extra, 0 duplicated \
+             (streamed: duplicates count as extra; {} lines read, at most {} records and {} unbalanced rows held)",
             if self.agrees() { "agree" } else { "differ" },
             self.expected_rows,
             self.actual_rows,
             sum(&self.missing),
             sum(&self.extra),
+            self.stats.lines,
+            self.stats.live_max,
+            self.pending_max,
         );
         out
     }
@@ -660,9 +650,9 @@ pub fn diff(
         }
     };
     let mut pending_max = 0;
-    let stats = oracle(spec, trace, trace_file, &mut |json| {
+    let stats = rows(spec, trace, trace_file, &mut |o, names| {
         result.expected_rows += 1;
-        count(&mut pending, expected_row(json), 1);
+        count(&mut pending, expected_row(o, names), 1);
         // Keep the actual file level with the expected rows.
         while result.actual_rows < result.expected_rows {
             match actual_lines.next_row().map_err(std::io::Error::other)? {

@@ -14,7 +14,7 @@ fn model(name: &str) -> JoinSpec {
 }
 
 /// A small, busy workload: many clicks, much disorder and lateness, duplicates.
-fn busy() -> Workload {
+pub(crate) fn busy() -> Workload {
     Workload {
         impressions_per_sec: 1.0,
         click_through: 0.5,

@@ -6,7 +6,6 @@
 use crate::support::{joincheck, root, TempDir};
 use joincheck::event::{Emitted, Position, Side};
 use joincheck::oracle::Analysis;
-use joincheck::sim::Workload;
 use joincheck::spec::{JoinKind, JoinSpec, WatermarkSource};
 use joincheck::stream;
 use joincheck::time::Duration;
@@ -43,17 +42,7 @@ fn streamed_models() -> Vec<JoinSpec> {
 /// A busy seeded workload as a named trace; for models that read explicit watermarks, one
 /// watermark step on both inputs after every 5 records (the largest time seen minus 10m).
 fn workload_trace(seed: u64, explicit: bool) -> Trace {
-    let w = Workload {
-        impressions_per_sec: 1.0,
-        click_through: 0.5,
-        extra_clicks: 1.0,
-        click_delay_median_ms: 600_000.0,
-        disorder_ms: [900_000, 900_000],
-        late_fraction: 0.05,
-        duplicate_fraction: 0.05,
-        duplicate_window: 20,
-        ..Workload::default()
-    };
+    let w = crate::sim::busy();
     let mut t = Trace::new();
     let mut max = i64::MIN;
     let mut n = 0;
