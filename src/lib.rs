@@ -63,7 +63,6 @@
 //! [`mutants`] (the real-bug benchmark), and `models/README.md` (the model and trace formats).
 
 pub mod checker;
-pub mod cli;
 pub mod engine;
 pub mod error;
 pub mod event;

@@ -1,12 +1,17 @@
+//! The `joincheck` command: parse the arguments, run one command, map its outcome to an exit
+//! code (0 holds or agrees, 1 violated or differs, 2 bad input or usage).
+
+mod cli;
+
 use clap::Parser;
-use joincheck::cli::{self, Cli, CliError};
+use cli::{Cli, CliError};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let parsed = Cli::parse();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let result = cli::run(parsed, &mut out).and_then(|o| {
+    let result = parsed.command.run(&mut out).and_then(|o| {
         std::io::Write::flush(&mut out)?;
         Ok(o)
     });

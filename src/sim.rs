@@ -129,6 +129,16 @@ pub struct WorkloadSteps {
 }
 
 impl Workload {
+    /// The default workload, in micro-batches of 10,000 records when `spec`'s engine works in
+    /// batches and as one unbroken stream otherwise.
+    pub fn for_spec(spec: &JoinSpec) -> Workload {
+        let batched = spec.params.profile.timing() == crate::spec::Timing::PerBatch;
+        Workload {
+            batch_records: if batched { 10_000 } else { 0 },
+            ..Workload::default()
+        }
+    }
+
     /// The first `records` records of the workload for `seed`, then `end`.
     pub fn steps(&self, seed: u64, records: u64) -> WorkloadSteps {
         let mut acc = 0.0;
@@ -360,6 +370,21 @@ impl StreamingOracle {
                 departed(record);
             }
         }
+    }
+}
+
+/// A generated step as a trace line: ids `i<n>` / `c<n>` (n the arrival number), keys `k<n>`.
+pub fn step_line(step: &Step) -> String {
+    match step {
+        Step::Record(r) => format!(
+            r#"{{"type":"record","side":"{}","key":"k{}","ts":{},"id":"{}{}"}}"#,
+            r.side,
+            r.key.0,
+            r.ts.as_millis(),
+            if r.side == Side::Left { "i" } else { "c" },
+            r.id.0
+        ),
+        other => Trace::new().step_json(other),
     }
 }
 

@@ -37,6 +37,26 @@ pub fn streamable(spec: &JoinSpec) -> bool {
     !spec.params.profile.predicts_engine()
 }
 
+/// Whether `oracle`/`diff` stream the trace at `trace`: when `asked`, or when the file is
+/// larger than [`STREAM_ABOVE_BYTES`] and the model's oracle can be streamed. Asking for a
+/// profile whose oracle is an engine's prediction is an error.
+pub fn should_stream(spec: &JoinSpec, trace: &std::path::Path, asked: bool) -> Result<bool, InputError> {
+    let streamable = streamable(spec);
+    if asked && !streamable {
+        return Err(InputError::new(
+            &spec.file,
+            format!(
+                "--stream: the {} profile's oracle is its engine's prediction, which runs over the whole trace; \
+                 streaming applies to the declarative oracle (reference, canary, flink-interval, flink-keyed-*)",
+                spec.params.profile.name()
+            ),
+        )
+        .field("profile"));
+    }
+    let large = std::fs::metadata(trace).is_ok_and(|m| m.is_file() && m.len() > STREAM_ABOVE_BYTES);
+    Ok(asked || (streamable && large))
+}
+
 /// FxHash (rustc's) with a final mix (MurmurHash3's `fmix64`, so that the low bits hashbrown
 /// picks buckets with depend on every byte): names are short, and the maps are on the
 /// per-line path, where SipHash would cost more than the rest of the line.

@@ -1,4 +1,12 @@
-//! Renderings a person reads: timelines of a run, and differences from the oracle.
+//! Renderings a person reads: timelines of a run, differences from the oracle, violations in
+//! words, and each command's report as text or JSON. The commands only choose which one to
+//! print.
+
+pub mod bugs;
+pub mod check;
+pub mod drive;
+pub mod replay;
+pub mod simulate;
 
 use crate::checker::{Finding, OuterProblem};
 use crate::engine::StepReport;

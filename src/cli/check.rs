@@ -1,0 +1,120 @@
+//! `joincheck check`: model-check models, every interleaving within each model's scope.
+
+use super::{spinner, CliError, Outcome, OutputFile};
+use joincheck::checker::{self, ModelReport};
+use joincheck::error::InputError;
+use joincheck::report::check::{self as render, WrittenCounterexample};
+use joincheck::spec::JoinSpec;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Model files (default: every .toml file in models/).
+    models: Vec<PathBuf>,
+    /// Where counterexample traces are written.
+    #[arg(long, default_value = "target/joincheck")]
+    out: PathBuf,
+    /// Print a machine-readable report (one JSON object per model) instead of tables.
+    #[arg(long)]
+    json: bool,
+    /// Offer every key at every step instead of keys in order of first use.
+    #[arg(long)]
+    no_symmetry: bool,
+    /// Checker threads (counterexample searches always run on one).
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+}
+
+pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
+    let models = if args.models.is_empty() {
+        bundled_models(Path::new("models"))?
+    } else {
+        args.models
+    };
+    let options = checker::Options {
+        symmetry: !args.no_symmetry,
+        only: None,
+        threads: args.threads,
+    };
+    // Every model is read before any is checked: a bad one stops the run before it prints or
+    // writes anything.
+    let specs = models
+        .iter()
+        .map(|p| JoinSpec::load(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    for spec in &specs {
+        spec.checker_scope()?;
+    }
+    let mut all_as_expected = true;
+    for spec in &specs {
+        let report = check_one(spec, options.clone())?;
+        all_as_expected &= report.as_expected();
+        let written = write_counterexamples(spec, &report, &args.out)?;
+        if args.json {
+            writeln!(out, "{}", render::json(spec, &report, &written))?;
+        } else {
+            write!(out, "{}", render::text(spec, &report, &written))?;
+        }
+    }
+    if !args.json {
+        writeln!(out, "{}", render::closing_line(models.len(), all_as_expected))?;
+    }
+    Ok(Outcome::holds_if(all_as_expected))
+}
+
+/// Every `.toml` file directly in `dir`, sorted.
+fn bundled_models(dir: &Path) -> Result<Vec<PathBuf>, InputError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        InputError::new(
+            dir.display().to_string(),
+            format!("cannot list the bundled models ({e}); run from the repository root or name model files"),
+        )
+    })?;
+    let mut models: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    models.sort();
+    if models.is_empty() {
+        return Err(InputError::new(dir.display().to_string(), "holds no .toml model files"));
+    }
+    Ok(models)
+}
+
+/// Checks one model with its profile's engine, showing progress on standard error.
+fn check_one(spec: &JoinSpec, options: checker::Options) -> Result<ModelReport, InputError> {
+    let bar = spinner();
+    let name = spec.name.clone();
+    let mut progress = |p: checker::Progress| {
+        let secs = p.elapsed.as_secs_f64();
+        let rate = if secs > 0.0 { p.unique_states as f64 / secs } else { 0.0 };
+        bar.set_message(format!(
+            "{name}: {} states, {rate:.0} states/s, depth {}, {secs:.1}s",
+            p.unique_states, p.max_depth
+        ));
+        bar.tick();
+    };
+    let report = checker::check_spec(spec, options, &mut progress);
+    bar.finish_and_clear();
+    report
+}
+
+/// Writes each counterexample trace to `dir/<model>/<property>.jsonl` (or
+/// `defect-<name>.jsonl`) and explains it.
+fn write_counterexamples(
+    spec: &JoinSpec,
+    report: &ModelReport,
+    dir: &Path,
+) -> Result<Vec<WrittenCounterexample>, CliError> {
+    let mut written = Vec::new();
+    for (p, defect, cx) in render::counterexamples(report) {
+        let folder = dir.join(&spec.name);
+        std::fs::create_dir_all(&folder)?;
+        let stem = defect.as_ref().map_or(p.name().to_owned(), |d| format!("defect-{d}"));
+        let path = folder.join(format!("{stem}.jsonl"));
+        OutputFile::write_whole(&path, cx.trace.to_jsonl().as_bytes())?;
+        written.push(WrittenCounterexample::explain(spec, p, defect, cx, path));
+    }
+    Ok(written)
+}

@@ -1,0 +1,150 @@
+//! The command line: one file per command, each parsing its flags, calling the library and
+//! printing one of `joincheck::report`'s renderings. No semantics live here.
+
+mod bugs;
+mod check;
+mod diff;
+mod drive;
+mod oracle;
+mod output_file;
+mod replay;
+mod simulate;
+
+use clap::{Parser, Subcommand};
+use joincheck::error::InputError;
+use joincheck::spec::JoinSpec;
+use joincheck::trace::Trace;
+use std::io::Write;
+use std::path::Path;
+
+pub use output_file::OutputFile;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "joincheck",
+    version,
+    about = "Proves, or refutes with a minimal replayable counterexample, that an event-time \
+             stream-stream join loses no valid match and leaks no state.",
+    after_help = "Exit status: 0 holds or agrees, 1 a property is violated or outputs differ, \
+                  2 bad input or usage."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Model-check models: every interleaving within each model's scope.
+    Check(check::Args),
+    /// Run the real-bug benchmark: mutant engines recreating known join bugs, and how fast the
+    /// checker and a seeded random search catch each.
+    Bugs(bugs::Args),
+    /// Check an external implementation over the JSON-lines protocol (docs/PROTOCOL.md): every
+    /// trace the model's scope enumerates, then seeded random traces.
+    Drive(drive::Args),
+    /// Seeded realistic workload (impressions and clicks), the model's engine against a
+    /// streaming oracle: lost matches by cause, state size, watermark lag, throughput.
+    Simulate(simulate::Args),
+    /// Print the outputs the oracle expects for a trace, as JSON lines.
+    Oracle(oracle::Args),
+    /// Run the model's engine on a trace and show the timeline, then compare with the oracle.
+    Replay(replay::Args),
+    /// Compare another implementation's outputs with the oracle's (as multisets).
+    Diff(diff::Args),
+}
+
+impl Command {
+    /// Runs the command, writing its report to `out`.
+    pub fn run(self, out: &mut dyn Write) -> Result<Outcome, CliError> {
+        match self {
+            Command::Check(args) => check::run(args, out),
+            Command::Bugs(args) => bugs::run(args, out),
+            Command::Drive(args) => drive::run(args, out),
+            Command::Simulate(args) => simulate::run(args, out),
+            Command::Oracle(args) => oracle::run(args, out),
+            Command::Replay(args) => replay::run(args, out),
+            Command::Diff(args) => diff::run(args, out),
+        }
+    }
+}
+
+/// How a command ended, when its input was good.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Everything holds or agrees: exit 0.
+    Holds,
+    /// A property is violated or outputs differ: exit 1.
+    Violated,
+}
+
+impl Outcome {
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Outcome::Holds => 0,
+            Outcome::Violated => 1,
+        }
+    }
+
+    /// `Holds` when `ok`, else `Violated`.
+    pub fn holds_if(ok: bool) -> Outcome {
+        if ok {
+            Outcome::Holds
+        } else {
+            Outcome::Violated
+        }
+    }
+}
+
+/// Why a command could not finish.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Bad input: exit 2.
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// The external implementation broke the protocol: exit 2.
+    #[error("{0}")]
+    Protocol(joincheck::external::ProtocolError),
+    /// Writing the report failed (a closed pipe is not an error; see `main`).
+    #[error("writing output: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+impl From<joincheck::stream::StreamError> for CliError {
+    fn from(e: joincheck::stream::StreamError) -> CliError {
+        match e {
+            joincheck::stream::StreamError::Input(e) => CliError::Input(e),
+            joincheck::stream::StreamError::Io(e) => CliError::Output(e),
+        }
+    }
+}
+
+/// A model and a trace it can give a meaning to.
+fn load(model: &Path, trace: &Path) -> Result<(JoinSpec, Trace), InputError> {
+    let spec = JoinSpec::load(model)?;
+    let t = load_trace(&spec, trace)?;
+    Ok((spec, t))
+}
+
+fn load_trace(spec: &JoinSpec, trace: &Path) -> Result<Trace, InputError> {
+    let t = Trace::load(trace)?;
+    spec.check_trace(&t, &trace.display().to_string())?;
+    Ok(t)
+}
+
+/// A file to stream, with the errors worded as for a whole read.
+fn open_input(path: &Path) -> Result<std::io::BufReader<std::fs::File>, InputError> {
+    let fail = |e: &std::io::Error| InputError::io(path, e);
+    if path.is_dir() {
+        return Err(fail(&std::io::Error::other("a directory")));
+    }
+    let file = std::fs::File::open(path).map_err(|e| fail(&e))?;
+    Ok(std::io::BufReader::with_capacity(1 << 16, file))
+}
+
+/// A spinner on standard error showing one line of progress.
+fn spinner() -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(indicatif::ProgressStyle::with_template("{spinner} {msg}").expect("a valid template"));
+    bar
+}

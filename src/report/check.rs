@@ -1,0 +1,210 @@
+//! The report of `joincheck check`: one verdict table per model and, for each violation, its
+//! counterexample (where it was written, its timeline, why), as text or as one JSON object.
+
+use crate::checker::{self, Counterexample, ModelReport, Verdict};
+use crate::engine::{self, StepReport};
+use crate::oracle::Analysis;
+use crate::property::{Expected, Property};
+use crate::spec::JoinSpec;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+/// A counterexample as written to a file and explained for the report.
+#[derive(Clone, Debug)]
+pub struct WrittenCounterexample {
+    pub property: Property,
+    /// The known defect it demonstrates, if it came from a `[[defect]]` entry.
+    pub defect: Option<String>,
+    pub path: PathBuf,
+    pub steps: usize,
+    /// Index of the step after which the property fails (into the run's reports).
+    pub violated_after: usize,
+    /// `step N` or `the implicit end of input`.
+    pub violated_label: String,
+    pub timeline: String,
+    pub explanation: String,
+}
+
+impl WrittenCounterexample {
+    /// Explains `cx` (written to `path`) by replaying it through the same monitor that
+    /// `joincheck replay` uses, so the report says what a replay shows.
+    pub fn explain(
+        spec: &JoinSpec,
+        property: Property,
+        defect: Option<String>,
+        cx: &Counterexample,
+        path: PathBuf,
+    ) -> WrittenCounterexample {
+        let reports = checker::monitor_run(&spec.params, engine::for_spec(spec), &cx.trace).reports;
+        let analysis = Analysis::new(spec.params, &cx.trace);
+        WrittenCounterexample {
+            property,
+            defect,
+            path,
+            steps: cx.trace.steps().len(),
+            violated_after: cx.step,
+            violated_label: step_label(&reports[cx.step]),
+            timeline: super::timeline(&cx.trace, &reports),
+            explanation: super::explain(&analysis, &reports, &cx.finding),
+        }
+    }
+}
+
+/// Where a step's report sits in words: `step N`, or `the implicit end of input`.
+pub fn step_label(r: &StepReport) -> String {
+    r.index
+        .map_or("the implicit end of input".to_owned(), |i| format!("step {i}"))
+}
+
+/// Every counterexample of `report`, each with the file stem it is written under:
+/// `<property>` for a violated property, `defect-<name>` for a demonstrated defect.
+pub fn counterexamples(report: &ModelReport) -> Vec<(Property, Option<String>, &Counterexample)> {
+    let violations = report.verdicts.iter().filter_map(|(p, v, _)| match v {
+        Verdict::Violated(cx) => Some((*p, None, cx.as_ref())),
+        _ => None,
+    });
+    let defects = report
+        .defects
+        .iter()
+        .filter_map(|(d, cx)| Some((d.property, Some(d.name.clone()), cx.as_ref()?)));
+    violations.chain(defects).collect()
+}
+
+fn verdict_words(verdict: &Verdict, expected: Expected) -> String {
+    match (verdict, expected) {
+        (Verdict::Holds, Expected::Holds) => "holds".to_owned(),
+        (Verdict::Violated(_), Expected::Violated) => "violated-as-expected".to_owned(),
+        (Verdict::Reached, Expected::Reached) => "witness reached".to_owned(),
+        (Verdict::Missing, Expected::Missing) => "witness missing, as expected".to_owned(),
+        (Verdict::Holds, _) => "MISMATCH: holds, but the model expects it violated".to_owned(),
+        (Verdict::Violated(_), _) => "MISMATCH: violated".to_owned(),
+        (Verdict::Reached, _) => "MISMATCH: witness reached, but the model expects it missing".to_owned(),
+        (Verdict::Missing, _) => "MISMATCH: witness missing (the scope never reaches it)".to_owned(),
+    }
+}
+
+/// One model's report as text: header, verdicts, known defects, then each counterexample.
+pub fn text(spec: &JoinSpec, report: &ModelReport, written: &[WrittenCounterexample]) -> String {
+    let mut s = String::new();
+    let scope = spec.scope.as_ref().expect("a checked model has a scope");
+    let _ = writeln!(s, "model {} ({})", spec.name, spec.file);
+    let _ = writeln!(s, "  join:   {}", spec.summary());
+    let _ = writeln!(s, "  scope:  {scope}");
+    let _ = writeln!(
+        s,
+        "  states: {} unique ({} visited), depth {}, {:.2}s; exhaustive within the scope",
+        report.unique_states,
+        report.states,
+        report.max_depth,
+        report.elapsed.as_secs_f64()
+    );
+    let mut rows = vec![["  property".to_owned(), "verdict".to_owned()]];
+    for (p, v, e) in &report.verdicts {
+        rows.push([format!("  {p}"), verdict_words(v, *e)]);
+    }
+    s.push_str(&super::table(&rows));
+    if !report.defects.is_empty() {
+        let mut rows = vec![["  known defect".to_owned(), "property".to_owned(), "verdict".to_owned()]];
+        for (d, cx) in &report.defects {
+            let verdict = match cx {
+                Some(cx) => format!("caught ({} steps): {}", cx.trace.steps().len(), d.summary),
+                None => format!("MISMATCH: not found in its scope: {}", d.summary),
+            };
+            rows.push([format!("  {}", d.name), d.property.name().to_owned(), verdict]);
+        }
+        s.push_str(&super::table(&rows));
+    }
+    for cx in written {
+        counterexample_text(&mut s, spec, cx);
+    }
+    s.push('\n');
+    s
+}
+
+fn counterexample_text(s: &mut String, spec: &JoinSpec, cx: &WrittenCounterexample) {
+    let what = match &cx.defect {
+        Some(d) => format!("defect {d} ({})", cx.property),
+        None => cx.property.name().to_owned(),
+    };
+    let _ = writeln!(
+        s,
+        "\n  counterexample for {what} ({} steps): {}",
+        cx.steps,
+        cx.path.display()
+    );
+    let _ = writeln!(
+        s,
+        "  replay: joincheck replay --model {} --trace {}",
+        spec.file,
+        cx.path.display()
+    );
+    for line in cx.timeline.lines() {
+        let _ = writeln!(s, "    {line}");
+    }
+    let _ = writeln!(s, "  why: after {}, {}", cx.violated_label, cx.explanation);
+}
+
+/// The closing line of a text report over `models` models.
+pub fn closing_line(models: usize, all_as_expected: bool) -> String {
+    if all_as_expected {
+        format!("all {models} models as expected")
+    } else {
+        "some verdicts differ from what the models expect (marked MISMATCH)".to_owned()
+    }
+}
+
+fn counterexample_json(cx: &WrittenCounterexample) -> serde_json::Value {
+    serde_json::json!({
+        "trace": cx.path.display().to_string(),
+        "steps": cx.steps,
+        "violated_after_step": cx.violated_after,
+        "explanation": cx.explanation,
+    })
+}
+
+/// One model's report as one JSON object.
+pub fn json(spec: &JoinSpec, report: &ModelReport, written: &[WrittenCounterexample]) -> String {
+    let properties: Vec<serde_json::Value> = report
+        .verdicts
+        .iter()
+        .map(|(p, v, e)| {
+            let mut o = serde_json::json!({
+                "property": p.name(),
+                "verdict": v.as_expected().name(),
+                "expected": e.name(),
+                "as_expected": v.as_expected() == *e,
+            });
+            if let Some(cx) = written.iter().find(|cx| cx.property == *p && cx.defect.is_none()) {
+                o["counterexample"] = counterexample_json(cx);
+            }
+            o
+        })
+        .collect();
+    let defects: Vec<serde_json::Value> = report
+        .defects
+        .iter()
+        .map(|(d, _)| {
+            let cx = written.iter().find(|cx| cx.defect.as_deref() == Some(d.name.as_str()));
+            serde_json::json!({
+                "defect": d.name,
+                "property": d.property.name(),
+                "summary": d.summary,
+                "caught": cx.is_some(),
+                "counterexample": cx.map(counterexample_json),
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "model": spec.name,
+        "file": spec.file,
+        "scope": spec.scope.as_ref().map(|s| s.to_string()),
+        "unique_states": report.unique_states,
+        "states": report.states,
+        "max_depth": report.max_depth,
+        "elapsed_ms": report.elapsed.as_millis() as u64,
+        "as_expected": report.as_expected(),
+        "properties": properties,
+        "defects": defects,
+    })
+    .to_string()
+}

@@ -1,0 +1,55 @@
+//! The report of `joincheck drive`: what was driven over which traces, and the shrunk
+//! counterexample when the implementation disagrees with the model's profile.
+
+use crate::external::DriveReport;
+use crate::spec::JoinSpec;
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// The report; `command` is the program driven, `written` where the counterexample (if any)
+/// was written.
+pub fn text(spec: &JoinSpec, command: &str, seed: u64, report: &DriveReport, written: Option<&Path>) -> String {
+    let mut s = String::new();
+    let scope = spec.scope.as_ref().expect("drive needs a scope");
+    let _ = writeln!(
+        s,
+        "drove {command} over {} enumerated traces{} and {} random traces (seed {seed}); scope: {scope}",
+        report.enumerated,
+        if report.failure.is_some() {
+            " (stopped at the first disagreement)"
+        } else if report.truncated {
+            " (stopped at --max-traces)"
+        } else {
+            " (every trace of the scope)"
+        },
+        report.random
+    );
+    if !report.state_reported {
+        let _ = writeln!(
+            s,
+            "leak and premature-eviction checks skipped: the program does not report \"stored\" in done"
+        );
+    }
+    match &report.failure {
+        Some(f) => {
+            let path = written.expect("a counterexample is written before it is reported");
+            let _ = writeln!(
+                s,
+                "\ncounterexample ({} steps, shrunk from {}): {}",
+                f.trace.steps().len(),
+                f.found_steps,
+                path.display()
+            );
+            s.push_str(&f.timeline);
+            let _ = writeln!(s, "why: {}", f.what);
+        }
+        None => {
+            let _ = writeln!(
+                s,
+                "agrees with the {} profile on every trace",
+                spec.params.profile.name()
+            );
+        }
+    }
+    s
+}
