@@ -63,8 +63,8 @@ pub struct ExternalEngine {
     fresh: bool,
 }
 
-/// Longest answer line accepted.
-const MAX_LINE: usize = 1 << 20;
+/// Longest answer line accepted: the format's limit.
+const MAX_LINE: usize = crate::format::MAX_LINE_BYTES;
 
 impl ExternalEngine {
     /// Starts `program` with `args`; each answer must come within `timeout`.

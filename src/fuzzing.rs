@@ -119,7 +119,7 @@ pub fn parse_trace(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     // Line by line, the reader's fast path reads what serde_json reads, or declines.
     for line in text.lines() {
-        crate::trace::assert_fast_path_agrees(line);
+        crate::format::assert_fast_path_agrees(line);
     }
     let trace = match Trace::parse(&text, "fuzz.jsonl") {
         Ok(trace) => trace,

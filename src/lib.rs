@@ -67,6 +67,7 @@ pub mod engine;
 pub mod error;
 pub mod event;
 pub mod external;
+pub mod format;
 pub mod fuzzing;
 pub mod harness;
 pub mod mutants;

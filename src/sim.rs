@@ -375,17 +375,12 @@ impl StreamingOracle {
 
 /// A generated step as a trace line: ids `i<n>` / `c<n>` (n the arrival number), keys `k<n>`.
 pub fn step_line(step: &Step) -> String {
-    match step {
-        Step::Record(r) => format!(
-            r#"{{"type":"record","side":"{}","key":"k{}","ts":{},"id":"{}{}"}}"#,
-            r.side,
-            r.key.0,
-            r.ts.as_millis(),
-            if r.side == Side::Left { "i" } else { "c" },
-            r.id.0
-        ),
-        other => Trace::new().step_json(other),
-    }
+    let mut buf = Vec::new();
+    crate::format::write_step(&mut buf, step, |buf, r| {
+        let id = format!("{}{}", if r.side == Side::Left { "i" } else { "c" }, r.id.0);
+        crate::format::write_record(buf, r.side, &format!("k{}", r.key.0), r.ts, &id);
+    });
+    String::from_utf8(buf).expect("the writers write UTF-8")
 }
 
 /// What a simulation found.

@@ -17,9 +17,10 @@
 
 use crate::error::InputError;
 use crate::event::{Key, Output, Record, RecordId, Side};
+use crate::format::{self, LineStep, Lines, RowName, StepReader};
 use crate::sim::StreamingOracle;
 use crate::spec::JoinSpec;
-use crate::trace::{LineStep, Step, StepReader};
+use crate::trace::Step;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{BufRead, Write};
@@ -183,6 +184,20 @@ fn fingerprint(side: Side, id: &str) -> u64 {
     BuildHasherDefault::<Fx>::default().hash_one((side.index() as u8, id))
 }
 
+impl format::Names for Names {
+    fn record_name(&self, id: RecordId) -> &str {
+        self.live(id).name.as_str()
+    }
+
+    fn record_key(&self, id: RecordId) -> &str {
+        &self.keys[self.key(id).0 as usize].0
+    }
+
+    fn record_side(&self, id: RecordId) -> Side {
+        self.live(id).side
+    }
+}
+
 impl Names {
     /// Numbers a record; `None` when a live record of `side` already has the id.
     fn admit(&mut self, side: Side, key: &str, id: &str) -> Option<RecordId> {
@@ -269,17 +284,6 @@ impl Names {
     }
 }
 
-/// Appends `s` as a JSON string.
-fn push_json_str(buf: &mut Vec<u8>, s: &str) {
-    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
-        buf.push(b'"');
-        buf.extend_from_slice(s.as_bytes());
-        buf.push(b'"');
-    } else {
-        buf.extend_from_slice(serde_json::to_string(s).expect("a string serialises").as_bytes());
-    }
-}
-
 /// What a streaming run read and kept.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct StreamStats {
@@ -301,7 +305,7 @@ pub fn oracle(
     let mut buf = Vec::with_capacity(128);
     rows(spec, input, file, &mut |o, names| {
         buf.clear();
-        row_json(&mut buf, names, o);
+        format::write_output(&mut buf, names, o, crate::event::Position::default());
         row(&buf)
     })
 }
@@ -381,39 +385,6 @@ impl Feed {
     }
 }
 
-/// The JSON line of an expected row (the same form as `Trace::output_json`).
-fn row_json(buf: &mut Vec<u8>, names: &Names, o: &Output) {
-    let key = |buf: &mut Vec<u8>, id: RecordId| {
-        buf.extend_from_slice(b",\"key\":");
-        push_json_str(buf, &names.keys[names.key(id).0 as usize].0);
-        buf.push(b'}');
-    };
-    match *o {
-        Output::Match { left, right } => {
-            buf.extend_from_slice(b"{\"type\":\"match\",\"left\":");
-            push_json_str(buf, names.live(left).name.as_str());
-            buf.extend_from_slice(b",\"right\":");
-            push_json_str(buf, names.live(right).name.as_str());
-            key(buf, left);
-        }
-        Output::Semi { left } => {
-            buf.extend_from_slice(b"{\"type\":\"match\",\"left\":");
-            push_json_str(buf, names.live(left).name.as_str());
-            key(buf, left);
-        }
-        Output::Unmatched(id) | Output::Late(id) => {
-            let live = names.live(id);
-            buf.extend_from_slice(b"{\"type\":\"");
-            buf.extend_from_slice(o.kind_name().as_bytes());
-            buf.extend_from_slice(b"\",\"side\":\"");
-            buf.extend_from_slice(live.side.to_string().as_bytes());
-            buf.extend_from_slice(b"\",\"id\":");
-            push_json_str(buf, live.name.as_str());
-            key(buf, id);
-        }
-    }
-}
-
 /// A streaming run stops on bad input or on a failed write.
 #[derive(Debug, thiserror::Error)]
 pub enum StreamError {
@@ -423,148 +394,15 @@ pub enum StreamError {
     Io(#[from] std::io::Error),
 }
 
-/// The lines of a file, one buffer reused: the newline (and a `\r` before it) removed, each
-/// checked to be UTF-8 and no longer than the format allows, without reading further.
-struct Lines<'f, R> {
-    input: R,
-    file: &'f str,
-    bytes: Vec<u8>,
-    line_no: usize,
-}
-
-impl<'f, R: BufRead> Lines<'f, R> {
-    fn new(input: R, file: &'f str) -> Self {
-        Lines {
-            input,
-            file,
-            bytes: Vec::with_capacity(256),
-            line_no: 0,
+/// The next output row of `lines`, skipping blank lines.
+fn next_row(lines: &mut Lines<'_, impl BufRead>) -> Result<Option<RowName>, InputError> {
+    let file = lines.file();
+    while let Some((line, line_no)) = lines.next_line()? {
+        if let Some(row) = format::read_row_name(line, file, line_no)? {
+            return Ok(Some(row));
         }
     }
-
-    fn next_line(&mut self) -> Result<Option<(&str, usize)>, InputError> {
-        self.bytes.clear();
-        let n = std::io::Read::take(&mut self.input, crate::trace::MAX_LINE_BYTES as u64 + 2)
-            .read_until(b'\n', &mut self.bytes)
-            .map_err(|e| InputError::new(self.file, format!("cannot be read: {e}")))?;
-        if n == 0 {
-            return Ok(None);
-        }
-        self.line_no += 1;
-        if self.bytes.last() == Some(&b'\n') {
-            self.bytes.pop();
-            if self.bytes.last() == Some(&b'\r') {
-                self.bytes.pop();
-            }
-        } else if self.bytes.len() > crate::trace::MAX_LINE_BYTES {
-            return Err(InputError::new(
-                self.file,
-                format!("line is longer than {} bytes, the limit", crate::trace::MAX_LINE_BYTES),
-            )
-            .at_line(self.line_no));
-        }
-        let line = std::str::from_utf8(&self.bytes)
-            .map_err(|_| InputError::new(self.file, "is not UTF-8 text (binary data?)").at_line(self.line_no))?;
-        Ok(Some((line, self.line_no)))
-    }
-
-    /// The next output row, skipping blank lines.
-    fn next_row(&mut self) -> Result<Option<RowName>, InputError> {
-        let file = self.file;
-        while let Some((line, line_no)) = self.next_line()? {
-            if let Some(row) = actual_row(line, file, line_no)? {
-                return Ok(Some(row));
-            }
-        }
-        Ok(None)
-    }
-}
-
-/// One output row by its names: what `diff` compares in streaming mode.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-enum RowName {
-    Match(Box<str>, Box<str>),
-    Semi(Box<str>),
-    Unmatched(Side, Box<str>),
-    Late(Side, Box<str>),
-}
-
-impl std::fmt::Display for RowName {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            RowName::Match(l, r) => write!(f, "match {l}+{r}"),
-            RowName::Semi(l) => write!(f, "match {l}"),
-            RowName::Unmatched(side, id) => write!(f, "unmatched {side} {id}"),
-            RowName::Late(side, id) => write!(f, "late {side} {id}"),
-        }
-    }
-}
-
-/// Reads one output line (the fields `parse_outputs` allows) as a row name.
-fn actual_row(line: &str, file: &str, line_no: usize) -> Result<Option<RowName>, InputError> {
-    if line.trim().is_empty() {
-        return Ok(None);
-    }
-    let err = |field: &str, message: String| InputError::new(file, message).at_line(line_no).field(field);
-    let value: serde_json::Value = serde_json::from_str(line)
-        .map_err(|e| InputError::new(file, format!("not valid JSON: {e}")).at_line(line_no))?;
-    let serde_json::Value::Object(obj) = value else {
-        return Err(InputError::new(file, "expected a JSON object with a \"type\" field").at_line(line_no));
-    };
-    let string = |field: &str| -> Result<Option<&str>, InputError> {
-        match obj.get(field) {
-            None => Ok(None),
-            Some(serde_json::Value::String(s)) => Ok(Some(s)),
-            Some(_) => Err(err(field, "expected a string".to_owned())),
-        }
-    };
-    let required = |field: &str| string(field)?.ok_or_else(|| err(field, "missing".to_owned()));
-    let side = || {
-        let s = required("side")?;
-        Side::parse(s).ok_or_else(|| err("side", format!("expected \"left\" or \"right\", found {s:?}")))
-    };
-    let kind = required("type")?;
-    let (row, allowed): (RowName, &[&str]) = match kind {
-        "match" => match string("right")? {
-            Some(right) => (
-                RowName::Match(required("left")?.into(), right.into()),
-                &["type", "left", "right", "key", "step", "batch"],
-            ),
-            None => (
-                RowName::Semi(required("left")?.into()),
-                &["type", "left", "key", "step", "batch"],
-            ),
-        },
-        "unmatched" => (
-            RowName::Unmatched(side()?, required("id")?.into()),
-            &["type", "side", "id", "key", "step", "batch"],
-        ),
-        "late" => (
-            RowName::Late(side()?, required("id")?.into()),
-            &["type", "side", "id", "key", "step", "batch"],
-        ),
-        other => {
-            return Err(err(
-                "type",
-                format!("unknown output type {other:?}; expected match, unmatched or late"),
-            ))
-        }
-    };
-    string("key")?;
-    for field in ["step", "batch"] {
-        if let Some(v) = obj.get(field) {
-            if v.as_u64().is_none() {
-                return Err(err(field, format!("expected a non-negative integer, found {v}")));
-            }
-        }
-    }
-    if let Some(k) = obj.keys().find(|k| !allowed.contains(&k.as_str())) {
-        return Err(err(
-            k,
-            format!("unknown field; this line allows {}", allowed.join(", ")),
-        ));
-    }
-    Ok(Some(row))
+    Ok(None)
 }
 
 /// The row name of an expected row.
@@ -675,7 +513,7 @@ pub fn diff(
         count(&mut pending, expected_row(o, names), 1);
         // Keep the actual file level with the expected rows.
         while result.actual_rows < result.expected_rows {
-            match actual_lines.next_row().map_err(std::io::Error::other)? {
+            match next_row(&mut actual_lines).map_err(std::io::Error::other)? {
                 Some(row) => {
                     result.actual_rows += 1;
                     count(&mut pending, row, -1);
@@ -694,7 +532,7 @@ pub fn diff(
         },
         other => other,
     })?;
-    while let Some(row) = actual_lines.next_row()? {
+    while let Some(row) = next_row(&mut actual_lines)? {
         result.actual_rows += 1;
         count(&mut pending, row, -1);
         pending_max = pending_max.max(pending.len());
