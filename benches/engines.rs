@@ -3,8 +3,8 @@
 //! docs/BENCHMARKS.md.
 
 use joincheck::engine::{for_spec, Engine};
+use joincheck::model::JoinSpec;
 use joincheck::sim::{StreamingOracle, Workload};
-use joincheck::spec::JoinSpec;
 use joincheck::trace::Step;
 use std::path::Path;
 
@@ -21,7 +21,7 @@ fn model(name: &str) -> JoinSpec {
 /// The workload's steps, generated once per benchmark (not timed).
 fn steps(spec: &JoinSpec) -> Vec<Step> {
     let workload = Workload {
-        batch_records: if spec.params.profile.timing() == joincheck::spec::Timing::PerBatch {
+        batch_records: if spec.params.profile.timing() == joincheck::model::Timing::PerBatch {
             10_000
         } else {
             0

@@ -6,7 +6,7 @@
 //!     cargo run --release --example harness_engine
 use joincheck::engine::Engine;
 use joincheck::event::{Output, Record, RecordId, Side};
-use joincheck::spec::JoinParams;
+use joincheck::model::JoinParams;
 use joincheck::trace::Step;
 
 /// Joins every record with every earlier one of the other side; never evicts before the end.

@@ -17,8 +17,8 @@
 
 use crate::engine::{Engine, StepReport};
 use crate::event::{Emitted, Key, Output, Record, RecordId, Side};
+use crate::model::{Defect, JoinKind, JoinParams, JoinSpec, Scope, SpecWatermarks, WatermarkSource};
 use crate::property::{Expected, Property};
-use crate::spec::{Defect, JoinKind, JoinParams, JoinSpec, Scope, SpecWatermarks, WatermarkSource};
 use crate::time::{ProcessingTime, Watermark};
 use crate::trace::{Step, Trace};
 use stateright::{Checker, HasDiscoveries, Model};
@@ -974,7 +974,7 @@ pub fn check_spec(
         CanaryEngine, IntervalJoinEngine, KeyedFixedEngine, KeyedTtlEngine, ReferenceEngine, SparkEngine,
         SqlIntervalEngine,
     };
-    use crate::spec::Profile;
+    use crate::model::Profile;
     let params = spec.params;
     match params.profile {
         Profile::Reference => check_model(spec, ReferenceEngine::new(params), options, progress),

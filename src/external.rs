@@ -323,7 +323,7 @@ pub struct DriveReport {
 /// and the invariants (a violation the profile shares on that trace is not counted). Stops at
 /// the first disagreement and shrinks it.
 pub fn drive(
-    spec: &crate::spec::JoinSpec,
+    spec: &crate::model::JoinSpec,
     ext: &mut ExternalEngine,
     options: &DriveOptions,
     progress: &mut dyn FnMut(usize),
@@ -399,7 +399,7 @@ pub fn drive(
 }
 
 /// Delta debugging, greedily: drop steps one at a time while the trace still fails.
-fn shrink(spec: &crate::spec::JoinSpec, ext: &mut ExternalEngine, mut trace: Trace) -> Result<Trace, ProtocolError> {
+fn shrink(spec: &crate::model::JoinSpec, ext: &mut ExternalEngine, mut trace: Trace) -> Result<Trace, ProtocolError> {
     let mut i = 0;
     while i < trace.steps().len() {
         let candidate = trace.retain_steps(|j, _| j != i);
@@ -415,7 +415,7 @@ fn shrink(spec: &crate::spec::JoinSpec, ext: &mut ExternalEngine, mut trace: Tra
 /// Runs one trace through the implementation and the profile; `Some(reason)` when they
 /// disagree.
 fn judge(
-    spec: &crate::spec::JoinSpec,
+    spec: &crate::model::JoinSpec,
     ext: &mut ExternalEngine,
     trace: &Trace,
 ) -> Result<Option<String>, ProtocolError> {

@@ -63,15 +63,14 @@ use crate::checker::{Finding, Monitor, OuterProblem};
 use crate::engine::StepReport;
 use crate::error::InputError;
 use crate::event::{Emitted, Position, RecordId, Side};
-use crate::oracle::Analysis;
-use crate::property::Property;
-use crate::spec::{
+use crate::model::{
     Bound, Bounds, JoinKind, JoinParams, JoinSpec, Lateness, Policy, Profile, SpecWatermarks, WatermarkSource,
     WatermarkSpec,
 };
+use crate::oracle::Analysis;
+use crate::property::Property;
 use crate::time::{Duration, EventTime, ProcessingTime, Watermark};
 use crate::trace::{Step, Trace};
-use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::OnceLock;
 
@@ -330,56 +329,20 @@ impl fmt::Display for Case {
     }
 }
 
-/// What [`check`] requires of a profile, beyond no panic and no overflow.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Contract {
-    /// Exactly the oracle's outputs, every invariant after every step, empty at the end.
-    Oracle,
-    /// Spark: only rows the oracle expects, and only the end-of-stream violations.
-    SparkEndOfStream,
-    /// These invariants hold after every step; the profile's models expect the others to be
-    /// violated.
-    Holds(&'static [Property]),
-}
+pub use crate::model::Contract;
 
-/// The contract of each profile. The lists follow the `[expect]` sections of the bundled
-/// models: an invariant a profile's model expects to hold must hold on every fuzzed join of
-/// that profile too.
+/// The contract of each profile: its row of the profile table. The lists follow the
+/// `[expect]` sections of the bundled models: an invariant a profile's model expects to hold
+/// must hold on every fuzzed join of that profile too.
 pub fn contract(profile: Profile) -> Contract {
-    use Property::*;
-    match profile {
-        Profile::Reference | Profile::Canary | Profile::FlinkKeyedFixed => Contract::Oracle,
-        Profile::Spark => Contract::SparkEndOfStream,
-        // models/flink-interval-impressions-clicks.toml: no_lost_match and
-        // no_premature_eviction are violated (the upper-bound race).
-        Profile::FlinkInterval => Contract::Holds(&[
-            NoSpuriousOutput,
-            NoDuplicateOutput,
-            OuterExactlyOnce,
-            NoStateLeak,
-            LatenessAgrees,
-        ]),
-        // models/flink-sql-impressions-clicks*.toml: late rows are joined, cached and padded.
-        Profile::FlinkSqlInterval => Contract::Holds(&[NoLostMatch, NoDuplicateOutput, NoPrematureEviction]),
-        // models/flink-keyed-ttl.toml: the seed's function breaks everything else.
-        Profile::FlinkKeyedTtl => Contract::Holds(&[NoDuplicateOutput, OuterExactlyOnce]),
-    }
+    profile.contract()
 }
 
-/// Whether the profile's engine implements `params` as the model states them. A model file
-/// can say more than an engine models: the Flink engines always combine watermarks by min
-/// and judge lateness by `ts < wm`, the keyed function reads explicit watermarks only, and
-/// Spark always derives its watermarks from event times and stores microseconds.
+/// Whether the profile's engine implements `params` as the model states them (the profile
+/// table's [`Profile::unsupported`] finds nothing). A model file can say more than an engine
+/// models; the model reader rejects what this excludes.
 pub fn in_domain(params: &JoinParams) -> bool {
-    let profile = params.profile;
-    let w = &params.watermark;
-    let kind = profile.kinds().contains(&params.kind);
-    let range = profile.time_range().is_none_or(|range| {
-        range.contains(&params.bounds.lower().at.as_millis()) && range.contains(&params.bounds.upper().at.as_millis())
-    });
-    let flink_rules = !profile.is_flink() || (w.policy == Policy::Min && w.lateness == Lateness::Strict);
-    let source = profile.required_source().is_none_or(|s| s == w.source);
-    kind && range && flink_rules && source && w.timing == profile.timing()
+    params.profile.unsupported(params).is_none()
 }
 
 /// A violation that a [`Deviation`] explains: the invariant, the first step where it was
@@ -631,38 +594,12 @@ fn engine_contract(trace: &Trace, reports: &[StepReport]) -> Result<(), String> 
 /// A model with these parameters and nothing else (no scope, no expectations), as
 /// [`crate::engine::for_spec`] takes it.
 fn spec_of(params: JoinParams) -> JoinSpec {
-    JoinSpec {
-        name: String::new(),
-        description: String::new(),
-        params,
-        scope: None,
-        expect: BTreeMap::new(),
-        defects: Vec::new(),
-        file: String::new(),
-    }
+    JoinSpec::from_params(params)
 }
 
 /// The join as a model file (see `models/README.md`).
 pub fn model_toml(params: &JoinParams) -> String {
-    let w = &params.watermark;
-    format!(
-        "profile = \"{}\"\n\n[join]\nkind = \"{}\"\nbounds = \"{}\"\n\n[watermark]\nsource = \"{}\"\n\
-         left_delay = \"{}\"\nright_delay = \"{}\"\npolicy = \"{}\"\nlateness = \"{}\"\n",
-        params.profile.name(),
-        params.kind.name(),
-        params.bounds,
-        match w.source {
-            WatermarkSource::Derived => "derived",
-            WatermarkSource::Trace => "trace",
-        },
-        w.delay[0],
-        w.delay[1],
-        match w.policy {
-            Policy::Min => "min",
-            Policy::Max => "max",
-        },
-        w.lateness.describe(),
-    )
+    crate::model::toml::write(params)
 }
 
 /// Reads fuzzer bytes as choices, front to back; an exhausted input reads as zeros.

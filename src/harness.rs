@@ -33,7 +33,7 @@
 
 use crate::checker::{check_model, monitor_run, Options, Verdict};
 use crate::engine::Engine;
-use crate::spec::{JoinParams, JoinSpec};
+use crate::model::{JoinParams, JoinSpec};
 use rand_chacha::rand_core::SeedableRng;
 use std::fmt::Debug;
 use std::hash::Hash;

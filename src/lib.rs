@@ -70,12 +70,15 @@ pub mod external;
 pub mod format;
 pub mod fuzzing;
 pub mod harness;
+pub mod model;
 pub mod mutants;
 pub mod oracle;
 pub mod property;
 pub mod report;
 pub mod sim;
-pub mod spec;
+/// The model files' old home: `joincheck::spec` is [`model`].
+#[doc(hidden)]
+pub use model as spec;
 pub mod stream;
 pub mod time;
 pub mod trace;

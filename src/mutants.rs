@@ -13,8 +13,8 @@ use crate::checker::{check_mutant, monitor_run, Counterexample};
 use crate::engine::{Engine, Fault, IntervalJoinEngine, ReferenceEngine, SparkEngine, Watermarks};
 use crate::error::InputError;
 use crate::event::{Output, RecordId, Side};
+use crate::model::{Bound, Bounds, JoinParams, JoinSpec, Policy};
 use crate::property::Property;
-use crate::spec::{Bound, Bounds, JoinParams, JoinSpec, Policy};
 use crate::time::{Duration, EventTime};
 use crate::trace::Step;
 use rand_chacha::rand_core::SeedableRng;
@@ -128,7 +128,7 @@ impl AnyEngine {
 
     /// The unmutated engine of `spec`'s profile.
     fn for_spec(spec: &JoinSpec) -> AnyEngine {
-        use crate::spec::Profile;
+        use crate::model::Profile;
         match spec.params.profile {
             Profile::Spark => AnyEngine::Spark(SparkEngine::new(spec.params)),
             Profile::FlinkInterval => AnyEngine::Interval(IntervalJoinEngine::new(spec.params)),
@@ -161,7 +161,7 @@ pub fn catalogue() -> Vec<Mutant> {
             adjust: keep,
             build: |s| {
                 let mut p = s.params;
-                p.watermark.lateness = crate::spec::Lateness::NonStrict;
+                p.watermark.lateness = crate::model::Lateness::NonStrict;
                 AnyEngine::Interval(IntervalJoinEngine::new(p))
             },
         },

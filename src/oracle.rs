@@ -28,7 +28,7 @@
 //! fast.
 
 use crate::event::{Emitted, Output, Position, Record, RecordId, Side};
-use crate::spec::{JoinKind, JoinParams, JoinSpec, SpecWatermarks};
+use crate::model::{JoinKind, JoinParams, JoinSpec, SpecWatermarks};
 use crate::time::{Duration, Watermark};
 use crate::trace::{Step, Trace};
 use std::collections::BTreeMap;
@@ -289,10 +289,10 @@ impl<'t> Analysis<'t> {
             None => format!("{} arrived after end of input", self.trace.name(id)),
             Some((wm, step)) => {
                 let cmp = match (self.params.watermark.lateness, self.is_late(id)) {
-                    (crate::spec::Lateness::Strict, true) => "<",
-                    (crate::spec::Lateness::Strict, false) => ">=",
-                    (crate::spec::Lateness::NonStrict, true) => "<=",
-                    (crate::spec::Lateness::NonStrict, false) => ">",
+                    (crate::model::Lateness::Strict, true) => "<",
+                    (crate::model::Lateness::Strict, false) => ">=",
+                    (crate::model::Lateness::NonStrict, true) => "<=",
+                    (crate::model::Lateness::NonStrict, false) => ">",
                 };
                 let verdict = if self.is_late(id) { "late" } else { "on time" };
                 format!(

@@ -2,7 +2,7 @@
 //! replays exactly, whatever else changes.
 
 use crate::event::Side;
-use crate::spec::JoinSpec;
+use crate::model::JoinSpec;
 use crate::time::{EventTime, Watermark};
 use crate::trace::{Step, Trace};
 use rand_chacha::rand_core::Rng;
@@ -132,7 +132,7 @@ impl Workload {
     /// The default workload, in micro-batches of 10,000 records when `spec`'s engine works in
     /// batches and as one unbroken stream otherwise.
     pub fn for_spec(spec: &JoinSpec) -> Workload {
-        let batched = spec.params.profile.timing() == crate::spec::Timing::PerBatch;
+        let batched = spec.params.profile.timing() == crate::model::Timing::PerBatch;
         Workload {
             batch_records: if batched { 10_000 } else { 0 },
             ..Workload::default()
@@ -268,8 +268,8 @@ impl Iterator for WorkloadSteps {
 /// records are in, and for outer joins a null row when a record leaves the window unmatched.
 #[derive(Clone, Debug)]
 pub struct StreamingOracle {
-    params: crate::spec::JoinParams,
-    wm: crate::spec::SpecWatermarks,
+    params: crate::model::JoinParams,
+    wm: crate::model::SpecWatermarks,
     /// Per side: admitted records that can still match, with whether they have matched.
     window: [std::collections::BTreeMap<(crate::event::Key, EventTime, crate::event::RecordId), bool>; 2],
     by_time: [std::collections::BTreeSet<(EventTime, crate::event::RecordId, crate::event::Key)>; 2],
@@ -277,10 +277,10 @@ pub struct StreamingOracle {
 }
 
 impl StreamingOracle {
-    pub fn new(params: crate::spec::JoinParams) -> StreamingOracle {
+    pub fn new(params: crate::model::JoinParams) -> StreamingOracle {
         StreamingOracle {
             params,
-            wm: crate::spec::SpecWatermarks::new(&params.watermark),
+            wm: crate::model::SpecWatermarks::new(&params.watermark),
             window: Default::default(),
             by_time: Default::default(),
             ended: false,
@@ -311,7 +311,7 @@ impl StreamingOracle {
         departed: &mut dyn FnMut(crate::event::Record),
     ) {
         use crate::event::Output;
-        use crate::spec::JoinKind;
+        use crate::model::JoinKind;
         if self.ended {
             if let Step::Record(r) = *step {
                 departed(r);

@@ -18,8 +18,8 @@
 use crate::error::InputError;
 use crate::event::{Key, Output, Record, RecordId, Side};
 use crate::format::{self, LineStep, Lines, RowName, StepReader};
+use crate::model::JoinSpec;
 use crate::sim::StreamingOracle;
-use crate::spec::JoinSpec;
 use crate::trace::Step;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};

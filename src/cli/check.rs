@@ -3,8 +3,8 @@
 use super::{spinner, CliError, Outcome, OutputFile};
 use joincheck::checker::{self, ModelReport};
 use joincheck::error::InputError;
+use joincheck::model::JoinSpec;
 use joincheck::report::check::{self as render, WrittenCounterexample};
-use joincheck::spec::JoinSpec;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 

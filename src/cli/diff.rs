@@ -1,8 +1,8 @@
 //! `joincheck diff`: another implementation's outputs against the oracle's, as multisets.
 
 use super::{load_trace, open_input, CliError, Outcome};
+use joincheck::model::JoinSpec;
 use joincheck::oracle::{expected_outputs, Analysis};
-use joincheck::spec::JoinSpec;
 use joincheck::stream;
 use std::io::Write;
 use std::path::PathBuf;

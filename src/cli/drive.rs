@@ -3,7 +3,7 @@
 use super::{spinner, CliError, Outcome, OutputFile};
 use joincheck::error::InputError;
 use joincheck::external::{self, DriveOptions, ExternalEngine};
-use joincheck::spec::JoinSpec;
+use joincheck::model::JoinSpec;
 use std::io::Write;
 use std::path::PathBuf;
 

@@ -12,7 +12,7 @@ mod simulate;
 
 use clap::{Parser, Subcommand};
 use joincheck::error::InputError;
-use joincheck::spec::JoinSpec;
+use joincheck::model::JoinSpec;
 use joincheck::trace::Trace;
 use std::io::Write;
 use std::path::Path;

@@ -1,7 +1,7 @@
 //! `joincheck oracle`: the outputs the oracle expects for a trace, as JSON lines.
 
 use super::{load_trace, open_input, CliError, Outcome};
-use joincheck::spec::JoinSpec;
+use joincheck::model::JoinSpec;
 use joincheck::stream;
 use std::io::Write;
 use std::path::PathBuf;

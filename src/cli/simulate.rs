@@ -2,9 +2,9 @@
 //! streaming oracle.
 
 use super::{CliError, Outcome, OutputFile};
+use joincheck::model::JoinSpec;
 use joincheck::report::simulate as render;
 use joincheck::sim::{self, Workload};
-use joincheck::spec::JoinSpec;
 use joincheck::trace::Step;
 use std::io::Write;
 use std::path::PathBuf;

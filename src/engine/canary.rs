@@ -7,7 +7,7 @@
 
 use super::{Engine, ReferenceEngine, Watermarks};
 use crate::event::{Output, RecordId};
-use crate::spec::JoinParams;
+use crate::model::JoinParams;
 use crate::time::EventTime;
 use crate::trace::Step;
 use std::collections::BTreeMap;

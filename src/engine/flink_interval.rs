@@ -25,7 +25,7 @@ use super::flink::timers::TimerService;
 use super::flink::watermark::{BoundedOutOfOrderness, TwoInputWatermark};
 use super::{partner_keys, Engine, Fault, Watermarks};
 use crate::event::{Key, Output, Record, RecordId, Side};
-use crate::spec::{JoinKind, JoinParams, WatermarkSource};
+use crate::model::{JoinKind, JoinParams, WatermarkSource};
 use crate::time::{EventTime, Watermark};
 use crate::trace::Step;
 use std::collections::BTreeSet;

@@ -22,7 +22,7 @@ use super::flink::timers::TimerService;
 use super::flink::watermark::TwoInputWatermark;
 use super::{partner_keys, Engine, Watermarks};
 use crate::event::{Key, Output, Record, RecordId, Side};
-use crate::spec::{JoinKind, JoinParams};
+use crate::model::{JoinKind, JoinParams};
 use crate::time::{EventTime, Watermark};
 use crate::trace::Step;
 use std::collections::BTreeMap;

@@ -27,7 +27,7 @@ use super::flink::ttl::{TtlConfig, TtlValueState, UpdateType, Visibility};
 use super::flink::watermark::TwoInputWatermark;
 use super::{Engine, Watermarks};
 use crate::event::{Output, Record, RecordId, Side};
-use crate::spec::JoinParams;
+use crate::model::JoinParams;
 use crate::time::{Duration, ProcessingTime, Watermark};
 use crate::trace::Step;
 

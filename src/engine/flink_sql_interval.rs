@@ -37,7 +37,7 @@ use super::flink::timers::TimerService;
 use super::flink::watermark::{SqlWatermark, TwoInputWatermark};
 use super::{Engine, Watermarks};
 use crate::event::{Key, Output, Record, RecordId, Side};
-use crate::spec::{JoinKind, JoinParams, WatermarkSource};
+use crate::model::{JoinKind, JoinParams, WatermarkSource};
 use crate::time::{EventTime, Watermark};
 use crate::trace::Step;
 use std::collections::BTreeMap;

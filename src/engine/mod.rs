@@ -16,8 +16,8 @@ pub mod spark;
 
 use crate::event::Side;
 use crate::event::{Emitted, Key, Output, Position, Record, RecordId};
-use crate::spec::JoinParams;
-use crate::spec::{JoinSpec, Profile};
+use crate::model::JoinParams;
+use crate::model::{JoinSpec, Profile};
 use crate::time::EventTime;
 use crate::time::Watermark;
 use crate::trace::{Step, Trace};

@@ -21,7 +21,7 @@
 
 use super::{Engine, Fault, Watermarks};
 use crate::event::{Key, Output, Record, RecordId, Side};
-use crate::spec::{JoinKind, JoinParams};
+use crate::model::{JoinKind, JoinParams};
 use crate::time::{EventTime, Watermark};
 use crate::trace::Step;
 use std::collections::{BTreeMap, BTreeSet};
@@ -84,7 +84,7 @@ impl ReferenceEngine {
         }
         // Every record, late or not, counts towards its input's largest time (a late record
         // cannot raise it while delays are non-negative, but nothing here depends on that).
-        if self.params.watermark.source == crate::spec::WatermarkSource::Derived {
+        if self.params.watermark.source == crate::model::WatermarkSource::Derived {
             let max = self.max_seen[side].map_or(r.ts, |m| m.max(r.ts));
             self.max_seen[side] = Some(max);
             let derived = Watermark::at(max.saturating_sub(self.params.watermark.delay[side]));

@@ -40,7 +40,7 @@
 
 use super::{Engine, Fault, Watermarks};
 use crate::event::{Key, Output, Record, RecordId, Side};
-use crate::spec::{JoinKind, JoinParams};
+use crate::model::{JoinKind, JoinParams};
 use crate::time::{EventTime, Watermark};
 use crate::trace::Step;
 use std::collections::BTreeMap;

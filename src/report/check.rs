@@ -3,9 +3,9 @@
 
 use crate::checker::{self, Counterexample, ModelReport, Verdict};
 use crate::engine::{self, StepReport};
+use crate::model::JoinSpec;
 use crate::oracle::Analysis;
 use crate::property::{Expected, Property};
-use crate::spec::JoinSpec;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 

@@ -2,7 +2,7 @@
 //! counterexample when the implementation disagrees with the model's profile.
 
 use crate::external::DriveReport;
-use crate::spec::JoinSpec;
+use crate::model::JoinSpec;
 use std::fmt::Write as _;
 use std::path::Path;
 

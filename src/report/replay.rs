@@ -3,9 +3,9 @@
 
 use super::check::step_label;
 use crate::checker::MonitoredRun;
+use crate::model::JoinSpec;
 use crate::oracle::{Analysis, Diff};
 use crate::property::Property;
-use crate::spec::JoinSpec;
 use std::fmt::Write as _;
 
 /// The whole report, under the heading `title`.

@@ -1,8 +1,8 @@
 //! The report of `joincheck simulate`: lost matches by cause, state size, watermark lag and
 //! throughput of one seeded workload, as text or as one JSON object.
 
+use crate::model::JoinSpec;
 use crate::sim::SimReport;
-use crate::spec::JoinSpec;
 use crate::time::Duration;
 use std::fmt::Write as _;
 

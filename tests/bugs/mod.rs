@@ -5,8 +5,8 @@
 //! invent a failure).
 
 use joincheck::checker::check_mutant;
+use joincheck::model::JoinSpec;
 use joincheck::mutants::{catalogue, run_one};
-use joincheck::spec::JoinSpec;
 use std::path::Path;
 
 fn models() -> std::path::PathBuf {
@@ -51,11 +51,11 @@ fn an_unmutated_engine_is_never_caught() {
         let spec = JoinSpec::load(&models().join(name)).expect("model loads");
         let engine = || joincheck::engine::ReferenceEngine::new(spec.params);
         let verdict = match spec.params.profile {
-            joincheck::spec::Profile::Spark => {
+            joincheck::model::Profile::Spark => {
                 let e = joincheck::engine::SparkEngine::new(spec.params);
                 check_mutant(&spec, e.clone(), e)
             }
-            joincheck::spec::Profile::FlinkInterval => {
+            joincheck::model::Profile::FlinkInterval => {
                 let e = joincheck::engine::IntervalJoinEngine::new(spec.params);
                 check_mutant(&spec, e.clone(), e)
             }

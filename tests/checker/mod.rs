@@ -4,10 +4,10 @@
 
 use joincheck::checker::{check_spec, monitor_run, Options, Verdict};
 use joincheck::engine::CanaryEngine;
+use joincheck::model::JoinSpec;
 use joincheck::oracle::Analysis;
 use joincheck::property::{Expected, Property};
 use joincheck::report;
-use joincheck::spec::JoinSpec;
 use std::path::Path;
 
 fn model(name: &str) -> JoinSpec {
@@ -220,7 +220,7 @@ fn differential_reference_is_insensitive_to_batches_processing_time_and_snapshot
 #[test]
 fn pairs_from_a_semi_join_are_spurious() {
     use joincheck::event::Side;
-    use joincheck::spec::JoinKind;
+    use joincheck::model::JoinKind;
     use joincheck::trace::Trace;
     let spec = JoinSpec::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("models/reference-impressions-clicks.toml"))
         .expect("loads");

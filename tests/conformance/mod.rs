@@ -11,7 +11,7 @@
 
 use joincheck::engine;
 use joincheck::event::{Emitted, Output};
-use joincheck::spec::JoinSpec;
+use joincheck::model::JoinSpec;
 use joincheck::trace::{Step, Trace};
 use serde_json::Value;
 use std::collections::BTreeMap;

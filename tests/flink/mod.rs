@@ -5,9 +5,9 @@
 
 use joincheck::checker::{check_spec, monitor_run, ModelReport, Options};
 use joincheck::engine::for_spec;
+use joincheck::model::JoinSpec;
 use joincheck::oracle::Analysis;
 use joincheck::report;
-use joincheck::spec::JoinSpec;
 use std::path::Path;
 
 fn model(name: &str) -> JoinSpec {

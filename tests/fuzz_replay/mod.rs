@@ -8,7 +8,7 @@
 //! opens with the root cause.
 
 use joincheck::fuzzing::{self, Case, FUZZED_PROFILES};
-use joincheck::spec::{JoinSpec, Profile};
+use joincheck::model::{JoinSpec, Profile};
 use joincheck::trace::Trace;
 use rand_chacha::rand_core::{Rng, SeedableRng};
 use std::path::{Path, PathBuf};

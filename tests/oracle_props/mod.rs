@@ -8,8 +8,10 @@
 use joincheck::checker::monitor_run;
 use joincheck::engine::{CanaryEngine, Engine, ReferenceEngine};
 use joincheck::event::Side;
+use joincheck::model::{
+    Bound, Bounds, JoinKind, JoinParams, Lateness, Policy, Profile, WatermarkSource, WatermarkSpec,
+};
 use joincheck::oracle::Analysis;
-use joincheck::spec::{Bound, Bounds, JoinKind, JoinParams, Lateness, Policy, Profile, WatermarkSource, WatermarkSpec};
 use joincheck::time::{Duration, EventTime, ProcessingTime, Watermark};
 use joincheck::trace::{Step, Trace};
 use proptest::prelude::*;
@@ -307,7 +309,7 @@ fn oracle_spark_profile_agrees_except_at_end_of_stream() {
 #[test]
 fn oracle_explanations_name_the_deciding_facts() {
     use joincheck::event::Output;
-    let spec = joincheck::spec::JoinSpec::load(
+    let spec = joincheck::model::JoinSpec::load(
         &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/reference-impressions-clicks-left-outer.toml"),
     )
     .expect("loads");

@@ -3,9 +3,9 @@
 
 use joincheck::engine::{for_spec, ReferenceEngine};
 use joincheck::event::Output;
+use joincheck::model::JoinSpec;
 use joincheck::oracle::Analysis;
 use joincheck::sim::{simulate, StreamingOracle, Workload};
-use joincheck::spec::JoinSpec;
 use joincheck::trace::{Step, Trace};
 use std::path::Path;
 

@@ -5,8 +5,8 @@
 
 use crate::support::{joincheck, root, TempDir};
 use joincheck::event::{Emitted, Position, Side};
+use joincheck::model::{JoinKind, JoinSpec, WatermarkSource};
 use joincheck::oracle::Analysis;
-use joincheck::spec::{JoinKind, JoinSpec, WatermarkSource};
 use joincheck::stream;
 use joincheck::time::Duration;
 use joincheck::trace::{Step, Trace};

@@ -1,0 +1,190 @@
+//! The join condition: kinds, the time window, and the parameters every engine takes.
+
+use super::{Profile, WatermarkSpec};
+use crate::event::{Record, Side};
+use crate::time::{Duration, Watermark};
+use std::fmt;
+
+/// Which rows a join produces besides matched pairs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum JoinKind {
+    Inner,
+    LeftOuter,
+    RightOuter,
+    FullOuter,
+    /// Each left record with at least one match, once, without its partners.
+    LeftSemi,
+}
+
+impl JoinKind {
+    pub(super) const ALL: [(&'static str, JoinKind); 5] = [
+        ("inner", JoinKind::Inner),
+        ("left_outer", JoinKind::LeftOuter),
+        ("right_outer", JoinKind::RightOuter),
+        ("full_outer", JoinKind::FullOuter),
+        ("left_semi", JoinKind::LeftSemi),
+    ];
+
+    pub fn name(self) -> &'static str {
+        JoinKind::ALL
+            .iter()
+            .find(|(_, k)| *k == self)
+            .map(|(n, _)| *n)
+            .expect("every kind is named")
+    }
+
+    /// Whether an unmatched record of `side` gets a null-padded row.
+    pub fn pads(self, side: Side) -> bool {
+        matches!(
+            (self, side),
+            (JoinKind::LeftOuter, Side::Left) | (JoinKind::RightOuter, Side::Right) | (JoinKind::FullOuter, _)
+        )
+    }
+}
+
+/// One end of the time window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Bound {
+    pub at: Duration,
+    pub inclusive: bool,
+}
+
+/// The time condition `right.ts - left.ts ∈ [lower, upper]`, each end inclusive or exclusive.
+///
+/// Constructed only through [`Bounds::new`], which rejects empty windows, so
+/// `lowest() <= highest()` always holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Bounds {
+    lower: Bound,
+    upper: Bound,
+}
+
+impl Bounds {
+    /// `None` when no integer offset lies in the window (`lower > upper`, or `(0ms, 0ms]`).
+    pub fn new(lower: Bound, upper: Bound) -> Option<Bounds> {
+        let b = Bounds { lower, upper };
+        (b.lowest() <= b.highest()).then_some(b)
+    }
+
+    /// `[lower, upper]` with both ends inclusive.
+    pub fn closed(lower: Duration, upper: Duration) -> Option<Bounds> {
+        Bounds::new(
+            Bound {
+                at: lower,
+                inclusive: true,
+            },
+            Bound {
+                at: upper,
+                inclusive: true,
+            },
+        )
+    }
+
+    pub fn lower(&self) -> Bound {
+        self.lower
+    }
+
+    pub fn upper(&self) -> Bound {
+        self.upper
+    }
+
+    /// The smallest offset `right.ts - left.ts` inside the window, exactly.
+    pub fn lowest(&self) -> i128 {
+        i128::from(self.lower.at.as_millis()) + i128::from(!self.lower.inclusive)
+    }
+
+    /// The largest offset `right.ts - left.ts` inside the window, exactly.
+    pub fn highest(&self) -> i128 {
+        i128::from(self.upper.at.as_millis()) - i128::from(!self.upper.inclusive)
+    }
+
+    /// Whether a right record `offset` ms after a left record is inside the window.
+    pub fn contains(&self, offset: i128) -> bool {
+        self.lowest() <= offset && offset <= self.highest()
+    }
+
+    /// The event times (exactly, as `i128`) that a partner of `record` must lie within.
+    pub fn partner_range(&self, record: &Record) -> (i128, i128) {
+        let ts = i128::from(record.ts.as_millis());
+        match record.side {
+            Side::Left => (ts + self.lowest(), ts + self.highest()),
+            Side::Right => (ts - self.highest(), ts - self.lowest()),
+        }
+    }
+
+    pub(super) fn parse(text: &str) -> Result<Bounds, String> {
+        let s = text.trim();
+        let shape = || format!("{text:?} is not a window; write e.g. \"[0ms, 1h]\" ([ ] inclusive, ( ) exclusive)");
+        let lower_inclusive = match s.chars().next() {
+            Some('[') => true,
+            Some('(') => false,
+            _ => return Err(shape()),
+        };
+        let upper_inclusive = match s.chars().last() {
+            Some(']') => true,
+            Some(')') => false,
+            _ => return Err(shape()),
+        };
+        let inner = &s[1..s.len() - 1];
+        let (lo, hi) = inner.split_once(',').ok_or_else(shape)?;
+        let lo: Duration = lo.parse().map_err(|e| format!("lower bound: {e}"))?;
+        let hi: Duration = hi.parse().map_err(|e| format!("upper bound: {e}"))?;
+        let lower = Bound {
+            at: lo,
+            inclusive: lower_inclusive,
+        };
+        let upper = Bound {
+            at: hi,
+            inclusive: upper_inclusive,
+        };
+        Bounds::new(lower, upper).ok_or_else(|| {
+            if lo > hi {
+                format!("lower bound {lo} is after upper bound {hi}")
+            } else {
+                format!("the window {text} holds no offset")
+            }
+        })
+    }
+}
+
+impl fmt::Display for Bounds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}{}, {}{}",
+            if self.lower.inclusive { '[' } else { '(' },
+            self.lower.at,
+            self.upper.at,
+            if self.upper.inclusive { ']' } else { ')' }
+        )
+    }
+}
+/// The semantic parameters of a join: everything an engine needs, small and `Copy` so that
+/// engines can carry it inside states the model checker hashes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct JoinParams {
+    pub profile: Profile,
+    pub kind: JoinKind,
+    pub bounds: Bounds,
+    pub watermark: WatermarkSpec,
+}
+
+impl JoinParams {
+    /// Whether `l` and `r` form a valid pair by key and time (lateness aside).
+    pub fn matches(&self, l: &Record, r: &Record) -> bool {
+        debug_assert_eq!((l.side, r.side), (Side::Left, Side::Right));
+        l.key == r.key && self.bounds.contains(l.ts.offset_to(r.ts))
+    }
+
+    /// Whether a record that arrives after the join watermark reached `wm` could still be a
+    /// partner of `record`. `ended` means no record arrives any more.
+    pub fn can_still_match(&self, record: &Record, wm: Watermark, ended: bool) -> bool {
+        if ended {
+            return false;
+        }
+        let (lo, hi) = self.bounds.partner_range(record);
+        let lo = lo.max(self.watermark.lateness.first_on_time(wm));
+        let hi = hi.min(i128::from(i64::MAX));
+        lo <= hi
+    }
+}

@@ -1,0 +1,250 @@
+//! What is being joined: the join kind, the time bounds, the watermark rules and the engine
+//! profile, read from a TOML model file.
+//!
+//! A model file (every key is documented in `models/README.md`):
+//!
+//! ```toml
+//! profile = "reference"
+//! description = "the seed's impressions/clicks join"
+//!
+//! [join]
+//! kind = "inner"            # inner | left_outer | right_outer | full_outer | left_semi
+//! bounds = "[0ms, 1h]"      # right.ts - left.ts; "[" / "]" inclusive, "(" / ")" exclusive
+//!
+//! [watermark]
+//! source = "derived"        # derived (max seen - delay, per input) | trace (explicit steps)
+//! left_delay = "10m"
+//! right_delay = "10m"
+//! policy = "min"            # how the two inputs' watermarks combine: min | max
+//! lateness = "ts < wm"      # or "ts <= wm"
+//! ```
+//!
+
+pub mod join;
+pub mod profile;
+pub mod scope;
+pub mod toml;
+pub mod watermark;
+
+pub use join::{Bound, Bounds, JoinKind, JoinParams};
+pub use profile::{Contract, Profile, ProfileInfo, Unsupported, PROFILES};
+pub use scope::{Defect, Scope};
+pub use watermark::{Lateness, Policy, SpecWatermarks, Timing, WatermarkSource, WatermarkSpec};
+
+use crate::error::{read_text, InputError};
+use crate::property::{Expected, Property};
+use crate::trace::{Step, Trace};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// A model file: a join and how to check it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JoinSpec {
+    pub name: String,
+    pub description: String,
+    pub params: JoinParams,
+    /// What the model checker enumerates; `None` when the model has no `[scope]`.
+    pub scope: Option<Scope>,
+    /// Expected verdict per property; properties not named take [`Expected::default_for`].
+    pub expect: BTreeMap<Property, Expected>,
+    /// Known defects of the design, each of which the checker must demonstrate.
+    pub defects: Vec<Defect>,
+    /// Where the model was read from.
+    pub file: String,
+}
+
+impl JoinSpec {
+    pub fn load(path: &Path) -> Result<JoinSpec, InputError> {
+        let text = read_text(path)?;
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        JoinSpec::parse(&text, &path.display().to_string(), &stem)
+    }
+
+    /// Reads a model from TOML text; `file` names it in errors, `default_name` is used when
+    /// the model has no `name`.
+    pub fn parse(text: &str, file: &str, default_name: &str) -> Result<JoinSpec, InputError> {
+        toml::read(text, file, default_name)
+    }
+
+    /// A model with these parameters and nothing else: no scope, no expectations, no name.
+    pub fn from_params(params: JoinParams) -> JoinSpec {
+        JoinSpec {
+            name: String::new(),
+            description: String::new(),
+            params,
+            scope: None,
+            expect: BTreeMap::new(),
+            defects: Vec::new(),
+            file: String::new(),
+        }
+    }
+
+    /// The checking scope, which the model checker needs.
+    pub fn checker_scope(&self) -> Result<&Scope, InputError> {
+        self.scope.as_ref().ok_or_else(|| {
+            InputError::new(
+                &self.file,
+                "the model has no [scope]: the checker needs one (see models/README.md)",
+            )
+            .field("scope")
+        })
+    }
+
+    /// The expected verdict for `p`.
+    pub fn expected(&self, p: Property) -> Expected {
+        self.expect.get(&p).copied().unwrap_or(Expected::default_for(p))
+    }
+
+    /// Rejects traces this model cannot give a meaning to (for now: explicit watermark steps
+    /// when the model derives its watermarks, and times the profile cannot represent). `file`
+    /// names the trace in errors.
+    pub fn check_trace(&self, trace: &Trace, file: &str) -> Result<(), InputError> {
+        for (i, step) in trace.steps().iter().enumerate() {
+            self.check_step(step, file, trace.line_of(i))?;
+        }
+        Ok(())
+    }
+
+    /// [`JoinSpec::check_trace`] for one step, read from `line` of `file` when known.
+    pub fn check_step(&self, step: &Step, file: &str, line: Option<usize>) -> Result<(), InputError> {
+        let at_line = |err: InputError| match line {
+            Some(line) => err.at_line(line),
+            None => err,
+        };
+        match step {
+            Step::Watermark { .. } if self.params.watermark.source == WatermarkSource::Derived => Err(at_line(
+                InputError::new(
+                    file,
+                    format!(
+                        "model {} derives watermarks from the delays (watermark.source = \"derived\"); \
+                         remove the watermark steps or use a model with source = \"trace\"",
+                        self.name
+                    ),
+                )
+                .field("type"),
+            )),
+            Step::Record(r) => match self.params.profile.time_range() {
+                Some(range) if !range.contains(&r.ts.as_millis()) => Err(at_line(
+                    InputError::new(
+                        file,
+                        format!(
+                            "{} ms is outside what the {} profile can represent ({} to {} ms: \
+                             the engine stores timestamps in microseconds)",
+                            r.ts.as_millis(),
+                            self.params.profile.name(),
+                            range.start(),
+                            range.end()
+                        ),
+                    )
+                    .field("ts"),
+                )),
+                _ => Ok(()),
+            },
+            _ => Ok(()),
+        }
+    }
+
+    /// One line describing the join, for report headers.
+    pub fn summary(&self) -> String {
+        let p = &self.params;
+        let w = &p.watermark;
+        let source = match w.source {
+            WatermarkSource::Derived => {
+                format!("derived (delay left {}, right {})", w.delay[0], w.delay[1])
+            }
+            WatermarkSource::Trace => "from the trace".to_owned(),
+        };
+        format!(
+            "profile {}, {} join, right.ts - left.ts in {}, watermarks {source} combined by {}, late if {}",
+            p.profile.name(),
+            p.kind.name(),
+            p.bounds,
+            match w.policy {
+                Policy::Min => "min",
+                Policy::Max => "max",
+            },
+            w.lateness.describe()
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Record, Side};
+    use crate::time::{Duration, EventTime};
+
+    const MODEL: &str = r#"
+profile = "reference"
+[join]
+kind = "inner"
+bounds = "[0ms, 1h]"
+[watermark]
+source = "derived"
+left_delay = "10m"
+right_delay = "10m"
+"#;
+
+    #[test]
+    fn reads_a_model() {
+        let spec = JoinSpec::parse(MODEL, "m.toml", "m").unwrap();
+        assert_eq!(spec.params.bounds.lowest(), 0);
+        assert_eq!(spec.params.bounds.highest(), 3_600_000);
+        assert_eq!(spec.params.watermark.delay[1].as_millis(), 600_000);
+        assert_eq!(spec.params.watermark.lateness, Lateness::Strict);
+    }
+
+    #[test]
+    fn errors_point_at_the_key() {
+        let cases = [
+            (MODEL.replace("[0ms, 1h]", "[2h, 1h]"), 5, "join.bounds", "after upper"),
+            (
+                MODEL.replace("[0ms, 1h]", "(0ms, 0ms]"),
+                5,
+                "join.bounds",
+                "holds no offset",
+            ),
+            (
+                MODEL.replace("\"reference\"", "\"sparkle\""),
+                2,
+                "profile",
+                "unknown value",
+            ),
+            (MODEL.replace("kind =", "kindd ="), 4, "kindd", "unknown field"),
+            (
+                MODEL.replace("\"10m\"\nright", "\"-5m\"\nright"),
+                8,
+                "watermark.left_delay",
+                "negative",
+            ),
+            (
+                MODEL.replace("\"10m\"\nright", "\"1e99h\"\nright"),
+                8,
+                "watermark.left_delay",
+                "unknown unit",
+            ),
+        ];
+        for (text, line, field, words) in cases {
+            let e = JoinSpec::parse(&text, "m.toml", "m").unwrap_err();
+            assert_eq!((e.line, e.field.as_deref()), (Some(line), Some(field)), "{e}");
+            assert!(e.message.contains(words), "{e}");
+        }
+    }
+
+    #[test]
+    fn bounds_are_exact_at_the_extremes() {
+        let b = Bounds::closed(Duration::ZERO, Duration::MAX).unwrap();
+        let left = Record {
+            side: Side::Left,
+            key: crate::event::Key(0),
+            ts: EventTime::MAX,
+            id: crate::event::RecordId(0),
+        };
+        assert_eq!(b.partner_range(&left), (i128::from(i64::MAX), i128::from(i64::MAX) * 2));
+        assert!(b.contains(i128::from(i64::MAX)));
+        assert!(!b.contains(-1));
+    }
+}

@@ -1,0 +1,328 @@
+//! The profile table: one row per engine profile, saying what it models, what it runs and
+//! what it rejects. The model reader, the fuzz domain, the streaming choice, the checker's
+//! leak slack and the engines' watermark timing all read it here, and nowhere else.
+//!
+//! Adding a profile: a variant of [`Profile`], its row in [`PROFILES`], its engine file under
+//! `crate::engine`, and that engine's line in `crate::engine`'s profile list.
+
+use super::{JoinKind, JoinParams, Lateness, Policy, Timing, WatermarkSource};
+use crate::property::Property;
+use crate::time::Duration;
+
+/// The engine semantics a model follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Profile {
+    /// The clean interval join that the oracle defines.
+    Reference,
+    /// The reference engine with a deliberate off-by-one (`crate::engine::canary`): proof
+    /// that the harness can fail.
+    Canary,
+    /// Spark Structured Streaming's stream-stream join, batch by batch
+    /// (`crate::engine::spark`).
+    Spark,
+    /// The seed's Flink `KeyedCoProcessFunction` (`crate::engine::flink::keyed_ttl`).
+    FlinkKeyedTtl,
+    /// The seed's function, corrected (`crate::engine::flink::keyed_fixed`).
+    FlinkKeyedFixed,
+    /// Flink's DataStream `IntervalJoinOperator` (`crate::engine::flink::interval`).
+    FlinkInterval,
+    /// Flink SQL's rowtime interval join (`crate::engine::flink::sql_interval`).
+    FlinkSqlInterval,
+}
+
+/// What the fuzz target `eviction_vs_oracle` requires of a profile's engine on every join it
+/// can run, beyond no panic and no overflow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Contract {
+    /// Exactly the oracle's outputs, every invariant after every step, empty at the end.
+    Oracle,
+    /// Spark: only rows the oracle expects, and only the end-of-stream violations.
+    SparkEndOfStream,
+    /// These invariants hold after every step; the profile's models expect the others to be
+    /// violated.
+    Holds(&'static [Property]),
+}
+
+/// One row of the profile table.
+#[derive(Clone, Debug)]
+pub struct ProfileInfo {
+    pub profile: Profile,
+    /// The name a model file gives (`profile = "spark"`).
+    pub name: &'static str,
+    /// The join kinds the modelled engine has.
+    pub kinds: &'static [JoinKind],
+    /// When the modelled engine moves its watermarks.
+    pub timing: Timing,
+    /// The lateness rule when the model file names none.
+    pub lateness: Lateness,
+    /// The one watermark source the modelled engine has, when it has only one: Spark derives
+    /// its watermarks from event times; the keyed function reads the ones upstream sends.
+    pub source: Option<WatermarkSource>,
+    /// A Flink operator: its inputs' watermarks combine by min and a record is late if
+    /// `ts < wm`; models saying otherwise are rejected.
+    pub flink: bool,
+    /// Whether the profile models a real engine's output timing exactly (Spark's batches,
+    /// Flink SQL's rows), so that `joincheck oracle` prints its prediction rather than the
+    /// declarative outputs, which also means its oracle cannot be streamed.
+    pub predicts_engine: bool,
+    /// The event times (ms) the modelled engine can represent, when narrower than `i64`:
+    /// Spark keeps timestamps in microseconds.
+    pub time_range: Option<(i64, i64)>,
+    /// How long, in event time, the modelled engine may keep a record after no on-time
+    /// record can match it any more (before end of input).
+    pub cleanup_slack: Duration,
+    /// What fuzzing holds it to.
+    pub contract: Contract,
+}
+
+const ALL_KINDS: &[JoinKind] = &[
+    JoinKind::Inner,
+    JoinKind::LeftOuter,
+    JoinKind::RightOuter,
+    JoinKind::FullOuter,
+    JoinKind::LeftSemi,
+];
+const OUTER_KINDS: &[JoinKind] = &[
+    JoinKind::Inner,
+    JoinKind::LeftOuter,
+    JoinKind::RightOuter,
+    JoinKind::FullOuter,
+];
+const INNER: &[JoinKind] = &[JoinKind::Inner];
+
+/// The table, in the order of [`Profile`]'s variants.
+pub const PROFILES: [ProfileInfo; 7] = [
+    ProfileInfo {
+        profile: Profile::Reference,
+        name: "reference",
+        kinds: ALL_KINDS,
+        timing: Timing::PerRecord,
+        lateness: Lateness::Strict,
+        source: None,
+        flink: false,
+        predicts_engine: false,
+        time_range: None,
+        cleanup_slack: Duration::ZERO,
+        contract: Contract::Oracle,
+    },
+    ProfileInfo {
+        profile: Profile::Canary,
+        name: "canary",
+        kinds: ALL_KINDS,
+        timing: Timing::PerRecord,
+        lateness: Lateness::Strict,
+        source: None,
+        flink: false,
+        predicts_engine: false,
+        time_range: None,
+        cleanup_slack: Duration::ZERO,
+        contract: Contract::Oracle,
+    },
+    ProfileInfo {
+        profile: Profile::Spark,
+        name: "spark",
+        kinds: ALL_KINDS,
+        timing: Timing::PerBatch,
+        lateness: Lateness::NonStrict,
+        source: Some(WatermarkSource::Derived),
+        flink: false,
+        predicts_engine: true,
+        time_range: Some((i64::MIN / 1000, i64::MAX / 1000)),
+        // Spark's state watermarks keep a record that sits exactly on a non-strict bound one
+        // millisecond past its last chance (`StreamingJoinHelper.getStateValueWatermark`'s
+        // `- 1`).
+        cleanup_slack: Duration::from_millis(1),
+        contract: Contract::SparkEndOfStream,
+    },
+    ProfileInfo {
+        profile: Profile::FlinkKeyedTtl,
+        name: "flink-keyed-ttl",
+        kinds: INNER,
+        timing: Timing::PerRecord,
+        lateness: Lateness::Strict,
+        source: Some(WatermarkSource::Trace),
+        flink: true,
+        predicts_engine: false,
+        time_range: None,
+        cleanup_slack: Duration::ZERO,
+        // models/flink-keyed-ttl.toml: the seed's function breaks everything else.
+        contract: Contract::Holds(&[Property::NoDuplicateOutput, Property::OuterExactlyOnce]),
+    },
+    ProfileInfo {
+        profile: Profile::FlinkKeyedFixed,
+        name: "flink-keyed-fixed",
+        kinds: OUTER_KINDS,
+        timing: Timing::PerRecord,
+        lateness: Lateness::Strict,
+        source: Some(WatermarkSource::Trace),
+        flink: true,
+        predicts_engine: false,
+        time_range: None,
+        cleanup_slack: Duration::ZERO,
+        contract: Contract::Oracle,
+    },
+    ProfileInfo {
+        profile: Profile::FlinkInterval,
+        name: "flink-interval",
+        kinds: INNER,
+        timing: Timing::BoundedOutOfOrderness,
+        lateness: Lateness::Strict,
+        source: None,
+        flink: true,
+        predicts_engine: false,
+        time_range: None,
+        cleanup_slack: Duration::ZERO,
+        // models/flink-interval-impressions-clicks.toml: no_lost_match and
+        // no_premature_eviction are violated (the upper-bound race).
+        contract: Contract::Holds(&[
+            Property::NoSpuriousOutput,
+            Property::NoDuplicateOutput,
+            Property::OuterExactlyOnce,
+            Property::NoStateLeak,
+            Property::LatenessAgrees,
+        ]),
+    },
+    ProfileInfo {
+        profile: Profile::FlinkSqlInterval,
+        name: "flink-sql-interval",
+        kinds: OUTER_KINDS,
+        timing: Timing::SqlPerRow,
+        lateness: Lateness::Strict,
+        source: None,
+        flink: true,
+        predicts_engine: true,
+        time_range: None,
+        cleanup_slack: Duration::ZERO,
+        // models/flink-sql-impressions-clicks*.toml: late rows are joined, cached and padded.
+        contract: Contract::Holds(&[
+            Property::NoLostMatch,
+            Property::NoDuplicateOutput,
+            Property::NoPrematureEviction,
+        ]),
+    },
+];
+
+/// Why a profile's engine cannot run a join as stated: a model must mean what its engine
+/// runs, so each of these is an error when a model file says it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unsupported {
+    /// The engine has no such join kind.
+    Kind,
+    /// A bound (`"lower"` or `"upper"`) is outside the times the engine represents.
+    Bound(&'static str),
+    /// The engine has only this watermark source.
+    Source(WatermarkSource),
+    /// A Flink operator combines its inputs' watermarks by min.
+    Policy,
+    /// A Flink operator judges lateness as `ts < wm`.
+    Lateness,
+    /// The watermark timing is the engine's, not the model's to choose.
+    Timing,
+}
+
+impl Profile {
+    /// Every profile, in table order.
+    pub fn all() -> impl Iterator<Item = Profile> {
+        PROFILES.iter().map(|row| row.profile)
+    }
+
+    /// This profile's row of the table.
+    pub fn info(self) -> &'static ProfileInfo {
+        let row = &PROFILES[self as usize];
+        debug_assert_eq!(row.profile, self, "the table is in the order of the variants");
+        row
+    }
+
+    /// The profile a model file names.
+    pub fn from_name(name: &str) -> Option<Profile> {
+        PROFILES.iter().find(|row| row.name == name).map(|row| row.profile)
+    }
+
+    pub fn name(self) -> &'static str {
+        self.info().name
+    }
+
+    /// The one watermark source the modelled engine has, when it has only one.
+    pub fn required_source(self) -> Option<WatermarkSource> {
+        self.info().source
+    }
+
+    /// Whether the profile models a Flink operator (min-combined watermarks, late if `ts < wm`).
+    pub fn is_flink(self) -> bool {
+        self.info().flink
+    }
+
+    /// Whether `joincheck oracle` prints this profile's exact prediction of a real engine.
+    pub fn predicts_engine(self) -> bool {
+        self.info().predicts_engine
+    }
+
+    /// The event times (ms) the modelled engine can represent, when narrower than `i64`.
+    pub fn time_range(self) -> Option<std::ops::RangeInclusive<i64>> {
+        self.info().time_range.map(|(lo, hi)| lo..=hi)
+    }
+
+    /// The join kinds the modelled engine has.
+    pub fn kinds(self) -> &'static [JoinKind] {
+        self.info().kinds
+    }
+
+    /// When the modelled engine moves its watermarks.
+    pub fn timing(self) -> Timing {
+        self.info().timing
+    }
+
+    /// How long the modelled engine may keep a record past its last chance to match.
+    pub fn cleanup_slack(self) -> Duration {
+        self.info().cleanup_slack
+    }
+
+    /// The lateness rule when a model names none.
+    pub fn default_lateness(self) -> Lateness {
+        self.info().lateness
+    }
+
+    /// What fuzzing holds the profile's engine to.
+    pub fn contract(self) -> Contract {
+        self.info().contract
+    }
+
+    /// The first thing about `params` that this profile's engine would not run as stated, if
+    /// any. The model reader turns each into an error; the fuzzers draw only joins without one.
+    pub fn unsupported(self, params: &JoinParams) -> Option<Unsupported> {
+        let w = &params.watermark;
+        if !self.kinds().contains(&params.kind) {
+            return Some(Unsupported::Kind);
+        }
+        if let Some(range) = self.time_range() {
+            for (name, b) in [("lower", params.bounds.lower()), ("upper", params.bounds.upper())] {
+                if !range.contains(&b.at.as_millis()) {
+                    return Some(Unsupported::Bound(name));
+                }
+            }
+        }
+        if let Some(needed) = self.required_source().filter(|&needed| needed != w.source) {
+            return Some(Unsupported::Source(needed));
+        }
+        if self.is_flink() && w.policy != Policy::Min {
+            return Some(Unsupported::Policy);
+        }
+        if self.is_flink() && w.lateness != Lateness::Strict {
+            return Some(Unsupported::Lateness);
+        }
+        (w.timing != self.timing()).then_some(Unsupported::Timing)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_is_in_variant_order_and_names_are_unique() {
+        for (i, row) in PROFILES.iter().enumerate() {
+            assert_eq!(row.profile as usize, i, "{}", row.name);
+            assert_eq!(Profile::from_name(row.name), Some(row.profile));
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! The checker's bounds (a scope) and a design's known defects.
+
+use crate::property::Property;
+use crate::time::{Duration, EventTime, ProcessingTime};
+use crate::trace::Trace;
+use std::fmt;
+
+/// The checker's bounds: which records, times and steps it may combine. Exhaustive means
+/// exhaustive within this.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scope {
+    /// The key set. Keys are interchangeable, so the checker uses them in order of first use.
+    pub keys: Vec<String>,
+    /// At most this many records arrive on each input (indexed by [`Side::index`]).
+    pub records: [u8; 2],
+    /// The event times a record may carry.
+    pub times: Vec<EventTime>,
+    /// The values an explicit watermark step may carry (models with `source = "trace"`).
+    pub watermarks: Vec<EventTime>,
+    /// At most this many `batch` markers.
+    pub batches: u8,
+    /// The readings a `processing_time` step may carry, in increasing order (the clock never
+    /// moves back).
+    pub processing_times: Vec<ProcessingTime>,
+    /// At most this many `snapshot` steps.
+    pub snapshots: u8,
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let list = |v: &[EventTime]| v.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" ");
+        write!(
+            f,
+            "keys {{{}}}, up to {} left and {} right records, times {{{}}}",
+            self.keys.join(" "),
+            self.records[0],
+            self.records[1],
+            list(&self.times)
+        )?;
+        if !self.watermarks.is_empty() {
+            write!(f, ", watermarks {{{}}}", list(&self.watermarks))?;
+        }
+        if self.batches > 0 {
+            write!(f, ", up to {} batch markers", self.batches)?;
+        }
+        if !self.processing_times.is_empty() {
+            let ms: Vec<String> = self
+                .processing_times
+                .iter()
+                .map(|t| Duration::from_millis(t.as_millis()).to_string())
+                .collect();
+            write!(f, ", processing times {{{}}}", ms.join(" "))?;
+        }
+        if self.snapshots > 0 {
+            write!(f, ", up to {} snapshots", self.snapshots)?;
+        }
+        Ok(())
+    }
+}
+
+/// A known defect of a design: the checker must find a violation of `property` within
+/// `scope`, starting from the situation `prefix` sets up. A narrow scope (and a prefix) makes
+/// the shortest counterexample show this defect rather than another one of the same design.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Defect {
+    pub name: String,
+    pub property: Property,
+    /// One sentence for the report.
+    pub summary: String,
+    /// Steps that happen first; the checker explores what may follow.
+    pub prefix: Trace,
+    /// What may follow the prefix (record counts are in addition to the prefix's).
+    pub scope: Scope,
+}

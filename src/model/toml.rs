@@ -1,0 +1,482 @@
+//! Model files in TOML: the reader, with errors that name file, line and key, and the writer
+//! for a join's parameters (which the fuzzers use to write out what they found).
+
+use super::profile::Unsupported;
+use super::{
+    Bounds, Defect, JoinKind, JoinParams, JoinSpec, Lateness, Policy, Profile, Scope, WatermarkSource, WatermarkSpec,
+};
+use crate::error::InputError;
+use crate::event::Side;
+use crate::property::{Expected, Property};
+use crate::time::{Duration, EventTime, ProcessingTime};
+use crate::trace::Trace;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::ops::Range;
+use toml::Spanned;
+
+/// An error at a key of the file: the key's name, the span of its value, the message.
+type At<'a> = dyn Fn(&str, Range<usize>, String) -> InputError + 'a;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawModel {
+    name: Option<String>,
+    description: Option<String>,
+    profile: Spanned<String>,
+    join: RawJoin,
+    watermark: RawWatermark,
+    scope: Option<RawScope>,
+    expect: Option<BTreeMap<String, Spanned<String>>>,
+    defect: Option<Vec<RawDefect>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDefect {
+    name: Spanned<String>,
+    property: Spanned<String>,
+    summary: String,
+    prefix: Option<Spanned<Vec<String>>>,
+    scope: RawScope,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScope {
+    keys: Spanned<Vec<String>>,
+    left: Spanned<u8>,
+    right: Spanned<u8>,
+    times: Spanned<Vec<Spanned<String>>>,
+    watermarks: Option<Spanned<Vec<Spanned<String>>>>,
+    batches: Option<u8>,
+    processing_times: Option<Spanned<Vec<Spanned<String>>>>,
+    snapshots: Option<u8>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawJoin {
+    kind: Spanned<String>,
+    bounds: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWatermark {
+    source: Spanned<String>,
+    left_delay: Option<Spanned<String>>,
+    right_delay: Option<Spanned<String>>,
+    policy: Option<Spanned<String>>,
+    lateness: Option<Spanned<String>>,
+}
+
+/// Reads a model from TOML text; `file` names it in errors, `default_name` is used when the
+/// model has no `name`.
+pub fn read(text: &str, file: &str, default_name: &str) -> Result<JoinSpec, InputError> {
+    let line_of = |offset: usize| 1 + text[..offset.min(text.len())].bytes().filter(|b| *b == b'\n').count();
+    let raw: RawModel = toml::from_str(text).map_err(|e| syntax_error(text, file, &e))?;
+    let at = |key: &str, span: Range<usize>, message: String| {
+        InputError::new(file, message).at_line(line_of(span.start)).field(key)
+    };
+    let profile = Profile::from_name(raw.profile.get_ref()).ok_or_else(|| {
+        let names: Vec<&str> = Profile::all().map(Profile::name).collect();
+        choose(&at, "profile", &raw.profile, &names)
+    })?;
+    let kind = JoinKind::ALL
+        .iter()
+        .find(|(n, _)| n == raw.join.kind.get_ref())
+        .map(|(_, k)| *k)
+        .ok_or_else(|| choose(&at, "join.kind", &raw.join.kind, &JoinKind::ALL.map(|(n, _)| n)))?;
+    let bounds = Bounds::parse(raw.join.bounds.get_ref()).map_err(|m| at("join.bounds", raw.join.bounds.span(), m))?;
+    let watermark = read_watermark(&raw.watermark, profile, &at)?;
+    let params = JoinParams {
+        profile,
+        kind,
+        bounds,
+        watermark,
+    };
+    if let Some(problem) = profile.unsupported(&params) {
+        return Err(unsupported(problem, &raw, &params, &at));
+    }
+    let source = watermark.source;
+    Ok(JoinSpec {
+        name: raw.name.unwrap_or_else(|| default_name.to_owned()),
+        description: raw.description.unwrap_or_default(),
+        params,
+        scope: match raw.scope {
+            Some(scope) => Some(parse_scope(scope, source, &at)?),
+            None => None,
+        },
+        expect: parse_expect(raw.expect.unwrap_or_default(), &at)?,
+        defects: raw
+            .defect
+            .unwrap_or_default()
+            .into_iter()
+            .map(|d| parse_defect(d, source, file, &at))
+            .collect::<Result<_, _>>()?,
+        file: file.to_owned(),
+    })
+}
+
+/// A TOML or shape error from the deserializer, with the key it names when it names one.
+fn syntax_error(text: &str, file: &str, e: &toml::de::Error) -> InputError {
+    let mut err = InputError::new(file, e.message().trim().to_owned());
+    if let Some(span) = e.span() {
+        err = err.at_line(
+            1 + text[..span.start.min(text.len())]
+                .bytes()
+                .filter(|b| *b == b'\n')
+                .count(),
+        );
+    }
+    // Only serde's "unknown field `x`" / "missing field `x`" name a key in backticks; other
+    // messages quote values or syntax there.
+    let named = if e.message().contains("unknown field") || e.message().contains("missing field") {
+        backticked(e.message()).map(str::to_owned)
+    } else {
+        // A value of the wrong type: the key is what stands before `=` on its line.
+        e.span().and_then(|span| key_on_line(text, span.start))
+    };
+    if let Some(field) = named {
+        err = err.field(field);
+    }
+    err
+}
+
+/// An unknown value for `key`, with the values it may take.
+fn choose(at: &At<'_>, key: &str, value: &Spanned<String>, options: &[&str]) -> InputError {
+    at(
+        key,
+        value.span(),
+        format!(
+            "unknown value {:?}; expected one of {}",
+            value.get_ref(),
+            options.join(", ")
+        ),
+    )
+}
+
+/// The `[watermark]` section; the timing is the profile's.
+fn read_watermark(w: &RawWatermark, profile: Profile, at: &At<'_>) -> Result<WatermarkSpec, InputError> {
+    let source = match w.source.get_ref().as_str() {
+        "derived" => WatermarkSource::Derived,
+        "trace" => WatermarkSource::Trace,
+        _ => return Err(choose(at, "watermark.source", &w.source, &["derived", "trace"])),
+    };
+    let mut delay = [Duration::ZERO; 2];
+    for (side, value) in [(Side::Left, &w.left_delay), (Side::Right, &w.right_delay)] {
+        let key = format!("watermark.{side}_delay");
+        match value {
+            Some(v) => {
+                let d: Duration = v.get_ref().parse().map_err(|e| at(&key, v.span(), format!("{e}")))?;
+                if d.is_negative() {
+                    return Err(at(&key, v.span(), format!("a delay cannot be negative ({d})")));
+                }
+                delay[side.index()] = d;
+            }
+            None if source == WatermarkSource::Derived => {
+                return Err(at(
+                    &key,
+                    w.source.span(),
+                    "missing: derived watermarks need a delay for each input".to_owned(),
+                ))
+            }
+            None => {}
+        }
+    }
+    let policy = match w.policy.as_ref() {
+        None => Policy::Min,
+        Some(p) if p.get_ref() == "min" => Policy::Min,
+        Some(p) if p.get_ref() == "max" => Policy::Max,
+        Some(p) => return Err(choose(at, "watermark.policy", p, &["min", "max"])),
+    };
+    let lateness = match w.lateness.as_ref() {
+        None => profile.default_lateness(),
+        Some(l) if l.get_ref() == "ts < wm" => Lateness::Strict,
+        Some(l) if l.get_ref() == "ts <= wm" => Lateness::NonStrict,
+        Some(l) => return Err(choose(at, "watermark.lateness", l, &["\"ts < wm\"", "\"ts <= wm\""])),
+    };
+    Ok(WatermarkSpec {
+        source,
+        delay,
+        policy,
+        lateness,
+        timing: profile.timing(),
+    })
+}
+
+/// A setting the profile's engine would silently not honour, as an error at its key: a model
+/// must mean what its engine runs.
+fn unsupported(problem: Unsupported, raw: &RawModel, params: &JoinParams, at: &At<'_>) -> InputError {
+    let profile = params.profile;
+    let w = &raw.watermark;
+    match problem {
+        Unsupported::Kind => {
+            let kinds: Vec<&str> = profile.kinds().iter().map(|k| k.name()).collect();
+            at(
+                "join.kind",
+                raw.join.kind.span(),
+                format!(
+                    "the {} profile has no {} join; it has {}",
+                    profile.name(),
+                    params.kind.name(),
+                    kinds.join(", ")
+                ),
+            )
+        }
+        Unsupported::Bound(name) => {
+            let b = if name == "lower" {
+                params.bounds.lower()
+            } else {
+                params.bounds.upper()
+            };
+            at(
+                "join.bounds",
+                raw.join.bounds.span(),
+                format!(
+                    "the {name} bound {} is outside what the {} profile can represent",
+                    b.at,
+                    profile.name()
+                ),
+            )
+        }
+        Unsupported::Source(needed) => {
+            let (name, why) = match needed {
+                WatermarkSource::Derived => (
+                    "derived",
+                    "Spark derives each input's watermark from the event times it has seen",
+                ),
+                WatermarkSource::Trace => (
+                    "trace",
+                    "the keyed function reads the watermarks its inputs send, as explicit watermark steps",
+                ),
+            };
+            at(
+                "watermark.source",
+                w.source.span(),
+                format!("the {} profile needs source = \"{name}\": {why}", profile.name()),
+            )
+        }
+        Unsupported::Policy => at(
+            "watermark.policy",
+            w.policy.as_ref().map_or(w.source.span(), Spanned::span),
+            format!(
+                "the {} profile combines its inputs' watermarks by min (Flink's two-input operator); \
+                 \"max\" is not something it can run",
+                profile.name()
+            ),
+        ),
+        Unsupported::Lateness => at(
+            "watermark.lateness",
+            w.lateness.as_ref().map_or(w.source.span(), Spanned::span),
+            format!(
+                "the {} profile judges lateness as Flink does, \"ts < wm\"; \"ts <= wm\" is not something it can run",
+                profile.name()
+            ),
+        ),
+        Unsupported::Timing => unreachable!("the reader sets the profile's timing"),
+    }
+}
+
+/// The join as a model file (see `models/README.md`): what [`read`] reads back to `params`.
+pub fn write(params: &JoinParams) -> String {
+    let w = &params.watermark;
+    format!(
+        "profile = \"{}\"\n\n[join]\nkind = \"{}\"\nbounds = \"{}\"\n\n[watermark]\nsource = \"{}\"\n\
+         left_delay = \"{}\"\nright_delay = \"{}\"\npolicy = \"{}\"\nlateness = \"{}\"\n",
+        params.profile.name(),
+        params.kind.name(),
+        params.bounds,
+        match w.source {
+            WatermarkSource::Derived => "derived",
+            WatermarkSource::Trace => "trace",
+        },
+        w.delay[0],
+        w.delay[1],
+        match w.policy {
+            Policy::Min => "min",
+            Policy::Max => "max",
+        },
+        w.lateness.describe(),
+    )
+}
+
+/// Times in a scope are written as durations since the epoch (`"0"`, `"1h"`, `"1h1ms"`).
+fn parse_times(key: &str, values: Spanned<Vec<Spanned<String>>>, at: &At<'_>) -> Result<Vec<EventTime>, InputError> {
+    let mut times = Vec::new();
+    for v in values.get_ref() {
+        let d: Duration = v.get_ref().parse().map_err(|e| at(key, v.span(), format!("{e}")))?;
+        times.push(EventTime::from_millis(d.as_millis()));
+    }
+    times.sort_unstable();
+    times.dedup();
+    if times.is_empty() || times.len() > 64 {
+        return Err(at(
+            key,
+            values.span(),
+            format!("give 1 to 64 distinct values, not {}", times.len()),
+        ));
+    }
+    Ok(times)
+}
+
+fn parse_scope(raw: RawScope, source: WatermarkSource, at: &At<'_>) -> Result<Scope, InputError> {
+    let mut distinct = raw.keys.get_ref().clone();
+    distinct.sort();
+    distinct.dedup();
+    if distinct.is_empty() || distinct.len() > 64 || distinct.len() != raw.keys.get_ref().len() {
+        return Err(at(
+            "scope.keys",
+            raw.keys.span(),
+            "give 1 to 64 distinct keys".to_owned(),
+        ));
+    }
+    // The file's order is kept: the checker uses keys in order of first use.
+    let keys = raw.keys.get_ref().clone();
+    // Record ids and keys are small integers in the checker's compact state.
+    let total = u16::from(*raw.left.get_ref()) + u16::from(*raw.right.get_ref());
+    if total == 0 || total > 16 {
+        return Err(at(
+            "scope.left",
+            raw.left.span(),
+            format!("left + right must be 1..=16 records, not {total}"),
+        ));
+    }
+    let watermarks = match (raw.watermarks, source) {
+        (Some(w), WatermarkSource::Trace) => parse_times("scope.watermarks", w, at)?,
+        (Some(w), WatermarkSource::Derived) => {
+            return Err(at(
+                "scope.watermarks",
+                w.span(),
+                "this model derives its watermarks (watermark.source = \"derived\"); explicit watermark values do not apply".to_owned(),
+            ))
+        }
+        (None, _) => Vec::new(),
+    };
+    Ok(Scope {
+        keys,
+        records: [*raw.left.get_ref(), *raw.right.get_ref()],
+        times: parse_times("scope.times", raw.times, at)?,
+        watermarks,
+        batches: raw.batches.unwrap_or(0),
+        processing_times: match raw.processing_times {
+            Some(p) => parse_times("scope.processing_times", p, at)?
+                .into_iter()
+                .map(|t| ProcessingTime::from_millis(t.as_millis()))
+                .collect(),
+            None => Vec::new(),
+        },
+        snapshots: raw.snapshots.unwrap_or(0),
+    })
+}
+
+fn parse_defect(raw: RawDefect, source: WatermarkSource, file: &str, at: &At<'_>) -> Result<Defect, InputError> {
+    let name = raw.name.get_ref().clone();
+    let property = Property::from_name(raw.property.get_ref())
+        .filter(|p| !p.is_witness())
+        .ok_or_else(|| {
+            at(
+                "defect.property",
+                raw.property.span(),
+                "expected the name of an invariant".to_owned(),
+            )
+        })?;
+    let scope = parse_scope(raw.scope, source, at)?;
+    let prefix = match raw.prefix {
+        None => Trace::new(),
+        Some(lines) => {
+            let text = lines.get_ref().join("\n");
+            // Errors name the prefix entry (1-based) as their line.
+            let prefix = Trace::parse(&text, &format!("{file}: defect {name}: prefix entry"))?;
+            if let Some(r) = prefix
+                .records()
+                .iter()
+                .find(|r| !scope.keys.iter().any(|k| k == prefix.key_name(r.key)))
+            {
+                return Err(at(
+                    "defect.prefix",
+                    lines.span(),
+                    format!(
+                        "record {} has key {:?}, which is not in the defect's scope.keys",
+                        prefix.name(r.id),
+                        prefix.key_name(r.key)
+                    ),
+                ));
+            }
+            if prefix.ends() {
+                return Err(at(
+                    "defect.prefix",
+                    lines.span(),
+                    "a prefix cannot end the input".to_owned(),
+                ));
+            }
+            prefix
+        }
+    };
+    Ok(Defect {
+        name,
+        property,
+        summary: raw.summary,
+        prefix,
+        scope,
+    })
+}
+
+fn parse_expect(
+    raw: BTreeMap<String, Spanned<String>>,
+    at: &At<'_>,
+) -> Result<BTreeMap<Property, Expected>, InputError> {
+    let mut out = BTreeMap::new();
+    for (name, value) in raw {
+        let key = format!("expect.{name}");
+        let property = Property::from_name(&name).ok_or_else(|| {
+            let names: Vec<&str> = Property::ALL.iter().map(|p| p.name()).collect();
+            at(
+                &key,
+                value.span(),
+                format!("unknown property; properties are {}", names.join(", ")),
+            )
+        })?;
+        let allowed = if property.is_witness() {
+            [Expected::Reached, Expected::Missing]
+        } else {
+            [Expected::Holds, Expected::Violated]
+        };
+        let expected = allowed
+            .into_iter()
+            .find(|e| e.name() == value.get_ref())
+            .ok_or_else(|| {
+                at(
+                    &key,
+                    value.span(),
+                    format!(
+                        "unknown verdict {:?}; expected {} or {}",
+                        value.get_ref(),
+                        allowed[0].name(),
+                        allowed[1].name()
+                    ),
+                )
+            })?;
+        out.insert(property, expected);
+    }
+    Ok(out)
+}
+
+/// The key assigned on the line holding byte `offset` (`name` in `name = 5`), if any.
+fn key_on_line(text: &str, offset: usize) -> Option<String> {
+    let offset = offset.min(text.len());
+    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    let (key, _) = text[start..end].split_once('=')?;
+    let key = key.trim().trim_matches('"');
+    let plain = !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c));
+    plain.then(|| key.to_owned())
+}
+
+/// The first `name` in a message like "unknown field `name`, expected ...".
+fn backticked(message: &str) -> Option<&str> {
+    let start = message.find('`')? + 1;
+    let len = message[start..].find('`')?;
+    Some(&message[start..start + len])
+}
