@@ -970,21 +970,7 @@ pub fn check_spec(
     options: Options,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<ModelReport, crate::error::InputError> {
-    use crate::engine::{
-        CanaryEngine, IntervalJoinEngine, KeyedFixedEngine, KeyedTtlEngine, ReferenceEngine, SparkEngine,
-        SqlIntervalEngine,
-    };
-    use crate::model::Profile;
-    let params = spec.params;
-    match params.profile {
-        Profile::Reference => check_model(spec, ReferenceEngine::new(params), options, progress),
-        Profile::Canary => check_model(spec, CanaryEngine::new(params), options, progress),
-        Profile::Spark => check_model(spec, SparkEngine::new(params), options, progress),
-        Profile::FlinkKeyedTtl => check_model(spec, KeyedTtlEngine::new(params), options, progress),
-        Profile::FlinkKeyedFixed => check_model(spec, KeyedFixedEngine::new(params), options, progress),
-        Profile::FlinkInterval => check_model(spec, IntervalJoinEngine::new(params), options, progress),
-        Profile::FlinkSqlInterval => check_model(spec, SqlIntervalEngine::new(params), options, progress),
-    }
+    check_model(spec, crate::engine::ProfileEngine::new(spec.params), options, progress)
 }
 
 /// Re-runs a single-threaded BFS for `p` alone, which finds a shortest path to a violation

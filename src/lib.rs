@@ -59,8 +59,8 @@
 //!
 //! Read next: [`oracle`] (the semantics), [`property`] (what is checked), [`checker`] (how),
 //! [`harness`] (checking your own engine from `cargo test`), [`external`] (the subprocess
-//! protocol for other languages), [`sim`] (seeded workloads and the streaming oracle),
-//! [`mutants`] (the real-bug benchmark), and `models/README.md` (the model and trace formats).
+//! protocol for other languages), [`sim`] (seeded workloads and the streaming oracle), and
+//! `models/README.md` (the model and trace formats).
 
 pub mod checker;
 pub mod engine;
@@ -68,10 +68,8 @@ pub mod error;
 pub mod event;
 pub mod external;
 pub mod format;
-pub mod fuzzing;
 pub mod harness;
 pub mod model;
-pub mod mutants;
 pub mod oracle;
 pub mod property;
 pub mod report;
@@ -80,5 +78,7 @@ pub mod sim;
 #[doc(hidden)]
 pub use model as spec;
 pub mod stream;
+#[doc(hidden)]
+pub mod testing;
 pub mod time;
 pub mod trace;

@@ -326,7 +326,7 @@ impl StreamingOracle {
             } else {
                 let other = r.side.other().index();
                 let mut matched = false;
-                if let Some(range) = crate::engine::partner_keys(&self.params, &r) {
+                if let Some(range) = crate::engine::store::partner_keys(&self.params, &r) {
                     for (p, p_matched) in self.window[other].range_mut(range) {
                         match (semi, r.side) {
                             (false, Side::Left) => out.push(Output::Match { left: r.id, right: p.2 }),

@@ -77,6 +77,13 @@ impl EventTime {
     pub fn offset_to(self, later: EventTime) -> i128 {
         i128::from(later.0) - i128::from(self.0)
     }
+
+    /// An exact time computed in `i128` (a time plus an offset), clamped into the `i64` range:
+    /// timers and cleanup times past either end of time sit at that end.
+    pub fn clamped(ms: i128) -> EventTime {
+        let ms = ms.clamp(i128::from(i64::MIN), i128::from(i64::MAX));
+        EventTime(i64::try_from(ms).expect("clamped into the i64 range"))
+    }
 }
 
 impl Duration {

@@ -1,5 +1,5 @@
 #![no_main]
-//! `joincheck::fuzzing::protocol_lines`: the body lives in the library so that `cargo test` replays
+//! `joincheck::testing::fuzzing::protocol_lines`: the body lives in the library so that `cargo test` replays
 //! this target's corpus and crashes on stable (tests/fuzz_replay).
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| joincheck::fuzzing::protocol_lines(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| joincheck::testing::fuzzing::protocol_lines(data));

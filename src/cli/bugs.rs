@@ -1,8 +1,8 @@
 //! `joincheck bugs`: the real-bug benchmark.
 
 use super::{CliError, Outcome};
-use joincheck::mutants;
 use joincheck::report::bugs as render;
+use joincheck::testing::mutants;
 use std::io::Write;
 use std::path::PathBuf;
 

@@ -7,26 +7,20 @@
 
 pub mod canary;
 pub mod flink;
-pub mod flink_interval;
-pub mod flink_keyed_fixed;
-pub mod flink_keyed_ttl;
-pub mod flink_sql_interval;
 pub mod reference;
 pub mod spark;
+pub mod store;
 
-use crate::event::Side;
-use crate::event::{Emitted, Key, Output, Position, Record, RecordId};
-use crate::model::JoinParams;
-use crate::model::{JoinSpec, Profile};
-use crate::time::EventTime;
+use crate::event::{Emitted, Output, Position, RecordId};
+use crate::model::{JoinParams, JoinSpec, Profile};
 use crate::time::Watermark;
 use crate::trace::{Step, Trace};
 
 pub use canary::CanaryEngine;
-pub use flink_interval::IntervalJoinEngine;
-pub use flink_keyed_fixed::KeyedFixedEngine;
-pub use flink_keyed_ttl::KeyedTtlEngine;
-pub use flink_sql_interval::SqlIntervalEngine;
+pub use flink::interval::IntervalJoinEngine;
+pub use flink::keyed_fixed::KeyedFixedEngine;
+pub use flink::keyed_ttl::KeyedTtlEngine;
+pub use flink::sql_interval::SqlIntervalEngine;
 pub use reference::ReferenceEngine;
 pub use spark::SparkEngine;
 
@@ -65,32 +59,6 @@ pub trait Engine {
     }
 }
 
-/// A deliberate defect, for the mutation benchmark (`crate::mutants`): each recreates a bug
-/// that a real engine shipped. Every engine a user gets has `Fault::None`; only
-/// `crate::mutants` builds engines with another value.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum Fault {
-    #[default]
-    None,
-    /// Reference: records of this side are never evicted.
-    NeverEvict(Side),
-    /// Reference: state is cleaned only when a record of the same key arrives
-    /// (RisingWave #16045).
-    EvictOnlyOnKeyArrival,
-    /// Spark: rows already evictable are not stored, on both sides and in outer joins too
-    /// (the code before SPARK-49829).
-    SparkSkipEvictableRows,
-    /// Spark: the left state watermark derived from the lower bound instead of the upper
-    /// (SPARK-46350).
-    SparkLeftStateFromLowerBound,
-    /// Spark: the late filter gets the watermark this batch's own rows will publish instead
-    /// of the one in effect (SPARK-41411, the wrong watermark passed to the join).
-    SparkLateFilterWithNextWatermark,
-    /// Flink interval join: the cleanup timer at `ts` instead of `ts + upper` (removing the
-    /// element's own bucket).
-    TimerAtTimestamp,
-}
-
 /// A snapshot of an engine's watermarks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Watermarks {
@@ -99,17 +67,83 @@ pub struct Watermarks {
     pub join: Watermark,
 }
 
+/// Declares [`ProfileEngine`], one variant per profile with the engine that models it: the one
+/// place that maps a profile to its engine (adding a profile adds one line here).
+macro_rules! profile_engines {
+    ($($profile:ident => $engine:ident),* $(,)?) => {
+        /// The engine of any profile, as one concrete type: what the model checker, `replay`,
+        /// `drive` and the benchmarks run when they run "the model's engine".
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        pub enum ProfileEngine {
+            $($profile($engine),)*
+        }
+
+        impl ProfileEngine {
+            /// The engine `params.profile` prescribes, ready for the first step.
+            pub fn new(params: JoinParams) -> ProfileEngine {
+                match params.profile {
+                    $(Profile::$profile => ProfileEngine::$profile($engine::new(params)),)*
+                }
+            }
+
+            fn inner(&self) -> &dyn Engine {
+                match self {
+                    $(ProfileEngine::$profile(e) => e,)*
+                }
+            }
+
+            fn inner_mut(&mut self) -> &mut dyn Engine {
+                match self {
+                    $(ProfileEngine::$profile(e) => e,)*
+                }
+            }
+        }
+    };
+}
+
+profile_engines! {
+    Reference => ReferenceEngine,
+    Canary => CanaryEngine,
+    Spark => SparkEngine,
+    FlinkKeyedTtl => KeyedTtlEngine,
+    FlinkKeyedFixed => KeyedFixedEngine,
+    FlinkInterval => IntervalJoinEngine,
+    FlinkSqlInterval => SqlIntervalEngine,
+}
+
+impl Engine for ProfileEngine {
+    fn step(&mut self, step: &Step, out: &mut Vec<Output>) {
+        self.inner_mut().step(step, out)
+    }
+
+    fn stored(&self) -> Vec<RecordId> {
+        self.inner().stored()
+    }
+
+    fn pending_timers(&self) -> usize {
+        self.inner().pending_timers()
+    }
+
+    fn stored_len(&self) -> usize {
+        self.inner().stored_len()
+    }
+
+    fn buffered(&self) -> Vec<RecordId> {
+        self.inner().buffered()
+    }
+
+    fn micro_batches(&self) -> bool {
+        self.inner().micro_batches()
+    }
+
+    fn watermarks(&self) -> Option<Watermarks> {
+        self.inner().watermarks()
+    }
+}
+
 /// The engine a model's profile prescribes, ready for the first step.
 pub fn for_spec(spec: &JoinSpec) -> Box<dyn Engine> {
-    match spec.params.profile {
-        Profile::Reference => Box::new(ReferenceEngine::new(spec.params)),
-        Profile::Canary => Box::new(CanaryEngine::new(spec.params)),
-        Profile::Spark => Box::new(SparkEngine::new(spec.params)),
-        Profile::FlinkKeyedTtl => Box::new(KeyedTtlEngine::new(spec.params)),
-        Profile::FlinkKeyedFixed => Box::new(KeyedFixedEngine::new(spec.params)),
-        Profile::FlinkInterval => Box::new(IntervalJoinEngine::new(spec.params)),
-        Profile::FlinkSqlInterval => Box::new(SqlIntervalEngine::new(spec.params)),
-    }
+    Box::new(ProfileEngine::new(spec.params))
 }
 
 /// What one step did, for timelines.
@@ -214,17 +248,3 @@ macro_rules! forward_engine {
 }
 
 forward_engine!(&mut E, Box<E>);
-
-/// The state keys a partner of `r` can have: same key, time inside the window, any id.
-/// `None` when the window lies entirely outside `i64`.
-pub(crate) fn partner_keys(
-    params: &JoinParams,
-    r: &Record,
-) -> Option<std::ops::RangeInclusive<(Key, EventTime, RecordId)>> {
-    let (lo, hi) = params.bounds.partner_range(r);
-    let lo = i64::try_from(lo.max(i128::from(i64::MIN))).ok()?;
-    let hi = i64::try_from(hi.min(i128::from(i64::MAX))).ok()?;
-    (lo <= hi).then(|| {
-        (r.key, EventTime::from_millis(lo), RecordId(0))..=(r.key, EventTime::from_millis(hi), RecordId(u32::MAX))
-    })
-}

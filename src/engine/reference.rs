@@ -19,12 +19,14 @@
 //! - End of input is the final `MAX` watermark: nothing can arrive any more, so every stored
 //!   record is evicted and the state ends empty. This profile uses no timers.
 
-use super::{Engine, Fault, Watermarks};
+use super::store::{SideStore, StoreKey};
+use super::{Engine, Watermarks};
 use crate::event::{Key, Output, Record, RecordId, Side};
 use crate::model::{JoinKind, JoinParams};
+use crate::testing::Fault;
 use crate::time::{EventTime, Watermark};
 use crate::trace::Step;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// The reference join engine.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -38,7 +40,7 @@ pub struct ReferenceEngine {
     join_wm: Watermark,
     ended: bool,
     /// Per side: stored records by (key, ts, id), with whether each has matched.
-    state: [BTreeMap<(Key, EventTime, RecordId), bool>; 2],
+    state: SideStore,
     /// Per side: the same records in eviction order.
     by_time: [BTreeSet<(EventTime, RecordId, Key)>; 2],
     /// Always `Fault::None` outside the mutation benchmark.
@@ -62,7 +64,7 @@ impl ReferenceEngine {
         }
     }
 
-    /// The engine with a deliberate defect (`crate::mutants`).
+    /// The engine with a deliberate defect (`crate::testing::mutants`).
     pub(crate) fn with_fault(params: JoinParams, fault: Fault) -> ReferenceEngine {
         ReferenceEngine {
             fault,
@@ -96,10 +98,7 @@ impl ReferenceEngine {
     fn join_on_arrival(&mut self, r: Record, out: &mut Vec<Output>) {
         let other = r.side.other();
         let semi = self.params.kind == JoinKind::LeftSemi;
-        let partners: Vec<(Key, EventTime, RecordId)> = match super::partner_keys(&self.params, &r) {
-            Some(range) => self.state[other.index()].range(range).map(|(k, _)| *k).collect(),
-            None => Vec::new(),
-        };
+        let partners: Vec<StoreKey> = self.state.partners(&self.params, &r).map(|(k, _)| *k).collect();
         for &partner_key in &partners {
             let (key, ts, partner) = partner_key;
             let p = Record {
@@ -173,7 +172,7 @@ impl ReferenceEngine {
         self.join_wm.advance_to(Watermark::MAX);
         self.evict(out);
         assert!(
-            self.fault != Fault::None || self.state.iter().all(BTreeMap::is_empty),
+            self.fault != Fault::None || self.state.is_empty(),
             "state left after end of input"
         );
     }
@@ -205,7 +204,7 @@ impl ReferenceEngine {
         );
     }
 
-    /// Eviction under a deliberate defect (`crate::mutants`); kept apart so that the
+    /// Eviction under a deliberate defect (`crate::testing::mutants`); kept apart so that the
     /// engine's own rule above reads as what it is.
     fn evict_with_fault(&mut self, out: &mut Vec<Output>) {
         let doomed: Vec<Record> = self
@@ -233,11 +232,7 @@ impl ReferenceEngine {
     }
 
     fn stored_records(&self) -> impl Iterator<Item = Record> + '_ {
-        Side::BOTH.into_iter().flat_map(move |side| {
-            self.state[side.index()]
-                .keys()
-                .map(move |&(key, ts, id)| Record { side, key, ts, id })
-        })
+        self.state.records()
     }
 }
 
@@ -260,13 +255,11 @@ impl Engine for ReferenceEngine {
     }
 
     fn stored(&self) -> Vec<RecordId> {
-        let mut ids: Vec<RecordId> = self.stored_records().map(|r| r.id).collect();
-        ids.sort_unstable();
-        ids
+        self.state.ids()
     }
 
     fn stored_len(&self) -> usize {
-        self.state[0].len() + self.state[1].len()
+        self.state.len()
     }
 
     fn pending_timers(&self) -> usize {

@@ -38,12 +38,13 @@
 //! Spark's timestamps are microseconds and its watermarks milliseconds; joincheck's times are
 //! milliseconds, for which Spark's `ts_us <= wm_ms * 1000` is exactly `ts <= wm`.
 
-use super::{Engine, Fault, Watermarks};
+use super::store::{SideStore, StoreKey};
+use super::{Engine, Watermarks};
 use crate::event::{Key, Output, Record, RecordId, Side};
 use crate::model::{JoinKind, JoinParams};
+use crate::testing::Fault;
 use crate::time::{EventTime, Watermark};
 use crate::trace::Step;
-use std::collections::BTreeMap;
 
 /// Spark's join, one micro-batch at a time.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -58,7 +59,7 @@ pub struct SparkEngine {
     /// Records of the open batch, in arrival order.
     pending: Vec<Record>,
     /// Per side: rows in join state by (key, ts, id), with their `matched` flag.
-    state: [BTreeMap<(Key, EventTime, RecordId), bool>; 2],
+    state: SideStore,
     ended: bool,
     /// Always `Fault::None` outside the mutation benchmark.
     fault: Fault,
@@ -83,7 +84,7 @@ impl SparkEngine {
         self.params
     }
 
-    /// The engine with a deliberate defect (`crate::mutants`).
+    /// The engine with a deliberate defect (`crate::testing::mutants`).
     pub(crate) fn with_fault(params: JoinParams, fault: Fault) -> SparkEngine {
         SparkEngine {
             fault,
@@ -149,14 +150,12 @@ impl SparkEngine {
     fn join_and_store(&mut self, r: Record, batch_w: Watermark, out: &mut Vec<Output>) {
         let semi = self.params.kind == JoinKind::LeftSemi;
         let other = r.side.other();
-        let partners: Vec<(Key, EventTime, RecordId)> = match super::partner_keys(&self.params, &r) {
-            Some(range) => self.state[other.index()]
-                .range(range)
-                .filter(|(_, matched)| !(semi && r.side == Side::Right && **matched))
-                .map(|(k, _)| *k)
-                .collect(),
-            None => Vec::new(),
-        };
+        let partners: Vec<StoreKey> = self
+            .state
+            .partners(&self.params, &r)
+            .filter(|(_, matched)| !(semi && r.side == Side::Right && **matched))
+            .map(|(k, _)| *k)
+            .collect();
         for &p in &partners {
             match (semi, r.side) {
                 (false, Side::Left) => out.push(Output::Match { left: r.id, right: p.2 }),
@@ -232,9 +231,7 @@ impl Engine for SparkEngine {
     }
 
     fn stored(&self) -> Vec<RecordId> {
-        let mut ids: Vec<RecordId> = self.state.iter().flat_map(|s| s.keys().map(|k| k.2)).collect();
-        ids.sort_unstable();
-        ids
+        self.state.ids()
     }
 
     fn buffered(&self) -> Vec<RecordId> {
@@ -244,7 +241,7 @@ impl Engine for SparkEngine {
     }
 
     fn stored_len(&self) -> usize {
-        self.state[0].len() + self.state[1].len()
+        self.state.len()
     }
 
     fn pending_timers(&self) -> usize {

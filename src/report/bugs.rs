@@ -1,7 +1,7 @@
 //! The report of `joincheck bugs`: one row per mutant (how fast the checker, the random search
 //! and the fuzz decoder caught it), as a table or as one JSON object per mutant.
 
-use crate::mutants::{Detection, MutantResult};
+use crate::testing::mutants::{Detection, MutantResult};
 use std::fmt::Write as _;
 
 /// The benchmark's targets: caught within this long, with at most this many steps.

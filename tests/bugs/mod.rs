@@ -6,7 +6,7 @@
 
 use joincheck::checker::check_mutant;
 use joincheck::model::JoinSpec;
-use joincheck::mutants::{catalogue, run_one};
+use joincheck::testing::mutants::{catalogue, run_one};
 use std::path::Path;
 
 fn models() -> std::path::PathBuf {

@@ -1,14 +1,14 @@
 //! The fuzz targets on stable, without a fuzzing toolchain: every committed file of
 //! `fuzz/corpus/<target>/` and `fuzz/regressions/<target>/` goes through the target's body in
-//! `joincheck::fuzzing`, so a crash once found stays fixed; and the structured check catches
+//! `joincheck::testing::fuzzing`, so a crash once found stays fixed; and the structured check catches
 //! the canary, so the fuzz harness is shown to be able to fail.
 //!
 //! A new crash: minimize it (`cargo fuzz tmin`, see `fuzz/run.sh`), copy it to
 //! `fuzz/regressions/<target>/`, fix the bug, and add a test below that names the file and
 //! opens with the root cause.
 
-use joincheck::fuzzing::{self, Case, FUZZED_PROFILES};
 use joincheck::model::{JoinSpec, Profile};
+use joincheck::testing::fuzzing::{self, Case, FUZZED_PROFILES};
 use joincheck::trace::Trace;
 use rand_chacha::rand_core::{Rng, SeedableRng};
 use std::path::{Path, PathBuf};
@@ -245,11 +245,11 @@ fn fuzz_parse_model_holds_the_canary_to_the_engine_contract_only() {
 /// The known deviations, each with the input that first showed it (and, where the first was
 /// at the `i64` extremes, an everyday one): the monitor finds the violation, and the
 /// deviation is what excuses it (`check` lists only violations it excused). When an engine changes so that one no longer occurs, remove
-/// the deviation from `joincheck::fuzzing` rather than this row.
+/// the deviation from `joincheck::testing::fuzzing` rather than this row.
 #[test]
 fn fuzz_known_deviations_still_occur_and_are_excused() {
-    use joincheck::fuzzing::Deviation::*;
     use joincheck::property::Property::*;
+    use joincheck::testing::fuzzing::Deviation::*;
     let found = [
         ("flink-interval-dead-on-arrival-leak", NoStateLeak, FlinkTimerCleanup),
         ("flink-keyed-fixed-dead-on-arrival-leak", NoStateLeak, FlinkTimerCleanup),

@@ -18,14 +18,14 @@
 //! job runs. A match does not clear anything: an impression keeps matching clicks until its
 //! cleanup timer fires.
 
-use super::flink::timers::TimerService;
-use super::flink::watermark::TwoInputWatermark;
-use super::{partner_keys, Engine, Watermarks};
+use super::timers::TimerService;
+use super::watermark::TwoInputWatermark;
+use crate::engine::store::{SideStore, StoreKey};
+use crate::engine::{Engine, Watermarks};
 use crate::event::{Key, Output, Record, RecordId, Side};
 use crate::model::{JoinKind, JoinParams};
 use crate::time::{EventTime, Watermark};
 use crate::trace::Step;
-use std::collections::BTreeMap;
 
 /// The corrected keyed function.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -34,7 +34,7 @@ pub struct KeyedFixedEngine {
     watermark: TwoInputWatermark,
     timers: TimerService,
     /// Per side: buffered records by (key, ts, id), with whether each has matched.
-    buffer: [BTreeMap<(Key, EventTime, RecordId), bool>; 2],
+    buffer: SideStore,
     ended: bool,
 }
 
@@ -62,7 +62,7 @@ impl KeyedFixedEngine {
             // An impression at `ts - lowest` likewise.
             Side::Right => i128::from(r.ts.as_millis()) - self.params.bounds.lowest() + 1,
         };
-        EventTime::from_millis(i64::try_from(at.clamp(i128::from(i64::MIN), i128::from(i64::MAX))).expect("clamped"))
+        EventTime::clamped(at)
     }
 
     fn on_record(&mut self, r: Record, out: &mut Vec<Output>) {
@@ -71,10 +71,7 @@ impl KeyedFixedEngine {
             return;
         }
         let other = r.side.other();
-        let partners: Vec<(Key, EventTime, RecordId)> = match partner_keys(&self.params, &r) {
-            Some(range) => self.buffer[other.index()].range(range).map(|(k, _)| *k).collect(),
-            None => Vec::new(),
-        };
+        let partners: Vec<StoreKey> = self.buffer.partners(&self.params, &r).map(|(k, _)| *k).collect();
         for p in &partners {
             out.push(match r.side {
                 Side::Left => Output::Match { left: r.id, right: p.2 },
@@ -139,13 +136,11 @@ impl Engine for KeyedFixedEngine {
     }
 
     fn stored(&self) -> Vec<RecordId> {
-        let mut ids: Vec<RecordId> = self.buffer.iter().flat_map(|b| b.keys().map(|k| k.2)).collect();
-        ids.sort_unstable();
-        ids
+        self.buffer.ids()
     }
 
     fn stored_len(&self) -> usize {
-        self.buffer[0].len() + self.buffer[1].len()
+        self.buffer.len()
     }
 
     fn pending_timers(&self) -> usize {

@@ -9,11 +9,12 @@
 //! (Spark never flushes its state at the end of a stream): the mutant must add a violation of
 //! its own.
 
+use super::Fault;
 use crate::checker::{check_mutant, monitor_run, Counterexample};
-use crate::engine::{Engine, Fault, IntervalJoinEngine, ReferenceEngine, SparkEngine, Watermarks};
+use crate::engine::{Engine, IntervalJoinEngine, ProfileEngine, ReferenceEngine, SparkEngine, Watermarks};
 use crate::error::InputError;
 use crate::event::{Output, RecordId, Side};
-use crate::model::{Bound, Bounds, JoinParams, JoinSpec, Policy};
+use crate::model::{Bound, Bounds, JoinKind, JoinSpec, Policy};
 use crate::property::Property;
 use crate::time::{Duration, EventTime};
 use crate::trace::Step;
@@ -23,11 +24,13 @@ use std::path::Path;
 use std::time::{Duration as StdDuration, Instant};
 
 /// An engine of any profile a mutant is built from, one concrete type for the checker.
+// The checker clones a state at every step: the profile engine stays inline rather than
+// behind one more allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum AnyEngine {
-    Reference(ReferenceEngine),
-    Spark(SparkEngine),
-    Interval(IntervalJoinEngine),
+    /// A profile's engine, possibly built with a fault.
+    Profile(ProfileEngine),
     /// Emits every pair twice.
     Duplicate(Box<AnyEngine>),
     /// Never sees the end of input, so never flushes.
@@ -35,6 +38,8 @@ pub enum AnyEngine {
     /// Null-pads every evicted record of a padded side, matched or not.
     PadEvicted {
         inner: Box<AnyEngine>,
+        /// The join kind, which says which sides are padded.
+        kind: JoinKind,
         sides: BTreeSet<(RecordId, Side)>,
         padded: BTreeSet<RecordId>,
     },
@@ -43,9 +48,7 @@ pub enum AnyEngine {
 impl Engine for AnyEngine {
     fn step(&mut self, step: &Step, out: &mut Vec<Output>) {
         match self {
-            AnyEngine::Reference(e) => e.step(step, out),
-            AnyEngine::Spark(e) => e.step(step, out),
-            AnyEngine::Interval(e) => e.step(step, out),
+            AnyEngine::Profile(e) => e.step(step, out),
             AnyEngine::Duplicate(e) => {
                 let start = out.len();
                 e.step(step, out);
@@ -61,7 +64,12 @@ impl Engine for AnyEngine {
                     e.step(step, out);
                 }
             }
-            AnyEngine::PadEvicted { inner, sides, padded } => {
+            AnyEngine::PadEvicted {
+                inner,
+                kind,
+                sides,
+                padded,
+            } => {
                 if let Step::Record(r) = step {
                     sides.insert((r.id, r.side));
                 }
@@ -73,7 +81,7 @@ impl Engine for AnyEngine {
                     _ => None,
                 }));
                 let after = inner.stored();
-                let pads = inner.params().kind;
+                let pads = *kind;
                 for id in before.into_iter().filter(|id| after.binary_search(id).is_err()) {
                     let side = sides.iter().find(|(r, _)| *r == id).map(|(_, s)| *s).expect("seen");
                     if pads.pads(side) && padded.insert(id) {
@@ -108,32 +116,15 @@ impl Engine for AnyEngine {
 impl AnyEngine {
     fn inner_engine(&self) -> &dyn Engine {
         match self {
-            AnyEngine::Reference(e) => e,
-            AnyEngine::Spark(e) => e,
-            AnyEngine::Interval(e) => e,
+            AnyEngine::Profile(e) => e,
             AnyEngine::Duplicate(e) | AnyEngine::NoFlush(e) => e.as_ref(),
             AnyEngine::PadEvicted { inner, .. } => inner.as_ref(),
         }
     }
 
-    fn params(&self) -> JoinParams {
-        match self {
-            AnyEngine::Reference(e) => *e.params(),
-            AnyEngine::Spark(e) => e.params(),
-            AnyEngine::Interval(e) => e.params(),
-            AnyEngine::Duplicate(e) | AnyEngine::NoFlush(e) => e.params(),
-            AnyEngine::PadEvicted { inner, .. } => inner.params(),
-        }
-    }
-
     /// The unmutated engine of `spec`'s profile.
     fn for_spec(spec: &JoinSpec) -> AnyEngine {
-        use crate::model::Profile;
-        match spec.params.profile {
-            Profile::Spark => AnyEngine::Spark(SparkEngine::new(spec.params)),
-            Profile::FlinkInterval => AnyEngine::Interval(IntervalJoinEngine::new(spec.params)),
-            _ => AnyEngine::Reference(ReferenceEngine::new(spec.params)),
-        }
+        AnyEngine::Profile(ProfileEngine::new(spec.params))
     }
 }
 
@@ -162,7 +153,7 @@ pub fn catalogue() -> Vec<Mutant> {
             build: |s| {
                 let mut p = s.params;
                 p.watermark.lateness = crate::model::Lateness::NonStrict;
-                AnyEngine::Interval(IntervalJoinEngine::new(p))
+                AnyEngine::Profile(ProfileEngine::FlinkInterval(IntervalJoinEngine::new(p)))
             },
         },
         Mutant {
@@ -177,21 +168,21 @@ pub fn catalogue() -> Vec<Mutant> {
                 s.scope.as_mut().expect("scope").times =
                     ["10m", "1h11m", "2h10m", "2h40m"].iter().map(|t| time(t)).collect();
             },
-            build: |s| AnyEngine::Spark(SparkEngine::with_fault(s.params, Fault::SparkSkipEvictableRows)),
+            build: |s| AnyEngine::Profile(ProfileEngine::Spark(SparkEngine::with_fault(s.params, Fault::SparkSkipEvictableRows))),
         },
         Mutant {
             name: "spark-46350-state-predicate",
             recreates: "SPARK-46350: the wrong state-removal predicate for one watermark and a range condition (left state from the lower bound)",
             model: "spark-impressions-clicks.toml",
             adjust: keep,
-            build: |s| AnyEngine::Spark(SparkEngine::with_fault(s.params, Fault::SparkLeftStateFromLowerBound)),
+            build: |s| AnyEngine::Profile(ProfileEngine::Spark(SparkEngine::with_fault(s.params, Fault::SparkLeftStateFromLowerBound))),
         },
         Mutant {
             name: "spark-41411-wrong-watermark",
             recreates: "SPARK-41411: the wrong watermark passed to the join (its late filter gets the one this batch will publish)",
             model: "spark-impressions-clicks.toml",
             adjust: keep,
-            build: |s| AnyEngine::Spark(SparkEngine::with_fault(s.params, Fault::SparkLateFilterWithNextWatermark)),
+            build: |s| AnyEngine::Profile(ProfileEngine::Spark(SparkEngine::with_fault(s.params, Fault::SparkLateFilterWithNextWatermark))),
         },
         Mutant {
             name: "spark-26154-match-and-null-row",
@@ -199,7 +190,8 @@ pub fn catalogue() -> Vec<Mutant> {
             model: "reference-impressions-clicks-left-outer.toml",
             adjust: keep,
             build: |s| AnyEngine::PadEvicted {
-                inner: Box::new(AnyEngine::Reference(ReferenceEngine::new(s.params))),
+                kind: s.params.kind,
+                inner: Box::new(AnyEngine::Profile(ProfileEngine::Reference(ReferenceEngine::new(s.params)))),
                 sides: BTreeSet::new(),
                 padded: BTreeSet::new(),
             },
@@ -209,7 +201,7 @@ pub fn catalogue() -> Vec<Mutant> {
             recreates: "RisingWave #16045: state cleaned only when a new row arrives for the same key",
             model: "reference-impressions-clicks.toml",
             adjust: keep,
-            build: |s| AnyEngine::Reference(ReferenceEngine::with_fault(s.params, Fault::EvictOnlyOnKeyArrival)),
+            build: |s| AnyEngine::Profile(ProfileEngine::Reference(ReferenceEngine::with_fault(s.params, Fault::EvictOnlyOnKeyArrival))),
         },
         Mutant {
             name: "risingwave-9072-idle-input",
@@ -219,7 +211,7 @@ pub fn catalogue() -> Vec<Mutant> {
             build: |s| {
                 let mut p = s.params;
                 p.watermark.delay[Side::Right.index()] = Duration::MAX;
-                AnyEngine::Reference(ReferenceEngine::new(p))
+                AnyEngine::Profile(ProfileEngine::Reference(ReferenceEngine::new(p)))
             },
         },
         Mutant {
@@ -230,7 +222,7 @@ pub fn catalogue() -> Vec<Mutant> {
             build: |s| {
                 let mut p = s.params;
                 p.watermark.policy = Policy::Max;
-                AnyEngine::Reference(ReferenceEngine::new(p))
+                AnyEngine::Profile(ProfileEngine::Reference(ReferenceEngine::new(p)))
             },
         },
         Mutant {
@@ -242,7 +234,7 @@ pub fn catalogue() -> Vec<Mutant> {
                 let mut p = s.params;
                 let upper = Bound { inclusive: false, ..p.bounds.upper() };
                 p.bounds = Bounds::new(p.bounds.lower(), upper).expect("still a window");
-                AnyEngine::Reference(ReferenceEngine::new(p))
+                AnyEngine::Profile(ProfileEngine::Reference(ReferenceEngine::new(p)))
             },
         },
         Mutant {
@@ -250,28 +242,28 @@ pub fn catalogue() -> Vec<Mutant> {
             recreates: "one side's state is never evicted",
             model: "reference-impressions-clicks.toml",
             adjust: keep,
-            build: |s| AnyEngine::Reference(ReferenceEngine::with_fault(s.params, Fault::NeverEvict(Side::Right))),
+            build: |s| AnyEngine::Profile(ProfileEngine::Reference(ReferenceEngine::with_fault(s.params, Fault::NeverEvict(Side::Right)))),
         },
         Mutant {
             name: "cleanup-timer-at-ts",
             recreates: "the interval join's cleanup timer registered at ts instead of ts + upper",
             model: "flink-interval-impressions-clicks.toml",
             adjust: keep,
-            build: |s| AnyEngine::Interval(IntervalJoinEngine::with_fault(s.params, Fault::TimerAtTimestamp)),
+            build: |s| AnyEngine::Profile(ProfileEngine::FlinkInterval(IntervalJoinEngine::with_fault(s.params, Fault::TimerAtTimestamp))),
         },
         Mutant {
             name: "pair-emitted-twice",
             recreates: "a pair emitted again when a record is re-matched",
             model: "reference-impressions-clicks.toml",
             adjust: keep,
-            build: |s| AnyEngine::Duplicate(Box::new(AnyEngine::Reference(ReferenceEngine::new(s.params)))),
+            build: |s| AnyEngine::Duplicate(Box::new(AnyEngine::Profile(ProfileEngine::Reference(ReferenceEngine::new(s.params))))),
         },
         Mutant {
             name: "no-flush-at-end",
             recreates: "no flush at end of input",
             model: "reference-impressions-clicks-left-outer.toml",
             adjust: keep,
-            build: |s| AnyEngine::NoFlush(Box::new(AnyEngine::Reference(ReferenceEngine::new(s.params)))),
+            build: |s| AnyEngine::NoFlush(Box::new(AnyEngine::Profile(ProfileEngine::Reference(ReferenceEngine::new(s.params))))),
         },
     ]
 }
@@ -360,7 +352,7 @@ fn fuzz_traces(spec: &JoinSpec, seed: u64) -> impl FnMut() -> crate::trace::Trac
         let len = 64 + (rng.next_u32() % 961) as usize;
         bytes.resize(len, 0);
         rng.fill_bytes(&mut bytes);
-        crate::fuzzing::Case::decode_trace_for(&bytes, &spec.params)
+        crate::testing::fuzzing::Case::decode_trace_for(&bytes, &spec.params)
     }
 }
 

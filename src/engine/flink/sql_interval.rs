@@ -33,9 +33,10 @@
 //! Cached buckets are visited in time order; Flink's heap backend iterates a `HashMap`, which
 //! makes a difference only to the "earliest survivor" of rows at or before the epoch.
 
-use super::flink::timers::TimerService;
-use super::flink::watermark::{SqlWatermark, TwoInputWatermark};
-use super::{Engine, Watermarks};
+use super::timers::TimerService;
+use super::watermark::{SqlWatermark, TwoInputWatermark};
+use crate::engine::store::SideStore;
+use crate::engine::{Engine, Watermarks};
 use crate::event::{Key, Output, Record, RecordId, Side};
 use crate::model::{JoinKind, JoinParams, WatermarkSource};
 use crate::time::{EventTime, Watermark};
@@ -50,7 +51,7 @@ pub struct SqlIntervalEngine {
     watermark: TwoInputWatermark,
     timers: TimerService,
     /// Per side: cached rows by (key, ts, id), with whether each has been joined.
-    cache: [BTreeMap<(Key, EventTime, RecordId), bool>; 2],
+    cache: SideStore,
     /// Per side and key: the pending cleanup timer.
     pending: [BTreeMap<Key, EventTime>; 2],
     /// Per cache side: the time up to which it has been cleaned (operator-wide).
@@ -136,7 +137,7 @@ impl SqlIntervalEngine {
         if self.op_time() < own_hi {
             self.cache[s.index()].insert((x.key, x.ts, x.id), emitted);
             if let std::collections::btree_map::Entry::Vacant(slot) = self.pending[s.index()].entry(x.key) {
-                let at = clamp(own_hi + 1);
+                let at = EventTime::clamped(own_hi + 1);
                 slot.insert(at);
                 self.timers.register(x.key, at);
             }
@@ -165,7 +166,7 @@ impl SqlIntervalEngine {
                 }
             }
             if e > 0 {
-                let next = clamp(e + self.rel(s) + 1);
+                let next = EventTime::clamped(e + self.rel(s) + 1);
                 self.pending[s.index()].insert(key, next);
                 self.timers.register(key, next);
             } else {
@@ -189,10 +190,6 @@ impl SqlIntervalEngine {
             }
         }
     }
-}
-
-fn clamp(t: i128) -> EventTime {
-    EventTime::from_millis(i64::try_from(t.clamp(i128::from(i64::MIN), i128::from(i64::MAX))).expect("clamped"))
 }
 
 impl Engine for SqlIntervalEngine {
@@ -226,13 +223,11 @@ impl Engine for SqlIntervalEngine {
     }
 
     fn stored(&self) -> Vec<RecordId> {
-        let mut ids: Vec<RecordId> = self.cache.iter().flat_map(|c| c.keys().map(|k| k.2)).collect();
-        ids.sort_unstable();
-        ids
+        self.cache.ids()
     }
 
     fn stored_len(&self) -> usize {
-        self.cache[0].len() + self.cache[1].len()
+        self.cache.len()
     }
 
     fn pending_timers(&self) -> usize {

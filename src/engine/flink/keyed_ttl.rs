@@ -22,10 +22,10 @@
 //! side output, so they are reported as `late` rows. Nothing else in the function looks at
 //! event time, and Flink drops nothing itself.
 
-use super::flink::timers::TimerService;
-use super::flink::ttl::{TtlConfig, TtlValueState, UpdateType, Visibility};
-use super::flink::watermark::TwoInputWatermark;
-use super::{Engine, Watermarks};
+use super::timers::TimerService;
+use super::ttl::{TtlConfig, TtlValueState, UpdateType, Visibility};
+use super::watermark::TwoInputWatermark;
+use crate::engine::{Engine, Watermarks};
 use crate::event::{Output, Record, RecordId, Side};
 use crate::model::JoinParams;
 use crate::time::{Duration, ProcessingTime, Watermark};

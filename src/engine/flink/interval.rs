@@ -21,14 +21,15 @@
 //! `t + hi'`, yet a right element at exactly `t + hi'` is still on time then, and finds it
 //! gone. The checker reports it; `models/flink-interval-impressions-clicks.toml` records it.
 
-use super::flink::timers::TimerService;
-use super::flink::watermark::{BoundedOutOfOrderness, TwoInputWatermark};
-use super::{partner_keys, Engine, Fault, Watermarks};
-use crate::event::{Key, Output, Record, RecordId, Side};
+use super::timers::TimerService;
+use super::watermark::{BoundedOutOfOrderness, TwoInputWatermark};
+use crate::engine::store::SideStore;
+use crate::engine::{Engine, Watermarks};
+use crate::event::{Output, Record, RecordId, Side};
 use crate::model::{JoinKind, JoinParams, WatermarkSource};
+use crate::testing::Fault;
 use crate::time::{EventTime, Watermark};
 use crate::trace::Step;
-use std::collections::BTreeSet;
 
 /// Flink's DataStream interval join.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -38,7 +39,7 @@ pub struct IntervalJoinEngine {
     watermark: TwoInputWatermark,
     timers: TimerService,
     /// Per side: buffered elements by (key, ts, id).
-    buffer: [BTreeSet<(Key, EventTime, RecordId)>; 2],
+    buffer: SideStore,
     ended: bool,
     /// Always `Fault::None` outside the mutation benchmark.
     fault: Fault,
@@ -68,7 +69,7 @@ impl IntervalJoinEngine {
         self.params
     }
 
-    /// The engine with a deliberate defect (`crate::mutants`).
+    /// The engine with a deliberate defect (`crate::testing::mutants`).
     pub(crate) fn with_fault(params: JoinParams, fault: Fault) -> IntervalJoinEngine {
         IntervalJoinEngine {
             fault,
@@ -89,26 +90,25 @@ impl IntervalJoinEngine {
             out.push(Output::Late(x.id));
             return;
         }
-        self.buffer[x.side.index()].insert((x.key, x.ts, x.id));
-        if let Some(range) = partner_keys(&self.params, &x) {
-            for &(_, _, partner) in self.buffer[x.side.other().index()].range(range) {
-                out.push(match x.side {
-                    Side::Left => Output::Match {
-                        left: x.id,
-                        right: partner,
-                    },
-                    Side::Right => Output::Match {
-                        left: partner,
-                        right: x.id,
-                    },
-                });
-            }
+        self.buffer[x.side.index()].insert((x.key, x.ts, x.id), false);
+        for (&(_, _, partner), _) in self.buffer.partners(&self.params, &x) {
+            out.push(match x.side {
+                Side::Left => Output::Match {
+                    left: x.id,
+                    right: partner,
+                },
+                Side::Right => Output::Match {
+                    left: partner,
+                    right: x.id,
+                },
+            });
         }
         let at = match self.fault {
             Fault::TimerAtTimestamp => i128::from(x.ts.as_millis()),
             _ => i128::from(x.ts.as_millis()) + self.rel_upper(x.side).max(0),
         };
-        self.timers.register_in(x.side.index() as u8, x.key, clamp(at));
+        self.timers
+            .register_in(x.side.index() as u8, x.key, EventTime::clamped(at));
     }
 
     fn advance(&mut self, side: Side, w: Watermark) {
@@ -132,7 +132,7 @@ impl IntervalJoinEngine {
                 let last = if at == EventTime::MAX { EventTime::MAX } else { bucket };
                 let doomed: Vec<_> = self.buffer[side.index()]
                     .range((key, bucket, RecordId(0))..=(key, last, RecordId(u32::MAX)))
-                    .copied()
+                    .map(|(k, _)| *k)
                     .collect();
                 for k in doomed {
                     self.buffer[side.index()].remove(&k);
@@ -140,10 +140,6 @@ impl IntervalJoinEngine {
             }
         }
     }
-}
-
-fn clamp(t: i128) -> EventTime {
-    EventTime::from_millis(i64::try_from(t.clamp(i128::from(i64::MIN), i128::from(i64::MAX))).expect("clamped"))
 }
 
 impl Engine for IntervalJoinEngine {
@@ -176,13 +172,11 @@ impl Engine for IntervalJoinEngine {
     }
 
     fn stored(&self) -> Vec<RecordId> {
-        let mut ids: Vec<RecordId> = self.buffer.iter().flat_map(|b| b.iter().map(|k| k.2)).collect();
-        ids.sort_unstable();
-        ids
+        self.buffer.ids()
     }
 
     fn stored_len(&self) -> usize {
-        self.buffer[0].len() + self.buffer[1].len()
+        self.buffer.len()
     }
 
     fn pending_timers(&self) -> usize {
