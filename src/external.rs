@@ -10,8 +10,10 @@
 //! [`ExternalEngine`] makes such a program an [`Engine`], so the monitor, the oracle and the
 //! reports treat it like any built-in engine.
 
+use crate::checker::{first_output_difference, new_violation};
 use crate::engine::Engine;
 use crate::event::{Output, RecordId, Side};
+use crate::property::monitor_run;
 use crate::trace::{Step, Trace};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -386,7 +388,7 @@ pub fn drive(
         let found_steps = trace.steps().len();
         let small = shrink(spec, ext, trace)?;
         let what = judge(spec, ext, &small)?.expect("the shrunk trace still fails");
-        let run = crate::checker::monitor_run(&spec.params, &mut *ext, &small);
+        let run = monitor_run(&spec.params, &mut *ext, &small);
         let timeline = crate::report::timeline(&small, &run.reports);
         report.failure = Some(DriveFailure {
             trace: small,
@@ -421,57 +423,36 @@ fn judge(
 ) -> Result<Option<String>, ProtocolError> {
     use crate::property::Property;
     ext.reset(trace)?;
-    let theirs = crate::checker::monitor_run(&spec.params, &mut *ext, trace);
+    let theirs = monitor_run(&spec.params, &mut *ext, trace);
     if let Some(e) = ext.failure() {
         return Err(e.clone());
     }
-    let ours = crate::checker::monitor_run(&spec.params, crate::engine::for_spec(spec), trace);
-    let per_step = |emitted: &[crate::event::Emitted]| {
-        let mut v: Vec<(usize, Output)> = emitted.iter().map(|e| (e.at.step.unwrap_or(0), e.output)).collect();
-        v.sort();
-        v
-    };
-    let (want, got) = (per_step(&ours.emitted), per_step(&theirs.emitted));
-    if want != got {
-        let at = |v: &[(usize, Output)], s: usize| {
-            let rows: Vec<String> = v
-                .iter()
-                .filter(|(t, _)| *t == s)
-                .map(|(_, o)| crate::report::output_words(trace, o))
-                .collect();
+    let ours = monitor_run(&spec.params, crate::engine::for_spec(spec), trace);
+    if let Some((step, want, got)) = first_output_difference(&ours, &theirs) {
+        let words = |rows: &[Output]| {
             if rows.is_empty() {
                 "nothing".to_owned()
             } else {
-                rows.join(", ")
+                let words: Vec<String> = rows.iter().map(|o| crate::report::output_words(trace, o)).collect();
+                words.join(", ")
             }
         };
-        let rows_at =
-            |v: &[(usize, Output)], s: usize| v.iter().filter(|(t, _)| *t == s).map(|(_, o)| *o).collect::<Vec<_>>();
-        let steps: std::collections::BTreeSet<usize> = want.iter().chain(&got).map(|(s, _)| *s).collect();
-        let step = steps
-            .into_iter()
-            .find(|s| rows_at(&want, *s) != rows_at(&got, *s))
-            .expect("the lists differ somewhere");
         return Ok(Some(format!(
             "after step {step} the {} profile emits {}; the implementation emitted {}",
             spec.params.profile.name(),
-            at(&want, step),
-            at(&got, step)
+            words(&want),
+            words(&got)
         )));
     }
+    // Without reported state the leak checks are skipped, never passed.
     let state_checks = ext.reports_state();
+    let skip = |p: Property| !state_checks && matches!(p, Property::NoStateLeak | Property::NoPrematureEviction);
+    let Some((p, step, finding)) = new_violation(&ours, &theirs, skip) else {
+        return Ok(None);
+    };
     let analysis = crate::oracle::Analysis::new(spec.params, trace);
-    for (p, step, finding) in &theirs.violations {
-        if !state_checks && matches!(p, Property::NoStateLeak | Property::NoPrematureEviction) {
-            continue;
-        }
-        if ours.violations.iter().any(|(q, s, _)| q == p && s <= step) {
-            continue;
-        }
-        return Ok(Some(format!(
-            "{p} is violated after step {step}: {}",
-            crate::report::explain(&analysis, &theirs.reports, finding)
-        )));
-    }
-    Ok(None)
+    Ok(Some(format!(
+        "{p} is violated after step {step}: {}",
+        crate::report::explain(&analysis, &theirs.reports, finding)
+    )))
 }

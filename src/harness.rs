@@ -31,9 +31,10 @@
 //! assert!(report.unique_states > 0 && report.random_traces == 500);
 //! ```
 
-use crate::checker::{check_model, monitor_run, Options, Verdict};
+use crate::checker::{check_model, first_output_difference, new_violation, Options, Verdict};
 use crate::engine::Engine;
 use crate::model::{JoinParams, JoinSpec};
+use crate::property::monitor_run;
 use rand_chacha::rand_core::SeedableRng;
 use std::fmt::Debug;
 use std::hash::Hash;
@@ -86,16 +87,8 @@ where
         let trace = crate::sim::random_trace(&spec, &mut rng);
         let theirs = monitor_run(&spec.params, build(spec.params), &trace);
         let ours = monitor_run(&spec.params, crate::engine::for_spec(&spec), &trace);
-        let rows = |run: &crate::checker::MonitoredRun| {
-            let mut v: Vec<_> = run.emitted.iter().map(|e| (e.at.step, e.output)).collect();
-            v.sort();
-            v
-        };
-        let new_violation = theirs
-            .violations
-            .iter()
-            .find(|(p, s, _)| !ours.violations.iter().any(|(q, t, _)| q == p && t <= s));
-        if rows(&theirs) != rows(&ours) || new_violation.is_some() {
+        let new_violation = new_violation(&ours, &theirs, |_| false);
+        if first_output_difference(&ours, &theirs).is_some() || new_violation.is_some() {
             let why = match new_violation {
                 Some((p, s, f)) => format!("{p} is violated after step {s}: {f:?}"),
                 None => format!("its outputs differ from the {} profile's", spec.params.profile.name()),

@@ -8,10 +8,10 @@ pub mod drive;
 pub mod replay;
 pub mod simulate;
 
-use crate::checker::{Finding, OuterProblem};
 use crate::engine::StepReport;
 use crate::event::{Output, RecordId, Side};
 use crate::oracle::{time_words, Analysis, Diff, Difference};
+use crate::property::{Finding, OuterProblem};
 use crate::trace::{Step, Trace};
 use std::fmt::Write as _;
 

@@ -2,9 +2,9 @@
 //! each invariant's verdict with its reason.
 
 use super::check::step_label;
-use crate::checker::MonitoredRun;
 use crate::model::JoinSpec;
 use crate::oracle::{Analysis, Diff};
+use crate::property::MonitoredRun;
 use crate::property::Property;
 use std::fmt::Write as _;
 

@@ -59,7 +59,6 @@
 //! seeded stream of inputs as canary cases and requires that some are caught. It is not a
 //! profile of the fuzz target, which would otherwise stop at its first (expected) crash.
 
-use crate::checker::{Finding, Monitor, OuterProblem};
 use crate::engine::StepReport;
 use crate::error::InputError;
 use crate::event::{Emitted, Position, RecordId, Side};
@@ -69,6 +68,7 @@ use crate::model::{
 };
 use crate::oracle::Analysis;
 use crate::property::Property;
+use crate::property::{Finding, Monitor, OuterProblem};
 use crate::time::{Duration, EventTime, ProcessingTime, Watermark};
 use crate::trace::{Step, Trace};
 use std::fmt;

@@ -10,11 +10,12 @@
 //! its own.
 
 use super::Fault;
-use crate::checker::{check_mutant, monitor_run, Counterexample};
+use crate::checker::{check_mutant, new_violation, Counterexample};
 use crate::engine::{Engine, IntervalJoinEngine, ProfileEngine, ReferenceEngine, SparkEngine, Watermarks};
 use crate::error::InputError;
 use crate::event::{Output, RecordId, Side};
 use crate::model::{Bound, Bounds, JoinKind, JoinSpec, Policy};
+use crate::property::monitor_run;
 use crate::property::Property;
 use crate::time::{Duration, EventTime};
 use crate::trace::Step;
@@ -357,7 +358,8 @@ fn fuzz_traces(spec: &JoinSpec, seed: u64) -> impl FnMut() -> crate::trace::Trac
 }
 
 /// Runs traces from `next` until the mutant breaks an invariant on a trace where the
-/// unmutated engine does not (or outputs something else).
+/// unmutated engine does not (outputs alone are not compared: several mutants differ from their
+/// base in outputs only where an invariant also says so).
 fn search(
     spec: &JoinSpec,
     base: &AnyEngine,
@@ -370,11 +372,7 @@ fn search(
         let trace = next();
         let ours = monitor_run(&spec.params, mutant.clone(), &trace);
         let theirs = monitor_run(&spec.params, base.clone(), &trace);
-        let new = ours
-            .violations
-            .iter()
-            .find(|(p, step, _)| !theirs.violations.iter().any(|(q, s, _)| q == p && s <= step));
-        if let Some((p, _, _)) = new {
+        if let Some((p, _, _)) = new_violation(&theirs, &ours, |_| false) {
             let found = Detection {
                 property: Some(*p),
                 elapsed: start.elapsed(),

@@ -1,5 +1,11 @@
 //! The properties every correct join has, and the witnesses that keep a pass from being
-//! vacuous. Their meaning is stated here once; `crate::checker` evaluates them.
+//! vacuous. Their meaning is stated here once, in words on [`Property`] and as executable
+//! checks in [`monitor`], which the checker, `replay`, `drive`, the harness and the fuzzers all
+//! evaluate.
+
+pub mod monitor;
+
+pub use monitor::{first_violation, monitor_run, Finding, Monitor, MonitoredRun, OuterProblem};
 
 use std::fmt;
 

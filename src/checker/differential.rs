@@ -1,0 +1,175 @@
+//! Differential checking: an engine judged against a baseline engine on the same input, where
+//! only what the baseline does not share counts. The rule, stated once: a violation of an
+//! invariant counts against the engine under test unless the baseline violates the same
+//! invariant at the same point or earlier, and outputs must agree step by step, as multisets.
+//!
+//! It has two forms. In the exhaustive checker the two engines run in lockstep inside one state
+//! ([`Paired`]), and "at the same point" is that state. On single runs (the harness's random
+//! phase, `drive`, the bug benchmark's random search) each engine runs the whole trace under its
+//! own monitor, and the comparison is by step ([`new_violation`], [`first_output_difference`]).
+
+use super::model::{JoinModel, Options};
+use super::search::{search_counterexample, Counterexample};
+use crate::engine::Engine;
+use crate::error::InputError;
+use crate::event::{Output, RecordId};
+use crate::model::{JoinParams, JoinSpec};
+use crate::property::{Finding, Monitor, MonitoredRun, Property};
+use crate::trace::{Step, Trace};
+use stateright::{Checker, HasDiscoveries, Model};
+use std::fmt::Debug;
+use std::hash::Hash;
+use std::time::{Duration as StdDuration, Instant};
+
+/// A mutant engine run in lockstep with the engine it was derived from: the checker sees the
+/// mutant, and the baseline's own monitor tells which violations the baseline shares.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Paired<B, M> {
+    pub base: B,
+    pub mutant: M,
+    pub base_monitor: Monitor,
+}
+
+impl<B: Engine, M: Engine> Paired<B, M> {
+    pub fn new(params: JoinParams, base: B, mutant: M) -> Paired<B, M> {
+        Paired {
+            base,
+            mutant,
+            base_monitor: Monitor::new(params),
+        }
+    }
+}
+
+impl<B: Engine, M: Engine> Engine for Paired<B, M> {
+    fn step(&mut self, step: &Step, out: &mut Vec<Output>) {
+        let mut base_out = Vec::new();
+        self.base.step(step, &mut base_out);
+        let (stored, buffered, timers) = (self.base.stored(), self.base.buffered(), self.base.pending_timers());
+        self.base_monitor.observe(step, &base_out, stored, buffered, timers);
+        self.mutant.step(step, out);
+    }
+
+    fn stored(&self) -> Vec<RecordId> {
+        self.mutant.stored()
+    }
+
+    fn buffered(&self) -> Vec<RecordId> {
+        self.mutant.buffered()
+    }
+
+    fn pending_timers(&self) -> usize {
+        self.mutant.pending_timers()
+    }
+
+    fn micro_batches(&self) -> bool {
+        self.mutant.micro_batches()
+    }
+
+    fn watermarks(&self) -> Option<crate::engine::Watermarks> {
+        self.mutant.watermarks()
+    }
+}
+
+/// What checking a mutant found.
+#[derive(Clone, Debug)]
+pub struct MutantVerdict {
+    /// The first invariant found broken where the baseline holds it, with a shortest
+    /// counterexample for it; `None` if the mutant escaped the scope.
+    pub caught: Option<(Property, Counterexample)>,
+    /// Until the first violation was discovered (or the scope was exhausted).
+    pub time_to_catch: StdDuration,
+    pub unique_states: usize,
+}
+
+/// Checks a mutant against the invariants `spec` holds with `base`, within the spec's scope.
+pub fn check_mutant<B, M>(spec: &JoinSpec, base: B, mutant: M) -> Result<MutantVerdict, InputError>
+where
+    B: Engine + Clone + Debug + Hash + Eq + Send + Sync + 'static,
+    M: Engine + Clone + Debug + Hash + Eq + Send + Sync + 'static,
+{
+    let scope = spec.checker_scope()?.clone();
+    let model = JoinModel {
+        params: spec.params,
+        scope,
+        init: Paired::new(spec.params, base, mutant),
+        options: Options::default(),
+        prefix: Trace::new(),
+        baseline: Some(|e: &Paired<B, M>| &e.base_monitor),
+    };
+    let start = Instant::now();
+    let checker = model
+        .checker()
+        .threads(1)
+        .finish_when(HasDiscoveries::AnyFailures)
+        .spawn_bfs()
+        .join();
+    let time_to_catch = start.elapsed();
+    let unique_states = checker.unique_state_count();
+    let found = Property::ALL
+        .into_iter()
+        .find(|p| !p.is_witness() && checker.discovery(p.name()).is_some());
+    let model = checker.model();
+    let caught = found.map(|p| {
+        let single = JoinModel {
+            params: model.params,
+            scope: model.scope.clone(),
+            init: model.init.clone(),
+            options: Options {
+                only: Some(p),
+                ..Options::default()
+            },
+            prefix: Trace::new(),
+            baseline: model.baseline,
+        };
+        (
+            p,
+            search_counterexample(single, p).expect("the first run found a violation, so this one does"),
+        )
+    });
+    Ok(MutantVerdict {
+        caught,
+        time_to_catch,
+        unique_states,
+    })
+}
+
+/// The first invariant `run` violates that `baseline` keeps up to the same step: `(property,
+/// step, finding)`. Properties `skip` names are not considered (checks the engine under test
+/// cannot take part in, such as leak checks without reported state).
+pub fn new_violation<'r>(
+    baseline: &MonitoredRun,
+    run: &'r MonitoredRun,
+    skip: impl Fn(Property) -> bool,
+) -> Option<&'r (Property, usize, Finding)> {
+    run.violations
+        .iter()
+        .find(|(p, step, _)| !skip(*p) && !baseline.violations.iter().any(|(q, s, _)| q == p && s <= step))
+}
+
+/// The first step after which `run` emitted other rows than `baseline` (as multisets), with
+/// the rows each emitted there, baseline first.
+pub fn first_output_difference(
+    baseline: &MonitoredRun,
+    run: &MonitoredRun,
+) -> Option<(usize, Vec<Output>, Vec<Output>)> {
+    let per_step = |r: &MonitoredRun| {
+        let mut v: Vec<(usize, Output)> = r
+            .emitted
+            .iter()
+            .map(|e| (e.at.step.expect("engine runs give every row its step"), e.output))
+            .collect();
+        v.sort();
+        v
+    };
+    let (want, got) = (per_step(baseline), per_step(run));
+    if want == got {
+        return None;
+    }
+    let rows_at =
+        |v: &[(usize, Output)], s: usize| v.iter().filter(|(t, _)| *t == s).map(|(_, o)| *o).collect::<Vec<_>>();
+    let steps: std::collections::BTreeSet<usize> = want.iter().chain(&got).map(|(s, _)| *s).collect();
+    steps
+        .into_iter()
+        .map(|s| (s, rows_at(&want, s), rows_at(&got, s)))
+        .find(|(_, w, g)| w != g)
+}

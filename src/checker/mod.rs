@@ -1,0 +1,25 @@
+//! The model checker: every interleaving of records and watermarks inside a bounded scope.
+//!
+//! [`JoinModel`] is a stateright [`Model`] whose actions are the trace alphabet: deliver a
+//! record (any side, key and time of the scope, so out-of-order and late arrivals are all
+//! covered), advance an input's watermark (models whose watermarks come from the trace), close
+//! a micro-batch, advance the processing-time clock, take a snapshot (each when the scope
+//! includes it), end the input. Its state is the engine under test plus a
+//! [`Monitor`] (`crate::property::monitor`), which follows the run from the outside: what was delivered, which records the
+//! spec calls late, what was emitted, what the engine holds. Every property of
+//! [`crate::property`] is a function of the monitor, evaluated at every state; the ones about
+//! quiescence look only at states after end of input, when every timer has fired.
+//!
+//! Keys are interchangeable, so the model offers a new key only in order of first use (key 1
+//! before key 2): one representative per relabelling of keys, which is exact for properties
+//! that do not name keys (none do). [`Options::symmetry`] turns this off for the differential
+//! test.
+
+mod differential;
+mod model;
+mod search;
+
+pub use crate::property::{first_violation, monitor_run, Finding, Monitor, MonitoredRun, OuterProblem};
+pub use differential::{check_mutant, first_output_difference, new_violation, MutantVerdict, Paired};
+pub use model::{Action, CheckState, JoinModel, Options};
+pub use search::{check_model, check_spec, enumerate_traces, Counterexample, ModelReport, Progress, Verdict};

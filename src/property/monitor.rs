@@ -1,0 +1,397 @@
+//! The executable meaning of the properties: a [`Monitor`] follows a run from outside the
+//! engine (what was delivered, which records the spec calls late, what was emitted, what the
+//! engine holds) and says, in each state, which invariant is broken and why ([`Finding`]) and
+//! which witness is reached. The checker evaluates it at every state of its exploration;
+//! [`monitor_run`] evaluates it after every step of one run.
+
+use super::Property;
+use crate::engine::{Engine, StepReport};
+use crate::event::{Emitted, Key, Output, Record, RecordId, Side};
+use crate::model::{JoinKind, JoinParams, SpecWatermarks};
+use crate::time::Watermark;
+use crate::trace::{Step, Trace};
+
+/// Everything the properties look at, gathered step by step from outside the engine.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Monitor {
+    params: JoinParams,
+    /// Delivered records, indexed by [`RecordId`] (ids are given in arrival order).
+    records: Vec<Record>,
+    /// Per delivered record: late by the spec at its arrival.
+    late: Vec<bool>,
+    wm: SpecWatermarks,
+    /// Every output so far, sorted.
+    emitted: Vec<Output>,
+    /// What the engine holds after the last step: join state, and input not processed yet.
+    stored: Vec<RecordId>,
+    buffered: Vec<RecordId>,
+    timers: usize,
+    ended: bool,
+    /// Keys of records that left state before end of input, sorted.
+    evicted_keys: Vec<Key>,
+    key_reused: bool,
+}
+
+/// What breaks a property, precisely enough to explain it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Finding {
+    /// A valid pair (or, for semi joins, a left record with a partner: `right` is `None`)
+    /// was never emitted.
+    Lost {
+        left: RecordId,
+        right: Option<RecordId>,
+    },
+    Spurious(Output),
+    Duplicate(Output),
+    /// A null row that should not be there (or should, when `missing`).
+    Outer {
+        id: RecordId,
+        problem: OuterProblem,
+    },
+    /// An admitted record left state while it could still match.
+    Premature(RecordId),
+    /// More timers pending than records stored: timers that outlive the state they were
+    /// registered to clean (each stored record needs at most one).
+    OrphanTimers {
+        timers: usize,
+        stored: usize,
+    },
+    /// State kept: records that can no longer match (or anything at quiescence), timers.
+    Leak {
+        stored: Vec<RecordId>,
+        timers: usize,
+        quiescent: bool,
+    },
+    /// The engine's `late` rows disagree with the spec for this record.
+    Lateness {
+        id: RecordId,
+        spec_late: bool,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OuterProblem {
+    /// This side is not padded in this join kind.
+    NotPadded,
+    /// The record was late, so it produces nothing.
+    NotAdmitted,
+    /// The record has a valid match.
+    HasMatch,
+    /// Emitted while an on-time record could still match it.
+    TooEarly,
+    /// At quiescence, an unmatched record of a padded side has no null row.
+    Missing,
+}
+
+impl Monitor {
+    pub fn new(params: JoinParams) -> Monitor {
+        Monitor {
+            params,
+            records: Vec::new(),
+            late: Vec::new(),
+            wm: SpecWatermarks::new(&params.watermark),
+            emitted: Vec::new(),
+            stored: Vec::new(),
+            buffered: Vec::new(),
+            timers: 0,
+            ended: false,
+            evicted_keys: Vec::new(),
+            key_reused: false,
+        }
+    }
+
+    /// Takes in one step and what the engine did with it.
+    pub fn observe(
+        &mut self,
+        step: &Step,
+        outputs: &[Output],
+        stored: Vec<RecordId>,
+        buffered: Vec<RecordId>,
+        timers: usize,
+    ) {
+        if let Step::Record(r) = step {
+            assert_eq!(
+                r.id.index(),
+                self.records.len(),
+                "record ids are given in arrival order"
+            );
+            let join_wm = self.wm.join(&self.params.watermark);
+            self.late.push(self.params.watermark.lateness.is_late(r.ts, join_wm));
+            self.records.push(*r);
+            if self.evicted_keys.binary_search(&r.key).is_ok() {
+                self.key_reused = true;
+            }
+        }
+        self.wm.observe(&self.params.watermark, step);
+        if *step == Step::End {
+            self.ended = true;
+        }
+        if !self.ended {
+            for id in self.stored.iter().filter(|id| stored.binary_search(id).is_err()) {
+                let key = self.records[id.index()].key;
+                if let Err(at) = self.evicted_keys.binary_search(&key) {
+                    self.evicted_keys.insert(at, key);
+                }
+            }
+        }
+        self.stored = stored;
+        self.buffered = buffered;
+        self.timers = timers;
+        if !outputs.is_empty() {
+            self.emitted.extend_from_slice(outputs);
+            self.emitted.sort_unstable();
+        }
+    }
+
+    pub fn ended(&self) -> bool {
+        self.ended
+    }
+
+    pub fn records(&self) -> &[Record] {
+        &self.records
+    }
+
+    /// The spec's watermarks after the steps so far.
+    pub fn spec_watermarks(&self) -> &SpecWatermarks {
+        &self.wm
+    }
+
+    fn admitted(&self, id: RecordId) -> bool {
+        !self.late[id.index()]
+    }
+
+    fn record(&self, id: RecordId) -> &Record {
+        &self.records[id.index()]
+    }
+
+    fn emitted(&self, o: &Output) -> bool {
+        self.emitted.binary_search(o).is_ok()
+    }
+
+    fn valid(&self, l: &Record, r: &Record) -> bool {
+        self.admitted(l.id) && self.admitted(r.id) && self.params.matches(l, r)
+    }
+
+    fn has_valid_partner(&self, x: &Record) -> bool {
+        self.records.iter().filter(|o| o.side != x.side).any(|o| match x.side {
+            Side::Left => self.valid(x, o),
+            Side::Right => self.valid(o, x),
+        })
+    }
+
+    fn can_still_match(&self, x: &Record) -> bool {
+        self.params
+            .can_still_match(x, self.wm.join(&self.params.watermark), self.ended)
+    }
+
+    fn sides(&self) -> impl Iterator<Item = (&Record, &Record)> {
+        let lefts = self.records.iter().filter(|r| r.side == Side::Left);
+        lefts.flat_map(move |l| {
+            self.records
+                .iter()
+                .filter(|r| r.side == Side::Right)
+                .map(move |r| (l, r))
+        })
+    }
+
+    /// The first violation of invariant `p` in this state, if any.
+    pub fn finding(&self, p: Property) -> Option<Finding> {
+        let semi = self.params.kind == JoinKind::LeftSemi;
+        match p {
+            Property::NoLostMatch => {
+                if !self.ended {
+                    return None;
+                }
+                self.sides().filter(|(l, r)| self.valid(l, r)).find_map(|(l, r)| {
+                    let (want, right) = if semi {
+                        (Output::Semi { left: l.id }, None)
+                    } else {
+                        (
+                            Output::Match {
+                                left: l.id,
+                                right: r.id,
+                            },
+                            Some(r.id),
+                        )
+                    };
+                    (!self.emitted(&want)).then_some(Finding::Lost { left: l.id, right })
+                })
+            }
+            Property::NoSpuriousOutput => self
+                .emitted
+                .iter()
+                .find(|o| match **o {
+                    Output::Match { left, right } => {
+                        let (l, r) = (self.record(left), self.record(right));
+                        semi || l.side != Side::Left || r.side != Side::Right || !self.valid(l, r)
+                    }
+                    Output::Semi { left } => {
+                        let l = self.record(left);
+                        !semi || l.side != Side::Left || !self.has_valid_partner(l)
+                    }
+                    Output::Unmatched(_) | Output::Late(_) => false,
+                })
+                .map(|o| Finding::Spurious(*o)),
+            Property::NoDuplicateOutput => self
+                .emitted
+                .windows(2)
+                .find(|w| w[0] == w[1])
+                .map(|w| Finding::Duplicate(w[0])),
+            Property::OuterExactlyOnce => {
+                for o in &self.emitted {
+                    let Output::Unmatched(id) = *o else { continue };
+                    let x = self.record(id);
+                    let problem = if !self.params.kind.pads(x.side) {
+                        OuterProblem::NotPadded
+                    } else if !self.admitted(id) {
+                        OuterProblem::NotAdmitted
+                    } else if self.has_valid_partner(x) {
+                        OuterProblem::HasMatch
+                    } else if self.can_still_match(x) {
+                        OuterProblem::TooEarly
+                    } else {
+                        continue;
+                    };
+                    return Some(Finding::Outer { id, problem });
+                }
+                if !self.ended {
+                    return None;
+                }
+                self.records
+                    .iter()
+                    .find(|x| {
+                        self.params.kind.pads(x.side)
+                            && self.admitted(x.id)
+                            && !self.has_valid_partner(x)
+                            && !self.emitted(&Output::Unmatched(x.id))
+                    })
+                    .map(|x| Finding::Outer {
+                        id: x.id,
+                        problem: OuterProblem::Missing,
+                    })
+            }
+            Property::NoPrematureEviction => self
+                .records
+                .iter()
+                .find(|x| {
+                    self.admitted(x.id)
+                        && self.stored.binary_search(&x.id).is_err()
+                        && self.buffered.binary_search(&x.id).is_err()
+                        && self.can_still_match(x)
+                        && !(semi && x.side == Side::Left && self.emitted(&Output::Semi { left: x.id }))
+                })
+                .map(|x| Finding::Premature(x.id)),
+            Property::NoStateLeak => {
+                if self.ended {
+                    return (!self.stored.is_empty() || self.timers > 0).then(|| Finding::Leak {
+                        stored: self.stored.clone(),
+                        timers: self.timers,
+                        quiescent: true,
+                    });
+                }
+                // The profile's cleanup slack: a record may outlive its last chance to match
+                // by this much event time.
+                let slack = self.params.profile.cleanup_slack();
+                let earlier = Watermark::at(self.wm.join(&self.params.watermark).time().saturating_sub(slack));
+                let dead: Vec<RecordId> = self
+                    .stored
+                    .iter()
+                    .copied()
+                    .filter(|id| {
+                        !self.admitted(*id) || !self.params.can_still_match(self.record(*id), earlier, self.ended)
+                    })
+                    .collect();
+                if self.timers > self.stored.len() {
+                    return Some(Finding::OrphanTimers {
+                        timers: self.timers,
+                        stored: self.stored.len(),
+                    });
+                }
+                (!dead.is_empty()).then_some(Finding::Leak {
+                    stored: dead,
+                    timers: self.timers,
+                    quiescent: false,
+                })
+            }
+            Property::LatenessAgrees => self
+                .records
+                .iter()
+                // A record waiting in an open micro-batch has not been judged yet.
+                .filter(|x| self.buffered.binary_search(&x.id).is_err())
+                .find(|x| self.late[x.id.index()] != self.emitted(&Output::Late(x.id)))
+                .map(|x| Finding::Lateness {
+                    id: x.id,
+                    spec_late: self.late[x.id.index()],
+                }),
+            _ => panic!("{p} is a witness, not an invariant"),
+        }
+    }
+
+    /// Whether witness `p` is reached in this state.
+    pub fn witnessed(&self, p: Property) -> bool {
+        match p {
+            Property::WitnessMatch => self
+                .emitted
+                .iter()
+                .any(|o| matches!(o, Output::Match { .. } | Output::Semi { .. })),
+            Property::WitnessLateDrop => self.emitted.iter().any(|o| matches!(o, Output::Late(_))),
+            Property::WitnessEviction => !self.evicted_keys.is_empty(),
+            Property::WitnessStateTwo => self.stored.len() >= 2,
+            Property::WitnessKeyReused => self.key_reused,
+            Property::WitnessClickFirst => self
+                .emitted
+                .iter()
+                .any(|o| matches!(*o, Output::Match { left, right } if right < left)),
+            _ => panic!("{p} is an invariant, not a witness"),
+        }
+    }
+}
+
+/// Runs `engine` over `trace` under the monitor and returns the first step at which `p`
+/// fails, with its finding. This is also what `joincheck replay` uses, so a written
+/// counterexample replays to the same violation.
+pub fn first_violation<E: Engine>(
+    params: &JoinParams,
+    engine: E,
+    trace: &Trace,
+    p: Property,
+) -> Option<(usize, Finding)> {
+    monitor_run(params, engine, trace)
+        .violations
+        .into_iter()
+        .find(|(q, _, _)| *q == p)
+        .map(|(_, step, f)| (step, f))
+}
+
+/// A run of an engine over a trace, watched by the monitor.
+pub struct MonitoredRun {
+    pub emitted: Vec<Emitted>,
+    pub reports: Vec<StepReport>,
+    /// Per violated invariant: the first step (index into `reports`) that breaks it, and why.
+    pub violations: Vec<(Property, usize, Finding)>,
+}
+
+/// Runs `engine` over `trace` (with the implicit end at end of file) and evaluates every
+/// invariant after each step.
+pub fn monitor_run<E: Engine>(params: &JoinParams, mut engine: E, trace: &Trace) -> MonitoredRun {
+    let (emitted, reports) = crate::engine::run(&mut engine, trace);
+    let mut monitor = Monitor::new(*params);
+    let mut violations: Vec<(Property, usize, Finding)> = Vec::new();
+    for (i, r) in reports.iter().enumerate() {
+        monitor.observe(&r.step, &r.outputs, r.stored.clone(), r.buffered.clone(), r.timers);
+        for p in Property::ALL.into_iter().filter(|p| !p.is_witness()) {
+            if violations.iter().any(|(q, _, _)| *q == p) {
+                continue;
+            }
+            if let Some(f) = monitor.finding(p) {
+                violations.push((p, i, f));
+            }
+        }
+    }
+    violations.sort_by_key(|(p, _, _)| *p);
+    MonitoredRun {
+        emitted,
+        reports,
+        violations,
+    }
+}
