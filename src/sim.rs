@@ -1,7 +1,7 @@
 //! Seeded random workloads. Every random trace comes from one `u64` seed through ChaCha, so it
 //! replays exactly, whatever else changes.
 
-use crate::event::Side;
+use crate::event::{Output, RecordId, Side};
 use crate::model::JoinSpec;
 use crate::time::{EventTime, Watermark};
 use crate::trace::{Step, Trace};
@@ -424,8 +424,6 @@ pub fn simulate(
     sink: &mut dyn FnMut(&Step),
     progress: &mut dyn FnMut(u64),
 ) -> SimReport {
-    use crate::event::Output;
-    use std::collections::{HashMap, HashSet};
     let started = std::time::Instant::now();
     let mut engine_time = std::time::Duration::ZERO;
     let mut oracle = StreamingOracle::new(spec.params);
@@ -433,16 +431,9 @@ pub fn simulate(
         records,
         ..SimReport::default()
     };
-    // Expected minus emitted, per row; settled rows are removed, so this stays small while
-    // the engine agrees.
-    let mut balance: HashMap<Output, i64> = HashMap::new();
-    let mut engine_late: HashSet<crate::event::RecordId> = HashSet::new();
+    let mut tally = Tally::default();
+    let mut samples = Samples::new(records);
     let (mut expected, mut actual) = (Vec::new(), Vec::new());
-    let mut max_ts = i64::MIN;
-    let mut states = Vec::new();
-    let mut lags = Vec::new();
-    let sample_every = (records / 1000).max(1);
-    let mut seen = 0u64;
     for step in workload.steps(seed, records) {
         sink(&step);
         expected.clear();
@@ -451,70 +442,127 @@ pub fn simulate(
         let t = std::time::Instant::now();
         engine.step(&step, &mut actual);
         engine_time += t.elapsed();
-        for o in &expected {
-            report.expected_matches += u64::from(matches!(o, Output::Match { .. }));
-            report.late_expected += u64::from(matches!(o, Output::Late(_)));
-            *balance.entry(*o).or_default() += 1;
-        }
-        for o in &actual {
-            report.emitted_matches += u64::from(matches!(o, Output::Match { .. }));
-            if let Output::Late(id) = o {
-                report.late_emitted += 1;
-                engine_late.insert(*id);
-            }
-            *balance.entry(*o).or_default() -= 1;
-        }
-        for o in expected.iter().chain(&actual) {
-            if balance.get(o) == Some(&0) {
-                balance.remove(o);
-            }
-        }
+        tally.count(&mut report, &expected, &actual);
         report.oracle_window_max = report.oracle_window_max.max(oracle.live());
         if let Step::Record(r) = step {
-            seen += 1;
-            max_ts = max_ts.max(r.ts.as_millis());
-            if seen % sample_every == 0 {
-                let state = engine.stored_len();
-                let wm = engine.watermarks().map_or(oracle.watermark(), |w| w.join);
-                let lag = if wm == Watermark::MIN {
-                    0
-                } else {
-                    max_ts.saturating_sub(wm.as_millis())
-                };
-                states.push(state);
-                lags.push(lag);
-                report.samples.push((r.ts.as_millis(), state, lag));
-            }
-            if seen % 100_000 == 0 {
-                progress(seen);
+            let wm = || engine.watermarks().map_or(oracle.watermark(), |w| w.join);
+            samples.record(&mut report, r.ts.as_millis(), || engine.stored_len(), wm);
+            if samples.seen % 100_000 == 0 {
+                progress(samples.seen);
             }
         }
     }
-    for (o, n) in balance {
-        if n > 0 {
+    tally.settle(&mut report);
+    samples.finish(&mut report);
+    report.engine_records_per_sec = records as f64 / engine_time.as_secs_f64().max(1e-9);
+    report.run_records_per_sec = records as f64 / started.elapsed().as_secs_f64().max(1e-9);
+    report
+}
+
+/// Expected minus emitted, per row; settled rows are removed, so this stays small while the
+/// engine agrees. Records the engine called late explain the pairs it lost with them.
+#[derive(Default)]
+struct Tally {
+    balance: std::collections::HashMap<Output, i64>,
+    engine_late: std::collections::HashSet<RecordId>,
+}
+
+impl Tally {
+    fn count(&mut self, report: &mut SimReport, expected: &[Output], actual: &[Output]) {
+        for o in expected {
+            report.expected_matches += u64::from(matches!(o, Output::Match { .. }));
+            report.late_expected += u64::from(matches!(o, Output::Late(_)));
+            *self.balance.entry(*o).or_default() += 1;
+        }
+        for o in actual {
+            report.emitted_matches += u64::from(matches!(o, Output::Match { .. }));
+            if let Output::Late(id) = o {
+                report.late_emitted += 1;
+                self.engine_late.insert(*id);
+            }
+            *self.balance.entry(*o).or_default() -= 1;
+        }
+        for o in expected.iter().chain(actual) {
+            if self.balance.get(o) == Some(&0) {
+                self.balance.remove(o);
+            }
+        }
+    }
+
+    /// What is left unbalanced at the end, by cause.
+    fn settle(self, report: &mut SimReport) {
+        for (o, n) in self.balance {
+            if n <= 0 {
+                report.extra_rows += n.unsigned_abs();
+                continue;
+            }
             match o {
-                Output::Match { left, right } if engine_late.contains(&left) || engine_late.contains(&right) => {
+                Output::Match { left, right }
+                    if self.engine_late.contains(&left) || self.engine_late.contains(&right) =>
+                {
                     report.lost_matches_late += n as u64
                 }
                 Output::Match { .. } | Output::Semi { .. } => report.lost_matches_other += n as u64,
                 _ => report.missing_other_rows += n as u64,
             }
-        } else {
-            report.extra_rows += n.unsigned_abs();
         }
     }
-    let p99 = |v: &mut Vec<usize>| {
-        v.sort_unstable();
-        v.get(v.len().saturating_sub(1) * 99 / 100).copied().unwrap_or(0)
-    };
-    report.state_max = states.iter().copied().max().unwrap_or(0);
-    report.state_p99 = p99(&mut states);
-    lags.sort_unstable();
-    report.watermark_lag_max_ms = lags.last().copied().unwrap_or(0);
-    report.watermark_lag_p99_ms = lags.get(lags.len().saturating_sub(1) * 99 / 100).copied().unwrap_or(0);
-    report.engine_records_per_sec = records as f64 / engine_time.as_secs_f64().max(1e-9);
-    report.run_records_per_sec = records as f64 / started.elapsed().as_secs_f64().max(1e-9);
-    report
+}
+
+/// State size and watermark lag, sampled about a thousand times over the run.
+struct Samples {
+    every: u64,
+    seen: u64,
+    max_ts: i64,
+    states: Vec<usize>,
+    lags: Vec<i64>,
+}
+
+impl Samples {
+    fn new(records: u64) -> Samples {
+        Samples {
+            every: (records / 1000).max(1),
+            seen: 0,
+            max_ts: i64::MIN,
+            states: Vec::new(),
+            lags: Vec::new(),
+        }
+    }
+
+    /// Counts a record at `ts`, and samples the engine's state and watermark lag when due.
+    fn record(
+        &mut self,
+        report: &mut SimReport,
+        ts: i64,
+        state: impl FnOnce() -> usize,
+        watermark: impl FnOnce() -> Watermark,
+    ) {
+        self.seen += 1;
+        self.max_ts = self.max_ts.max(ts);
+        if self.seen % self.every != 0 {
+            return;
+        }
+        let state = state();
+        let wm = watermark();
+        let lag = if wm == Watermark::MIN {
+            0
+        } else {
+            self.max_ts.saturating_sub(wm.as_millis())
+        };
+        self.states.push(state);
+        self.lags.push(lag);
+        report.samples.push((ts, state, lag));
+    }
+
+    fn finish(mut self, report: &mut SimReport) {
+        self.states.sort_unstable();
+        self.lags.sort_unstable();
+        let p99 = |n: usize| n.saturating_sub(1) * 99 / 100;
+        report.state_max = self.states.last().copied().unwrap_or(0);
+        report.state_p99 = self.states.get(p99(self.states.len())).copied().unwrap_or(0);
+        report.watermark_lag_max_ms = self.lags.last().copied().unwrap_or(0);
+        report.watermark_lag_p99_ms = self.lags.get(p99(self.lags.len())).copied().unwrap_or(0);
+    }
 }
 
 /// A picture a person reads at a glance: state size and watermark lag over event time.

@@ -1,6 +1,6 @@
 //! `joincheck diff`: another implementation's outputs against the oracle's, as multisets.
 
-use super::{load_trace, open_input, CliError, Outcome};
+use super::{load_trace, open_input, CliError, ModelTrace, Outcome};
 use joincheck::model::JoinSpec;
 use joincheck::oracle::{expected_outputs, Analysis};
 use joincheck::stream;
@@ -9,10 +9,8 @@ use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    #[arg(long)]
-    model: PathBuf,
-    #[arg(long)]
-    trace: PathBuf,
+    #[command(flatten)]
+    input: ModelTrace,
     /// The implementation's outputs (JSON lines).
     #[arg(long)]
     actual: PathBuf,
@@ -23,21 +21,23 @@ pub struct Args {
 }
 
 pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
-    let spec = JoinSpec::load(&args.model)?;
-    if stream::should_stream(&spec, &args.trace, args.stream)? {
+    let spec = JoinSpec::load(&args.input.model)?;
+    let actual_name = args.actual.display().to_string();
+    if stream::should_stream(&spec, &args.input.trace, args.stream)? {
+        let trace = open_input(&args.input.trace)?;
         let diff = stream::diff(
             &spec,
-            open_input(&args.trace)?,
-            &args.trace.display().to_string(),
+            trace,
+            &args.input.trace_name(),
             open_input(&args.actual)?,
-            &args.actual.display().to_string(),
+            &actual_name,
         )?;
         write!(out, "{}", diff.text(20))?;
         return Ok(Outcome::holds_if(diff.agrees()));
     }
-    let trace = load_trace(&spec, &args.trace)?;
+    let trace = load_trace(&spec, &args.input.trace)?;
     let text = joincheck::error::read_text(&args.actual)?;
-    let emitted = trace.parse_outputs(&text, &args.actual.display().to_string())?;
+    let emitted = trace.parse_outputs(&text, &actual_name)?;
     let analysis = Analysis::new(spec.params, &trace);
     let expected = expected_outputs(&spec, &trace);
     let diff = analysis.diff_with(&expected, &emitted);

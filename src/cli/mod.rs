@@ -15,7 +15,7 @@ use joincheck::error::InputError;
 use joincheck::model::JoinSpec;
 use joincheck::trace::Trace;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub use output_file::OutputFile;
 
@@ -119,11 +119,22 @@ impl From<joincheck::stream::StreamError> for CliError {
     }
 }
 
-/// A model and a trace it can give a meaning to.
-fn load(model: &Path, trace: &Path) -> Result<(JoinSpec, Trace), InputError> {
-    let spec = JoinSpec::load(model)?;
-    let t = load_trace(&spec, trace)?;
-    Ok((spec, t))
+/// The model and the trace that `oracle`, `replay` and `diff` start from.
+#[derive(clap::Args, Debug)]
+pub struct ModelTrace {
+    /// The model file (TOML).
+    #[arg(long)]
+    model: PathBuf,
+    /// The trace (JSON lines).
+    #[arg(long)]
+    trace: PathBuf,
+}
+
+impl ModelTrace {
+    /// The trace's name in errors and reports.
+    fn trace_name(&self) -> String {
+        self.trace.display().to_string()
+    }
 }
 
 fn load_trace(spec: &JoinSpec, trace: &Path) -> Result<Trace, InputError> {

@@ -1,19 +1,14 @@
 //! `joincheck oracle`: the outputs the oracle expects for a trace, as JSON lines.
 
-use super::{load_trace, open_input, CliError, Outcome};
+use super::{load_trace, open_input, CliError, ModelTrace, Outcome};
 use joincheck::model::JoinSpec;
 use joincheck::stream;
 use std::io::Write;
-use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The model file (TOML).
-    #[arg(long)]
-    model: PathBuf,
-    /// The trace (JSON lines).
-    #[arg(long)]
-    trace: PathBuf,
+    #[command(flatten)]
+    input: ModelTrace,
     /// Read the trace as a stream, holding only the records that can still match (the
     /// default for traces over 64 MiB); rows come in the order the window produces them.
     #[arg(long)]
@@ -21,17 +16,15 @@ pub struct Args {
 }
 
 pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
-    let spec = JoinSpec::load(&args.model)?;
-    if stream::should_stream(&spec, &args.trace, args.stream)? {
-        let input = open_input(&args.trace)?;
+    let spec = JoinSpec::load(&args.input.model)?;
+    if stream::should_stream(&spec, &args.input.trace, args.stream)? {
+        let input = open_input(&args.input.trace)?;
         let mut held = stream::HeldBack::new(&mut *out);
-        stream::oracle(&spec, input, &args.trace.display().to_string(), &mut |row| {
-            held.row(row)
-        })?;
+        stream::oracle(&spec, input, &args.input.trace_name(), &mut |row| held.row(row))?;
         held.finish()?;
         return Ok(Outcome::Holds);
     }
-    let trace = load_trace(&spec, &args.trace)?;
+    let trace = load_trace(&spec, &args.input.trace)?;
     for e in joincheck::oracle::expected_outputs(&spec, &trace) {
         writeln!(out, "{}", trace.output_json(&e.output, e.at))?;
     }

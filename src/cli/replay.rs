@@ -1,26 +1,25 @@
 //! `joincheck replay`: the model's engine on a trace, as a timeline, then against the oracle
 //! and the properties.
 
-use super::{load, CliError, Outcome};
+use super::{load_trace, CliError, ModelTrace, Outcome};
 use joincheck::checker;
 use joincheck::engine;
+use joincheck::model::JoinSpec;
 use joincheck::oracle::Analysis;
 use std::io::Write;
-use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    #[arg(long)]
-    model: PathBuf,
-    #[arg(long)]
-    trace: PathBuf,
+    #[command(flatten)]
+    input: ModelTrace,
     /// Print the engine's output lines (with "step") instead of the timeline.
     #[arg(long)]
     json: bool,
 }
 
 pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
-    let (spec, trace) = load(&args.model, &args.trace)?;
+    let spec = JoinSpec::load(&args.input.model)?;
+    let trace = load_trace(&spec, &args.input.trace)?;
     let run = checker::monitor_run(&spec.params, engine::for_spec(&spec), &trace);
     let analysis = Analysis::new(spec.params, &trace);
     let diff = analysis.diff(&run.emitted);
@@ -29,7 +28,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
             writeln!(out, "{}", trace.output_json(&e.output, e.at))?;
         }
     } else {
-        let title = format!("replay of {} under model {}", args.trace.display(), spec.name);
+        let title = format!("replay of {} under model {}", args.input.trace_name(), spec.name);
         write!(
             out,
             "{}",

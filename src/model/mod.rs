@@ -162,10 +162,7 @@ impl JoinSpec {
             p.profile.name(),
             p.kind.name(),
             p.bounds,
-            match w.policy {
-                Policy::Min => "min",
-                Policy::Max => "max",
-            },
+            w.policy.name(),
             w.lateness.describe()
         )
     }

@@ -90,42 +90,45 @@ const OUTER_KINDS: &[JoinKind] = &[
 ];
 const INNER: &[JoinKind] = &[JoinKind::Inner];
 
+/// The clean interval join, which the canary shares but for its name.
+const REFERENCE: ProfileInfo = ProfileInfo {
+    profile: Profile::Reference,
+    name: "reference",
+    kinds: ALL_KINDS,
+    timing: Timing::PerRecord,
+    lateness: Lateness::Strict,
+    source: None,
+    flink: false,
+    predicts_engine: false,
+    time_range: None,
+    cleanup_slack: Duration::ZERO,
+    contract: Contract::Oracle,
+};
+
+/// What the seed's keyed function and its corrected version share.
+const FLINK_KEYED: ProfileInfo = ProfileInfo {
+    profile: Profile::FlinkKeyedFixed,
+    name: "flink-keyed-fixed",
+    kinds: OUTER_KINDS,
+    source: Some(WatermarkSource::Trace),
+    flink: true,
+    ..REFERENCE
+};
+
 /// The table, in the order of [`Profile`]'s variants.
 pub const PROFILES: [ProfileInfo; 7] = [
-    ProfileInfo {
-        profile: Profile::Reference,
-        name: "reference",
-        kinds: ALL_KINDS,
-        timing: Timing::PerRecord,
-        lateness: Lateness::Strict,
-        source: None,
-        flink: false,
-        predicts_engine: false,
-        time_range: None,
-        cleanup_slack: Duration::ZERO,
-        contract: Contract::Oracle,
-    },
+    REFERENCE,
     ProfileInfo {
         profile: Profile::Canary,
         name: "canary",
-        kinds: ALL_KINDS,
-        timing: Timing::PerRecord,
-        lateness: Lateness::Strict,
-        source: None,
-        flink: false,
-        predicts_engine: false,
-        time_range: None,
-        cleanup_slack: Duration::ZERO,
-        contract: Contract::Oracle,
+        ..REFERENCE
     },
     ProfileInfo {
         profile: Profile::Spark,
         name: "spark",
-        kinds: ALL_KINDS,
         timing: Timing::PerBatch,
         lateness: Lateness::NonStrict,
         source: Some(WatermarkSource::Derived),
-        flink: false,
         predicts_engine: true,
         time_range: Some((i64::MIN / 1000, i64::MAX / 1000)),
         // Spark's state watermarks keep a record that sits exactly on a non-strict bound one
@@ -133,45 +136,23 @@ pub const PROFILES: [ProfileInfo; 7] = [
         // `- 1`).
         cleanup_slack: Duration::from_millis(1),
         contract: Contract::SparkEndOfStream,
+        ..REFERENCE
     },
     ProfileInfo {
         profile: Profile::FlinkKeyedTtl,
         name: "flink-keyed-ttl",
         kinds: INNER,
-        timing: Timing::PerRecord,
-        lateness: Lateness::Strict,
-        source: Some(WatermarkSource::Trace),
-        flink: true,
-        predicts_engine: false,
-        time_range: None,
-        cleanup_slack: Duration::ZERO,
         // models/flink-keyed-ttl.toml: the seed's function breaks everything else.
         contract: Contract::Holds(&[Property::NoDuplicateOutput, Property::OuterExactlyOnce]),
+        ..FLINK_KEYED
     },
-    ProfileInfo {
-        profile: Profile::FlinkKeyedFixed,
-        name: "flink-keyed-fixed",
-        kinds: OUTER_KINDS,
-        timing: Timing::PerRecord,
-        lateness: Lateness::Strict,
-        source: Some(WatermarkSource::Trace),
-        flink: true,
-        predicts_engine: false,
-        time_range: None,
-        cleanup_slack: Duration::ZERO,
-        contract: Contract::Oracle,
-    },
+    FLINK_KEYED,
     ProfileInfo {
         profile: Profile::FlinkInterval,
         name: "flink-interval",
         kinds: INNER,
         timing: Timing::BoundedOutOfOrderness,
-        lateness: Lateness::Strict,
-        source: None,
         flink: true,
-        predicts_engine: false,
-        time_range: None,
-        cleanup_slack: Duration::ZERO,
         // models/flink-interval-impressions-clicks.toml: no_lost_match and
         // no_premature_eviction are violated (the upper-bound race).
         contract: Contract::Holds(&[
@@ -181,24 +162,22 @@ pub const PROFILES: [ProfileInfo; 7] = [
             Property::NoStateLeak,
             Property::LatenessAgrees,
         ]),
+        ..REFERENCE
     },
     ProfileInfo {
         profile: Profile::FlinkSqlInterval,
         name: "flink-sql-interval",
         kinds: OUTER_KINDS,
         timing: Timing::SqlPerRow,
-        lateness: Lateness::Strict,
-        source: None,
         flink: true,
         predicts_engine: true,
-        time_range: None,
-        cleanup_slack: Duration::ZERO,
         // models/flink-sql-impressions-clicks*.toml: late rows are joined, cached and padded.
         contract: Contract::Holds(&[
             Property::NoLostMatch,
             Property::NoDuplicateOutput,
             Property::NoPrematureEviction,
         ]),
+        ..REFERENCE
     },
 ];
 

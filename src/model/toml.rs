@@ -288,16 +288,10 @@ pub fn write(params: &JoinParams) -> String {
         params.profile.name(),
         params.kind.name(),
         params.bounds,
-        match w.source {
-            WatermarkSource::Derived => "derived",
-            WatermarkSource::Trace => "trace",
-        },
+        w.source.name(),
         w.delay[0],
         w.delay[1],
-        match w.policy {
-            Policy::Min => "min",
-            Policy::Max => "max",
-        },
+        w.policy.name(),
         w.lateness.describe(),
     )
 }

@@ -22,7 +22,25 @@ pub enum Policy {
     Max,
 }
 
+impl WatermarkSource {
+    /// The name a model file gives (`source = "derived"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            WatermarkSource::Derived => "derived",
+            WatermarkSource::Trace => "trace",
+        }
+    }
+}
+
 impl Policy {
+    /// The name a model file gives (`policy = "min"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Policy::Min => "min",
+            Policy::Max => "max",
+        }
+    }
+
     pub fn combine(self, left: Watermark, right: Watermark) -> Watermark {
         match self {
             Policy::Min => left.min(right),

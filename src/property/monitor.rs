@@ -196,123 +196,17 @@ impl Monitor {
 
     /// The first violation of invariant `p` in this state, if any.
     pub fn finding(&self, p: Property) -> Option<Finding> {
-        let semi = self.params.kind == JoinKind::LeftSemi;
         match p {
-            Property::NoLostMatch => {
-                if !self.ended {
-                    return None;
-                }
-                self.sides().filter(|(l, r)| self.valid(l, r)).find_map(|(l, r)| {
-                    let (want, right) = if semi {
-                        (Output::Semi { left: l.id }, None)
-                    } else {
-                        (
-                            Output::Match {
-                                left: l.id,
-                                right: r.id,
-                            },
-                            Some(r.id),
-                        )
-                    };
-                    (!self.emitted(&want)).then_some(Finding::Lost { left: l.id, right })
-                })
-            }
-            Property::NoSpuriousOutput => self
-                .emitted
-                .iter()
-                .find(|o| match **o {
-                    Output::Match { left, right } => {
-                        let (l, r) = (self.record(left), self.record(right));
-                        semi || l.side != Side::Left || r.side != Side::Right || !self.valid(l, r)
-                    }
-                    Output::Semi { left } => {
-                        let l = self.record(left);
-                        !semi || l.side != Side::Left || !self.has_valid_partner(l)
-                    }
-                    Output::Unmatched(_) | Output::Late(_) => false,
-                })
-                .map(|o| Finding::Spurious(*o)),
+            Property::NoLostMatch => self.lost_match(),
+            Property::NoSpuriousOutput => self.spurious_output(),
             Property::NoDuplicateOutput => self
                 .emitted
                 .windows(2)
                 .find(|w| w[0] == w[1])
                 .map(|w| Finding::Duplicate(w[0])),
-            Property::OuterExactlyOnce => {
-                for o in &self.emitted {
-                    let Output::Unmatched(id) = *o else { continue };
-                    let x = self.record(id);
-                    let problem = if !self.params.kind.pads(x.side) {
-                        OuterProblem::NotPadded
-                    } else if !self.admitted(id) {
-                        OuterProblem::NotAdmitted
-                    } else if self.has_valid_partner(x) {
-                        OuterProblem::HasMatch
-                    } else if self.can_still_match(x) {
-                        OuterProblem::TooEarly
-                    } else {
-                        continue;
-                    };
-                    return Some(Finding::Outer { id, problem });
-                }
-                if !self.ended {
-                    return None;
-                }
-                self.records
-                    .iter()
-                    .find(|x| {
-                        self.params.kind.pads(x.side)
-                            && self.admitted(x.id)
-                            && !self.has_valid_partner(x)
-                            && !self.emitted(&Output::Unmatched(x.id))
-                    })
-                    .map(|x| Finding::Outer {
-                        id: x.id,
-                        problem: OuterProblem::Missing,
-                    })
-            }
-            Property::NoPrematureEviction => self
-                .records
-                .iter()
-                .find(|x| {
-                    self.admitted(x.id)
-                        && self.stored.binary_search(&x.id).is_err()
-                        && self.buffered.binary_search(&x.id).is_err()
-                        && self.can_still_match(x)
-                        && !(semi && x.side == Side::Left && self.emitted(&Output::Semi { left: x.id }))
-                })
-                .map(|x| Finding::Premature(x.id)),
-            Property::NoStateLeak => {
-                if self.ended {
-                    return (!self.stored.is_empty() || self.timers > 0).then(|| Finding::Leak {
-                        stored: self.stored.clone(),
-                        timers: self.timers,
-                        quiescent: true,
-                    });
-                }
-                // The profile's cleanup slack: a record may outlive its last chance to match
-                // by this much event time.
-                let slack = self.params.profile.cleanup_slack();
-                let earlier = Watermark::at(self.wm.join(&self.params.watermark).time().saturating_sub(slack));
-                let dead: Vec<RecordId> = self
-                    .stored
-                    .iter()
-                    .copied()
-                    .filter(|id| {
-                        !self.admitted(*id) || !self.params.can_still_match(self.record(*id), earlier, self.ended)
-                    })
-                    .collect();
-                if self.timers > self.stored.len() {
-                    return Some(Finding::OrphanTimers {
-                        timers: self.timers,
-                        stored: self.stored.len(),
-                    });
-                }
-                (!dead.is_empty()).then_some(Finding::Leak {
-                    stored: dead,
-                    timers: self.timers,
-                    quiescent: false,
-                })
-            }
+            Property::OuterExactlyOnce => self.outer_problem(),
+            Property::NoPrematureEviction => self.premature_eviction(),
+            Property::NoStateLeak => self.state_leak(),
             Property::LatenessAgrees => self
                 .records
                 .iter()
@@ -325,6 +219,134 @@ impl Monitor {
                 }),
             _ => panic!("{p} is a witness, not an invariant"),
         }
+    }
+
+    fn semi(&self) -> bool {
+        self.params.kind == JoinKind::LeftSemi
+    }
+
+    /// `no_lost_match`: at quiescence, a valid pair (or semi row) that was never emitted.
+    fn lost_match(&self) -> Option<Finding> {
+        if !self.ended {
+            return None;
+        }
+        self.sides().filter(|(l, r)| self.valid(l, r)).find_map(|(l, r)| {
+            let (want, right) = if self.semi() {
+                (Output::Semi { left: l.id }, None)
+            } else {
+                (
+                    Output::Match {
+                        left: l.id,
+                        right: r.id,
+                    },
+                    Some(r.id),
+                )
+            };
+            (!self.emitted(&want)).then_some(Finding::Lost { left: l.id, right })
+        })
+    }
+
+    /// `no_spurious_output`: an emitted pair or semi row that the spec does not allow.
+    fn spurious_output(&self) -> Option<Finding> {
+        let semi = self.semi();
+        self.emitted
+            .iter()
+            .find(|o| match **o {
+                Output::Match { left, right } => {
+                    let (l, r) = (self.record(left), self.record(right));
+                    semi || l.side != Side::Left || r.side != Side::Right || !self.valid(l, r)
+                }
+                Output::Semi { left } => {
+                    let l = self.record(left);
+                    !semi || l.side != Side::Left || !self.has_valid_partner(l)
+                }
+                Output::Unmatched(_) | Output::Late(_) => false,
+            })
+            .map(|o| Finding::Spurious(*o))
+    }
+
+    /// `outer_exactly_once`: a null row that should not be there, or (at quiescence) one that
+    /// is missing.
+    fn outer_problem(&self) -> Option<Finding> {
+        for o in &self.emitted {
+            let Output::Unmatched(id) = *o else { continue };
+            let x = self.record(id);
+            let problem = if !self.params.kind.pads(x.side) {
+                OuterProblem::NotPadded
+            } else if !self.admitted(id) {
+                OuterProblem::NotAdmitted
+            } else if self.has_valid_partner(x) {
+                OuterProblem::HasMatch
+            } else if self.can_still_match(x) {
+                OuterProblem::TooEarly
+            } else {
+                continue;
+            };
+            return Some(Finding::Outer { id, problem });
+        }
+        if !self.ended {
+            return None;
+        }
+        self.records
+            .iter()
+            .find(|x| {
+                self.params.kind.pads(x.side)
+                    && self.admitted(x.id)
+                    && !self.has_valid_partner(x)
+                    && !self.emitted(&Output::Unmatched(x.id))
+            })
+            .map(|x| Finding::Outer {
+                id: x.id,
+                problem: OuterProblem::Missing,
+            })
+    }
+
+    /// `no_premature_eviction`: an admitted record gone from state while it can still match.
+    fn premature_eviction(&self) -> Option<Finding> {
+        let semi = self.semi();
+        self.records
+            .iter()
+            .find(|x| {
+                self.admitted(x.id)
+                    && self.stored.binary_search(&x.id).is_err()
+                    && self.buffered.binary_search(&x.id).is_err()
+                    && self.can_still_match(x)
+                    && !(semi && x.side == Side::Left && self.emitted(&Output::Semi { left: x.id }))
+            })
+            .map(|x| Finding::Premature(x.id))
+    }
+
+    /// `no_state_leak`: anything held at quiescence; before it, records kept past their last
+    /// chance by more than the profile's cleanup slack, or more timers than records.
+    fn state_leak(&self) -> Option<Finding> {
+        if self.ended {
+            return (!self.stored.is_empty() || self.timers > 0).then(|| Finding::Leak {
+                stored: self.stored.clone(),
+                timers: self.timers,
+                quiescent: true,
+            });
+        }
+        // The profile's cleanup slack: a record may outlive its last chance to match by this
+        // much event time.
+        let slack = self.params.profile.cleanup_slack();
+        let earlier = Watermark::at(self.wm.join(&self.params.watermark).time().saturating_sub(slack));
+        let dead: Vec<RecordId> = self
+            .stored
+            .iter()
+            .copied()
+            .filter(|id| !self.admitted(*id) || !self.params.can_still_match(self.record(*id), earlier, self.ended))
+            .collect();
+        if self.timers > self.stored.len() {
+            return Some(Finding::OrphanTimers {
+                timers: self.timers,
+                stored: self.stored.len(),
+            });
+        }
+        (!dead.is_empty()).then_some(Finding::Leak {
+            stored: dead,
+            timers: self.timers,
+            quiescent: false,
+        })
     }
 
     /// Whether witness `p` is reached in this state.

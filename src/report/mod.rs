@@ -5,13 +5,15 @@
 pub mod bugs;
 pub mod check;
 pub mod drive;
+mod explain;
 pub mod replay;
 pub mod simulate;
 
+pub use explain::explain;
+
 use crate::engine::StepReport;
 use crate::event::{Output, RecordId, Side};
-use crate::oracle::{time_words, Analysis, Diff, Difference};
-use crate::property::{Finding, OuterProblem};
+use crate::oracle::{Analysis, Diff, Difference};
 use crate::trace::{Step, Trace};
 use std::fmt::Write as _;
 
@@ -167,148 +169,4 @@ pub fn diff_text(analysis: &Analysis<'_>, diff: &Diff, expected_rows: usize, act
         diff.duplicated.iter().map(|d| d.count).sum::<usize>(),
     );
     out
-}
-
-/// A violation in words: which records, the watermark each met, which eviction or timer lost
-/// the match. `reports` is the run that produced it.
-pub fn explain(analysis: &Analysis<'_>, reports: &[StepReport], finding: &Finding) -> String {
-    let trace = analysis.trace();
-    let name = |id: RecordId| trace.name(id).to_owned();
-    // Where a record left the engine's state, if it ever was in it.
-    let departure = |id: RecordId| -> String {
-        let mut was_stored = false;
-        for r in reports {
-            let now = r.stored.contains(&id);
-            if was_stored && !now {
-                let wm = r
-                    .watermarks
-                    .map_or(String::new(), |w| format!(" (join watermark {})", w.join));
-                let at = r
-                    .index
-                    .map_or("the implicit end of input".to_owned(), |s| format!("step {s}"));
-                return format!("{} left the engine's state at {at}{wm}", name(id));
-            }
-            was_stored |= now;
-        }
-        if was_stored {
-            format!("{} is still stored", name(id))
-        } else {
-            format!("{} was never stored", name(id))
-        }
-    };
-    match finding {
-        Finding::Lost {
-            left,
-            right: Some(right),
-        } => {
-            // The pair could only form when the later of the two arrived: was the earlier
-            // one still in state then?
-            let step_of = |id: RecordId| analysis.arrival(id).map_or(usize::MAX, |(_, s)| s);
-            let (first, second) = if step_of(*left) < step_of(*right) {
-                (*left, *right)
-            } else {
-                (*right, *left)
-            };
-            let arrival = step_of(second);
-            let before = reports.iter().rev().find(|r| r.index.is_some_and(|i| i < arrival));
-            let cause = if before.is_some_and(|r| r.stored.contains(&first)) {
-                format!(
-                    "When {} arrived (step {arrival}), {} was in the engine's state, yet no pair was emitted",
-                    name(second),
-                    name(first)
-                )
-            } else {
-                format!("{}; {} arrived at step {arrival}", departure(first), name(second))
-            };
-            format!(
-                "the pair {}+{} was never emitted. {}. {cause}.",
-                name(*left),
-                name(*right),
-                analysis.why_expected(&Output::Match {
-                    left: *left,
-                    right: *right
-                }),
-            )
-        }
-        Finding::Lost { left, right: None } => format!(
-            "the semi row for {} was never emitted. {}. {}.",
-            name(*left),
-            analysis.why_expected(&Output::Semi { left: *left }),
-            departure(*left)
-        ),
-        Finding::Spurious(o) => format!(
-            "{} was emitted, but {}.",
-            output_words(trace, o),
-            analysis.why_not_expected(o)
-        ),
-        Finding::Duplicate(o) => format!("{} was emitted more than once.", output_words(trace, o)),
-        Finding::Outer { id, problem } => {
-            let what = match problem {
-                OuterProblem::NotPadded => format!(
-                    "a {} join pads no {} rows",
-                    analysis.params().kind.name(),
-                    trace.record(*id).side
-                ),
-                OuterProblem::NotAdmitted => {
-                    format!("{}, so it produces nothing", analysis.arrival_words(*id))
-                }
-                OuterProblem::HasMatch => analysis.why_not_expected(&Output::Unmatched(*id)),
-                OuterProblem::TooEarly => format!(
-                    "an on-time record could still match {} when its null row was emitted",
-                    name(*id)
-                ),
-                OuterProblem::Missing => {
-                    return format!(
-                        "{} never got its null row: {}.",
-                        name(*id),
-                        analysis.why_expected(&Output::Unmatched(*id))
-                    )
-                }
-            };
-            format!("unmatched {} was emitted, but {what}.", name(*id))
-        }
-        Finding::Premature(id) => {
-            let r = trace.record(*id);
-            let (lo, hi) = analysis.params().bounds.partner_range(r);
-            format!(
-                "{}, while an on-time {} record with key {} and ts in [{}, {}] could still arrive and match it ({}).",
-                departure(*id),
-                r.side.other(),
-                trace.key_name(r.key),
-                time_words(lo),
-                time_words(hi),
-                analysis.describe(*id)
-            )
-        }
-        Finding::Leak {
-            stored,
-            timers,
-            quiescent: true,
-        } => format!(
-            "after end of input the engine still holds {} and {timers} pending timers.",
-            if stored.is_empty() {
-                "no records".to_owned()
-            } else {
-                stored.iter().map(|id| name(*id)).collect::<Vec<_>>().join(", ")
-            }
-        ),
-        Finding::Leak { stored, .. } => format!(
-            "the engine holds {} although no on-time record can match {} any more.",
-            stored.iter().map(|id| name(*id)).collect::<Vec<_>>().join(", "),
-            if stored.len() == 1 { "it" } else { "them" }
-        ),
-        Finding::OrphanTimers { timers, stored } => format!(
-            "the engine has {timers} pending timers for {stored} stored records: timers outlive the state they \
-             were registered to clean."
-        ),
-        Finding::Lateness { id, spec_late: true } => {
-            format!(
-                "{}, but the engine did not report it as late.",
-                analysis.arrival_words(*id)
-            )
-        }
-        Finding::Lateness { id, spec_late: false } => {
-            format!("{}, but the engine reported it as late.", analysis.arrival_words(*id))
-        }
-    }
 }

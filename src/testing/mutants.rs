@@ -143,8 +143,15 @@ pub struct Mutant {
 
 fn keep(_: &mut JoinSpec) {}
 
-/// Every mutant of the benchmark.
+/// Every mutant of the benchmark: the bugs real engines shipped, then classic defects.
 pub fn catalogue() -> Vec<Mutant> {
+    let mut all = shipped();
+    all.extend(classic());
+    all
+}
+
+/// Bugs that real engines shipped, each with its issue.
+fn shipped() -> Vec<Mutant> {
     vec![
         Mutant {
             name: "flink-33524-lateness-off-by-one",
@@ -215,6 +222,12 @@ pub fn catalogue() -> Vec<Mutant> {
                 AnyEngine::Profile(ProfileEngine::Reference(ReferenceEngine::new(p)))
             },
         },
+    ]
+}
+
+/// Classic defects of watermark joins, each a one-line change to an engine.
+fn classic() -> Vec<Mutant> {
+    vec![
         Mutant {
             name: "max-watermark-policy",
             recreates: "eviction with the max instead of the min of the input watermarks",
@@ -233,7 +246,10 @@ pub fn catalogue() -> Vec<Mutant> {
             adjust: keep,
             build: |s| {
                 let mut p = s.params;
-                let upper = Bound { inclusive: false, ..p.bounds.upper() };
+                let upper = Bound {
+                    inclusive: false,
+                    ..p.bounds.upper()
+                };
                 p.bounds = Bounds::new(p.bounds.lower(), upper).expect("still a window");
                 AnyEngine::Profile(ProfileEngine::Reference(ReferenceEngine::new(p)))
             },
@@ -243,28 +259,46 @@ pub fn catalogue() -> Vec<Mutant> {
             recreates: "one side's state is never evicted",
             model: "reference-impressions-clicks.toml",
             adjust: keep,
-            build: |s| AnyEngine::Profile(ProfileEngine::Reference(ReferenceEngine::with_fault(s.params, Fault::NeverEvict(Side::Right)))),
+            build: |s| {
+                AnyEngine::Profile(ProfileEngine::Reference(ReferenceEngine::with_fault(
+                    s.params,
+                    Fault::NeverEvict(Side::Right),
+                )))
+            },
         },
         Mutant {
             name: "cleanup-timer-at-ts",
             recreates: "the interval join's cleanup timer registered at ts instead of ts + upper",
             model: "flink-interval-impressions-clicks.toml",
             adjust: keep,
-            build: |s| AnyEngine::Profile(ProfileEngine::FlinkInterval(IntervalJoinEngine::with_fault(s.params, Fault::TimerAtTimestamp))),
+            build: |s| {
+                AnyEngine::Profile(ProfileEngine::FlinkInterval(IntervalJoinEngine::with_fault(
+                    s.params,
+                    Fault::TimerAtTimestamp,
+                )))
+            },
         },
         Mutant {
             name: "pair-emitted-twice",
             recreates: "a pair emitted again when a record is re-matched",
             model: "reference-impressions-clicks.toml",
             adjust: keep,
-            build: |s| AnyEngine::Duplicate(Box::new(AnyEngine::Profile(ProfileEngine::Reference(ReferenceEngine::new(s.params))))),
+            build: |s| {
+                AnyEngine::Duplicate(Box::new(AnyEngine::Profile(ProfileEngine::Reference(
+                    ReferenceEngine::new(s.params),
+                ))))
+            },
         },
         Mutant {
             name: "no-flush-at-end",
             recreates: "no flush at end of input",
             model: "reference-impressions-clicks-left-outer.toml",
             adjust: keep,
-            build: |s| AnyEngine::NoFlush(Box::new(AnyEngine::Profile(ProfileEngine::Reference(ReferenceEngine::new(s.params))))),
+            build: |s| {
+                AnyEngine::NoFlush(Box::new(AnyEngine::Profile(ProfileEngine::Reference(
+                    ReferenceEngine::new(s.params),
+                ))))
+            },
         },
     ]
 }

@@ -21,6 +21,7 @@
 //! `t + hi'`, yet a right element at exactly `t + hi'` is still on time then, and finds it
 //! gone. The checker reports it; `models/flink-interval-impressions-clicks.toml` records it.
 
+use super::operator::{self, TwoInputOperator};
 use super::timers::TimerService;
 use super::watermark::{BoundedOutOfOrderness, TwoInputWatermark};
 use crate::engine::store::SideStore;
@@ -142,33 +143,28 @@ impl IntervalJoinEngine {
     }
 }
 
+impl TwoInputOperator for IntervalJoinEngine {
+    fn process_element(&mut self, r: Record, out: &mut Vec<Output>) {
+        self.on_element(r, out);
+        if let Some(generators) = self.generators.as_mut() {
+            if let Some(w) = generators[r.side.index()].on_event(r.ts) {
+                self.advance(r.side, w);
+            }
+        }
+    }
+
+    fn process_watermark(&mut self, side: Side, w: Watermark, _: &mut Vec<Output>) {
+        self.advance(side, w);
+    }
+
+    fn ended(&mut self) -> &mut bool {
+        &mut self.ended
+    }
+}
+
 impl Engine for IntervalJoinEngine {
     fn step(&mut self, step: &Step, out: &mut Vec<Output>) {
-        if self.ended {
-            return;
-        }
-        match *step {
-            Step::Record(r) => {
-                self.on_element(r, out);
-                if let Some(generators) = self.generators.as_mut() {
-                    if let Some(w) = generators[r.side.index()].on_event(r.ts) {
-                        self.advance(r.side, w);
-                    }
-                }
-            }
-            Step::Watermark { side, ts } => {
-                for s in Side::selected(side) {
-                    self.advance(s, ts);
-                }
-            }
-            Step::End => {
-                for s in Side::BOTH {
-                    self.advance(s, Watermark::MAX);
-                }
-                self.ended = true;
-            }
-            Step::Batch | Step::ProcessingTime(_) | Step::Snapshot => {}
-        }
+        operator::step(self, step, out)
     }
 
     fn stored(&self) -> Vec<RecordId> {

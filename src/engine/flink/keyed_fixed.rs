@@ -18,6 +18,7 @@
 //! job runs. A match does not clear anything: an impression keeps matching clicks until its
 //! cleanup timer fires.
 
+use super::operator::{self, TwoInputOperator};
 use super::timers::TimerService;
 use super::watermark::TwoInputWatermark;
 use crate::engine::store::{SideStore, StoreKey};
@@ -109,30 +110,25 @@ impl KeyedFixedEngine {
     }
 }
 
+impl TwoInputOperator for KeyedFixedEngine {
+    fn process_element(&mut self, r: Record, out: &mut Vec<Output>) {
+        self.on_record(r, out);
+    }
+
+    fn process_watermark(&mut self, side: Side, w: Watermark, out: &mut Vec<Output>) {
+        if let Some(w) = self.watermark.on_watermark(side, w) {
+            self.on_timers(w, out);
+        }
+    }
+
+    fn ended(&mut self) -> &mut bool {
+        &mut self.ended
+    }
+}
+
 impl Engine for KeyedFixedEngine {
     fn step(&mut self, step: &Step, out: &mut Vec<Output>) {
-        if self.ended {
-            return;
-        }
-        match *step {
-            Step::Record(r) => self.on_record(r, out),
-            Step::Watermark { side, ts } => {
-                for s in Side::selected(side) {
-                    if let Some(w) = self.watermark.on_watermark(s, ts) {
-                        self.on_timers(w, out);
-                    }
-                }
-            }
-            Step::End => {
-                for s in Side::BOTH {
-                    if let Some(w) = self.watermark.on_watermark(s, Watermark::MAX) {
-                        self.on_timers(w, out);
-                    }
-                }
-                self.ended = true;
-            }
-            Step::Batch | Step::ProcessingTime(_) | Step::Snapshot => {}
-        }
+        operator::step(self, step, out)
     }
 
     fn stored(&self) -> Vec<RecordId> {

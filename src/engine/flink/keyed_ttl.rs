@@ -22,6 +22,7 @@
 //! side output, so they are reported as `late` rows. Nothing else in the function looks at
 //! event time, and Flink drops nothing itself.
 
+use super::operator::{self, TwoInputOperator};
 use super::timers::TimerService;
 use super::ttl::{TtlConfig, TtlValueState, UpdateType, Visibility};
 use super::watermark::TwoInputWatermark;
@@ -69,44 +70,43 @@ impl KeyedTtlEngine {
     }
 }
 
-impl Engine for KeyedTtlEngine {
-    fn step(&mut self, step: &Step, out: &mut Vec<Output>) {
-        if self.ended {
+impl TwoInputOperator for KeyedTtlEngine {
+    fn process_element(&mut self, r: Record, out: &mut Vec<Output>) {
+        if r.side == Side::Left {
+            self.impression.update(r.key, r, self.now);
+            self.timers.register(r.key, r.ts.saturating_add(self.ttl));
             return;
         }
-        match *step {
-            Step::Record(r) if r.side == Side::Left => {
-                self.impression.update(r.key, r, self.now);
-                self.timers.register(r.key, r.ts.saturating_add(self.ttl));
+        match self.impression.value(r.key, self.now) {
+            Some(imp) => {
+                out.push(Output::Match {
+                    left: imp.id,
+                    right: r.id,
+                });
+                self.impression.clear(r.key);
             }
-            Step::Record(click) => match self.impression.value(click.key, self.now) {
-                Some(imp) => {
-                    out.push(Output::Match {
-                        left: imp.id,
-                        right: click.id,
-                    });
-                    self.impression.clear(click.key);
-                }
-                None => out.push(Output::Late(click.id)),
-            },
-            Step::Watermark { side, ts } => {
-                for s in Side::selected(side) {
-                    if let Some(w) = self.watermark.on_watermark(s, ts) {
-                        self.on_timers(w);
-                    }
-                }
-            }
-            Step::ProcessingTime(t) => self.now = self.now.max(t),
-            Step::End => {
-                for s in Side::BOTH {
-                    if let Some(w) = self.watermark.on_watermark(s, Watermark::MAX) {
-                        self.on_timers(w);
-                    }
-                }
-                self.ended = true;
-            }
-            Step::Batch | Step::Snapshot => {}
+            None => out.push(Output::Late(r.id)),
         }
+    }
+
+    fn process_watermark(&mut self, side: Side, w: Watermark, _: &mut Vec<Output>) {
+        if let Some(w) = self.watermark.on_watermark(side, w) {
+            self.on_timers(w);
+        }
+    }
+
+    fn processing_time(&mut self, now: ProcessingTime) {
+        self.now = self.now.max(now);
+    }
+
+    fn ended(&mut self) -> &mut bool {
+        &mut self.ended
+    }
+}
+
+impl Engine for KeyedTtlEngine {
+    fn step(&mut self, step: &Step, out: &mut Vec<Output>) {
+        operator::step(self, step, out)
     }
 
     fn stored(&self) -> Vec<RecordId> {

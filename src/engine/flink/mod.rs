@@ -16,6 +16,7 @@
 pub mod interval;
 pub mod keyed_fixed;
 pub mod keyed_ttl;
+pub mod operator;
 pub mod sql_interval;
 pub mod timers;
 pub mod ttl;

@@ -33,6 +33,7 @@
 //! Cached buckets are visited in time order; Flink's heap backend iterates a `HashMap`, which
 //! makes a difference only to the "earliest survivor" of rows at or before the epoch.
 
+use super::operator::{self, TwoInputOperator};
 use super::timers::TimerService;
 use super::watermark::{SqlWatermark, TwoInputWatermark};
 use crate::engine::store::SideStore;
@@ -192,34 +193,29 @@ impl SqlIntervalEngine {
     }
 }
 
+impl TwoInputOperator for SqlIntervalEngine {
+    fn process_element(&mut self, r: Record, out: &mut Vec<Output>) {
+        // The row is forwarded before the watermark it raises.
+        self.on_row(r, out);
+        if let Some(generators) = self.generators.as_mut() {
+            if let Some(w) = generators[r.side.index()].on_row(r.ts) {
+                self.advance(r.side, w, out);
+            }
+        }
+    }
+
+    fn process_watermark(&mut self, side: Side, w: Watermark, out: &mut Vec<Output>) {
+        self.advance(side, w, out);
+    }
+
+    fn ended(&mut self) -> &mut bool {
+        &mut self.ended
+    }
+}
+
 impl Engine for SqlIntervalEngine {
     fn step(&mut self, step: &Step, out: &mut Vec<Output>) {
-        if self.ended {
-            return;
-        }
-        match *step {
-            Step::Record(r) => {
-                // The row is forwarded before the watermark it raises.
-                self.on_row(r, out);
-                if let Some(generators) = self.generators.as_mut() {
-                    if let Some(w) = generators[r.side.index()].on_row(r.ts) {
-                        self.advance(r.side, w, out);
-                    }
-                }
-            }
-            Step::Watermark { side, ts } => {
-                for s in Side::selected(side) {
-                    self.advance(s, ts, out);
-                }
-            }
-            Step::End => {
-                for s in Side::BOTH {
-                    self.advance(s, Watermark::MAX, out);
-                }
-                self.ended = true;
-            }
-            Step::Batch | Step::ProcessingTime(_) | Step::Snapshot => {}
-        }
+        operator::step(self, step, out)
     }
 
     fn stored(&self) -> Vec<RecordId> {
