@@ -8,14 +8,14 @@
 //! phase, `drive`, the bug benchmark's random search) each engine runs the whole trace under its
 //! own monitor, and the comparison is by step ([`new_violation`], [`first_output_difference`]).
 
-use super::model::{JoinModel, Options};
-use super::search::{search_counterexample, Counterexample};
+use super::model::JoinModel;
+use super::search::{shortest_counterexample, Counterexample};
 use crate::engine::Engine;
 use crate::error::InputError;
 use crate::event::{Output, RecordId};
 use crate::model::{JoinParams, JoinSpec};
 use crate::property::{Finding, Monitor, MonitoredRun, Property};
-use crate::trace::{Step, Trace};
+use crate::trace::Step;
 use stateright::{Checker, HasDiscoveries, Model};
 use std::fmt::Debug;
 use std::hash::Hash;
@@ -89,12 +89,8 @@ where
 {
     let scope = spec.checker_scope()?.clone();
     let model = JoinModel {
-        params: spec.params,
-        scope,
-        init: Paired::new(spec.params, base, mutant),
-        options: Options::default(),
-        prefix: Trace::new(),
         baseline: Some(|e: &Paired<B, M>| &e.base_monitor),
+        ..JoinModel::new(spec.params, scope, Paired::new(spec.params, base, mutant))
     };
     let start = Instant::now();
     let checker = model
@@ -109,23 +105,7 @@ where
         .into_iter()
         .find(|p| !p.is_witness() && checker.discovery(p.name()).is_some());
     let model = checker.model();
-    let caught = found.map(|p| {
-        let single = JoinModel {
-            params: model.params,
-            scope: model.scope.clone(),
-            init: model.init.clone(),
-            options: Options {
-                only: Some(p),
-                ..Options::default()
-            },
-            prefix: Trace::new(),
-            baseline: model.baseline,
-        };
-        (
-            p,
-            search_counterexample(single, p).expect("the first run found a violation, so this one does"),
-        )
-    });
+    let caught = found.map(|p| (p, shortest_counterexample(model, p)));
     Ok(MutantVerdict {
         caught,
         time_to_catch,

@@ -117,6 +117,35 @@ impl<E> JoinModel<E> {
     }
 }
 
+impl<E: Clone> JoinModel<E> {
+    /// `init` explored within `scope` from the first step, with the default options.
+    pub fn new(params: JoinParams, scope: Scope, init: E) -> JoinModel<E> {
+        JoinModel {
+            params,
+            scope,
+            init,
+            options: Options::default(),
+            prefix: Trace::new(),
+            baseline: None,
+        }
+    }
+
+    /// The same model checking `p` alone (a single-property search finds a shortest path).
+    pub fn only(&self, p: Property) -> JoinModel<E> {
+        JoinModel {
+            params: self.params,
+            scope: self.scope.clone(),
+            init: self.init.clone(),
+            options: Options {
+                only: Some(p),
+                ..self.options.clone()
+            },
+            prefix: self.prefix.clone(),
+            baseline: self.baseline,
+        }
+    }
+}
+
 impl<E: Engine + Clone> JoinModel<E> {
     /// The state after `step`: the engine takes it, the monitor watches.
     fn apply(&self, s: &CheckState<E>, step: Step) -> CheckState<E> {

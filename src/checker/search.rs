@@ -82,12 +82,8 @@ where
 {
     let scope = spec.checker_scope()?.clone();
     let model = JoinModel {
-        params: spec.params,
-        scope,
-        init: engine,
         options,
-        prefix: Trace::new(),
-        baseline: None,
+        ..JoinModel::new(spec.params, scope, engine)
     };
     let start = Instant::now();
     let threads = model.options.threads.max(1);
@@ -121,15 +117,9 @@ where
         .iter()
         .map(|d| {
             let model = JoinModel {
-                params: spec.params,
                 scope: d.scope.clone(),
-                init: model.init.clone(),
-                options: Options {
-                    only: Some(d.property),
-                    ..model.options.clone()
-                },
                 prefix: d.prefix.clone(),
-                baseline: model.baseline,
+                ..model.only(d.property)
             };
             (d.clone(), search_counterexample(model, d.property))
         })
@@ -149,14 +139,7 @@ where
 /// `false` to stop early.
 pub fn enumerate_traces(spec: &JoinSpec, visit: &mut dyn FnMut(Trace) -> bool) -> Result<usize, InputError> {
     let scope = spec.checker_scope()?.clone();
-    let model = JoinModel {
-        params: spec.params,
-        scope,
-        init: crate::engine::ReferenceEngine::new(spec.params),
-        options: Options::default(),
-        prefix: Trace::new(),
-        baseline: None,
-    };
+    let model = JoinModel::new(spec.params, scope, crate::engine::ReferenceEngine::new(spec.params));
     let mut count = 0;
     let mut path = Vec::new();
     let init = model.init_states().remove(0);
@@ -200,22 +183,11 @@ pub fn check_spec(
 
 /// Re-runs a single-threaded BFS for `p` alone, which finds a shortest path to a violation
 /// (with several properties open, a later discovery can replace an earlier one).
-fn shortest_counterexample<E>(model: &JoinModel<E>, p: Property) -> Counterexample
+pub(super) fn shortest_counterexample<E>(model: &JoinModel<E>, p: Property) -> Counterexample
 where
     E: Engine + Clone + Debug + Hash + Eq + Send + Sync + 'static,
 {
-    let single = JoinModel {
-        params: model.params,
-        scope: model.scope.clone(),
-        init: model.init.clone(),
-        options: Options {
-            only: Some(p),
-            ..model.options.clone()
-        },
-        prefix: model.prefix.clone(),
-        baseline: model.baseline,
-    };
-    search_counterexample(single, p).expect("the first run found a violation, so this one does")
+    search_counterexample(model.only(p), p).expect("the first run found a violation, so this one does")
 }
 
 /// A single-threaded BFS for `p` alone in `model` (which must check only `p`): the shortest

@@ -21,16 +21,14 @@
 //! `t + hi'`, yet a right element at exactly `t + hi'` is still on time then, and finds it
 //! gone. The checker reports it; `models/flink-interval-impressions-clicks.toml` records it.
 
-use super::operator::{self, TwoInputOperator};
+use super::operator::TwoInputOperator;
 use super::timers::TimerService;
 use super::watermark::{BoundedOutOfOrderness, TwoInputWatermark};
 use crate::engine::store::SideStore;
-use crate::engine::{Engine, Watermarks};
 use crate::event::{Output, Record, RecordId, Side};
 use crate::model::{JoinKind, JoinParams, WatermarkSource};
 use crate::testing::Fault;
 use crate::time::{EventTime, Watermark};
-use crate::trace::Step;
 
 /// Flink's DataStream interval join.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -156,30 +154,6 @@ impl TwoInputOperator for IntervalJoinEngine {
     fn process_watermark(&mut self, side: Side, w: Watermark, _: &mut Vec<Output>) {
         self.advance(side, w);
     }
-
-    fn ended(&mut self) -> &mut bool {
-        &mut self.ended
-    }
 }
 
-impl Engine for IntervalJoinEngine {
-    fn step(&mut self, step: &Step, out: &mut Vec<Output>) {
-        operator::step(self, step, out)
-    }
-
-    fn stored(&self) -> Vec<RecordId> {
-        self.buffer.ids()
-    }
-
-    fn stored_len(&self) -> usize {
-        self.buffer.len()
-    }
-
-    fn pending_timers(&self) -> usize {
-        self.timers.len()
-    }
-
-    fn watermarks(&self) -> Option<Watermarks> {
-        Some(self.watermark.view())
-    }
-}
+super::operator::flink_engine!(IntervalJoinEngine, store: buffer);

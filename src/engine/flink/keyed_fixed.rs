@@ -18,15 +18,13 @@
 //! job runs. A match does not clear anything: an impression keeps matching clicks until its
 //! cleanup timer fires.
 
-use super::operator::{self, TwoInputOperator};
+use super::operator::TwoInputOperator;
 use super::timers::TimerService;
 use super::watermark::TwoInputWatermark;
 use crate::engine::store::{SideStore, StoreKey};
-use crate::engine::{Engine, Watermarks};
 use crate::event::{Key, Output, Record, RecordId, Side};
 use crate::model::{JoinKind, JoinParams};
 use crate::time::{EventTime, Watermark};
-use crate::trace::Step;
 
 /// The corrected keyed function.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -120,30 +118,6 @@ impl TwoInputOperator for KeyedFixedEngine {
             self.on_timers(w, out);
         }
     }
-
-    fn ended(&mut self) -> &mut bool {
-        &mut self.ended
-    }
 }
 
-impl Engine for KeyedFixedEngine {
-    fn step(&mut self, step: &Step, out: &mut Vec<Output>) {
-        operator::step(self, step, out)
-    }
-
-    fn stored(&self) -> Vec<RecordId> {
-        self.buffer.ids()
-    }
-
-    fn stored_len(&self) -> usize {
-        self.buffer.len()
-    }
-
-    fn pending_timers(&self) -> usize {
-        self.timers.len()
-    }
-
-    fn watermarks(&self) -> Option<Watermarks> {
-        Some(self.watermark.view())
-    }
-}
+super::operator::flink_engine!(KeyedFixedEngine, store: buffer);

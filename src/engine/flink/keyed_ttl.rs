@@ -22,15 +22,13 @@
 //! side output, so they are reported as `late` rows. Nothing else in the function looks at
 //! event time, and Flink drops nothing itself.
 
-use super::operator::{self, TwoInputOperator};
+use super::operator::TwoInputOperator;
 use super::timers::TimerService;
 use super::ttl::{TtlConfig, TtlValueState, UpdateType, Visibility};
 use super::watermark::TwoInputWatermark;
-use crate::engine::{Engine, Watermarks};
 use crate::event::{Output, Record, RecordId, Side};
 use crate::model::JoinParams;
 use crate::time::{Duration, ProcessingTime, Watermark};
-use crate::trace::Step;
 
 /// The seed's function on Flink's timer service and TTL state.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -98,28 +96,14 @@ impl TwoInputOperator for KeyedTtlEngine {
     fn processing_time(&mut self, now: ProcessingTime) {
         self.now = self.now.max(now);
     }
-
-    fn ended(&mut self) -> &mut bool {
-        &mut self.ended
-    }
 }
 
-impl Engine for KeyedTtlEngine {
-    fn step(&mut self, step: &Step, out: &mut Vec<Output>) {
-        operator::step(self, step, out)
-    }
-
-    fn stored(&self) -> Vec<RecordId> {
-        let mut ids: Vec<RecordId> = self.impression.stored().map(|(_, r)| r.id).collect();
+super::operator::flink_engine!(
+    KeyedTtlEngine,
+    stored: |e: &KeyedTtlEngine| {
+        let mut ids: Vec<RecordId> = e.impression.stored().map(|(_, r)| r.id).collect();
         ids.sort_unstable();
         ids
-    }
-
-    fn pending_timers(&self) -> usize {
-        self.timers.len()
-    }
-
-    fn watermarks(&self) -> Option<Watermarks> {
-        Some(self.watermark.view())
-    }
-}
+    },
+    len: |e: &KeyedTtlEngine| e.impression.stored().count()
+);

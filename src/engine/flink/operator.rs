@@ -19,17 +19,10 @@ pub trait TwoInputOperator {
 
     /// The processing-time clock moves; only operators with processing-time state care.
     fn processing_time(&mut self, _now: ProcessingTime) {}
-
-    /// Whether end of input has been processed (set by [`step`]).
-    fn ended(&mut self) -> &mut bool;
 }
 
-/// One trace step through a Flink operator.
-pub fn step(op: &mut impl TwoInputOperator, step: &Step, out: &mut Vec<Output>) {
-    if *op.ended() {
-        // Nothing happens after end of input; a well-formed trace has no such steps.
-        return;
-    }
+/// One trace step through a Flink operator; `true` when it ended the input.
+pub fn step(op: &mut impl TwoInputOperator, step: &Step, out: &mut Vec<Output>) -> bool {
     match *step {
         Step::Record(r) => op.process_element(r, out),
         Step::Watermark { side, ts } => {
@@ -42,10 +35,49 @@ pub fn step(op: &mut impl TwoInputOperator, step: &Step, out: &mut Vec<Output>) 
             for s in Side::BOTH {
                 op.process_watermark(s, Watermark::MAX, out);
             }
-            *op.ended() = true;
+            return true;
         }
         // Flink has no micro-batches, and a checkpoint does not change what these operators
         // keep.
         Step::Batch | Step::Snapshot => {}
     }
+    false
 }
+
+/// The [`crate::engine::Engine`] of a Flink operator whose fields `ended`, `timers`
+/// ([`super::timers::TimerService`]) and `watermark` ([`super::watermark::TwoInputWatermark`])
+/// say what it has done and holds: steps go through [`step`], and its stored records are the
+/// ids in the [`crate::engine::store::SideStore`] named by `store`, or what `stored` gives.
+macro_rules! flink_engine {
+    ($engine:ty, store: $store:ident) => {
+        $crate::engine::flink::operator::flink_engine!($engine, stored: |e: &$engine| e.$store.ids(), len: |e: &$engine| e.$store.len());
+    };
+    ($engine:ty, stored: $stored:expr, len: $len:expr) => {
+        impl $crate::engine::Engine for $engine {
+            fn step(&mut self, step: &$crate::trace::Step, out: &mut Vec<$crate::event::Output>) {
+                // Nothing happens after end of input; a well-formed trace has no such steps.
+                if !self.ended {
+                    self.ended = $crate::engine::flink::operator::step(self, step, out);
+                }
+            }
+
+            fn stored(&self) -> Vec<$crate::event::RecordId> {
+                ($stored)(self)
+            }
+
+            fn stored_len(&self) -> usize {
+                ($len)(self)
+            }
+
+            fn pending_timers(&self) -> usize {
+                self.timers.len()
+            }
+
+            fn watermarks(&self) -> Option<$crate::engine::Watermarks> {
+                Some(self.watermark.view())
+            }
+        }
+    };
+}
+
+pub(crate) use flink_engine;

@@ -33,15 +33,13 @@
 //! Cached buckets are visited in time order; Flink's heap backend iterates a `HashMap`, which
 //! makes a difference only to the "earliest survivor" of rows at or before the epoch.
 
-use super::operator::{self, TwoInputOperator};
+use super::operator::TwoInputOperator;
 use super::timers::TimerService;
 use super::watermark::{SqlWatermark, TwoInputWatermark};
 use crate::engine::store::SideStore;
-use crate::engine::{Engine, Watermarks};
 use crate::event::{Key, Output, Record, RecordId, Side};
 use crate::model::{JoinKind, JoinParams, WatermarkSource};
 use crate::time::{EventTime, Watermark};
-use crate::trace::Step;
 use std::collections::BTreeMap;
 
 /// Flink SQL's interval join.
@@ -207,30 +205,6 @@ impl TwoInputOperator for SqlIntervalEngine {
     fn process_watermark(&mut self, side: Side, w: Watermark, out: &mut Vec<Output>) {
         self.advance(side, w, out);
     }
-
-    fn ended(&mut self) -> &mut bool {
-        &mut self.ended
-    }
 }
 
-impl Engine for SqlIntervalEngine {
-    fn step(&mut self, step: &Step, out: &mut Vec<Output>) {
-        operator::step(self, step, out)
-    }
-
-    fn stored(&self) -> Vec<RecordId> {
-        self.cache.ids()
-    }
-
-    fn stored_len(&self) -> usize {
-        self.cache.len()
-    }
-
-    fn pending_timers(&self) -> usize {
-        self.timers.len()
-    }
-
-    fn watermarks(&self) -> Option<Watermarks> {
-        Some(self.watermark.view())
-    }
-}
+super::operator::flink_engine!(SqlIntervalEngine, store: cache);
