@@ -12,7 +12,7 @@ use super::model::JoinModel;
 use super::search::{shortest_counterexample, Counterexample};
 use crate::engine::Engine;
 use crate::error::InputError;
-use crate::event::{Output, RecordId};
+use crate::event::Output;
 use crate::model::{JoinParams, JoinSpec};
 use crate::property::{Finding, Monitor, MonitoredRun, Property};
 use crate::trace::Step;
@@ -40,6 +40,12 @@ impl<B: Engine, M: Engine> Paired<B, M> {
     }
 }
 
+impl<B, M> Paired<B, M> {
+    fn mutant_engine(&self) -> &M {
+        &self.mutant
+    }
+}
+
 impl<B: Engine, M: Engine> Engine for Paired<B, M> {
     fn step(&mut self, step: &Step, out: &mut Vec<Output>) {
         let mut base_out = Vec::new();
@@ -49,25 +55,7 @@ impl<B: Engine, M: Engine> Engine for Paired<B, M> {
         self.mutant.step(step, out);
     }
 
-    fn stored(&self) -> Vec<RecordId> {
-        self.mutant.stored()
-    }
-
-    fn buffered(&self) -> Vec<RecordId> {
-        self.mutant.buffered()
-    }
-
-    fn pending_timers(&self) -> usize {
-        self.mutant.pending_timers()
-    }
-
-    fn micro_batches(&self) -> bool {
-        self.mutant.micro_batches()
-    }
-
-    fn watermarks(&self) -> Option<crate::engine::Watermarks> {
-        self.mutant.watermarks()
-    }
+    crate::engine::forward_views!(Self::mutant_engine);
 }
 
 /// What checking a mutant found.

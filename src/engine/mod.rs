@@ -116,29 +116,7 @@ impl Engine for ProfileEngine {
         self.inner_mut().step(step, out)
     }
 
-    fn stored(&self) -> Vec<RecordId> {
-        self.inner().stored()
-    }
-
-    fn pending_timers(&self) -> usize {
-        self.inner().pending_timers()
-    }
-
-    fn stored_len(&self) -> usize {
-        self.inner().stored_len()
-    }
-
-    fn buffered(&self) -> Vec<RecordId> {
-        self.inner().buffered()
-    }
-
-    fn micro_batches(&self) -> bool {
-        self.inner().micro_batches()
-    }
-
-    fn watermarks(&self) -> Option<Watermarks> {
-        self.inner().watermarks()
-    }
+    forward_views!(ProfileEngine::inner);
 }
 
 /// The engine a model's profile prescribes, ready for the first step.
@@ -212,39 +190,52 @@ fn drive(engine: &mut dyn Engine, trace: &Trace, after: &mut AfterStep<'_>) -> V
     emitted
 }
 
-/// An engine behind a `&mut` or a `Box` is still an engine (one forwarding impl for both).
-macro_rules! forward_engine {
-    ($($ty:ty),*) => {$(
-        impl<E: Engine + ?Sized> Engine for $ty {
-            fn step(&mut self, step: &Step, out: &mut Vec<Output>) {
-                (**self).step(step, out)
-            }
-
-            fn stored(&self) -> Vec<RecordId> {
-                (**self).stored()
-            }
-
-            fn pending_timers(&self) -> usize {
-                (**self).pending_timers()
-            }
-
-            fn buffered(&self) -> Vec<RecordId> {
-                (**self).buffered()
-            }
-
-            fn stored_len(&self) -> usize {
-                (**self).stored_len()
-            }
-
-            fn micro_batches(&self) -> bool {
-                (**self).micro_batches()
-            }
-
-            fn watermarks(&self) -> Option<Watermarks> {
-                (**self).watermarks()
-            }
+/// The [`Engine`] methods that say what an engine holds and how it works, answered by the engine
+/// that `$inner` (a function of `&self`) reaches: for wrappers whose `step` does more than pass
+/// the step on, or nothing more.
+macro_rules! forward_views {
+    ($inner:expr) => {
+        fn stored(&self) -> Vec<$crate::event::RecordId> {
+            ($inner)(self).stored()
         }
-    )*};
+
+        fn pending_timers(&self) -> usize {
+            ($inner)(self).pending_timers()
+        }
+
+        fn buffered(&self) -> Vec<$crate::event::RecordId> {
+            ($inner)(self).buffered()
+        }
+
+        fn stored_len(&self) -> usize {
+            ($inner)(self).stored_len()
+        }
+
+        fn micro_batches(&self) -> bool {
+            ($inner)(self).micro_batches()
+        }
+
+        fn watermarks(&self) -> Option<$crate::engine::Watermarks> {
+            ($inner)(self).watermarks()
+        }
+    };
 }
 
-forward_engine!(&mut E, Box<E>);
+pub(crate) use forward_views;
+
+/// An engine behind a `&mut` or a `Box` is still an engine.
+impl<E: Engine + ?Sized> Engine for &mut E {
+    fn step(&mut self, step: &Step, out: &mut Vec<Output>) {
+        (**self).step(step, out)
+    }
+
+    forward_views!(<Self as std::ops::Deref>::deref);
+}
+
+impl<E: Engine + ?Sized> Engine for Box<E> {
+    fn step(&mut self, step: &Step, out: &mut Vec<Output>) {
+        (**self).step(step, out)
+    }
+
+    forward_views!(<Self as std::ops::Deref>::deref);
+}

@@ -11,7 +11,7 @@
 
 use super::Fault;
 use crate::checker::{check_mutant, new_violation, Counterexample};
-use crate::engine::{Engine, IntervalJoinEngine, ProfileEngine, ReferenceEngine, SparkEngine, Watermarks};
+use crate::engine::{Engine, IntervalJoinEngine, ProfileEngine, ReferenceEngine, SparkEngine};
 use crate::error::InputError;
 use crate::event::{Output, RecordId, Side};
 use crate::model::{Bound, Bounds, JoinKind, JoinSpec, Policy};
@@ -93,25 +93,7 @@ impl Engine for AnyEngine {
         }
     }
 
-    fn stored(&self) -> Vec<RecordId> {
-        self.inner_engine().stored()
-    }
-
-    fn buffered(&self) -> Vec<RecordId> {
-        self.inner_engine().buffered()
-    }
-
-    fn pending_timers(&self) -> usize {
-        self.inner_engine().pending_timers()
-    }
-
-    fn micro_batches(&self) -> bool {
-        self.inner_engine().micro_batches()
-    }
-
-    fn watermarks(&self) -> Option<Watermarks> {
-        self.inner_engine().watermarks()
-    }
+    crate::engine::forward_views!(AnyEngine::inner_engine);
 }
 
 impl AnyEngine {
