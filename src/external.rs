@@ -196,7 +196,19 @@ impl ExternalEngine {
                 return Ok(outputs);
             }
             match self.trace.parse_outputs(&answer, "<output>") {
-                Ok(parsed) => outputs.extend(parsed.into_iter().map(|e| e.output)),
+                Ok(parsed) => {
+                    // Never trust the implementation: a row may only name records it has been sent.
+                    for e in parsed {
+                        if let Some(id) = e.output.records().find(|id| !self.received(*id)) {
+                            let name = self.trace.name(id).to_owned();
+                            return Err(self.fail(
+                                step,
+                                format!("an output names {name:?}, which it has not been sent yet"),
+                            ));
+                        }
+                        outputs.push(e.output);
+                    }
+                }
                 Err(e) => {
                     return Err(self.fail(
                         step,
@@ -209,6 +221,14 @@ impl ExternalEngine {
                 }
             }
         }
+    }
+
+    /// Whether record `id` has been sent (in the steps up to the one being answered).
+    fn received(&self, id: RecordId) -> bool {
+        let seen = self.step_index.min(self.trace.steps().len());
+        self.trace.steps()[..seen]
+            .iter()
+            .any(|s| matches!(s, Step::Record(r) if r.id == id))
     }
 
     fn read_done(&mut self, step: Option<usize>, done: &serde_json::Value) -> Result<(), ProtocolError> {
@@ -228,13 +248,7 @@ impl ExternalEngine {
                         .iter()
                         .filter_map(|s| self.trace.lookup_id(*s, name))
                         .collect();
-                    let seen = self.step_index.min(self.trace.steps().len());
-                    let received = |id: &RecordId| {
-                        self.trace.steps()[..seen]
-                            .iter()
-                            .any(|s| matches!(s, Step::Record(r) if r.id == *id))
-                    };
-                    let known: Vec<RecordId> = found.into_iter().filter(|id| received(id)).collect();
+                    let known: Vec<RecordId> = found.into_iter().filter(|id| self.received(*id)).collect();
                     if known.is_empty() {
                         return Err(self.fail(step, format!("stored: {name:?} names no record it has received")));
                     }

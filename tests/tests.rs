@@ -16,6 +16,7 @@ mod conformance; // the spark profile reproduces every recorded pyspark 4.3.0 ru
 mod drive; // joincheck drive: the Python examples over the protocol, and protocol failures
 mod flink; // the seed's Flink function: every defect caught and pinned; the corrected design holds
 mod fuzz_replay; // every committed fuzz corpus file and crash, replayed on stable; the canary is caught
+mod harness; // harness::check from an engine author's tests: typed failures by phase, property, trace, seed
 mod malformed; // bad model, trace and output files: exit 2, `file:line: field`, never a panic
 mod oracle_props; // oracle_*: reference engine vs oracle on seeded random traces; the canary is caught
 mod sim; // seeded workloads: replay from a seed; the streaming oracle agrees with the oracle

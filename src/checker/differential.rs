@@ -50,8 +50,7 @@ impl<B: Engine, M: Engine> Engine for Paired<B, M> {
     fn step(&mut self, step: &Step, out: &mut Vec<Output>) {
         let mut base_out = Vec::new();
         self.base.step(step, &mut base_out);
-        let (stored, buffered, timers) = (self.base.stored(), self.base.buffered(), self.base.pending_timers());
-        self.base_monitor.observe(step, &base_out, stored, buffered, timers);
+        self.base_monitor.observe_engine(step, &self.base, &base_out);
         self.mutant.step(step, out);
     }
 

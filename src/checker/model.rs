@@ -158,10 +158,7 @@ impl<E: Engine + Clone> JoinModel<E> {
         }
         let mut outputs = Vec::new();
         next.engine.step(&step, &mut outputs);
-        let stored = next.engine.stored();
-        let buffered = next.engine.buffered();
-        let timers = next.engine.pending_timers();
-        next.monitor.observe(&step, &outputs, stored, buffered, timers);
+        next.monitor.observe_engine(&step, &next.engine, &outputs);
         next
     }
 }

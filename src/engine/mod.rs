@@ -6,6 +6,7 @@
 //! over a whole trace and annotates every output with where it appeared.
 
 pub mod canary;
+pub mod contract;
 pub mod flink;
 pub mod reference;
 pub mod spark;
@@ -29,7 +30,9 @@ pub trait Engine {
     /// Processes one step, pushing whatever it emits onto `out`.
     fn step(&mut self, step: &Step, out: &mut Vec<Output>);
 
-    /// The ids of the records held in state, in ascending order.
+    /// The ids of the records held in state, in strictly ascending order. Every run checks this
+    /// and the rest of [`contract`] after every step, and stops with a message naming the
+    /// engine and the step when an answer breaks it.
     fn stored(&self) -> Vec<RecordId>;
 
     /// How many timers are registered and have not fired.
@@ -56,6 +59,11 @@ pub trait Engine {
     /// the join acts on. `None` for engines that do not expose them.
     fn watermarks(&self) -> Option<Watermarks> {
         None
+    }
+
+    /// The engine's name in messages (its type's name, unless it says otherwise).
+    fn name(&self) -> &str {
+        std::any::type_name::<Self>()
     }
 }
 
@@ -142,15 +150,16 @@ pub struct StepReport {
 /// report per step.
 pub fn run(engine: &mut dyn Engine, trace: &Trace) -> (Vec<Emitted>, Vec<StepReport>) {
     let mut reports = Vec::new();
-    let emitted = drive(engine, trace, &mut |engine, step, index, outputs| {
+    let emitted = drive(engine, trace, &mut |engine, step, index, outputs, delivered| {
+        let views = contract::expect_views(engine, &step, outputs, delivered);
         reports.push(StepReport {
             step,
             index,
             outputs: outputs.to_vec(),
             watermarks: engine.watermarks(),
-            stored: engine.stored(),
-            buffered: engine.buffered(),
-            timers: engine.pending_timers(),
+            stored: views.stored,
+            buffered: views.buffered,
+            timers: views.timers,
         });
     });
     (emitted, reports)
@@ -159,11 +168,12 @@ pub fn run(engine: &mut dyn Engine, trace: &Trace) -> (Vec<Emitted>, Vec<StepRep
 /// The engine's outputs on `trace`, as [`run`] gives them, without a report per step (whose
 /// stored-record lists cost time in proportion to the state, at every step).
 pub fn outputs(engine: &mut dyn Engine, trace: &Trace) -> Vec<Emitted> {
-    drive(engine, trace, &mut |_, _, _, _| {})
+    drive(engine, trace, &mut |_, _, _, _, _| {})
 }
 
-/// What [`drive`] calls after each step: the engine, the step, its index, its outputs.
-type AfterStep<'a> = dyn FnMut(&dyn Engine, Step, Option<usize>, &[Output]) + 'a;
+/// What [`drive`] calls after each step: the engine, the step, its index, its outputs, and how
+/// many records have been delivered.
+type AfterStep<'a> = dyn FnMut(&dyn Engine, Step, Option<usize>, &[Output], usize) + 'a;
 
 /// Steps `engine` through `trace` (and the implicit end), calling `after` after each step with
 /// the step, its index and its outputs.
@@ -174,8 +184,10 @@ fn drive(engine: &mut dyn Engine, trace: &Trace, after: &mut AfterStep<'_>) -> V
     let mut buf = Vec::new();
     // The trace micro-batch a step belongs to: markers before it (DESIGN.md).
     let mut batch = 0;
+    let mut delivered = 0;
     for (index, step) in steps.chain(implicit_end) {
         buf.clear();
+        delivered += usize::from(matches!(step, Step::Record(_)));
         engine.step(&step, &mut buf);
         let at = Position {
             step: Some(index.unwrap_or(trace.steps().len())),
@@ -185,7 +197,7 @@ fn drive(engine: &mut dyn Engine, trace: &Trace, after: &mut AfterStep<'_>) -> V
             batch += 1;
         }
         emitted.extend(buf.iter().map(|&output| Emitted { output, at }));
-        after(engine, step, index, &buf);
+        after(engine, step, index, &buf, delivered);
     }
     emitted
 }
@@ -217,6 +229,10 @@ macro_rules! forward_views {
 
         fn watermarks(&self) -> Option<$crate::engine::Watermarks> {
             ($inner)(self).watermarks()
+        }
+
+        fn name(&self) -> &str {
+            ($inner)(self).name()
         }
     };
 }

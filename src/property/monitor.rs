@@ -143,6 +143,17 @@ impl Monitor {
         }
     }
 
+    /// Takes in one step that `engine` has just taken and emitted `outputs` for, reading what
+    /// it holds under the engine contract ([`crate::engine::contract`]).
+    ///
+    /// # Panics
+    /// When the engine's answers break the contract, naming the engine and the step.
+    pub fn observe_engine(&mut self, step: &Step, engine: &dyn Engine, outputs: &[Output]) {
+        let delivered = self.records.len() + usize::from(matches!(step, Step::Record(_)));
+        let views = crate::engine::contract::expect_views(engine, step, outputs, delivered);
+        self.observe(step, outputs, views.stored, views.buffered, views.timers);
+    }
+
     pub fn ended(&self) -> bool {
         self.ended
     }

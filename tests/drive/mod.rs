@@ -64,6 +64,12 @@ fn protocol_failures_exit_2_and_name_the_step() {
             "import sys, json\nfor l in sys.stdin: print(json.dumps({'type':'done','stored':['x9']}), flush=True)",
             "names no record",
         ),
+        // A row naming a record of the trace that has not been sent yet (the first enumerated
+        // trace is i1 i2 c1 c2): a protocol failure, not a panic (found on a real engine).
+        (
+            "import sys, json\nfor l in sys.stdin:\n    s = json.loads(l)\n    if s.get('id') == 'i1': print(json.dumps({'type':'late','side':'right','id':'c1','key':'a'}), flush=True)\n    print(json.dumps({'type':'done'}), flush=True)",
+            "at step 0: an output names \"c1\", which it has not been sent yet",
+        ),
     ];
     for (program, words) in cases {
         let run = joincheck([
