@@ -61,6 +61,26 @@
 //! [`harness`] (checking your own engine from `cargo test`), [`external`] (the subprocess
 //! protocol for other languages), [`sim`] (seeded workloads and the streaming oracle), and
 //! `models/README.md` (the model and trace formats).
+//!
+//! # How the crate is laid out
+//!
+//! One home per concept; imports point down this list, never up.
+//!
+//! | module | holds |
+//! |---|---|
+//! | [`time`], [`event`], [`error`] | time newtypes, records and outputs, the input error |
+//! | [`trace`], [`format`](mod@format) | traces in memory; the public JSON-lines formats, read and written |
+//! | [`model`] | a model file: the join, its watermarks, the profile table, scope, TOML |
+//! | [`engine`] | the engines, one per profile, over one per-side store and one contract |
+//! | [`oracle`], [`stream`] | the declarative oracle, whole-trace and streamed, and `diff` |
+//! | [`property`] | the properties, and the monitor that is their executable meaning |
+//! | [`checker`] | the stateright model, exhaustive search, differential comparison |
+//! | [`sim`], [`external`], [`harness`] | seeded workloads; other programs; engine authors' tests |
+//! | [`report`] | everything a person reads: timelines, explanations, each command's report |
+//!
+//! The command line lives in the binary (`src/main.rs`, `src/cli/`, one file per command,
+//! behind the default `cli` feature). Test machinery (fuzz bodies, the bug benchmark's
+//! mutants and faults) is in a hidden `testing` module.
 
 pub mod checker;
 pub mod engine;

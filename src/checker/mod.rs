@@ -1,6 +1,6 @@
 //! The model checker: every interleaving of records and watermarks inside a bounded scope.
 //!
-//! [`JoinModel`] is a stateright [`Model`] whose actions are the trace alphabet: deliver a
+//! [`JoinModel`] is a stateright [`Model`](stateright::Model) whose actions are the trace alphabet: deliver a
 //! record (any side, key and time of the scope, so out-of-order and late arrivals are all
 //! covered), advance an input's watermark (models whose watermarks come from the trace), close
 //! a micro-batch, advance the processing-time clock, take a snapshot (each when the scope

@@ -77,7 +77,7 @@ pub struct JoinModel<E> {
     /// Steps taken before the exploration starts (a defect's setup); empty for a model's
     /// own scope. Record counts in the scope come on top of the prefix's.
     pub prefix: Trace,
-    /// For a mutant run alongside the engine it was derived from ([`Paired`]): the baseline's
+    /// For a mutant run alongside the engine it was derived from ([`super::Paired`]): the baseline's
     /// monitor. A violation the baseline shares in the same state is not the mutant's.
     pub baseline: Option<fn(&E) -> &Monitor>,
 }

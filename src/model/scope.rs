@@ -11,7 +11,7 @@ use std::fmt;
 pub struct Scope {
     /// The key set. Keys are interchangeable, so the checker uses them in order of first use.
     pub keys: Vec<String>,
-    /// At most this many records arrive on each input (indexed by [`Side::index`]).
+    /// At most this many records arrive on each input (indexed by [`crate::event::Side::index`]).
     pub records: [u8; 2],
     /// The event times a record may carry.
     pub times: Vec<EventTime>,

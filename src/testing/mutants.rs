@@ -2,7 +2,7 @@
 //! and how fast each layer of joincheck catches them (`joincheck bugs`).
 //!
 //! A mutant is the engine a profile prescribes with one deliberate defect
-//! ([`crate::engine::Fault`]), built with parameters that disagree with the model's, or
+//! ([`super::Fault`]), built with parameters that disagree with the model's, or
 //! wrapped to misbehave. It is checked in lockstep with the unmutated engine
 //! ([`crate::checker::Paired`]): it is caught when it breaks an invariant in a state where the
 //! unmutated engine does not. That matters for profiles that break some invariants by design
