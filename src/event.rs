@@ -1,10 +1,11 @@
-//! What flows through a join: records on two sides, and the outputs an engine emits.
+//! What flows through a join: records on two sides, the steps of a trace, and the outputs an
+//! engine emits.
 //!
 //! Keys and record ids are strings in the public format and small integers inside: a
 //! [`crate::trace::Trace`] interns them, so engines, the oracle and the checker compare and
 //! hash integers, and the names come back only when something is printed.
 
-use crate::time::EventTime;
+use crate::time::{EventTime, ProcessingTime, Watermark};
 use std::fmt;
 
 /// Which input of the join a record arrives on.
@@ -140,4 +141,23 @@ pub struct Position {
     pub step: Option<usize>,
     /// Index of the trace's micro-batch whose processing emitted it (batch profiles).
     pub batch: Option<usize>,
+}
+
+/// One thing that happens, in arrival order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Step {
+    Record(Record),
+    /// An explicit watermark for one input, or for both when `side` is `None`.
+    Watermark {
+        side: Option<Side>,
+        ts: Watermark,
+    },
+    /// Closes a micro-batch (batch profiles); other profiles ignore it.
+    Batch,
+    /// The processing-time clock reads `ts` from now on.
+    ProcessingTime(ProcessingTime),
+    /// A checkpoint is taken.
+    Snapshot,
+    /// End of input.
+    End,
 }

@@ -310,29 +310,7 @@ pub struct DriveOptions {
     pub max_traces: Option<usize>,
 }
 
-/// A trace on which the implementation disagrees with the model's profile, shrunk.
-#[derive(Clone, Debug)]
-pub struct DriveFailure {
-    pub trace: Trace,
-    /// Steps of the trace as first found, before shrinking.
-    pub found_steps: usize,
-    /// What went wrong, in words.
-    pub what: String,
-    /// The implementation's run on the shrunk trace.
-    pub timeline: String,
-}
-
-/// What `drive` found.
-#[derive(Clone, Debug)]
-pub struct DriveReport {
-    pub enumerated: usize,
-    /// Whether enumeration stopped at `max_traces` before the scope was exhausted.
-    pub truncated: bool,
-    pub random: usize,
-    /// Whether the implementation reported its state (without it, leak checks were skipped).
-    pub state_reported: bool,
-    pub failure: Option<DriveFailure>,
-}
+pub use crate::report::drive::{DriveFailure, DriveReport};
 
 /// Drives `ext` through every trace `spec`'s scope enumerates, then `options.random` seeded
 /// random traces, comparing each with the model's profile: outputs as a multiset per step,

@@ -4,27 +4,10 @@
 use crate::error::InputError;
 use crate::event::{Emitted, Key, Output, Position, Record, RecordId, Side};
 use crate::format::{self, LineStep, StepReader};
-use crate::time::{EventTime, ProcessingTime, Watermark};
+use crate::time::EventTime;
 use std::collections::HashMap;
 
-/// One thing that happens, in arrival order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Step {
-    Record(Record),
-    /// An explicit watermark for one input, or for both when `side` is `None`.
-    Watermark {
-        side: Option<Side>,
-        ts: Watermark,
-    },
-    /// Closes a micro-batch (batch profiles); other profiles ignore it.
-    Batch,
-    /// The processing-time clock reads `ts` from now on.
-    ProcessingTime(ProcessingTime),
-    /// A checkpoint is taken.
-    Snapshot,
-    /// End of input.
-    End,
-}
+pub use crate::event::Step;
 
 /// A finite sequence of steps plus the names of its keys and records.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -224,6 +207,12 @@ impl Trace {
     /// trace on the stated side, and a `key`, when given, must be that record's key.
     pub fn parse_outputs(&self, text: &str, file: &str) -> Result<Vec<Emitted>, InputError> {
         format::parse_outputs(self, text, file)
+    }
+}
+
+impl format::Resolve for Trace {
+    fn find(&self, side: Side, name: &str) -> Option<RecordId> {
+        self.lookup_id(side, name)
     }
 }
 

@@ -7,6 +7,7 @@
 
 pub mod canary;
 pub mod contract;
+pub(crate) mod fault;
 pub mod flink;
 pub mod reference;
 pub mod spark;

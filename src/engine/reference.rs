@@ -21,9 +21,9 @@
 
 use super::store::{SideStore, StoreKey};
 use super::{Engine, Watermarks};
+use crate::engine::fault::Fault;
 use crate::event::{Key, Output, Record, RecordId, Side};
 use crate::model::{JoinKind, JoinParams};
-use crate::testing::Fault;
 use crate::time::{EventTime, Watermark};
 use crate::trace::Step;
 use std::collections::BTreeSet;

@@ -48,6 +48,13 @@ pub trait Names {
     fn record_side(&self, id: RecordId) -> Side;
 }
 
+/// What the output reader needs to resolve a row's names: the records of the trace it was
+/// written against.
+pub trait Resolve: Names {
+    /// The record with id `name` on `side`, if there is one.
+    fn find(&self, side: Side, name: &str) -> Option<RecordId>;
+}
+
 /// One line as a JSON object.
 fn parse_object(line: &str, file: &str, line_no: usize) -> Result<Map<String, Value>, InputError> {
     let value: Value = serde_json::from_str(line)

@@ -2,10 +2,9 @@
 //! streaming reader that knows rows only by their names.
 
 use super::fields::Fields;
-use super::{json_lines, push_json_str, Names};
+use super::{json_lines, push_json_str, Names, Resolve};
 use crate::error::InputError;
 use crate::event::{Emitted, Output, Position, RecordId, Side};
-use crate::trace::Trace;
 use std::io::Write as _;
 
 /// Appends an output row's line (without the newline), with its position when known.
@@ -46,7 +45,7 @@ pub fn write_output(buf: &mut Vec<u8>, names: &impl Names, output: &Output, at: 
 
 /// Reads an output file written against `trace`: every id must name a record of the
 /// trace on the stated side, and a `key`, when given, must be that record's key.
-pub fn parse_outputs(trace: &Trace, text: &str, file: &str) -> Result<Vec<Emitted>, InputError> {
+pub fn parse_outputs(trace: &impl Resolve, text: &str, file: &str) -> Result<Vec<Emitted>, InputError> {
     let mut outs = Vec::new();
     for line in json_lines(text, file) {
         let (line_no, obj) = line?;
@@ -54,7 +53,7 @@ pub fn parse_outputs(trace: &Trace, text: &str, file: &str) -> Result<Vec<Emitte
         let kind = fields.string("type")?;
         let id_on = |fields: &Fields, field: &str, side: Side, name: &str| {
             trace
-                .lookup_id(side, name)
+                .find(side, name)
                 .ok_or_else(|| fields.error(field, format!("no {side} record with id {name:?} in the trace")))
         };
         let output = match kind.as_str() {
@@ -87,12 +86,9 @@ pub fn parse_outputs(trace: &Trace, text: &str, file: &str) -> Result<Vec<Emitte
             }
         };
         if let Some(key) = fields.optional_string("key")? {
-            let fits = output.records().any(|id| trace.key_name(trace.record(id).key) == key);
+            let fits = output.records().any(|id| trace.record_key(id) == key);
             if !fits {
-                let expected: Vec<&str> = output
-                    .records()
-                    .map(|id| trace.key_name(trace.record(id).key))
-                    .collect();
+                let expected: Vec<&str> = output.records().map(|id| trace.record_key(id)).collect();
                 return Err(fields.error(
                     "key",
                     format!("key {key:?} is not the key of the named record ({expected:?})"),

@@ -5,8 +5,8 @@ use super::fields::Fields;
 use super::{parse_object, push_json_str};
 use crate::error::InputError;
 use crate::event::Side;
+use crate::event::Step;
 use crate::time::{EventTime, ProcessingTime, Watermark};
-use crate::trace::Step;
 use serde_json::{Map, Value};
 use std::io::Write as _;
 

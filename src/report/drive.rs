@@ -1,10 +1,34 @@
 //! The report of `joincheck drive`: what was driven over which traces, and the shrunk
 //! counterexample when the implementation disagrees with the model's profile.
 
-use crate::external::DriveReport;
 use crate::model::JoinSpec;
+use crate::trace::Trace;
 use std::fmt::Write as _;
 use std::path::Path;
+
+/// A trace on which the implementation disagrees with the model's profile, shrunk.
+#[derive(Clone, Debug)]
+pub struct DriveFailure {
+    pub trace: Trace,
+    /// Steps of the trace as first found, before shrinking.
+    pub found_steps: usize,
+    /// What went wrong, in words.
+    pub what: String,
+    /// The implementation's run on the shrunk trace.
+    pub timeline: String,
+}
+
+/// What `drive` found.
+#[derive(Clone, Debug)]
+pub struct DriveReport {
+    pub enumerated: usize,
+    /// Whether enumeration stopped at `max_traces` before the scope was exhausted.
+    pub truncated: bool,
+    pub random: usize,
+    /// Whether the implementation reported its state (without it, leak checks were skipped).
+    pub state_reported: bool,
+    pub failure: Option<DriveFailure>,
+}
 
 /// The report; `command` is the program driven, `written` where the counterexample (if any)
 /// was written.

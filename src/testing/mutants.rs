@@ -2,15 +2,15 @@
 //! and how fast each layer of joincheck catches them (`joincheck bugs`).
 //!
 //! A mutant is the engine a profile prescribes with one deliberate defect
-//! ([`super::Fault`]), built with parameters that disagree with the model's, or
+//! (`crate::engine::fault::Fault`), built with parameters that disagree with the model's, or
 //! wrapped to misbehave. It is checked in lockstep with the unmutated engine
 //! ([`crate::checker::Paired`]): it is caught when it breaks an invariant in a state where the
 //! unmutated engine does not. That matters for profiles that break some invariants by design
 //! (Spark never flushes its state at the end of a stream): the mutant must add a violation of
 //! its own.
 
-use super::Fault;
 use crate::checker::{check_mutant, new_violation, Counterexample};
+use crate::engine::fault::Fault;
 use crate::engine::{Engine, IntervalJoinEngine, ProfileEngine, ReferenceEngine, SparkEngine};
 use crate::error::InputError;
 use crate::event::{Output, RecordId, Side};

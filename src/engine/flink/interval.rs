@@ -24,10 +24,10 @@
 use super::operator::TwoInputOperator;
 use super::timers::TimerService;
 use super::watermark::{BoundedOutOfOrderness, TwoInputWatermark};
+use crate::engine::fault::Fault;
 use crate::engine::store::SideStore;
 use crate::event::{Output, Record, RecordId, Side};
 use crate::model::{JoinKind, JoinParams, WatermarkSource};
-use crate::testing::Fault;
 use crate::time::{EventTime, Watermark};
 
 /// Flink's DataStream interval join.

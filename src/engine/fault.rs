@@ -1,12 +1,13 @@
-//! The faults the bug benchmark builds into engines.
+//! The faults the bug benchmark (`crate::testing::mutants`) builds into engines: crate-private,
+//! so no engine a user builds can carry one.
 
 use crate::event::Side;
 
-/// A deliberate defect, for the mutation benchmark ([`super::mutants`]): each recreates a bug
+/// A deliberate defect, for the mutation benchmark (`crate::testing::mutants`): each recreates a bug
 /// that a real engine shipped. Every engine a user gets has `Fault::None`; only the benchmark
 /// builds engines with another value (through each engine's `pub(crate) with_fault`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum Fault {
+pub(crate) enum Fault {
     #[default]
     None,
     /// Reference: records of this side are never evicted.
