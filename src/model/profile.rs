@@ -3,7 +3,7 @@
 //! leak slack and the engines' watermark timing all read it here, and nowhere else.
 //!
 //! Adding a profile: a variant of [`Profile`], its row in [`PROFILES`], its engine file under
-//! `crate::engine`, and that engine's line in `crate::engine`'s profile list.
+//! `src/engine/`, and that engine's line in the engine module's `profile_engines!` list.
 
 use super::{JoinKind, JoinParams, Lateness, Policy, Timing, WatermarkSource};
 use crate::property::Property;
@@ -14,19 +14,19 @@ use crate::time::Duration;
 pub enum Profile {
     /// The clean interval join that the oracle defines.
     Reference,
-    /// The reference engine with a deliberate off-by-one (`crate::engine::canary`): proof
+    /// The reference engine with a deliberate off-by-one (`src/engine/canary.rs`): proof
     /// that the harness can fail.
     Canary,
     /// Spark Structured Streaming's stream-stream join, batch by batch
-    /// (`crate::engine::spark`).
+    /// (`src/engine/spark.rs`).
     Spark,
-    /// The seed's Flink `KeyedCoProcessFunction` (`crate::engine::flink::keyed_ttl`).
+    /// The seed's Flink `KeyedCoProcessFunction` (`src/engine/flink/keyed_ttl.rs`).
     FlinkKeyedTtl,
-    /// The seed's function, corrected (`crate::engine::flink::keyed_fixed`).
+    /// The seed's function, corrected (`src/engine/flink/keyed_fixed.rs`).
     FlinkKeyedFixed,
-    /// Flink's DataStream `IntervalJoinOperator` (`crate::engine::flink::interval`).
+    /// Flink's DataStream `IntervalJoinOperator` (`src/engine/flink/interval.rs`).
     FlinkInterval,
-    /// Flink SQL's rowtime interval join (`crate::engine::flink::sql_interval`).
+    /// Flink SQL's rowtime interval join (`src/engine/flink/sql_interval.rs`).
     FlinkSqlInterval,
 }
 
