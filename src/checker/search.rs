@@ -2,7 +2,7 @@
 //! enumerating every trace of a scope.
 
 use super::model::{Action, CheckState, JoinModel, Options};
-use crate::engine::{Engine, ProfileEngine};
+use crate::engine::{with_profile_engine, Engine, WithEngine};
 use crate::error::InputError;
 use crate::model::{Defect, JoinSpec};
 use crate::property::{Expected, Finding, Property};
@@ -178,7 +178,31 @@ pub fn check_spec(
     options: Options,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<ModelReport, InputError> {
-    check_model(spec, ProfileEngine::new(spec.params), options, progress)
+    struct Check<'a> {
+        spec: &'a JoinSpec,
+        options: Options,
+        progress: &'a mut dyn FnMut(Progress),
+    }
+    impl WithEngine for Check<'_> {
+        type Output = Result<ModelReport, InputError>;
+
+        fn call<E>(self, engine: E) -> Self::Output
+        where
+            E: Engine + Clone + Debug + Hash + Eq + Send + Sync + 'static,
+        {
+            check_model(self.spec, engine, self.options, self.progress)
+        }
+    }
+    // Each profile's own engine type, not the enum of all: the states stay as small as the
+    // engine.
+    with_profile_engine(
+        spec.params,
+        Check {
+            spec,
+            options,
+            progress,
+        },
+    )
 }
 
 /// Re-runs a single-threaded BFS for `p` alone, which finds a shortest path to a violation

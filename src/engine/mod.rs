@@ -107,7 +107,24 @@ macro_rules! profile_engines {
                 }
             }
         }
+
+        /// Calls `with` on the engine `params.profile` prescribes, as its own type: for the
+        /// model checker, whose states hold the engine and should be no larger than it.
+        pub fn with_profile_engine<W: WithEngine>(params: JoinParams, with: W) -> W::Output {
+            match params.profile {
+                $(Profile::$profile => with.call($engine::new(params)),)*
+            }
+        }
     };
+}
+
+/// What [`with_profile_engine`] does with a profile's engine.
+pub trait WithEngine {
+    type Output;
+
+    fn call<E>(self, engine: E) -> Self::Output
+    where
+        E: Engine + Clone + std::fmt::Debug + std::hash::Hash + Eq + Send + Sync + 'static;
 }
 
 profile_engines! {
