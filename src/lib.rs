@@ -72,7 +72,7 @@
 //! | [`trace`], [`format`](mod@format) | traces in memory; the public JSON-lines formats, read and written |
 //! | [`model`] | a model file: the join, its watermarks, the profile table, scope, TOML |
 //! | [`engine`] | the engines, one per profile, over one per-side store and one contract |
-//! | [`oracle`], [`stream`] | the declarative oracle, whole-trace and streamed, and `diff` |
+//! | [`oracle`] | the declarative oracle, whole-trace and streamed, and `diff` |
 //! | [`property`] | the properties, and the monitor that is their executable meaning |
 //! | [`checker`] | the stateright model, exhaustive search, differential comparison |
 //! | [`sim`], [`external`], [`harness`] | seeded workloads; other programs; engine authors' tests |
@@ -97,7 +97,6 @@ pub mod sim;
 /// The model files' old home: `joincheck::spec` is [`model`].
 #[doc(hidden)]
 pub use model as spec;
-pub mod stream;
 #[doc(hidden)]
 pub mod testing;
 pub mod time;

@@ -2,8 +2,8 @@
 
 use super::{load_trace, open_input, CliError, ModelTrace, Outcome};
 use joincheck::model::JoinSpec;
+use joincheck::oracle::stream;
 use joincheck::oracle::{expected_outputs, Analysis};
-use joincheck::stream;
 use std::io::Write;
 use std::path::PathBuf;
 

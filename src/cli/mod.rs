@@ -110,11 +110,11 @@ pub enum CliError {
     Output(#[from] std::io::Error),
 }
 
-impl From<joincheck::stream::StreamError> for CliError {
-    fn from(e: joincheck::stream::StreamError) -> CliError {
+impl From<joincheck::oracle::stream::StreamError> for CliError {
+    fn from(e: joincheck::oracle::stream::StreamError) -> CliError {
         match e {
-            joincheck::stream::StreamError::Input(e) => CliError::Input(e),
-            joincheck::stream::StreamError::Io(e) => CliError::Output(e),
+            joincheck::oracle::stream::StreamError::Input(e) => CliError::Input(e),
+            joincheck::oracle::stream::StreamError::Io(e) => CliError::Output(e),
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use super::{load_trace, open_input, CliError, ModelTrace, Outcome};
 use joincheck::model::JoinSpec;
-use joincheck::stream;
+use joincheck::oracle::stream;
 use std::io::Write;
 
 #[derive(clap::Args, Debug)]

@@ -2,9 +2,10 @@
 //! the match.
 
 use super::output_words;
+use super::words::{arrival_words, describe, time_words, why_expected, why_not_expected};
 use crate::engine::StepReport;
 use crate::event::{Output, RecordId};
-use crate::oracle::{time_words, Analysis};
+use crate::oracle::Analysis;
 use crate::property::{Finding, OuterProblem};
 
 /// `finding` in words; `reports` is the run that produced it.
@@ -20,13 +21,13 @@ pub fn explain(analysis: &Analysis<'_>, reports: &[StepReport], finding: &Findin
         Finding::Lost { left, right: None } => format!(
             "the semi row for {} was never emitted. {}. {}.",
             name(*left),
-            analysis.why_expected(&Output::Semi { left: *left }),
+            why_expected(analysis, &Output::Semi { left: *left }),
             departure(analysis, reports, *left)
         ),
         Finding::Spurious(o) => format!(
             "{} was emitted, but {}.",
             output_words(trace, o),
-            analysis.why_not_expected(o)
+            why_not_expected(analysis, o)
         ),
         Finding::Duplicate(o) => format!("{} was emitted more than once.", output_words(trace, o)),
         Finding::Outer { id, problem } => outer(analysis, *id, *problem),
@@ -40,7 +41,7 @@ pub fn explain(analysis: &Analysis<'_>, reports: &[StepReport], finding: &Findin
                 trace.key_name(r.key),
                 time_words(lo),
                 time_words(hi),
-                analysis.describe(*id)
+                describe(analysis, *id)
             )
         }
         Finding::Leak {
@@ -67,11 +68,11 @@ pub fn explain(analysis: &Analysis<'_>, reports: &[StepReport], finding: &Findin
         Finding::Lateness { id, spec_late: true } => {
             format!(
                 "{}, but the engine did not report it as late.",
-                analysis.arrival_words(*id)
+                arrival_words(analysis, *id)
             )
         }
         Finding::Lateness { id, spec_late: false } => {
-            format!("{}, but the engine reported it as late.", analysis.arrival_words(*id))
+            format!("{}, but the engine reported it as late.", arrival_words(analysis, *id))
         }
     }
 }
@@ -129,7 +130,7 @@ fn lost_pair(analysis: &Analysis<'_>, reports: &[StepReport], left: RecordId, ri
         "the pair {}+{} was never emitted. {}. {cause}.",
         name(left),
         name(right),
-        analysis.why_expected(&Output::Match { left, right }),
+        why_expected(analysis, &Output::Match { left, right }),
     )
 }
 
@@ -144,16 +145,16 @@ fn outer(analysis: &Analysis<'_>, id: RecordId, problem: OuterProblem) -> String
             trace.record(id).side
         ),
         OuterProblem::NotAdmitted => {
-            format!("{}, so it produces nothing", analysis.arrival_words(id))
+            format!("{}, so it produces nothing", arrival_words(analysis, id))
         }
-        OuterProblem::HasMatch => analysis.why_not_expected(&Output::Unmatched(id)),
+        OuterProblem::HasMatch => why_not_expected(analysis, &Output::Unmatched(id)),
         OuterProblem::TooEarly => {
             format!("an on-time record could still match {name} when its null row was emitted")
         }
         OuterProblem::Missing => {
             return format!(
                 "{name} never got its null row: {}.",
-                analysis.why_expected(&Output::Unmatched(id))
+                why_expected(analysis, &Output::Unmatched(id))
             )
         }
     };

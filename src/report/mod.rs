@@ -8,6 +8,7 @@ pub mod drive;
 mod explain;
 pub mod replay;
 pub mod simulate;
+pub mod words;
 
 pub use explain::explain;
 
@@ -153,7 +154,7 @@ pub fn diff_text(analysis: &Analysis<'_>, diff: &Diff, expected_rows: usize, act
                 out,
                 "{label:<10} {}{times}: {}",
                 output_words(trace, &d.output),
-                d.reason
+                words::reason(analysis, d)
             );
         }
     };

@@ -257,7 +257,8 @@ pub fn protocol_lines(data: &[u8]) {
             .chain(&batched.missing)
             .chain(&batched.extra)
         {
-            assert!(!d.reason.is_empty(), "a difference without a reason: {d:?}");
+            let reason = crate::report::words::reason(&analysis, d);
+            assert!(!reason.is_empty(), "a difference without a reason: {d:?}");
         }
     }
 }

@@ -510,7 +510,7 @@ fn cases() -> Vec<Case> {
 }
 
 /// Writes the case's files, runs the binary, and returns the run and the name of the bad file.
-/// With `stream`, trace files go through `oracle --stream` (see `joincheck::stream`).
+/// With `stream`, trace files go through `oracle --stream` (see `joincheck::oracle::stream`).
 fn run_case(dir: &TempDir, c: &Case, stream: bool) -> (Run, String) {
     let write_model = |text: &str| dir.write(&format!("{}.toml", c.name), text);
     let write_trace = |bytes: &[u8]| dir.write(&format!("{}.jsonl", c.name), bytes);

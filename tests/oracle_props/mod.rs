@@ -316,18 +316,18 @@ fn oracle_explanations_name_the_deciding_facts() {
     let mut trace = Trace::new();
     let i1 = trace.push_record(Side::Left, "a", 36_000_000, "i1");
     let analysis = Analysis::new(spec.params, &trace);
-    let why = analysis.why_expected(&Output::Unmatched(i1));
+    let why = joincheck::report::words::why_expected(&analysis, &Output::Unmatched(i1));
     assert!(
         why.contains("it has no valid match: no on-time right record with key a lies in [10:00, 11:00]"),
         "{why}"
     );
     let mut inner = spec.params;
     inner.kind = JoinKind::Inner;
-    let why = Analysis::new(inner, &trace).why_not_expected(&Output::Semi { left: i1 });
+    let why = joincheck::report::words::why_not_expected(&Analysis::new(inner, &trace), &Output::Semi { left: i1 });
     assert_eq!(why, "a inner join emits no semi rows");
     let mut semi = spec.params;
     semi.kind = JoinKind::LeftSemi;
-    let why = Analysis::new(semi, &trace).why_not_expected(&Output::Semi { left: i1 });
+    let why = joincheck::report::words::why_not_expected(&Analysis::new(semi, &trace), &Output::Semi { left: i1 });
     assert!(
         why.starts_with("i1 has no valid match: no on-time right record with key a"),
         "{why}"

@@ -1,4 +1,4 @@
-//! Streaming `oracle` and `diff` (`joincheck::stream`): the same rows and the same verdicts as
+//! Streaming `oracle` and `diff` (`joincheck::oracle::stream`): the same rows and the same verdicts as
 //! the whole-trace oracle (`differential_*`), on every bundled model the stream serves and on
 //! every join kind; bad input is an error at the same line; the profiles that predict an
 //! engine's timing refuse `--stream`.
@@ -6,8 +6,8 @@
 use crate::support::{joincheck, root, TempDir};
 use joincheck::event::{Emitted, Position, Side};
 use joincheck::model::{JoinKind, JoinSpec, WatermarkSource};
+use joincheck::oracle::stream;
 use joincheck::oracle::Analysis;
-use joincheck::stream;
 use joincheck::time::Duration;
 use joincheck::trace::{Step, Trace};
 

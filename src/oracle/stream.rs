@@ -15,11 +15,11 @@
 //! The profiles whose `oracle` is a prediction of a real engine's timing (`spark`,
 //! `flink-sql-interval`) run their engine over the whole trace and are not streamed.
 
+use super::StreamingOracle;
 use crate::error::InputError;
 use crate::event::{Key, Output, Record, RecordId, Side};
 use crate::format::{self, LineStep, Lines, RowName, StepReader};
 use crate::model::JoinSpec;
-use crate::sim::StreamingOracle;
 use crate::trace::Step;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};

@@ -1,0 +1,189 @@
+//! The declarative oracle: from a join and a whole trace, the outputs that must appear.
+//!
+//! This module is the executable form of the semantics, stated once. For a trace `T` and a
+//! join with bounds `B = [lower, upper]` (each end inclusive or exclusive) on
+//! `right.ts - left.ts`:
+//!
+//! ```text
+//! wm_s(i)   = max( max{ r.ts - delay_s : r ∈ T[..i], r.side = s }   (derived watermarks)
+//!                , max{ w.ts : w ∈ T[..i], w a watermark step for s } , MIN )
+//! wm(i)     = policy(wm_left(i), wm_right(i))             policy ∈ {min, max}
+//! late(r)   ⇔ r.ts < wm(i_r)   (or r.ts <= wm(i_r))        i_r = r's index in T
+//! A(T)      = { r ∈ T : ¬late(r) }                          the admitted records
+//! V(T)      = { (l, r) ∈ A(T)² : l.side = left, r.side = right,
+//!                 l.key = r.key, r.ts − l.ts ∈ B }          the valid matches
+//!
+//! expected(T) = { match(l, r)  : (l, r) ∈ V(T) }                       (all kinds but semi)
+//!             ∪ { semi(l)      : l ∈ A(T), ∃ r. (l, r) ∈ V(T) }         (left semi)
+//!             ∪ { unmatched(x) : x ∈ A(T), x's side padded, ∄ pair of V(T) with x }
+//!             ∪ { late(x)      : x ∈ T, late(x) }
+//! ```
+//!
+//! Padded sides: left outer pads the left, right outer the right, full outer both. Steps
+//! after `end` are ignored. The result is a set (ids are unique), compared with an engine's
+//! outputs as a multiset, so an engine that emits a row twice differs from it.
+//!
+//! The computation below is deliberately naive (a fold for the watermarks, then every pair
+//! per key): it is what every engine is checked against, so it must be obviously right, not
+//! fast.
+
+use crate::event::{Emitted, Output, Position, Record, RecordId, Side};
+
+mod diff;
+pub mod stream;
+pub mod streaming;
+
+use crate::model::{JoinKind, JoinParams, JoinSpec, SpecWatermarks};
+use crate::time::Watermark;
+use crate::trace::{Step, Trace};
+pub use diff::{Cause, Diff, Difference};
+use std::collections::BTreeMap;
+pub use streaming::StreamingOracle;
+
+/// What `joincheck oracle` prints and `diff` compares against: the declarative oracle's
+/// outputs, or, for a profile that models a real engine's timing (Spark's micro-batches,
+/// Flink SQL), that profile's exact prediction, which the conformance fixtures check against
+/// the real engine. Predicted rows carry their batch and are sorted by it.
+pub fn expected_outputs(spec: &JoinSpec, trace: &Trace) -> Vec<Emitted> {
+    if spec.params.profile.predicts_engine() {
+        let mut engine = crate::engine::for_spec(spec);
+        let emitted = crate::engine::outputs(engine.as_mut(), trace);
+        let mut rows: Vec<Emitted> = emitted
+            .into_iter()
+            .map(|e| Emitted {
+                output: e.output,
+                at: Position {
+                    step: None,
+                    batch: e.at.batch,
+                },
+            })
+            .collect();
+        rows.sort_by_key(|e| (e.at.batch, e.output));
+        rows
+    } else {
+        Analysis::new(spec.params, trace)
+            .expected()
+            .into_iter()
+            .map(|output| Emitted {
+                output,
+                at: Position::default(),
+            })
+            .collect()
+    }
+}
+
+/// What the oracle knows about every record of a trace.
+pub struct Analysis<'t> {
+    trace: &'t Trace,
+    params: JoinParams,
+    /// Per record (by id): the join watermark it met on arrival, and the step index.
+    arrival: Vec<Option<(Watermark, usize)>>,
+    /// Per record: its valid partners.
+    partners: Vec<Vec<RecordId>>,
+}
+
+impl<'t> Analysis<'t> {
+    pub fn new(params: JoinParams, trace: &'t Trace) -> Analysis<'t> {
+        let mut wm = SpecWatermarks::new(&params.watermark);
+        let mut arrival = vec![None; trace.records().len()];
+        for (i, step) in trace.steps().iter().enumerate() {
+            if *step == Step::End {
+                break;
+            }
+            if let Step::Record(r) = step {
+                arrival[r.id.index()] = Some((wm.join(&params.watermark), i));
+            }
+            wm.observe(&params.watermark, step);
+        }
+        let mut analysis = Analysis {
+            trace,
+            params,
+            arrival,
+            partners: vec![Vec::new(); trace.records().len()],
+        };
+        let mut by_key: BTreeMap<_, [Vec<Record>; 2]> = BTreeMap::new();
+        for r in trace.records().iter().filter(|r| analysis.admitted(r.id)) {
+            by_key.entry(r.key).or_default()[r.side.index()].push(*r);
+        }
+        for [lefts, rights] in by_key.values() {
+            for l in lefts {
+                for r in rights.iter().filter(|r| params.matches(l, r)) {
+                    analysis.partners[l.id.index()].push(r.id);
+                    analysis.partners[r.id.index()].push(l.id);
+                }
+            }
+        }
+        analysis
+    }
+
+    pub fn trace(&self) -> &'t Trace {
+        self.trace
+    }
+
+    pub fn params(&self) -> &JoinParams {
+        &self.params
+    }
+
+    /// Whether the record arrived before end of input and on time.
+    pub fn admitted(&self, id: RecordId) -> bool {
+        self.arrival[id.index()].is_some() && !self.is_late(id)
+    }
+
+    pub fn is_late(&self, id: RecordId) -> bool {
+        self.arrival[id.index()]
+            .is_some_and(|(wm, _)| self.params.watermark.lateness.is_late(self.trace.record(id).ts, wm))
+    }
+
+    /// The join watermark the record met on arrival and the index of its step; `None` for a
+    /// record after end of input.
+    pub fn arrival(&self, id: RecordId) -> Option<(Watermark, usize)> {
+        self.arrival[id.index()]
+    }
+
+    /// The record's valid partners.
+    pub fn partners(&self, id: RecordId) -> &[RecordId] {
+        &self.partners[id.index()]
+    }
+
+    /// The valid matches `V(T)`, left id first, in ascending order.
+    pub fn valid_matches(&self) -> Vec<(RecordId, RecordId)> {
+        let mut v: Vec<_> = self
+            .trace
+            .records()
+            .iter()
+            .filter(|r| r.side == Side::Left)
+            .flat_map(|l| self.partners(l.id).iter().map(move |r| (l.id, *r)))
+            .collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// The expected outputs, sorted.
+    pub fn expected(&self) -> Vec<Output> {
+        let kind = self.params.kind;
+        let mut out = Vec::new();
+        for r in self.trace.records() {
+            if self.is_late(r.id) {
+                out.push(Output::Late(r.id));
+            } else if !self.admitted(r.id) {
+                continue;
+            } else if self.partners(r.id).is_empty() {
+                if kind.pads(r.side) {
+                    out.push(Output::Unmatched(r.id));
+                }
+            } else if r.side == Side::Left {
+                if kind == JoinKind::LeftSemi {
+                    out.push(Output::Semi { left: r.id });
+                } else {
+                    out.extend(
+                        self.partners(r.id)
+                            .iter()
+                            .map(|&right| Output::Match { left: r.id, right }),
+                    );
+                }
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+}

@@ -1,0 +1,115 @@
+//! The declarative semantics evaluated as a stream, with memory bounded by the live window.
+
+use crate::event::{Side, Step};
+use crate::time::{EventTime, Watermark};
+
+/// The declarative semantics evaluated as a stream: the outputs `crate::oracle` would expect,
+/// computed with memory bounded by the records that can still match (the live window), not
+/// by the trace. Late records by the spec's watermark, every valid pair as soon as both
+/// records are in, and for outer joins a null row when a record leaves the window unmatched.
+#[derive(Clone, Debug)]
+pub struct StreamingOracle {
+    params: crate::model::JoinParams,
+    wm: crate::model::SpecWatermarks,
+    /// Per side: admitted records that can still match, with whether they have matched.
+    window: [std::collections::BTreeMap<(crate::event::Key, EventTime, crate::event::RecordId), bool>; 2],
+    by_time: [std::collections::BTreeSet<(EventTime, crate::event::RecordId, crate::event::Key)>; 2],
+    ended: bool,
+}
+
+impl StreamingOracle {
+    pub fn new(params: crate::model::JoinParams) -> StreamingOracle {
+        StreamingOracle {
+            params,
+            wm: crate::model::SpecWatermarks::new(&params.watermark),
+            window: Default::default(),
+            by_time: Default::default(),
+            ended: false,
+        }
+    }
+
+    /// Records still in the window.
+    pub fn live(&self) -> usize {
+        self.window[0].len() + self.window[1].len()
+    }
+
+    pub fn watermark(&self) -> Watermark {
+        self.wm.join(&self.params.watermark)
+    }
+
+    /// The expected outputs of one step.
+    pub fn step(&mut self, step: &Step, out: &mut Vec<crate::event::Output>) {
+        self.step_departing(step, out, &mut |_| {});
+    }
+
+    /// The expected outputs of one step; `departed` hears of every record that leaves the
+    /// window, and of a record of this step that never enters it (late, or unable to match
+    /// anything later), after the outputs that name it.
+    pub fn step_departing(
+        &mut self,
+        step: &Step,
+        out: &mut Vec<crate::event::Output>,
+        departed: &mut dyn FnMut(crate::event::Record),
+    ) {
+        use crate::event::Output;
+        use crate::model::JoinKind;
+        if self.ended {
+            if let Step::Record(r) = *step {
+                departed(r);
+            }
+            return;
+        }
+        let semi = self.params.kind == JoinKind::LeftSemi;
+        if let Step::Record(r) = *step {
+            if self.params.watermark.lateness.is_late(r.ts, self.watermark()) {
+                out.push(Output::Late(r.id));
+                departed(r);
+            } else {
+                let other = r.side.other().index();
+                let mut matched = false;
+                if let Some(range) = crate::engine::store::partner_keys(&self.params, &r) {
+                    for (p, p_matched) in self.window[other].range_mut(range) {
+                        match (semi, r.side) {
+                            (false, Side::Left) => out.push(Output::Match { left: r.id, right: p.2 }),
+                            (false, Side::Right) => out.push(Output::Match { left: p.2, right: r.id }),
+                            (true, Side::Left) => {}
+                            (true, Side::Right) if !*p_matched => out.push(Output::Semi { left: p.2 }),
+                            (true, Side::Right) => {}
+                        }
+                        matched = true;
+                        *p_matched = true;
+                    }
+                }
+                if semi && matched && r.side == Side::Left {
+                    out.push(Output::Semi { left: r.id });
+                }
+                if self.params.can_still_match(&r, self.watermark(), false) {
+                    self.window[r.side.index()].insert((r.key, r.ts, r.id), matched);
+                    self.by_time[r.side.index()].insert((r.ts, r.id, r.key));
+                } else {
+                    if !matched && self.params.kind.pads(r.side) {
+                        out.push(Output::Unmatched(r.id));
+                    }
+                    departed(r);
+                }
+            }
+        }
+        self.wm.observe(&self.params.watermark, step);
+        self.ended |= *step == Step::End;
+        let wm = self.watermark();
+        for side in Side::BOTH {
+            while let Some(&(ts, id, key)) = self.by_time[side.index()].first() {
+                let record = crate::event::Record { side, key, ts, id };
+                if self.params.can_still_match(&record, wm, self.ended) {
+                    break;
+                }
+                self.by_time[side.index()].pop_first();
+                let matched = self.window[side.index()].remove(&(key, ts, id)).expect("indexes agree");
+                if !matched && self.params.kind.pads(side) {
+                    out.push(Output::Unmatched(id));
+                }
+                departed(record);
+            }
+        }
+    }
+}
