@@ -2,8 +2,8 @@
 //! what it rejects. The model reader, the fuzz domain, the streaming choice, the checker's
 //! leak slack and the engines' watermark timing all read it here, and nowhere else.
 //!
-//! Adding a profile: a variant of [`Profile`], its row in [`PROFILES`], its engine file under
-//! `src/engine/`, and that engine's line in the engine module's `profile_engines!` list.
+//! Adding a profile: a variant of [`Profile`], its row in [`PROFILES`], its engine file in the
+//! engine module, and that engine's line in the engine module's `profile_engines!` list.
 
 use super::{JoinKind, JoinParams, Lateness, Policy, Timing, WatermarkSource};
 use crate::property::Property;
@@ -14,19 +14,19 @@ use crate::time::Duration;
 pub enum Profile {
     /// The clean interval join that the oracle defines.
     Reference,
-    /// The reference engine with a deliberate off-by-one (`src/engine/canary.rs`): proof
+    /// The reference engine with a deliberate off-by-one (the canary engine): proof
     /// that the harness can fail.
     Canary,
     /// Spark Structured Streaming's stream-stream join, batch by batch
-    /// (`src/engine/spark.rs`).
+    /// (the spark engine).
     Spark,
-    /// The seed's Flink `KeyedCoProcessFunction` (`src/engine/flink/keyed_ttl.rs`).
+    /// The seed's Flink `KeyedCoProcessFunction` (the keyed TTL engine).
     FlinkKeyedTtl,
-    /// The seed's function, corrected (`src/engine/flink/keyed_fixed.rs`).
+    /// The seed's function, corrected (the keyed fixed engine).
     FlinkKeyedFixed,
-    /// Flink's DataStream `IntervalJoinOperator` (`src/engine/flink/interval.rs`).
+    /// Flink's DataStream `IntervalJoinOperator` (the interval join engine).
     FlinkInterval,
-    /// Flink SQL's rowtime interval join (`src/engine/flink/sql_interval.rs`).
+    /// Flink SQL's rowtime interval join (the SQL interval engine).
     FlinkSqlInterval,
 }
 

@@ -2,7 +2,6 @@
 //! words, and each command's report as text or JSON. The commands only choose which one to
 //! print.
 
-pub mod bugs;
 pub mod check;
 pub mod drive;
 mod explain;

@@ -1,7 +1,7 @@
 //! The report of `joincheck bugs`: one row per mutant (how fast the checker, the random search
 //! and the fuzz decoder caught it), as a table or as one JSON object per mutant.
 
-use crate::testing::mutants::{Detection, MutantResult};
+use super::mutants::{Detection, MutantResult};
 use std::fmt::Write as _;
 
 /// The benchmark's targets: caught within this long, with at most this many steps.
@@ -76,7 +76,7 @@ pub fn text(results: &[MutantResult], seed: u64, random: usize) -> String {
         descriptions.push(Some(format!("  {} ({})", r.recreates, r.model)));
     }
     let mut s = String::new();
-    for (line, desc) in super::table(&rows).lines().zip(&descriptions) {
+    for (line, desc) in crate::report::table(&rows).lines().zip(&descriptions) {
         let _ = writeln!(s, "{line}");
         if let Some(desc) = desc {
             let _ = writeln!(s, "{desc}");
