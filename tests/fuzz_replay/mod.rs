@@ -329,3 +329,18 @@ fn fuzz_known_deviations_still_occur_and_are_excused() {
         );
     }
 }
+
+/// Every profile but the canary is fuzzed: a new profile in the profile table must be added to
+/// `FUZZED_PROFILES` too (at the end, knowing that the committed corpus then decodes to other
+/// profiles), or this fails.
+#[test]
+fn every_profile_but_the_canary_is_fuzzed() {
+    let mut fuzzed: Vec<&str> = FUZZED_PROFILES.iter().map(|p| p.name()).collect();
+    let mut all: Vec<&str> = Profile::all()
+        .filter(|p| *p != Profile::Canary)
+        .map(|p| p.name())
+        .collect();
+    fuzzed.sort_unstable();
+    all.sort_unstable();
+    assert_eq!(fuzzed, all);
+}
