@@ -1,5 +1,6 @@
 //! The `joincheck` command: parse the arguments, run one command, map its outcome to an exit
-//! code (0 holds or agrees, 1 violated or differs, 2 bad input or usage).
+//! code (0 holds or agrees, 1 violated or differs, 2 bad input or usage, 3 a check stopped
+//! before covering its scope).
 
 mod cli;
 

@@ -9,14 +9,14 @@
 //! own monitor, and the comparison is by step ([`new_violation`], [`first_output_difference`]).
 
 use super::model::JoinModel;
-use super::search::{shortest_counterexample, Counterexample};
+use super::search::{explore, shortest_counterexample, Counterexample};
 use crate::engine::Engine;
 use crate::error::InputError;
 use crate::event::Output;
 use crate::model::{JoinParams, JoinSpec};
 use crate::property::{Finding, Monitor, MonitoredRun, Property};
 use crate::trace::Step;
-use stateright::{Checker, HasDiscoveries, Model};
+use stateright::{Checker, HasDiscoveries};
 use std::fmt::Debug;
 use std::hash::Hash;
 use std::time::{Duration as StdDuration, Instant};
@@ -80,12 +80,9 @@ where
         ..JoinModel::new(spec.params, scope, Paired::new(spec.params, base, mutant))
     };
     let start = Instant::now();
-    let checker = model
-        .checker()
-        .threads(1)
-        .finish_when(HasDiscoveries::AnyFailures)
-        .spawn_bfs()
-        .join();
+    // Within the default limits: a mutant that explodes the state space stops at the memory
+    // budget like any check (and then counts as escaped within what was explored).
+    let (checker, _) = explore(model, 1, Some(HasDiscoveries::AnyFailures), &mut |_| {});
     let time_to_catch = start.elapsed();
     let unique_states = checker.unique_state_count();
     let found = Property::ALL

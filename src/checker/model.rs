@@ -1,6 +1,7 @@
 //! The stateright model: the trace alphabet as actions, the engine under test and its monitor
 //! as the state, every property of [`crate::property`] as a stateright property.
 
+use super::limits::Limits;
 use crate::engine::Engine;
 use crate::event::{Key, Record, RecordId, Side};
 use crate::model::{JoinParams, Scope, WatermarkSource};
@@ -10,6 +11,8 @@ use crate::trace::{Step, Trace};
 use stateright::Model;
 use std::fmt::Debug;
 use std::hash::Hash;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// One move of the checker: the trace alphabet, with scope indices instead of values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -56,6 +59,8 @@ pub struct Options {
     /// Checker threads for the main run (counterexample searches always use one, which
     /// keeps them breadth-first and so shortest).
     pub threads: usize,
+    /// When to stop before the scope is covered (by default, at half the machine's memory).
+    pub limits: Limits,
 }
 
 impl Default for Options {
@@ -64,6 +69,7 @@ impl Default for Options {
             symmetry: true,
             only: None,
             threads: 1,
+            limits: Limits::default(),
         }
     }
 }
@@ -80,6 +86,8 @@ pub struct JoinModel<E> {
     /// For a mutant run alongside the engine it was derived from ([`super::Paired`]): the baseline's
     /// monitor. A violation the baseline shares in the same state is not the mutant's.
     pub baseline: Option<fn(&E) -> &Monitor>,
+    /// Set to stop the exploration: no state is added after it (see [`super::limits`]).
+    pub stop: Arc<AtomicBool>,
 }
 
 impl<E> JoinModel<E> {
@@ -127,6 +135,7 @@ impl<E: Clone> JoinModel<E> {
             options: Options::default(),
             prefix: Trace::new(),
             baseline: None,
+            stop: Arc::new(AtomicBool::new(false)),
         }
     }
 
@@ -142,6 +151,7 @@ impl<E: Clone> JoinModel<E> {
             },
             prefix: self.prefix.clone(),
             baseline: self.baseline,
+            stop: Arc::new(AtomicBool::new(false)),
         }
     }
 }
@@ -292,6 +302,10 @@ where
             Action::End => Step::End,
         };
         Some(self.apply(s, step))
+    }
+
+    fn within_boundary(&self, _: &CheckState<E>) -> bool {
+        !self.stop.load(Ordering::Relaxed)
     }
 
     fn properties(&self) -> Vec<stateright::Property<Self>> {

@@ -1,6 +1,7 @@
 //! Exhaustive search: checking a model within its scope, shortest counterexamples, and
 //! enumerating every trace of a scope.
 
+use super::limits::{self, Stopped};
 use super::model::{Action, CheckState, JoinModel, Options};
 use crate::engine::{with_profile_engine, Engine, WithEngine};
 use crate::error::InputError;
@@ -53,12 +54,32 @@ pub struct ModelReport {
     pub states: usize,
     pub max_depth: usize,
     pub elapsed: StdDuration,
+    /// Why the exploration stopped before covering the scope, if it did: then a property
+    /// that holds holds only in the part explored, and a missing witness may be reachable.
+    pub stopped: Option<Stopped>,
 }
 
 impl ModelReport {
     /// Whether every verdict is the one the model expects.
     pub fn as_expected(&self) -> bool {
         self.verdicts.iter().all(|(_, v, e)| v.as_expected() == *e) && self.defects.iter().all(|(_, cx)| cx.is_some())
+    }
+
+    /// Whether the whole scope was explored.
+    pub fn complete(&self) -> bool {
+        self.stopped.is_none()
+    }
+
+    /// Whether a verdict found contradicts the model, whether or not the search completed: a
+    /// violation or a witness found where the model expects none. (A violation not found, or
+    /// a witness not reached, proves nothing when the search stopped early.)
+    pub fn contradicts(&self) -> bool {
+        self.verdicts.iter().any(|(_, v, e)| {
+            matches!(
+                (v, e),
+                (Verdict::Violated(_), Expected::Holds) | (Verdict::Reached, Expected::Missing)
+            )
+        }) || (self.complete() && !self.as_expected())
     }
 }
 
@@ -68,9 +89,55 @@ pub struct Progress {
     pub unique_states: usize,
     pub max_depth: usize,
     pub elapsed: StdDuration,
+    /// The process's resident memory, where the system says.
+    pub memory: Option<u64>,
 }
 
-/// Checks `spec` with `engine` exhaustively within the model's scope.
+/// Runs a breadth-first search of `model` on `threads` threads until it is done, `finish`
+/// says so, or one of the model's limits is reached; reports progress while it runs.
+pub(super) fn explore<E>(
+    model: JoinModel<E>,
+    threads: usize,
+    finish: Option<HasDiscoveries>,
+    progress: &mut dyn FnMut(Progress),
+) -> (impl Checker<JoinModel<E>>, Option<Stopped>)
+where
+    E: Engine + Clone + Debug + Hash + Eq + Send + Sync + 'static,
+{
+    let stop = model.stop.clone();
+    let limits = model.options.limits.clone();
+    let mut builder = model.checker().threads(threads.max(1));
+    if let Some(finish) = finish {
+        builder = builder.finish_when(finish);
+    }
+    let checker = builder.spawn_bfs();
+    let start = Instant::now();
+    let mut stopped = None;
+    // Short searches (counterexamples) end within milliseconds: poll fast at first.
+    let mut pause = StdDuration::from_millis(1);
+    while !checker.is_done() {
+        let memory = limits::resident_memory();
+        let unique_states = checker.unique_state_count();
+        progress(Progress {
+            unique_states,
+            max_depth: checker.max_depth(),
+            elapsed: start.elapsed(),
+            memory,
+        });
+        if stopped.is_none() {
+            stopped = limits.reached(unique_states, memory);
+            if stopped.is_some() {
+                stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(StdDuration::from_millis(100));
+    }
+    (checker.join(), stopped)
+}
+
+/// Checks `spec` with `engine` exhaustively within the model's scope, or as far as the
+/// options' limits allow.
 pub fn check_model<E>(
     spec: &JoinSpec,
     engine: E,
@@ -86,29 +153,26 @@ where
         ..JoinModel::new(spec.params, scope, engine)
     };
     let start = Instant::now();
-    let threads = model.options.threads.max(1);
-    let checker = model.checker().threads(threads).spawn_bfs();
-    while !checker.is_done() {
-        progress(Progress {
-            unique_states: checker.unique_state_count(),
-            max_depth: checker.max_depth(),
-            elapsed: start.elapsed(),
-        });
-        std::thread::sleep(StdDuration::from_millis(100));
-    }
-    let checker = checker.join();
+    let threads = model.options.threads;
+    let (checker, mut stopped) = explore(model, threads, None, progress);
     let elapsed = start.elapsed();
     let (unique_states, states, max_depth) = (checker.unique_state_count(), checker.state_count(), checker.max_depth());
-    let discoveries = checker.discoveries();
     let model = checker.model();
     let mut verdicts = Vec::new();
     for p in Property::ALL {
-        let found = discoveries.contains_key(p.name());
+        let found = checker.discovery(p.name());
         let verdict = match (p.is_witness(), found) {
-            (true, true) => Verdict::Reached,
-            (true, false) => Verdict::Missing,
-            (false, false) => Verdict::Holds,
-            (false, true) => Verdict::Violated(Box::new(shortest_counterexample(model, p))),
+            (true, Some(_)) => Verdict::Reached,
+            (true, None) => Verdict::Missing,
+            (false, None) => Verdict::Holds,
+            (false, Some(path)) => {
+                // The shortest one, from a search for `p` alone; if that search is stopped
+                // too, the path the main search found.
+                let (shortest, also_stopped) = search_counterexample(model.only(p), p);
+                stopped = stopped.or(also_stopped);
+                let cx = shortest.unwrap_or_else(|| counterexample(model, p, path.into_vec()));
+                Verdict::Violated(Box::new(cx))
+            }
         };
         verdicts.push((p, verdict, spec.expected(p)));
     }
@@ -121,7 +185,9 @@ where
                 prefix: d.prefix.clone(),
                 ..model.only(d.property)
             };
-            (d.clone(), search_counterexample(model, d.property))
+            let (cx, also_stopped) = search_counterexample(model, d.property);
+            stopped = stopped.or(also_stopped);
+            (d.clone(), cx)
         })
         .collect();
     Ok(ModelReport {
@@ -131,6 +197,7 @@ where
         states,
         max_depth,
         elapsed,
+        stopped,
     })
 }
 
@@ -211,30 +278,33 @@ pub(super) fn shortest_counterexample<E>(model: &JoinModel<E>, p: Property) -> C
 where
     E: Engine + Clone + Debug + Hash + Eq + Send + Sync + 'static,
 {
-    search_counterexample(model.only(p), p).expect("the first run found a violation, so this one does")
+    let (cx, stopped) = search_counterexample(model.only(p), p);
+    cx.unwrap_or_else(|| panic!("the first run found a violation of {p}, so this one does ({stopped:?})"))
 }
 
 /// A single-threaded BFS for `p` alone in `model` (which must check only `p`): the shortest
-/// violation, if there is one.
-pub(super) fn search_counterexample<E>(model: JoinModel<E>, p: Property) -> Option<Counterexample>
+/// violation, if there is one, and why the search stopped early, if it did.
+pub(super) fn search_counterexample<E>(model: JoinModel<E>, p: Property) -> (Option<Counterexample>, Option<Stopped>)
 where
     E: Engine + Clone + Debug + Hash + Eq + Send + Sync + 'static,
 {
     debug_assert_eq!(model.options.only, Some(p));
-    let checker = model
-        .checker()
-        .threads(1)
-        .finish_when(HasDiscoveries::Any)
-        .spawn_bfs()
-        .join();
-    let path = checker.discovery(p.name())?;
-    let model = checker.model();
-    let states = path.into_vec();
+    let (checker, stopped) = explore(model, 1, Some(HasDiscoveries::Any), &mut |_| {});
+    let cx = checker
+        .discovery(p.name())
+        .map(|path| counterexample(checker.model(), p, path.into_vec()));
+    (cx, stopped)
+}
+
+/// The counterexample a search path shows: the path ends in the first state that breaks `p`.
+fn counterexample<E>(model: &JoinModel<E>, p: Property, states: Vec<(CheckState<E>, Option<Action>)>) -> Counterexample
+where
+    E: Engine + Clone + Debug + Hash + Eq + Send + Sync + 'static,
+{
     let actions: Vec<Action> = states.iter().filter_map(|(_, a)| *a).collect();
     let trace = model.trace_of(&actions);
-    // The path ends in the first state that breaks `p`.
     let last = &states.last().expect("a path has a state").0;
     let finding = last.monitor.finding(p).expect("the path ends where the property fails");
     let step = model.prefix.steps().len() + actions.len() - 1;
-    Some(Counterexample { trace, step, finding })
+    Counterexample { trace, step, finding }
 }

@@ -1,7 +1,7 @@
 //! `joincheck check`: model-check models, every interleaving within each model's scope.
 
 use super::{spinner, CliError, Outcome, OutputFile};
-use joincheck::checker::{self, ModelReport};
+use joincheck::checker::{self, limits, Limits, ModelReport, Stopped};
 use joincheck::error::InputError;
 use joincheck::model::JoinSpec;
 use joincheck::report::check::{self as render, WrittenCounterexample};
@@ -24,6 +24,14 @@ pub struct Args {
     /// Checker threads (counterexample searches always run on one).
     #[arg(long, default_value_t = 1)]
     threads: usize,
+    /// Stop a model's search after this many unique states (the report then says it is not
+    /// exhaustive, and the exit status is 3 unless a verdict contradicts the model).
+    #[arg(long)]
+    max_states: Option<usize>,
+    /// Stop a model's search when the process's memory passes this (e.g. 4G, 512M; default:
+    /// half of the machine's memory). Ctrl-C stops the search the same way.
+    #[arg(long, value_parser = limits::parse_size)]
+    max_memory: Option<u64>,
 }
 
 pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
@@ -32,10 +40,21 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
     } else {
         args.models
     };
+    let mut limits = Limits::default();
+    limits.max_states = args.max_states;
+    limits.max_memory = args.max_memory.or(limits.max_memory);
+    // Ctrl-C stops the search and still prints what it covered; a second one kills.
+    let interrupt = limits.interrupt.clone();
+    let _ = ctrlc::set_handler(move || {
+        if interrupt.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            std::process::exit(130);
+        }
+    });
     let options = checker::Options {
         symmetry: !args.no_symmetry,
         only: None,
         threads: args.threads,
+        limits,
     };
     // Every model is read before any is checked: a bad one stops the run before it prints or
     // writes anything.
@@ -46,21 +65,31 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
     for spec in &specs {
         spec.checker_scope()?;
     }
-    let mut all_as_expected = true;
+    let mut reports = Vec::new();
     for spec in &specs {
         let report = check_one(spec, options.clone())?;
-        all_as_expected &= report.as_expected();
         let written = write_counterexamples(spec, &report, &args.out)?;
         if args.json {
             writeln!(out, "{}", render::json(spec, &report, &written))?;
         } else {
             write!(out, "{}", render::text(spec, &report, &written))?;
         }
+        let interrupted = report.stopped == Some(Stopped::Interrupted);
+        reports.push(report);
+        if interrupted {
+            break;
+        }
     }
     if !args.json {
-        writeln!(out, "{}", render::closing_line(models.len(), all_as_expected))?;
+        writeln!(out, "{}", render::closing_line(&reports))?;
     }
-    Ok(Outcome::holds_if(all_as_expected))
+    Ok(if reports.iter().any(ModelReport::contradicts) {
+        Outcome::Violated
+    } else if reports.len() < specs.len() || reports.iter().any(|r| !r.complete()) {
+        Outcome::Incomplete
+    } else {
+        Outcome::Holds
+    })
 }
 
 /// Every `.toml` file directly in `dir`, sorted.
@@ -89,8 +118,11 @@ fn check_one(spec: &JoinSpec, options: checker::Options) -> Result<ModelReport, 
     let mut progress = |p: checker::Progress| {
         let secs = p.elapsed.as_secs_f64();
         let rate = if secs > 0.0 { p.unique_states as f64 / secs } else { 0.0 };
+        let memory = p
+            .memory
+            .map_or(String::new(), |m| format!(", {}", limits::mebibytes(m)));
         bar.set_message(format!(
-            "{name}: {} states, {rate:.0} states/s, depth {}, {secs:.1}s",
+            "{name}: {} states, {rate:.0} states/s, depth {}, {secs:.1}s{memory}",
             p.unique_states, p.max_depth
         ));
         bar.tick();

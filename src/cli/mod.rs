@@ -26,7 +26,8 @@ pub use output_file::OutputFile;
     about = "Proves, or refutes with a minimal replayable counterexample, that an event-time \
              stream-stream join loses no valid match and leaks no state.",
     after_help = "Exit status: 0 holds or agrees, 1 a property is violated or outputs differ, \
-                  2 bad input or usage."
+                  2 bad input or usage, 3 a check stopped at a budget or by Ctrl-C before covering \
+                  its scope, with nothing found that contradicts the model."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -76,6 +77,9 @@ pub enum Outcome {
     Holds,
     /// A property is violated or outputs differ: exit 1.
     Violated,
+    /// A check stopped before it covered its scope (a budget, or Ctrl-C) and found nothing
+    /// that contradicts the model: exit 3.
+    Incomplete,
 }
 
 impl Outcome {
@@ -83,6 +87,7 @@ impl Outcome {
         match self {
             Outcome::Holds => 0,
             Outcome::Violated => 1,
+            Outcome::Incomplete => 3,
         }
     }
 

@@ -70,8 +70,11 @@ pub fn counterexamples(report: &ModelReport) -> Vec<(Property, Option<String>, &
     violations.chain(defects).collect()
 }
 
-fn verdict_words(verdict: &Verdict, expected: Expected) -> String {
+fn verdict_words(verdict: &Verdict, expected: Expected, complete: bool) -> String {
     match (verdict, expected) {
+        // Not finding something in part of the scope proves nothing.
+        (Verdict::Holds, _) if !complete => "no violation in the part explored (not exhaustive)".to_owned(),
+        (Verdict::Missing, _) if !complete => "witness not reached in the part explored (not exhaustive)".to_owned(),
         (Verdict::Holds, Expected::Holds) => "holds".to_owned(),
         (Verdict::Violated(_), Expected::Violated) => "violated-as-expected".to_owned(),
         (Verdict::Reached, Expected::Reached) => "witness reached".to_owned(),
@@ -90,9 +93,13 @@ pub fn text(spec: &JoinSpec, report: &ModelReport, written: &[WrittenCounterexam
     let _ = writeln!(s, "model {} ({})", spec.name, spec.file);
     let _ = writeln!(s, "  join:   {}", spec.summary());
     let _ = writeln!(s, "  scope:  {scope}");
+    let coverage = match report.stopped {
+        None => "exhaustive within the scope".to_owned(),
+        Some(why) => format!("NOT exhaustive: {why}"),
+    };
     let _ = writeln!(
         s,
-        "  states: {} unique ({} visited), depth {}, {:.2}s; exhaustive within the scope",
+        "  states: {} unique ({} visited), depth {}, {:.2}s; {coverage}",
         report.unique_states,
         report.states,
         report.max_depth,
@@ -100,7 +107,7 @@ pub fn text(spec: &JoinSpec, report: &ModelReport, written: &[WrittenCounterexam
     );
     let mut rows = vec![["  property".to_owned(), "verdict".to_owned()]];
     for (p, v, e) in &report.verdicts {
-        rows.push([format!("  {p}"), verdict_words(v, *e)]);
+        rows.push([format!("  {p}"), verdict_words(v, *e, report.complete())]);
     }
     s.push_str(&super::table(&rows));
     if !report.defects.is_empty() {
@@ -108,6 +115,7 @@ pub fn text(spec: &JoinSpec, report: &ModelReport, written: &[WrittenCounterexam
         for (d, cx) in &report.defects {
             let verdict = match cx {
                 Some(cx) => format!("caught ({} steps): {}", cx.trace.steps().len(), d.summary),
+                None if !report.complete() => format!("not found in the part explored: {}", d.summary),
                 None => format!("MISMATCH: not found in its scope: {}", d.summary),
             };
             rows.push([format!("  {}", d.name), d.property.name().to_owned(), verdict]);
@@ -144,12 +152,19 @@ fn counterexample_text(s: &mut String, spec: &JoinSpec, cx: &WrittenCounterexamp
     let _ = writeln!(s, "  why: after {}, {}", cx.violated_label, cx.explanation);
 }
 
-/// The closing line of a text report over `models` models.
-pub fn closing_line(models: usize, all_as_expected: bool) -> String {
-    if all_as_expected {
-        format!("all {models} models as expected")
-    } else {
+/// The closing line of a text report over `reports`.
+pub fn closing_line(reports: &[ModelReport]) -> String {
+    if reports.iter().any(ModelReport::contradicts) {
         "some verdicts differ from what the models expect (marked MISMATCH)".to_owned()
+    } else if let Some(r) = reports.iter().find(|r| !r.complete()) {
+        let n = reports.iter().filter(|r| !r.complete()).count();
+        format!(
+            "no verdict contradicts the models, but {n} of {} models were not explored exhaustively ({})",
+            reports.len(),
+            r.stopped.expect("incomplete")
+        )
+    } else {
+        format!("all {} models as expected", reports.len())
     }
 }
 
@@ -203,6 +218,8 @@ pub fn json(spec: &JoinSpec, report: &ModelReport, written: &[WrittenCounterexam
         "max_depth": report.max_depth,
         "elapsed_ms": report.elapsed.as_millis() as u64,
         "as_expected": report.as_expected(),
+        "complete": report.complete(),
+        "stopped": report.stopped.map(|s| s.to_string()),
         "properties": properties,
         "defects": defects,
     })

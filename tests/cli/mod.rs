@@ -516,3 +516,98 @@ fn simulate_writes_its_trace_and_picture() {
         "the reference engine agrees with the oracle on it: {replay:?}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// check within budgets: a scope too large for the machine stops with a partial report (issue 14)
+
+/// The reference model with four records per side: hundreds of millions of states.
+fn four_by_four(dir: &TempDir) -> String {
+    let text = std::fs::read_to_string(crate::support::root().join(INNER)).expect("the bundled model");
+    let text = text
+        .replace("\nleft = 2\n", "\nleft = 4\n")
+        .replace("\nright = 2\n", "\nright = 4\n");
+    assert!(text.contains("left = 4") && text.contains("right = 4"), "{text}");
+    dir.write("four-by-four.toml", text).display().to_string()
+}
+
+#[test]
+fn check_stops_at_its_memory_budget_with_a_partial_report() {
+    let dir = TempDir::new("check-memory");
+    let model = four_by_four(&dir);
+    let out = dir.path().join("cx").display().to_string();
+    let run = joincheck(["check", &model, "--max-memory", "300M", "--out", &out]);
+    assert_eq!(run.code, Some(3), "{run:?}");
+    assert!(
+        run.stdout.contains("NOT exhaustive: stopped at the memory budget"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("budget 300 MiB"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("no_lost_match          no violation in the part explored (not exhaustive)"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("were not explored exhaustively"), "{}", run.stdout);
+}
+
+#[test]
+fn check_stops_at_its_state_budget_and_says_so_in_json() {
+    let dir = TempDir::new("check-states");
+    let model = four_by_four(&dir);
+    let out = dir.path().join("cx").display().to_string();
+    let run = joincheck(["check", &model, "--max-states", "20000", "--json", "--out", &out]);
+    assert_eq!(run.code, Some(3), "{run:?}");
+    let report: serde_json::Value = serde_json::from_str(run.stdout.trim()).expect("one JSON object");
+    assert_eq!(report["complete"], false);
+    assert_eq!(report["stopped"], "stopped at the state budget of 20000 states");
+    assert!(report["unique_states"].as_u64().expect("a count") >= 20_000);
+}
+
+#[test]
+fn a_budget_does_not_hide_a_violation_found_before_it() {
+    // The canary's violation is two records deep: found long before 20,000 states.
+    let dir = TempDir::new("check-states-canary");
+    let out = dir.path().join("cx").display().to_string();
+    let run = joincheck([
+        "check",
+        "models/canary-impressions-clicks.toml",
+        "--max-states",
+        "20000",
+        "--out",
+        &out,
+    ]);
+    assert_eq!(run.code, Some(3), "the canary's violation is expected: {run:?}");
+    assert!(
+        run.stdout.contains("no_lost_match          violated-as-expected"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn ctrl_c_stops_check_with_a_partial_report() {
+    let dir = TempDir::new("check-interrupt");
+    let model = four_by_four(&dir);
+    let out = dir.path().join("cx").display().to_string();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_joincheck"))
+        .args(["check", &model, "--max-memory", "2G", "--out", &out])
+        .current_dir(crate::support::root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("joincheck starts");
+    // Whenever the signal lands (even before the handler is set), the process must end; once
+    // the handler is in, the report says it was interrupted.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success());
+    let output = child.wait_with_output().expect("joincheck ends");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(3), "{stdout}");
+    assert!(stdout.contains("NOT exhaustive: interrupted"), "{stdout}");
+}
