@@ -6,7 +6,8 @@
 //!
 //! 1. the model checker over every interleaving in the model's scope, with every invariant
 //!    and witness, expecting the verdicts the model file states; and
-//! 2. seeded random traces from the same scope (twice the records), comparing your engine's
+//! 2. seeded random traces from the same scope (twice the records, event times drawn around the
+//!    join's constants as well as from the scope's list; see `sim::random_trace`), comparing your engine's
 //!    outputs step by step with the model's profile and checking the invariants on each,
 //!
 //! and returns a [`HarnessFailure`] that names the property, the trace (the shortest one, from

@@ -86,7 +86,7 @@ pub fn text(results: &[MutantResult], seed: u64, random: usize) -> String {
         s,
         "\ntargets: caught by the checker within {TARGET_SECONDS:.0} s with a counterexample of at most \
          {TARGET_STEPS} steps; random search: seed {seed}, at most {random} traces per mutant, drawn from the \
-         model's scope; fuzz decoder: eviction_vs_oracle's swarm decoder on seeded random bytes (unguided), at \
+         model's scope with times around the join's constants; fuzz decoder: eviction_vs_oracle's swarm decoder on seeded random bytes (unguided), at \
          most {random} inputs per mutant"
     );
     let all_caught = results.iter().all(|r| r.checker.property.is_some());
