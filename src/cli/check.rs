@@ -115,6 +115,7 @@ fn bundled_models(dir: &Path) -> Result<Vec<PathBuf>, InputError> {
 fn check_one(spec: &JoinSpec, options: checker::Options) -> Result<ModelReport, InputError> {
     let bar = spinner();
     let name = spec.name.clone();
+    let deepest = spec.scope.as_ref().map_or(0, |s| s.max_steps() + 1);
     let mut progress = |p: checker::Progress| {
         let secs = p.elapsed.as_secs_f64();
         let rate = if secs > 0.0 { p.unique_states as f64 / secs } else { 0.0 };
@@ -122,7 +123,7 @@ fn check_one(spec: &JoinSpec, options: checker::Options) -> Result<ModelReport, 
             .memory
             .map_or(String::new(), |m| format!(", {}", limits::mebibytes(m)));
         bar.set_message(format!(
-            "{name}: {} states, {rate:.0} states/s, depth {}, {secs:.1}s{memory}",
+            "{name}: {} states, {rate:.0} states/s, depth {} of at most {deepest}, {secs:.1}s{memory}",
             p.unique_states, p.max_depth
         ));
         bar.tick();

@@ -26,6 +26,21 @@ pub struct Scope {
     pub snapshots: u8,
 }
 
+impl Scope {
+    /// The most steps a trace of this scope can have: every record, each input's watermark
+    /// through every listed value, every batch marker, processing-time reading and snapshot,
+    /// then the end. A breadth-first search is at most this deep (plus the initial state).
+    pub fn max_steps(&self) -> usize {
+        usize::from(self.records[0])
+            + usize::from(self.records[1])
+            + 2 * self.watermarks.len()
+            + usize::from(self.batches)
+            + self.processing_times.len()
+            + usize::from(self.snapshots)
+            + 1
+    }
+}
+
 impl fmt::Display for Scope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let list = |v: &[EventTime]| v.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" ");

@@ -95,7 +95,11 @@ pub fn text(spec: &JoinSpec, report: &ModelReport, written: &[WrittenCounterexam
     let _ = writeln!(s, "  scope:  {scope}");
     let coverage = match report.stopped {
         None => "exhaustive within the scope".to_owned(),
-        Some(why) => format!("NOT exhaustive: {why}"),
+        Some(why) => format!(
+            "NOT exhaustive: {why}; traces of up to {} steps were explored, the scope's longest have {}",
+            report.max_depth.saturating_sub(1),
+            scope.max_steps()
+        ),
     };
     let _ = writeln!(
         s,
