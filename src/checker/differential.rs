@@ -9,14 +9,14 @@
 //! own monitor, and the comparison is by step ([`new_violation`], [`first_output_difference`]).
 
 use super::model::JoinModel;
-use super::search::{explore, shortest_counterexample, Counterexample};
+use super::search::{explore, shortest_counterexample, Counterexample, Order};
 use crate::engine::Engine;
 use crate::error::InputError;
 use crate::event::Output;
 use crate::model::{JoinParams, JoinSpec};
 use crate::property::{Finding, Monitor, MonitoredRun, Property};
 use crate::trace::Step;
-use stateright::{Checker, HasDiscoveries};
+use stateright::HasDiscoveries;
 use std::fmt::Debug;
 use std::hash::Hash;
 use std::time::{Duration as StdDuration, Instant};
@@ -82,14 +82,14 @@ where
     let start = Instant::now();
     // Within the default limits: a mutant that explodes the state space stops at the memory
     // budget like any check (and then counts as escaped within what was explored).
-    let (checker, _) = explore(model, 1, Some(HasDiscoveries::AnyFailures), &mut |_| {});
+    let template = model.only(Property::NoLostMatch);
+    let run = explore(model, Order::Breadth, 1, Some(HasDiscoveries::AnyFailures), &mut |_| {});
     let time_to_catch = start.elapsed();
-    let unique_states = checker.unique_state_count();
+    let unique_states = run.unique_states;
     let found = Property::ALL
         .into_iter()
-        .find(|p| !p.is_witness() && checker.discovery(p.name()).is_some());
-    let model = checker.model();
-    let caught = found.map(|p| (p, shortest_counterexample(model, p)));
+        .find(|p| !p.is_witness() && run.discoveries.contains_key(p.name()));
+    let caught = found.map(|p| (p, shortest_counterexample(&template, p)));
     Ok(MutantVerdict {
         caught,
         time_to_catch,

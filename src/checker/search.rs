@@ -93,14 +93,39 @@ pub struct Progress {
     pub memory: Option<u64>,
 }
 
-/// Runs a breadth-first search of `model` on `threads` threads until it is done, `finish`
-/// says so, or one of the model's limits is reached; reports progress while it runs.
+/// How [`explore`] walks the state space.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Order {
+    /// Breadth first: the first path found to a state is a shortest one (counterexamples), at
+    /// the cost of holding the whole frontier, every pending state in full.
+    Breadth,
+    /// Depth first: holds only the current path, so memory is the visited set's fingerprints
+    /// (the main run, which decides verdicts; counterexamples are searched breadth first).
+    Depth,
+}
+
+/// A search path: each state with the action that led to it (`None` for the first).
+pub(super) type SearchPath<E> = Vec<(CheckState<E>, Option<Action>)>;
+
+/// What a search found: its counts, the path to each property's discovery, and why it stopped
+/// early, if it did.
+pub(super) struct Explored<E> {
+    pub unique_states: usize,
+    pub states: usize,
+    pub max_depth: usize,
+    pub discoveries: std::collections::HashMap<&'static str, SearchPath<E>>,
+    pub stopped: Option<Stopped>,
+}
+
+/// Runs a search of `model` on `threads` threads until it is done, `finish` says so, or one of
+/// the model's limits is reached; reports progress while it runs.
 pub(super) fn explore<E>(
     model: JoinModel<E>,
+    order: Order,
     threads: usize,
     finish: Option<HasDiscoveries>,
     progress: &mut dyn FnMut(Progress),
-) -> (impl Checker<JoinModel<E>>, Option<Stopped>)
+) -> Explored<E>
 where
     E: Engine + Clone + Debug + Hash + Eq + Send + Sync + 'static,
 {
@@ -110,7 +135,23 @@ where
     if let Some(finish) = finish {
         builder = builder.finish_when(finish);
     }
-    let checker = builder.spawn_bfs();
+    match order {
+        Order::Breadth => watch(builder.spawn_bfs(), &stop, &limits, progress),
+        Order::Depth => watch(builder.spawn_dfs(), &stop, &limits, progress),
+    }
+}
+
+/// Polls a running search, stopping it at the first limit reached, and sums it up.
+fn watch<E, C>(
+    checker: C,
+    stop: &std::sync::atomic::AtomicBool,
+    limits: &limits::Limits,
+    progress: &mut dyn FnMut(Progress),
+) -> Explored<E>
+where
+    E: Engine + Clone + Debug + Hash + Eq + Send + Sync + 'static,
+    C: Checker<JoinModel<E>>,
+{
     let start = Instant::now();
     let mut stopped = None;
     // Short searches (counterexamples) end within milliseconds: poll fast at first.
@@ -133,7 +174,18 @@ where
         std::thread::sleep(pause);
         pause = (pause * 2).min(StdDuration::from_millis(100));
     }
-    (checker.join(), stopped)
+    let checker = checker.join();
+    Explored {
+        unique_states: checker.unique_state_count(),
+        states: checker.state_count(),
+        max_depth: checker.max_depth(),
+        discoveries: checker
+            .discoveries()
+            .into_iter()
+            .map(|(name, path)| (name, path.into_vec()))
+            .collect(),
+        stopped,
+    }
 }
 
 /// Checks `spec` with `engine` exhaustively within the model's scope, or as far as the
@@ -154,13 +206,16 @@ where
     };
     let start = Instant::now();
     let threads = model.options.threads;
-    let (checker, mut stopped) = explore(model, threads, None, progress);
+    // Kept to derive the searches that follow (explore consumes the model).
+    let template = model.only(Property::NoLostMatch);
+    let mut run = explore(model, Order::Depth, threads, None, progress);
     let elapsed = start.elapsed();
-    let (unique_states, states, max_depth) = (checker.unique_state_count(), checker.state_count(), checker.max_depth());
-    let model = checker.model();
+    let (unique_states, states, max_depth) = (run.unique_states, run.states, run.max_depth);
+    let mut stopped = run.stopped;
+    let model = &template;
     let mut verdicts = Vec::new();
     for p in Property::ALL {
-        let found = checker.discovery(p.name());
+        let found = run.discoveries.remove(p.name());
         let verdict = match (p.is_witness(), found) {
             (true, Some(_)) => Verdict::Reached,
             (true, None) => Verdict::Missing,
@@ -170,7 +225,7 @@ where
                 // too, the path the main search found.
                 let (shortest, also_stopped) = search_counterexample(model.only(p), p);
                 stopped = stopped.or(also_stopped);
-                let cx = shortest.unwrap_or_else(|| counterexample(model, p, path.into_vec()));
+                let cx = shortest.unwrap_or_else(|| counterexample(model, p, path));
                 Verdict::Violated(Box::new(cx))
             }
         };
@@ -289,11 +344,13 @@ where
     E: Engine + Clone + Debug + Hash + Eq + Send + Sync + 'static,
 {
     debug_assert_eq!(model.options.only, Some(p));
-    let (checker, stopped) = explore(model, 1, Some(HasDiscoveries::Any), &mut |_| {});
-    let cx = checker
-        .discovery(p.name())
-        .map(|path| counterexample(checker.model(), p, path.into_vec()));
-    (cx, stopped)
+    let template = model.only(p);
+    let mut run = explore(model, Order::Breadth, 1, Some(HasDiscoveries::Any), &mut |_| {});
+    let cx = run
+        .discoveries
+        .remove(p.name())
+        .map(|path| counterexample(&template, p, path));
+    (cx, run.stopped)
 }
 
 /// The counterexample a search path shows: the path ends in the first state that breaks `p`.

@@ -180,7 +180,7 @@ fn check_exits_1_and_names_a_model_whose_expectations_are_wrong() {
 }
 
 #[test]
-#[ignore = "larger scope: about 22 million states, two minutes in release"]
+#[ignore = "larger scope: about 22 million states, 40 seconds in release"]
 fn reference_model_holds_at_three_records_per_side() {
     let mut spec = model("reference-impressions-clicks.toml");
     spec.scope.as_mut().expect("scope").records = [3, 3];
