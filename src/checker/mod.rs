@@ -16,6 +16,7 @@
 //! test.
 
 mod differential;
+pub mod estimate;
 pub mod limits;
 mod model;
 mod search;

@@ -57,6 +57,8 @@ pub struct ModelReport {
     /// Why the exploration stopped before covering the scope, if it did: then a property
     /// that holds holds only in the part explored, and a missing witness may be reachable.
     pub stopped: Option<Stopped>,
+    /// The bound on unique states computed before exploring ([`super::estimate`]).
+    pub state_bound: u128,
 }
 
 impl ModelReport {
@@ -91,6 +93,8 @@ pub struct Progress {
     pub elapsed: StdDuration,
     /// The process's resident memory, where the system says.
     pub memory: Option<u64>,
+    /// At most this many unique states ([`super::estimate`]); 0 where not computed.
+    pub state_bound: u128,
 }
 
 /// How [`explore`] walks the state space.
@@ -164,6 +168,7 @@ where
             max_depth: checker.max_depth(),
             elapsed: start.elapsed(),
             memory,
+            state_bound: 0,
         });
         if stopped.is_none() {
             stopped = limits.reached(unique_states, memory);
@@ -206,6 +211,8 @@ where
     };
     let start = Instant::now();
     let threads = model.options.threads;
+    let state_bound = super::estimate::state_bound(&model.scope, spec.params.watermark.source, &model.options);
+    let progress = &mut |p: Progress| progress(Progress { state_bound, ..p });
     // Kept to derive the searches that follow (explore consumes the model).
     let template = model.only(Property::NoLostMatch);
     let mut run = explore(model, Order::Depth, threads, None, progress);
@@ -253,6 +260,7 @@ where
         max_depth,
         elapsed,
         stopped,
+        state_bound,
     })
 }
 

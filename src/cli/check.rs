@@ -122,8 +122,14 @@ fn check_one(spec: &JoinSpec, options: checker::Options) -> Result<ModelReport, 
         let memory = p
             .memory
             .map_or(String::new(), |m| format!(", {}", limits::mebibytes(m)));
+        let share = if p.state_bound > 0 {
+            let pct = p.unique_states as f64 * 100.0 / p.state_bound as f64;
+            format!(" of at most {} ({pct:.1}%)", p.state_bound)
+        } else {
+            String::new()
+        };
         bar.set_message(format!(
-            "{name}: {} states, {rate:.0} states/s, depth {} of at most {deepest}, {secs:.1}s{memory}",
+            "{name}: {} states{share}, {rate:.0} states/s, depth {} of at most {deepest}, {secs:.1}s{memory}",
             p.unique_states, p.max_depth
         ));
         bar.tick();

@@ -96,9 +96,11 @@ pub fn text(spec: &JoinSpec, report: &ModelReport, written: &[WrittenCounterexam
     let coverage = match report.stopped {
         None => "exhaustive within the scope".to_owned(),
         Some(why) => format!(
-            "NOT exhaustive: {why}; traces of up to {} steps were explored, the scope's longest have {}",
+            "NOT exhaustive: {why}; traces of up to {} steps were explored, the scope's longest have {}; \
+             the scope has at most {} states",
             report.max_depth.saturating_sub(1),
-            scope.max_steps()
+            scope.max_steps(),
+            report.state_bound
         ),
     };
     let _ = writeln!(
@@ -223,6 +225,7 @@ pub fn json(spec: &JoinSpec, report: &ModelReport, written: &[WrittenCounterexam
         "elapsed_ms": report.elapsed.as_millis() as u64,
         "as_expected": report.as_expected(),
         "complete": report.complete(),
+        "state_bound": report.state_bound.to_string(),
         "stopped": report.stopped.map(|s| s.to_string()),
         "properties": properties,
         "defects": defects,

@@ -239,3 +239,31 @@ fn pairs_from_a_semi_join_are_spurious() {
     let semi_engine = joincheck::engine::ReferenceEngine::new(semi);
     assert!(monitor_run(&semi, semi_engine, &trace).violations.is_empty());
 }
+
+/// The bound printed before a check (one state per action sequence) is never below the states
+/// the check visits, and is exact where watermarks are derived: there a state remembers every
+/// step that decides it.
+#[test]
+fn the_state_bound_is_an_upper_bound_exact_for_derived_watermarks() {
+    let models = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("models")).expect("models/");
+    let mut names: Vec<String> = models
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".toml"))
+        .collect();
+    names.sort();
+    for name in names {
+        let spec = model(&name);
+        let report = check(&spec, Options::default());
+        let derived = spec.params.watermark.source == joincheck::model::WatermarkSource::Derived;
+        let spark = spec.params.profile == joincheck::model::Profile::Spark;
+        let states = report.unique_states as u128;
+        assert!(
+            report.state_bound >= states,
+            "{name}: bound {} < {states}",
+            report.state_bound
+        );
+        if derived && !spark {
+            assert_eq!(report.state_bound, states, "{name}");
+        }
+    }
+}
