@@ -88,34 +88,36 @@ impl Counter<'_> {
                 n = n.saturating_add(choices.saturating_mul(self.paths(fresh, memo)));
             }
         }
+        // The other steps: each leads to one skeleton, with one choice.
+        let mut others = Vec::new();
         if self.explicit_watermarks {
             for side in 0..2 {
                 for value in s.watermark[side]..scope.watermarks.len() as u8 {
                     let mut next = s;
                     next.watermark[side] = value + 1;
-                    n = n.saturating_add(self.paths(next, memo));
+                    others.push(next);
                 }
             }
         }
         if s.batches < scope.batches {
-            let next = Skeleton {
+            others.push(Skeleton {
                 batches: s.batches + 1,
                 ..s
-            };
-            n = n.saturating_add(self.paths(next, memo));
+            });
         }
         for value in s.processing_time..scope.processing_times.len() as u8 {
-            let next = Skeleton {
+            others.push(Skeleton {
                 processing_time: value + 1,
                 ..s
-            };
-            n = n.saturating_add(self.paths(next, memo));
+            });
         }
         if s.snapshots < scope.snapshots {
-            let next = Skeleton {
+            others.push(Skeleton {
                 snapshots: s.snapshots + 1,
                 ..s
-            };
+            });
+        }
+        for next in others {
             n = n.saturating_add(self.paths(next, memo));
         }
         memo.insert(s, n);
