@@ -10,25 +10,26 @@ use crate::event::{Emitted, Key, Output, Record, RecordId, Side};
 use crate::model::{JoinKind, JoinParams, SpecWatermarks};
 use crate::time::Watermark;
 use crate::trace::{Step, Trace};
+use smallvec::SmallVec;
 
 /// Everything the properties look at, gathered step by step from outside the engine.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Monitor {
     params: JoinParams,
     /// Delivered records, indexed by [`RecordId`] (ids are given in arrival order).
-    records: Vec<Record>,
+    records: SmallVec<[Record; 8]>,
     /// Per delivered record: late by the spec at its arrival.
-    late: Vec<bool>,
+    late: SmallVec<[bool; 16]>,
     wm: SpecWatermarks,
     /// Every output so far, sorted.
-    emitted: Vec<Output>,
+    emitted: SmallVec<[Output; 8]>,
     /// What the engine holds after the last step: join state, and input not processed yet.
-    stored: Vec<RecordId>,
-    buffered: Vec<RecordId>,
+    stored: SmallVec<[RecordId; 8]>,
+    buffered: SmallVec<[RecordId; 4]>,
     timers: usize,
     ended: bool,
     /// Keys of records that left state before end of input, sorted.
-    evicted_keys: Vec<Key>,
+    evicted_keys: SmallVec<[Key; 4]>,
     key_reused: bool,
 }
 
@@ -103,15 +104,15 @@ impl Monitor {
     pub fn new(params: JoinParams) -> Monitor {
         Monitor {
             params,
-            records: Vec::new(),
-            late: Vec::new(),
+            records: SmallVec::new(),
+            late: SmallVec::new(),
             wm: SpecWatermarks::new(&params.watermark),
-            emitted: Vec::new(),
-            stored: Vec::new(),
-            buffered: Vec::new(),
+            emitted: SmallVec::new(),
+            stored: SmallVec::new(),
+            buffered: SmallVec::new(),
             timers: 0,
             ended: false,
-            evicted_keys: Vec::new(),
+            evicted_keys: SmallVec::new(),
             key_reused: false,
         }
     }
@@ -150,8 +151,8 @@ impl Monitor {
                 }
             }
         }
-        self.stored = stored;
-        self.buffered = buffered;
+        self.stored = SmallVec::from_slice(&stored);
+        self.buffered = SmallVec::from_slice(&buffered);
         self.timers = timers;
         if !outputs.is_empty() {
             self.emitted.extend_from_slice(outputs);
@@ -348,7 +349,7 @@ impl Monitor {
     fn state_leak(&self) -> Option<Finding> {
         if self.ended {
             return (!self.stored.is_empty() || self.timers > 0).then(|| Finding::Leak {
-                stored: self.stored.clone(),
+                stored: self.stored.to_vec(),
                 timers: self.timers,
                 quiescent: true,
             });
