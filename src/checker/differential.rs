@@ -82,14 +82,19 @@ where
     let start = Instant::now();
     // Within the default limits: a mutant that explodes the state space stops at the memory
     // budget like any check (and then counts as escaped within what was explored).
-    let template = model.only(Property::NoLostMatch);
-    let run = explore(model, Order::Breadth, 1, Some(HasDiscoveries::AnyFailures), &mut |_| {});
+    let run = explore(
+        &model,
+        Order::Breadth,
+        1,
+        Some(HasDiscoveries::AnyFailures),
+        &mut |_| {},
+    );
     let time_to_catch = start.elapsed();
     let unique_states = run.unique_states;
     let found = Property::ALL
         .into_iter()
         .find(|p| !p.is_witness() && run.discoveries.contains_key(p.name()));
-    let caught = found.map(|p| (p, shortest_counterexample(&template, p)));
+    let caught = found.map(|p| (p, shortest_counterexample(&model, p)));
     Ok(MutantVerdict {
         caught,
         time_to_catch,

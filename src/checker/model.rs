@@ -139,20 +139,24 @@ impl<E: Clone> JoinModel<E> {
         }
     }
 
-    /// The same model checking `p` alone (a single-property search finds a shortest path).
-    pub fn only(&self, p: Property) -> JoinModel<E> {
+    /// The same model, for a search of its own: a stop flag that no earlier search has set.
+    pub fn fresh(&self) -> JoinModel<E> {
         JoinModel {
             params: self.params,
             scope: self.scope.clone(),
             init: self.init.clone(),
-            options: Options {
-                only: Some(p),
-                ..self.options.clone()
-            },
+            options: self.options.clone(),
             prefix: self.prefix.clone(),
             baseline: self.baseline,
             stop: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    /// The same model checking `p` alone (a single-property search finds a shortest path).
+    pub fn only(&self, p: Property) -> JoinModel<E> {
+        let mut model = self.fresh();
+        model.options.only = Some(p);
+        model
     }
 }
 

@@ -121,10 +121,10 @@ pub(super) struct Explored<E> {
     pub stopped: Option<Stopped>,
 }
 
-/// Runs a search of `model` on `threads` threads until it is done, `finish` says so, or one of
-/// the model's limits is reached; reports progress while it runs.
+/// Runs a search of (a fresh copy of) `model` on `threads` threads until it is done, `finish`
+/// says so, or one of the model's limits is reached; reports progress while it runs.
 pub(super) fn explore<E>(
-    model: JoinModel<E>,
+    model: &JoinModel<E>,
     order: Order,
     threads: usize,
     finish: Option<HasDiscoveries>,
@@ -133,6 +133,7 @@ pub(super) fn explore<E>(
 where
     E: Engine + Clone + Debug + Hash + Eq + Send + Sync + 'static,
 {
+    let model = model.fresh();
     let stop = model.stop.clone();
     let limits = model.options.limits.clone();
     let mut builder = model.checker().threads(threads.max(1));
@@ -213,13 +214,10 @@ where
     let threads = model.options.threads;
     let state_bound = super::estimate::state_bound(&model.scope, spec.params.watermark.source, &model.options);
     let progress = &mut |p: Progress| progress(Progress { state_bound, ..p });
-    // Kept to derive the searches that follow (explore consumes the model).
-    let template = model.only(Property::NoLostMatch);
-    let mut run = explore(model, Order::Depth, threads, None, progress);
+    let mut run = explore(&model, Order::Depth, threads, None, progress);
     let elapsed = start.elapsed();
     let (unique_states, states, max_depth) = (run.unique_states, run.states, run.max_depth);
     let mut stopped = run.stopped;
-    let model = &template;
     let mut verdicts = Vec::new();
     for p in Property::ALL {
         let found = run.discoveries.remove(p.name());
@@ -232,7 +230,7 @@ where
                 // too, the path the main search found.
                 let (shortest, also_stopped) = search_counterexample(model.only(p), p);
                 stopped = stopped.or(also_stopped);
-                let cx = shortest.unwrap_or_else(|| counterexample(model, p, path));
+                let cx = shortest.unwrap_or_else(|| counterexample(&model, p, path));
                 Verdict::Violated(Box::new(cx))
             }
         };
@@ -352,12 +350,11 @@ where
     E: Engine + Clone + Debug + Hash + Eq + Send + Sync + 'static,
 {
     debug_assert_eq!(model.options.only, Some(p));
-    let template = model.only(p);
-    let mut run = explore(model, Order::Breadth, 1, Some(HasDiscoveries::Any), &mut |_| {});
+    let mut run = explore(&model, Order::Breadth, 1, Some(HasDiscoveries::Any), &mut |_| {});
     let cx = run
         .discoveries
         .remove(p.name())
-        .map(|path| counterexample(&template, p, path));
+        .map(|path| counterexample(&model, p, path));
     (cx, run.stopped)
 }
 

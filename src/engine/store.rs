@@ -32,11 +32,6 @@ impl SideStore {
         self.0.iter().all(BTreeMap::is_empty)
     }
 
-    /// The two sides' maps, left first.
-    pub fn iter(&self) -> std::slice::Iter<'_, BTreeMap<StoreKey, bool>> {
-        self.0.iter()
-    }
-
     /// Every stored record, left side first, each side in (key, time, id) order.
     pub fn records(&self) -> impl Iterator<Item = Record> + '_ {
         Side::BOTH.into_iter().flat_map(move |side| {

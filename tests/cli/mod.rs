@@ -601,10 +601,11 @@ fn ctrl_c_stops_check_with_a_partial_report() {
     // Whenever the signal lands (even before the handler is set), the process must end; once
     // the handler is in, the report says it was interrupted.
     std::thread::sleep(std::time::Duration::from_millis(1500));
-    let sent = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+    // The shell's own `kill`, which every POSIX shell has built in.
+    let sent = std::process::Command::new("sh")
+        .args(["-c", &format!("kill -INT {}", child.id())])
         .status()
-        .expect("kill runs");
+        .expect("sh runs");
     assert!(sent.success());
     let output = child.wait_with_output().expect("joincheck ends");
     let stdout = String::from_utf8_lossy(&output.stdout);
