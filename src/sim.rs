@@ -10,7 +10,7 @@ use rand_chacha::rand_core::Rng;
 /// A random trace from the scope's alphabet (up to twice the scope's records, its keys,
 /// watermark steps, batch markers, processing times and snapshots, then the end), with event
 /// times that do not share the scope's blind spots: a quarter of them from the scope's listed
-/// times, half at one of the join's constants (see [`time_constants`]) from an earlier record's
+/// times, half at one of the join's constants (see [`crate::model::domain::constants`]) from an earlier record's
 /// time, give or take up to 2 ms, and a quarter anywhere in a continuous range around them.
 /// Explicit watermarks are drawn the same way. A 1 ms slip at any constant of the join is
 /// then a few hundred traces away, whatever times the model's author listed.
@@ -26,9 +26,9 @@ pub fn random_trace(spec: &JoinSpec, rng: &mut impl Rng) -> Trace {
     let pick = |rng: &mut dyn Rng, n: usize| (rng.next_u32() as usize) % n.max(1);
     while count[0] + count[1] < records {
         match pick(rng, 10) {
-            0 if !scope.watermarks.is_empty() => {
+            0 if !scope.watermarks.listed().is_empty() || scope.watermarks.is_derived() => {
                 let side = if pick(rng, 2) == 0 { Side::Left } else { Side::Right };
-                let w = times.draw(rng, &scope.watermarks, &seen);
+                let w = times.draw(rng, scope.watermarks.listed(), &seen);
                 if wm[side.index()].is_none_or(|old| w > old) {
                     wm[side.index()] = Some(w);
                     t.push(Step::Watermark {
@@ -48,7 +48,7 @@ pub fn random_trace(spec: &JoinSpec, rng: &mut impl Rng) -> Trace {
                 count[side.index()] += 1;
                 let id = format!("{}{}", if side == Side::Left { "i" } else { "c" }, count[side.index()]);
                 let key = &scope.keys[pick(rng, scope.keys.len())];
-                let ts = times.draw(rng, &scope.times, &seen);
+                let ts = times.draw(rng, scope.times.listed(), &seen);
                 seen.push(ts.as_millis());
                 t.push_record(side, key, ts.as_millis(), &id);
             }
@@ -59,34 +59,6 @@ pub fn random_trace(spec: &JoinSpec, rng: &mut impl Rng) -> Trace {
     }
     t.push(Step::End);
     t
-}
-
-/// The distances between event times that a join's decisions turn on: the bounds, the
-/// delays, and their sums and differences (a pair's offset against a bound; a record against
-/// a watermark, which trails another record by a delay; a stored record's last chance, a bound
-/// past it, against that watermark), with both signs. Engines' own offsets (Spark's −1 ms
-/// state watermark, Flink's `wm − 1`) are within a millisecond or two of these.
-pub fn time_constants(params: &crate::model::JoinParams) -> Vec<i64> {
-    let clamp = |v: i128| i64::try_from(v.clamp(i128::from(i64::MIN / 4), i128::from(i64::MAX / 4))).expect("clamped");
-    let base = [
-        0,
-        clamp(params.bounds.lowest()),
-        clamp(params.bounds.highest()),
-        params.watermark.delay[0].as_millis(),
-        params.watermark.delay[1].as_millis(),
-    ];
-    let mut out = Vec::new();
-    for a in base {
-        for b in base {
-            for v in [a.saturating_add(b), a.saturating_sub(b)] {
-                out.push(v);
-                out.push(v.saturating_neg());
-            }
-        }
-    }
-    out.sort_unstable();
-    out.dedup();
-    out
 }
 
 /// How [`random_trace`] draws event times.
@@ -101,15 +73,24 @@ struct RandomTimes {
 impl RandomTimes {
     fn new(spec: &JoinSpec) -> RandomTimes {
         let scope = spec.scope.as_ref().expect("a scope");
-        let constants = time_constants(&spec.params);
+        let constants = crate::model::domain::constants(&spec.params);
         let span = constants.iter().map(|c| c.saturating_abs()).max().unwrap_or(0).max(1);
-        let listed = scope.times.iter().map(|t| t.as_millis());
+        let listed = scope.times.listed().iter().map(|t| t.as_millis());
         let lo = listed.clone().min().unwrap_or(0).min(0);
         let hi = listed.max().unwrap_or(0).max(0);
         RandomTimes {
             constants,
             range: (lo.saturating_sub(span), hi.saturating_add(span)),
-            limit: spec.params.profile.time_range(),
+            limit: {
+                let engine = spec.params.profile.time_range();
+                match (engine, scope.time_range) {
+                    (Some(r), Some((from, to))) => {
+                        Some((*r.start()).max(from.as_millis())..=(*r.end()).min(to.as_millis()))
+                    }
+                    (None, Some((from, to))) => Some(from.as_millis()..=to.as_millis()),
+                    (r, None) => r,
+                }
+            },
         }
     }
 

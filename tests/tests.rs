@@ -13,6 +13,7 @@ mod bugs; // the real-bug benchmark at a small budget: every recreated bug caugh
 mod checker; // the model checker on the bundled models: pinned states, canary, symmetry (differential_*)
 mod cli; // the joincheck binary: oracle lines per bundled trace, diff and replay exit codes
 mod conformance; // the spark profile reproduces every recorded pyspark 4.3.0 run, batch by batch
+mod domain; // derived event times against brute force: every integer time of a dense window, same verdicts
 mod drive; // joincheck drive: the Python examples over the protocol, and protocol failures
 mod flink; // the seed's Flink function: every defect caught and pinned; the corrected design holds
 mod fuzz_replay; // every committed fuzz corpus file and crash, replayed on stable; the canary is caught

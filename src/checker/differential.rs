@@ -65,6 +65,9 @@ pub struct MutantVerdict {
     pub caught: Option<(Property, Counterexample)>,
     /// Until the first violation was discovered (or the scope was exhausted).
     pub time_to_catch: StdDuration,
+    /// Every invariant the search found broken where the baseline holds it. The search
+    /// stops at the first, so this is all of them only from [`mutant_violations`].
+    pub violated: Vec<Property>,
     pub unique_states: usize,
 }
 
@@ -91,15 +94,42 @@ where
     );
     let time_to_catch = start.elapsed();
     let unique_states = run.unique_states;
-    let found = Property::ALL
+    let violated: Vec<Property> = Property::ALL
         .into_iter()
-        .find(|p| !p.is_witness() && run.discoveries.contains_key(p.name()));
-    let caught = found.map(|p| (p, shortest_counterexample(&model, p)));
+        .filter(|p| !p.is_witness() && run.discoveries.contains_key(p.name()))
+        .collect();
+    let caught = violated.first().map(|&p| (p, shortest_counterexample(&model, p)));
     Ok(MutantVerdict {
         caught,
         time_to_catch,
         unique_states,
+        violated,
     })
+}
+
+/// Every invariant the mutant breaks within `spec`'s scope where the baseline holds it: the
+/// whole scope is explored (no counterexample is built).
+pub fn mutant_violations<B, M>(spec: &JoinSpec, base: B, mutant: M) -> Result<Vec<Property>, InputError>
+where
+    B: Engine + Clone + Debug + Hash + Eq + Send + Sync + 'static,
+    M: Engine + Clone + Debug + Hash + Eq + Send + Sync + 'static,
+{
+    let scope = spec.checker_scope()?.clone();
+    let model = JoinModel {
+        baseline: Some(|e: &Paired<B, M>| &e.base_monitor),
+        ..JoinModel::new(spec.params, scope, Paired::new(spec.params, base, mutant))
+    };
+    let run = explore(
+        &model,
+        Order::Breadth,
+        1,
+        Some(HasDiscoveries::AllFailures),
+        &mut |_| {},
+    );
+    Ok(Property::ALL
+        .into_iter()
+        .filter(|p| !p.is_witness() && run.discoveries.contains_key(p.name()))
+        .collect())
 }
 
 /// The first invariant `run` violates that `baseline` keeps up to the same step: `(property,

@@ -15,7 +15,7 @@
 //! reading, snapshots.
 
 use super::model::Options;
-use crate::model::{Scope, WatermarkSource};
+use crate::model::{Scope, TimeDomain, Times, WatermarkSource};
 use std::collections::HashMap;
 
 /// What decides the actions offered in a state, as far as counting goes.
@@ -23,7 +23,8 @@ use std::collections::HashMap;
 struct Skeleton {
     records: [u8; 2],
     keys_used: u8,
-    /// Per input: 0 before any explicit watermark, else 1 + the index of the latest value.
+    /// Per input: 0 before any explicit watermark, else 1 + the index of the latest listed
+    /// value, or (derived values) the steps taken.
     watermark: [u8; 2],
     batches: u8,
     /// 0 before any reading, else 1 + the index of the latest one.
@@ -32,9 +33,10 @@ struct Skeleton {
 }
 
 /// An upper bound on the unique states of checking `scope` (saturating at `u128::MAX`).
-pub fn state_bound(scope: &Scope, source: WatermarkSource, options: &Options) -> u128 {
+pub fn state_bound(scope: &Scope, domain: &TimeDomain, source: WatermarkSource, options: &Options) -> u128 {
     let counter = Counter {
         scope,
+        domain,
         explicit_watermarks: source == WatermarkSource::Trace,
         symmetry: options.symmetry,
     };
@@ -51,6 +53,7 @@ pub fn state_bound(scope: &Scope, source: WatermarkSource, options: &Options) ->
 
 struct Counter<'s> {
     scope: &'s Scope,
+    domain: &'s TimeDomain,
     explicit_watermarks: bool,
     symmetry: bool,
 }
@@ -62,7 +65,14 @@ impl Counter<'_> {
             return n;
         }
         let scope = self.scope;
-        let times = scope.times.len() as u128;
+        // Derived times: at most every offset from every earlier time (records, explicit
+        // watermarks) and the epoch.
+        let earlier =
+            usize::from(s.records[0] + s.records[1]) + usize::from(s.watermark[0].min(1) + s.watermark[1].min(1));
+        let times = match &scope.times {
+            Times::Listed(v) => v.len() as u128,
+            Times::Derived => self.domain.most_candidates(earlier) as u128,
+        };
         let keys = scope.keys.len() as u8;
         // This state, and the one `end` leads to.
         let mut n: u128 = 2;
@@ -92,10 +102,24 @@ impl Counter<'_> {
         let mut others = Vec::new();
         if self.explicit_watermarks {
             for side in 0..2 {
-                for value in s.watermark[side]..scope.watermarks.len() as u8 {
-                    let mut next = s;
-                    next.watermark[side] = value + 1;
-                    others.push(next);
+                match &scope.watermarks {
+                    Times::Listed(v) => {
+                        for value in s.watermark[side]..v.len() as u8 {
+                            let mut next = s;
+                            next.watermark[side] = value + 1;
+                            others.push(next);
+                        }
+                    }
+                    // Each step one of at most this many values (counted as that many
+                    // skeletons' worth of paths below).
+                    Times::Derived if s.watermark[side] < scope.watermark_steps.unwrap_or(u8::MAX) => {
+                        let mut next = s;
+                        next.watermark[side] += 1;
+                        for _ in 0..self.domain.most_candidates(earlier) {
+                            others.push(next);
+                        }
+                    }
+                    Times::Derived => {}
                 }
             }
         }

@@ -22,7 +22,9 @@ mod model;
 mod search;
 
 pub use crate::property::{first_violation, monitor_run, Finding, Monitor, MonitoredRun, OuterProblem};
-pub use differential::{check_mutant, first_output_difference, new_violation, MutantVerdict, Paired};
+pub use differential::{
+    check_mutant, first_output_difference, mutant_violations, new_violation, MutantVerdict, Paired,
+};
 pub use limits::{Limits, Stopped};
 pub use model::{Action, CheckState, JoinModel, Options};
 pub use search::{check_model, check_spec, enumerate_traces, Counterexample, ModelReport, Progress, Verdict};

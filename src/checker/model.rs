@@ -4,9 +4,9 @@
 use super::limits::Limits;
 use crate::engine::Engine;
 use crate::event::{Key, Record, RecordId, Side};
-use crate::model::{JoinParams, Scope, WatermarkSource};
+use crate::model::{JoinParams, Scope, TimeDomain, Times, WatermarkSource};
 use crate::property::{Monitor, Property};
-use crate::time::ProcessingTime;
+use crate::time::{EventTime, ProcessingTime, Watermark};
 use crate::trace::{Step, Trace};
 use stateright::Model;
 use std::fmt::Debug;
@@ -14,19 +14,20 @@ use std::hash::Hash;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-/// One move of the checker: the trace alphabet, with scope indices instead of values.
+/// One move of the checker: the trace alphabet, with scope indices for keys and
+/// processing-time readings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Action {
-    /// A record on `side` with the scope's `key`-th key and `time`-th time.
+    /// A record on `side` with the scope's `key`-th key at time `ts`.
     Deliver {
         side: Side,
         key: u8,
-        time: u8,
+        ts: EventTime,
     },
-    /// The input's watermark moves to the scope's `value`-th watermark.
+    /// The input's watermark moves to `ts`.
     Watermark {
         side: Side,
-        value: u8,
+        ts: EventTime,
     },
     Batch,
     /// The processing-time clock moves to the scope's `value`-th reading.
@@ -47,6 +48,8 @@ pub struct CheckState<E> {
     batches: u8,
     snapshots: u8,
     processing_time: Option<ProcessingTime>,
+    /// Explicit watermark steps per input, counted only when the scope bounds them.
+    watermark_steps: [u8; 2],
 }
 
 /// Checker settings.
@@ -61,6 +64,9 @@ pub struct Options {
     pub threads: usize,
     /// When to stop before the scope is covered (by default, at half the machine's memory).
     pub limits: Limits,
+    /// Search again for a shortest counterexample to each violated invariant (on by
+    /// default); otherwise report the path the main run found first.
+    pub shortest: bool,
 }
 
 impl Default for Options {
@@ -70,6 +76,7 @@ impl Default for Options {
             only: None,
             threads: 1,
             limits: Limits::default(),
+            shortest: true,
         }
     }
 }
@@ -78,6 +85,8 @@ impl Default for Options {
 pub struct JoinModel<E> {
     pub params: JoinParams,
     pub scope: Scope,
+    /// Where derived times come from (unused when the scope lists them).
+    pub domain: TimeDomain,
     pub init: E,
     pub options: Options,
     /// Steps taken before the exploration starts (a defect's setup); empty for a model's
@@ -98,20 +107,15 @@ impl<E> JoinModel<E> {
         let mut count = self.prefix_records();
         for a in actions {
             match *a {
-                Action::Deliver { side, key, time } => {
+                Action::Deliver { side, key, ts } => {
                     count[side.index()] += 1;
                     let prefix = if side == Side::Left { "i" } else { "c" };
                     let name = format!("{prefix}{}", count[side.index()]);
-                    trace.push_record(
-                        side,
-                        &self.scope.keys[key as usize],
-                        self.scope.times[time as usize].as_millis(),
-                        &name,
-                    );
+                    trace.push_record(side, &self.scope.keys[key as usize], ts.as_millis(), &name);
                 }
-                Action::Watermark { side, value } => trace.push(Step::Watermark {
+                Action::Watermark { side, ts } => trace.push(Step::Watermark {
                     side: Some(side),
-                    ts: crate::time::Watermark::at(self.scope.watermarks[value as usize]),
+                    ts: Watermark::at(ts),
                 }),
                 Action::Batch => trace.push(Step::Batch),
                 Action::ProcessingTime { value } => {
@@ -130,6 +134,7 @@ impl<E: Clone> JoinModel<E> {
     pub fn new(params: JoinParams, scope: Scope, init: E) -> JoinModel<E> {
         JoinModel {
             params,
+            domain: TimeDomain::new(&params, scope.time_range),
             scope,
             init,
             options: Options::default(),
@@ -144,6 +149,7 @@ impl<E: Clone> JoinModel<E> {
         JoinModel {
             params: self.params,
             scope: self.scope.clone(),
+            domain: self.domain.clone(),
             init: self.init.clone(),
             options: self.options.clone(),
             prefix: self.prefix.clone(),
@@ -187,6 +193,19 @@ impl<E> JoinModel<E> {
         count
     }
 
+    /// The times a derived time is placed relative to: every record's, and each input's
+    /// explicit watermark.
+    fn earlier_times<'s, E2>(&self, s: &'s CheckState<E2>) -> impl Iterator<Item = i64> + 's {
+        let explicit = self.params.watermark.source == WatermarkSource::Trace;
+        let records = s.monitor.records().iter().map(|r| r.ts.as_millis());
+        let watermarks = Side::BOTH
+            .into_iter()
+            .map(move |side| s.monitor.spec_watermarks().input(side))
+            .filter(move |w| explicit && *w != Watermark::MIN && *w != Watermark::MAX)
+            .map(|w| w.as_millis());
+        records.chain(watermarks)
+    }
+
     /// The scope's index of the key named `name` (validated when the model was read).
     fn scope_key(&self, name: &str) -> Key {
         let i = self
@@ -213,6 +232,7 @@ where
             batches: 0,
             snapshots: 0,
             processing_time: None,
+            watermark_steps: [0, 0],
         };
         for step in self.prefix.steps() {
             // The prefix's keys, by name, become the scope's key indices.
@@ -244,16 +264,24 @@ where
         } else {
             self.scope.keys.len()
         };
+        let mut derived = Vec::new();
+        let times: &[EventTime] = match &self.scope.times {
+            Times::Listed(v) => v,
+            Times::Derived => {
+                self.domain.candidates(self.earlier_times(s), None, &mut derived);
+                &derived
+            }
+        };
         for side in Side::BOTH {
             let delivered = s.monitor.records().iter().filter(|r| r.side == side).count();
             let allowed = self.prefix_records()[side.index()] + usize::from(self.scope.records[side.index()]);
             if delivered < allowed {
                 for key in 0..key_limit {
-                    for time in 0..self.scope.times.len() {
+                    for &ts in times {
                         actions.push(Action::Deliver {
                             side,
                             key: key as u8,
-                            time: time as u8,
+                            ts,
                         });
                     }
                 }
@@ -262,12 +290,28 @@ where
         if self.params.watermark.source == WatermarkSource::Trace {
             for side in Side::BOTH {
                 let current = s.monitor.spec_watermarks().input(side);
-                for (value, w) in self.scope.watermarks.iter().enumerate() {
-                    if crate::time::Watermark::at(*w) > current {
-                        actions.push(Action::Watermark {
-                            side,
-                            value: value as u8,
-                        });
+                if self
+                    .scope
+                    .watermark_steps
+                    .is_some_and(|n| s.watermark_steps[side.index()] >= n)
+                {
+                    continue;
+                }
+                match &self.scope.watermarks {
+                    Times::Listed(values) => {
+                        for &ts in values {
+                            if Watermark::at(ts) > current {
+                                actions.push(Action::Watermark { side, ts });
+                            }
+                        }
+                    }
+                    Times::Derived => {
+                        let above = (current != Watermark::MIN).then(|| current.as_millis());
+                        let mut values = Vec::new();
+                        self.domain.candidates(self.earlier_times(s), above, &mut values);
+                        for ts in values {
+                            actions.push(Action::Watermark { side, ts });
+                        }
                     }
                 }
             }
@@ -290,22 +334,28 @@ where
 
     fn next_state(&self, s: &CheckState<E>, action: Action) -> Option<CheckState<E>> {
         let step = match action {
-            Action::Deliver { side, key, time } => Step::Record(Record {
+            Action::Deliver { side, key, ts } => Step::Record(Record {
                 side,
                 key: Key(u32::from(key)),
-                ts: self.scope.times[time as usize],
+                ts,
                 id: RecordId(s.monitor.records().len() as u32),
             }),
-            Action::Watermark { side, value } => Step::Watermark {
+            Action::Watermark { side, ts } => Step::Watermark {
                 side: Some(side),
-                ts: crate::time::Watermark::at(self.scope.watermarks[value as usize]),
+                ts: Watermark::at(ts),
             },
             Action::Batch => Step::Batch,
             Action::ProcessingTime { value } => Step::ProcessingTime(self.scope.processing_times[value as usize]),
             Action::Snapshot => Step::Snapshot,
             Action::End => Step::End,
         };
-        Some(self.apply(s, step))
+        let mut next = self.apply(s, step);
+        if let Action::Watermark { side, .. } = action {
+            if self.scope.watermark_steps.is_some() {
+                next.watermark_steps[side.index()] += 1;
+            }
+        }
+        Some(next)
     }
 
     fn within_boundary(&self, _: &CheckState<E>) -> bool {

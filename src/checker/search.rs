@@ -212,7 +212,12 @@ where
     };
     let start = Instant::now();
     let threads = model.options.threads;
-    let state_bound = super::estimate::state_bound(&model.scope, spec.params.watermark.source, &model.options);
+    let state_bound = super::estimate::state_bound(
+        &model.scope,
+        &model.domain,
+        spec.params.watermark.source,
+        &model.options,
+    );
     let progress = &mut |p: Progress| progress(Progress { state_bound, ..p });
     let mut run = explore(&model, Order::Depth, threads, None, progress);
     let elapsed = start.elapsed();
@@ -225,6 +230,9 @@ where
             (true, Some(_)) => Verdict::Reached,
             (true, None) => Verdict::Missing,
             (false, None) => Verdict::Holds,
+            (false, Some(path)) if !model.options.shortest => {
+                Verdict::Violated(Box::new(counterexample(&model, p, path)))
+            }
             (false, Some(path)) => {
                 // The shortest one, from a search for `p` alone; if that search is stopped
                 // too, the path the main search found.
@@ -241,6 +249,7 @@ where
         .iter()
         .map(|d| {
             let model = JoinModel {
+                domain: crate::model::TimeDomain::new(&spec.params, d.scope.time_range),
                 scope: d.scope.clone(),
                 prefix: d.prefix.clone(),
                 ..model.only(d.property)

@@ -55,6 +55,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
         only: None,
         threads: args.threads,
         limits,
+        shortest: true,
     };
     // Every model is read before any is checked: a bad one stops the run before it prints or
     // writes anything.

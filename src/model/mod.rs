@@ -20,12 +20,14 @@
 //! ```
 //!
 
+pub mod domain;
 pub mod join;
 pub mod profile;
 pub mod scope;
 pub mod toml;
 pub mod watermark;
 
+pub use domain::{TimeDomain, Times};
 pub use join::{Bound, Bounds, JoinKind, JoinParams};
 pub use profile::{Contract, Profile, ProfileInfo, Unsupported, PROFILES};
 pub use scope::{Defect, Scope};

@@ -68,6 +68,11 @@ pub struct ProfileInfo {
     /// The event times (ms) the modelled engine can represent, when narrower than `i64`:
     /// Spark keeps timestamps in microseconds.
     pub time_range: Option<(i64, i64)>,
+    /// Whether the modelled engine treats event time 0 (the epoch) specially, so that a run
+    /// does not behave alike when every time moves by the same amount: Spark's watermark
+    /// starts at 0; Flink SQL emits no watermark at or below 0 and drops rows cached at or
+    /// before it. The derived time domain then places times relative to 0 as well.
+    pub epoch: bool,
     /// How long, in event time, the modelled engine may keep a record after no on-time
     /// record can match it any more (before end of input).
     pub cleanup_slack: Duration,
@@ -101,6 +106,7 @@ const REFERENCE: ProfileInfo = ProfileInfo {
     flink: false,
     predicts_engine: false,
     time_range: None,
+    epoch: false,
     cleanup_slack: Duration::ZERO,
     contract: Contract::Oracle,
 };
@@ -131,6 +137,7 @@ pub const PROFILES: [ProfileInfo; 7] = [
         source: Some(WatermarkSource::Derived),
         predicts_engine: true,
         time_range: Some((i64::MIN / 1000, i64::MAX / 1000)),
+        epoch: true,
         // Spark's state watermarks keep a record that sits exactly on a non-strict bound one
         // millisecond past its last chance (`StreamingJoinHelper.getStateValueWatermark`'s
         // `- 1`).
@@ -171,6 +178,7 @@ pub const PROFILES: [ProfileInfo; 7] = [
         timing: Timing::SqlPerRow,
         flink: true,
         predicts_engine: true,
+        epoch: true,
         // models/flink-sql-impressions-clicks*.toml: late rows are joined, cached and padded.
         contract: Contract::Holds(&[
             Property::NoLostMatch,
@@ -249,6 +257,11 @@ impl Profile {
     /// When the modelled engine moves its watermarks.
     pub fn timing(self) -> Timing {
         self.info().timing
+    }
+
+    /// Whether the modelled engine treats event time 0 specially (see [`ProfileInfo::epoch`]).
+    pub fn epoch_matters(self) -> bool {
+        self.info().epoch
     }
 
     /// How long the modelled engine may keep a record past its last chance to match.

@@ -1,5 +1,6 @@
 //! The checker's bounds (a scope) and a design's known defects.
 
+use super::domain::Times;
 use crate::property::Property;
 use crate::time::{Duration, EventTime, ProcessingTime};
 use crate::trace::Trace;
@@ -13,10 +14,17 @@ pub struct Scope {
     pub keys: Vec<String>,
     /// At most this many records arrive on each input (indexed by [`crate::event::Side::index`]).
     pub records: [u8; 2],
-    /// The event times a record may carry.
-    pub times: Vec<EventTime>,
-    /// The values an explicit watermark step may carry (models with `source = "trace"`).
-    pub watermarks: Vec<EventTime>,
+    /// The event times a record may carry: listed, or derived from the join's constants
+    /// (see [`super::domain`]).
+    pub times: Times,
+    /// The values an explicit watermark step may carry (models with `source = "trace"`;
+    /// none listed for the others).
+    pub watermarks: Times,
+    /// At most this many explicit watermark steps per input (always set when the values are
+    /// derived; listed values bound the steps already).
+    pub watermark_steps: Option<u8>,
+    /// With derived times: the range they keep to, both ends included.
+    pub time_range: Option<(EventTime, EventTime)>,
     /// At most this many `batch` markers.
     pub batches: u8,
     /// The readings a `processing_time` step may carry, in increasing order (the clock never
@@ -33,11 +41,22 @@ impl Scope {
     pub fn max_steps(&self) -> usize {
         usize::from(self.records[0])
             + usize::from(self.records[1])
-            + 2 * self.watermarks.len()
+            + 2 * self.watermark_moves()
             + usize::from(self.batches)
             + self.processing_times.len()
             + usize::from(self.snapshots)
             + 1
+    }
+}
+
+impl Scope {
+    /// The most explicit watermark steps one input can take.
+    pub fn watermark_moves(&self) -> usize {
+        let limit = self.watermark_steps.map_or(usize::MAX, usize::from);
+        match &self.watermarks {
+            Times::Listed(v) => v.len().min(limit),
+            Times::Derived => limit,
+        }
     }
 }
 
@@ -46,14 +65,25 @@ impl fmt::Display for Scope {
         let list = |v: &[EventTime]| v.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" ");
         write!(
             f,
-            "keys {{{}}}, up to {} left and {} right records, times {{{}}}",
+            "keys {{{}}}, up to {} left and {} right records, ",
             self.keys.join(" "),
             self.records[0],
             self.records[1],
-            list(&self.times)
         )?;
-        if !self.watermarks.is_empty() {
-            write!(f, ", watermarks {{{}}}", list(&self.watermarks))?;
+        match &self.times {
+            Times::Listed(v) => write!(f, "times {{{}}}", list(v))?,
+            Times::Derived => write!(f, "times derived from the join's constants")?,
+        }
+        if let Some((from, to)) = self.time_range {
+            write!(f, " within [{from}, {to}]")?;
+        }
+        match &self.watermarks {
+            Times::Listed(v) if !v.is_empty() => write!(f, ", watermarks {{{}}}", list(v))?,
+            Times::Listed(_) => {}
+            Times::Derived => write!(f, ", watermarks derived from the join's constants")?,
+        }
+        if let Some(n) = self.watermark_steps {
+            write!(f, ", up to {n} watermark steps per input")?;
         }
         if self.batches > 0 {
             write!(f, ", up to {} batch markers", self.batches)?;

@@ -3,7 +3,8 @@
 
 use super::profile::Unsupported;
 use super::{
-    Bounds, Defect, JoinKind, JoinParams, JoinSpec, Lateness, Policy, Profile, Scope, WatermarkSource, WatermarkSpec,
+    Bounds, Defect, JoinKind, JoinParams, JoinSpec, Lateness, Policy, Profile, Scope, Times, WatermarkSource,
+    WatermarkSpec,
 };
 use crate::error::InputError;
 use crate::event::Side;
@@ -47,8 +48,10 @@ struct RawScope {
     keys: Spanned<Vec<String>>,
     left: Spanned<u8>,
     right: Spanned<u8>,
-    times: Spanned<Vec<Spanned<String>>>,
+    times: Option<Spanned<Vec<Spanned<String>>>>,
+    time_range: Option<Spanned<Vec<Spanned<String>>>>,
     watermarks: Option<Spanned<Vec<Spanned<String>>>>,
+    watermark_steps: Option<Spanned<u8>>,
     batches: Option<u8>,
     processing_times: Option<Spanned<Vec<Spanned<String>>>>,
     snapshots: Option<u8>,
@@ -315,6 +318,9 @@ fn parse_times(key: &str, values: Spanned<Vec<Spanned<String>>>, at: &At<'_>) ->
     Ok(times)
 }
 
+/// With derived watermark values and no `watermark_steps`: this many per input.
+pub const DEFAULT_WATERMARK_STEPS: u8 = 2;
+
 fn parse_scope(raw: RawScope, source: WatermarkSource, at: &At<'_>) -> Result<Scope, InputError> {
     let mut distinct = raw.keys.get_ref().clone();
     distinct.sort();
@@ -338,7 +344,7 @@ fn parse_scope(raw: RawScope, source: WatermarkSource, at: &At<'_>) -> Result<Sc
         ));
     }
     let watermarks = match (raw.watermarks, source) {
-        (Some(w), WatermarkSource::Trace) => parse_times("scope.watermarks", w, at)?,
+        (Some(w), WatermarkSource::Trace) => Times::Listed(parse_times("scope.watermarks", w, at)?),
         (Some(w), WatermarkSource::Derived) => {
             return Err(at(
                 "scope.watermarks",
@@ -346,13 +352,71 @@ fn parse_scope(raw: RawScope, source: WatermarkSource, at: &At<'_>) -> Result<Sc
                 "this model derives its watermarks (watermark.source = \"derived\"); explicit watermark values do not apply".to_owned(),
             ))
         }
-        (None, _) => Vec::new(),
+        (None, WatermarkSource::Trace) => Times::Derived,
+        (None, WatermarkSource::Derived) => Times::Listed(Vec::new()),
+    };
+    let watermark_steps = match raw.watermark_steps {
+        Some(n) if source != WatermarkSource::Trace => return Err(at(
+            "scope.watermark_steps",
+            n.span(),
+            "this model derives its watermarks (watermark.source = \"derived\"); explicit watermark steps do not apply"
+                .to_owned(),
+        )),
+        Some(n) if *n.get_ref() == 0 || *n.get_ref() > 16 => {
+            return Err(at(
+                "scope.watermark_steps",
+                n.span(),
+                format!("give 1 to 16 steps per input, not {}", n.get_ref()),
+            ))
+        }
+        Some(n) => Some(*n.get_ref()),
+        None if watermarks.is_derived() => Some(DEFAULT_WATERMARK_STEPS),
+        None => None,
+    };
+    let times = match raw.times {
+        Some(t) => Times::Listed(parse_times("scope.times", t, at)?),
+        None => Times::Derived,
+    };
+    let time_range = match raw.time_range {
+        None => None,
+        Some(r) if !times.is_derived() && !watermarks.is_derived() => {
+            return Err(at(
+                "scope.time_range",
+                r.span(),
+                "time_range bounds derived times; this scope lists its times (leave out `times` to derive them)"
+                    .to_owned(),
+            ))
+        }
+        Some(r) => {
+            let span = r.span();
+            let ends = r.into_inner();
+            let mut parsed = Vec::new();
+            for v in &ends {
+                let d: Duration = v
+                    .get_ref()
+                    .parse()
+                    .map_err(|e| at("scope.time_range", v.span(), format!("{e}")))?;
+                parsed.push(EventTime::from_millis(d.as_millis()));
+            }
+            match parsed[..] {
+                [from, to] if from <= to => Some((from, to)),
+                _ => {
+                    return Err(at(
+                        "scope.time_range",
+                        span,
+                        "give two times, the first no later than the second: [\"0\", \"2h\"]".to_owned(),
+                    ))
+                }
+            }
+        }
     };
     Ok(Scope {
         keys,
         records: [*raw.left.get_ref(), *raw.right.get_ref()],
-        times: parse_times("scope.times", raw.times, at)?,
+        times,
         watermarks,
+        watermark_steps,
+        time_range,
         batches: raw.batches.unwrap_or(0),
         processing_times: match raw.processing_times {
             Some(p) => parse_times("scope.processing_times", p, at)?

@@ -123,6 +123,20 @@ pub struct Mutant {
     build: fn(&JoinSpec) -> AnyEngine,
 }
 
+impl Mutant {
+    /// `spec` made ready for this mutant: its adjustment (a bound where the bug can show),
+    /// without its defects. The scope's times are left as they are unless they are listed.
+    pub fn prepare(&self, spec: &mut JoinSpec) {
+        (self.adjust)(spec);
+        spec.defects.clear();
+    }
+
+    /// The unmutated engine of `spec`'s profile and this mutant of it.
+    pub fn engines(&self, spec: &JoinSpec) -> (AnyEngine, AnyEngine) {
+        (AnyEngine::for_spec(spec), (self.build)(spec))
+    }
+}
+
 fn keep(_: &mut JoinSpec) {}
 
 /// Every mutant of the benchmark: the bugs real engines shipped, then classic defects.
@@ -152,11 +166,19 @@ fn shipped() -> Vec<Mutant> {
             model: "spark-impressions-clicks-left-outer.toml",
             // The bug needs a row that is evictable on arrival yet on time: a window that ends
             // before the row's own time (clicks one to two hours before the impression).
+            // In the model's units: its upper bound (1h in the bundled model) is the unit.
             adjust: |s| {
-                s.params.bounds = Bounds::closed(Duration::from_millis(-7_200_000), Duration::from_millis(-3_600_000))
-                    .expect("a window");
-                s.scope.as_mut().expect("scope").times =
-                    ["10m", "1h11m", "2h10m", "2h40m"].iter().map(|t| time(t)).collect();
+                let unit = i64::try_from(s.params.bounds.highest()).expect("a bounded window");
+                s.params.bounds =
+                    Bounds::closed(Duration::from_millis(-2 * unit), Duration::from_millis(-unit)).expect("a window");
+                let scope = s.scope.as_mut().expect("scope");
+                // Times around the seed's hour-long window, where the bug shows; derived
+                // times find them on their own.
+                if !scope.times.is_derived() {
+                    scope.times = crate::model::Times::Listed(
+                        ["10m", "1h11m", "2h10m", "2h40m"].iter().map(|t| time(t)).collect(),
+                    );
+                }
             },
             build: |s| AnyEngine::Profile(ProfileEngine::Spark(SparkEngine::with_fault(s.params, Fault::SparkSkipEvictableRows))),
         },
@@ -327,10 +349,8 @@ pub fn run(models: &Path, seed: u64, random_budget: usize) -> Result<Vec<MutantR
 
 pub fn run_one(m: &Mutant, models: &Path, seed: u64, random_budget: usize) -> Result<MutantResult, InputError> {
     let mut spec = JoinSpec::load(&models.join(m.model))?;
-    (m.adjust)(&mut spec);
-    spec.defects.clear();
-    let base = AnyEngine::for_spec(&spec);
-    let mutant = (m.build)(&spec);
+    m.prepare(&mut spec);
+    let (base, mutant) = m.engines(&spec);
     let verdict = check_mutant(&spec, base.clone(), mutant.clone())?;
     let checker = Detection {
         property: verdict.caught.as_ref().map(|(p, _)| *p),
