@@ -316,6 +316,10 @@ pub use crate::report::drive::{DriveFailure, DriveReport};
 /// random traces, comparing each with the model's profile: outputs as a multiset per step,
 /// and the invariants (a violation the profile shares on that trace is not counted). Stops at
 /// the first disagreement and shrinks it.
+/// How many enumerated traces `drive` runs when the scope derives its times and
+/// [`DriveOptions::max_traces`] is not given.
+pub const DERIVED_TRACES: usize = 20_000;
+
 pub fn drive(
     spec: &crate::model::JoinSpec,
     ext: &mut ExternalEngine,
@@ -325,56 +329,70 @@ pub fn drive(
     let mut report = DriveReport {
         enumerated: 0,
         truncated: false,
+        complete_up_to: 0,
         random: 0,
         state_reported: true,
         failure: None,
     };
-    let mut error = None;
-    let mut seen = 0usize;
     let mut found: Option<(Trace, String)> = None;
-    let mut visit = |trace: Trace| -> bool {
-        if options.max_traces.is_some_and(|m| seen >= m) {
-            report.truncated = true;
-            return false;
-        }
-        seen += 1;
-        progress(seen);
-        match judge(spec, ext, &trace) {
-            Err(e) => {
-                error = Some(e);
-                false
-            }
-            Ok(Some(what)) => {
-                found = Some((trace, what));
-                false
-            }
-            Ok(None) => {
-                report.state_reported &= ext.reports_state();
-                true
-            }
-        }
-    };
-    crate::checker::enumerate_traces(spec, &mut visit).map_err(|e| ProtocolError {
-        step: None,
-        message: e.to_string(),
-        transcript: Vec::new(),
-    })?;
-    report.enumerated = seen;
-    if let Some(e) = error {
-        return Err(e);
+    // With derived times the scope's traces are far more than can be driven; seeded random
+    // traces find a slip in hundreds, so they go first, and the enumeration (shortest traces
+    // first) covers what it can after them.
+    let derived = spec
+        .scope
+        .as_ref()
+        .is_some_and(|s| s.times.is_derived() || s.watermarks.is_derived());
+    if derived {
+        found = drive_random(spec, ext, options, &mut report, 0, progress)?;
     }
     if found.is_none() {
-        let mut rng = <rand_chacha::ChaCha8Rng as rand_chacha::rand_core::SeedableRng>::seed_from_u64(options.seed);
-        for _ in 0..options.random {
-            let trace = crate::sim::random_trace(spec, &mut rng);
-            report.random += 1;
-            progress(seen + report.random);
-            if let Some(what) = judge(spec, ext, &trace)? {
-                found = Some((trace, what));
-                break;
+        let mut error = None;
+        let mut seen = 0usize;
+        let before = report.random;
+        let cap = options.max_traces.or(derived.then_some(DERIVED_TRACES));
+        let mut longest = 0;
+        let mut visit = |trace: Trace| -> bool {
+            if cap.is_some_and(|m| seen >= m) {
+                report.truncated = true;
+                return false;
             }
-            report.state_reported &= ext.reports_state();
+            seen += 1;
+            longest = trace.steps().len();
+            progress(before + seen);
+            match judge(spec, ext, &trace) {
+                Err(e) => {
+                    error = Some(e);
+                    false
+                }
+                Ok(Some(what)) => {
+                    found = Some((trace, what));
+                    false
+                }
+                Ok(None) => {
+                    report.state_reported &= ext.reports_state();
+                    true
+                }
+            }
+        };
+        crate::checker::enumerate_traces(spec, &mut visit).map_err(|e| ProtocolError {
+            step: None,
+            message: e.to_string(),
+            transcript: Vec::new(),
+        })?;
+        report.enumerated = seen;
+        // Traces come shortest first: every shorter one than the last was driven.
+        report.complete_up_to = if report.truncated {
+            longest.saturating_sub(1)
+        } else {
+            longest
+        };
+        if let Some(e) = error {
+            return Err(e);
         }
+    }
+    if found.is_none() && !derived {
+        let before = report.enumerated;
+        found = drive_random(spec, ext, options, &mut report, before, progress)?;
     }
     if let Some((trace, _)) = found {
         let found_steps = trace.steps().len();
@@ -390,6 +408,28 @@ pub fn drive(
         });
     }
     Ok(report)
+}
+
+/// The random phase of [`drive`]: the first failing trace and what failed, if any.
+fn drive_random(
+    spec: &crate::model::JoinSpec,
+    ext: &mut ExternalEngine,
+    options: &DriveOptions,
+    report: &mut DriveReport,
+    before: usize,
+    progress: &mut dyn FnMut(usize),
+) -> Result<Option<(Trace, String)>, ProtocolError> {
+    let mut rng = <rand_chacha::ChaCha8Rng as rand_chacha::rand_core::SeedableRng>::seed_from_u64(options.seed);
+    for _ in 0..options.random {
+        let trace = crate::sim::random_trace(spec, &mut rng);
+        report.random += 1;
+        progress(before + report.random);
+        if let Some(what) = judge(spec, ext, &trace)? {
+            return Ok(Some((trace, what)));
+        }
+        report.state_reported &= ext.reports_state();
+    }
+    Ok(None)
 }
 
 /// Delta debugging, greedily: drop steps one at a time while the trace still fails.

@@ -272,40 +272,50 @@ where
 }
 
 /// Every complete trace the model's scope allows: each sequence of actions the checker can
-/// take that ends with end of input, in a deterministic order (depth first). `visit` returns
-/// `false` to stop early.
+/// take that ends with end of input, shortest first (all traces of one step, then of two, and
+/// so on), in a deterministic order within each length. `visit` returns `false` to stop
+/// early. Stopped early, the traces visited include every trace shorter than the last one.
 pub fn enumerate_traces(spec: &JoinSpec, visit: &mut dyn FnMut(Trace) -> bool) -> Result<usize, InputError> {
     let scope = spec.checker_scope()?.clone();
     let model = JoinModel::new(spec.params, scope, crate::engine::ReferenceEngine::new(spec.params));
     let mut count = 0;
     let mut path = Vec::new();
     let init = model.init_states().remove(0);
+    /// Visits the traces of exactly `len` actions through `state`: `Err(())` when `visit`
+    /// stopped, otherwise whether there was one (if not, there is no longer one either: the
+    /// end is offered in every state before it).
     fn walk<E: Engine + Clone + Debug + Hash + Eq + Send + Sync + 'static>(
         model: &JoinModel<E>,
         state: &CheckState<E>,
+        len: usize,
         path: &mut Vec<Action>,
         count: &mut usize,
         visit: &mut dyn FnMut(Trace) -> bool,
-    ) -> bool {
+    ) -> Result<bool, ()> {
         let mut actions = Vec::new();
         model.actions(state, &mut actions);
-        for a in actions {
+        let ending = path.len() + 1 == len;
+        let mut any = false;
+        for a in actions.into_iter().filter(|&a| (a == Action::End) == ending) {
             path.push(a);
-            let go_on = if a == Action::End {
+            let result = if ending {
                 *count += 1;
-                visit(model.trace_of(path))
+                visit(model.trace_of(path)).then_some(true).ok_or(())
             } else {
                 let next = model.next_state(state, a).expect("every offered action applies");
-                walk(model, &next, path, count, visit)
+                walk(model, &next, len, path, count, visit)
             };
             path.pop();
-            if !go_on {
-                return false;
-            }
+            any |= result?;
         }
-        true
+        Ok(any)
     }
-    walk(&model, &init, &mut path, &mut count, visit);
+    for len in 1.. {
+        match walk(&model, &init, len, &mut path, &mut count, visit) {
+            Ok(true) => {}
+            Ok(false) | Err(()) => break,
+        }
+    }
     Ok(count)
 }
 

@@ -129,8 +129,15 @@ fn check_one(spec: &JoinSpec, options: checker::Options) -> Result<ModelReport, 
         } else {
             String::new()
         };
+        // The bound is an upper bound, so the time left at this rate is one too.
+        let eta = if p.state_bound > 0 && rate > 0.0 {
+            let left = (p.state_bound as f64 - p.unique_states as f64).max(0.0) / rate;
+            format!(", done in at most {}", human_seconds(left))
+        } else {
+            String::new()
+        };
         bar.set_message(format!(
-            "{name}: {} states{share}, {rate:.0} states/s, depth {} of at most {deepest}, {secs:.1}s{memory}",
+            "{name}: {} states{share}, {rate:.0} states/s, depth {} of at most {deepest}, {secs:.1}s{eta}{memory}",
             p.unique_states, p.max_depth
         ));
         bar.tick();
@@ -138,6 +145,16 @@ fn check_one(spec: &JoinSpec, options: checker::Options) -> Result<ModelReport, 
     let report = checker::check_spec(spec, options, &mut progress);
     bar.finish_and_clear();
     report
+}
+
+/// A duration for a progress line: `40s`, `12 min`, `3.5 h`, `more than a day`.
+fn human_seconds(secs: f64) -> String {
+    match secs {
+        s if s < 90.0 => format!("{s:.0}s"),
+        s if s < 90.0 * 60.0 => format!("{:.0} min", s / 60.0),
+        s if s < 24.0 * 3600.0 => format!("{:.1} h", s / 3600.0),
+        _ => "more than a day".to_owned(),
+    }
 }
 
 /// Writes each counterexample trace to `dir/<model>/<property>.jsonl` (or

@@ -114,6 +114,8 @@ pub fn constants(params: &JoinParams) -> Vec<i64> {
 /// the times already in the trace.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TimeDomain {
+    /// The join's constants ([`constants`]).
+    constants: Vec<i64>,
     /// Every constant, and one millisecond either side, in increasing order.
     offsets: Vec<i64>,
     /// The times the domain keeps to: what the profile's engine can represent, narrowed by
@@ -128,8 +130,10 @@ pub struct TimeDomain {
 impl TimeDomain {
     /// The derived domain of `params`, kept within `range` when one is given.
     pub fn new(params: &JoinParams, range: Option<(EventTime, EventTime)>) -> TimeDomain {
-        let mut offsets: Vec<i64> = constants(params)
-            .into_iter()
+        let constants = constants(params);
+        let mut offsets: Vec<i64> = constants
+            .iter()
+            .copied()
             .flat_map(|c| [c.saturating_sub(1), c, c.saturating_add(1)])
             .collect();
         offsets.sort_unstable();
@@ -143,6 +147,7 @@ impl TimeDomain {
             hi = hi.min(to.as_millis());
         }
         TimeDomain {
+            constants,
             offsets,
             range: (lo, hi),
             epoch: params.profile.epoch_matters(),
@@ -197,19 +202,21 @@ impl TimeDomain {
 }
 
 impl fmt::Display for TimeDomain {
+    /// The constants, each once with both signs: `{0 ±10m ±1h}`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let offsets: Vec<String> = self
-            .offsets
+        let shown: Vec<String> = self
+            .constants
             .iter()
-            .map(|&o| {
-                let d = crate::time::Duration::from_millis(o.saturating_abs());
-                if o < 0 {
-                    format!("-{d}")
-                } else {
+            .filter(|&&c| c >= 0)
+            .map(|&c| {
+                let d = crate::time::Duration::from_millis(c);
+                if c == 0 || !self.constants.contains(&c.saturating_neg()) {
                     d.to_string()
+                } else {
+                    format!("±{d}")
                 }
             })
             .collect();
-        write!(f, "{{{}}}", offsets.join(" "))
+        write!(f, "{{{}}}", shown.join(" "))
     }
 }

@@ -86,6 +86,26 @@ fn verdict_words(verdict: &Verdict, expected: Expected, complete: bool) -> Strin
     }
 }
 
+/// How a scope that derives its times (or watermark values) derives them, in words; `None`
+/// when it lists them.
+fn derived_domain(spec: &JoinSpec) -> Option<String> {
+    let scope = spec.scope.as_ref()?;
+    if !scope.times.is_derived() && !scope.watermarks.is_derived() {
+        return None;
+    }
+    let domain = crate::model::TimeDomain::new(&spec.params, scope.time_range);
+    Some(format!(
+        "derived: each new time at one of {} offsets from an earlier time{}: the join's bounds, delays, \
+         their sums and differences {domain}, each ±1 ms",
+        domain.offsets().len(),
+        if spec.params.profile.epoch_matters() {
+            " or from 0"
+        } else {
+            ", the first at 0"
+        }
+    ))
+}
+
 /// One model's report as text: header, verdicts, known defects, then each counterexample.
 pub fn text(spec: &JoinSpec, report: &ModelReport, written: &[WrittenCounterexample]) -> String {
     let mut s = String::new();
@@ -93,6 +113,9 @@ pub fn text(spec: &JoinSpec, report: &ModelReport, written: &[WrittenCounterexam
     let _ = writeln!(s, "model {} ({})", spec.name, spec.file);
     let _ = writeln!(s, "  join:   {}", spec.summary());
     let _ = writeln!(s, "  scope:  {scope}");
+    if let Some(domain) = derived_domain(spec) {
+        let _ = writeln!(s, "  times:  {domain}");
+    }
     let coverage = match report.stopped {
         None => "exhaustive within the scope".to_owned(),
         Some(why) => format!(
@@ -219,6 +242,7 @@ pub fn json(spec: &JoinSpec, report: &ModelReport, written: &[WrittenCounterexam
         "model": spec.name,
         "file": spec.file,
         "scope": spec.scope.as_ref().map(|s| s.to_string()),
+        "time_domain": if derived_domain(spec).is_some() { "derived" } else { "listed" },
         "unique_states": report.unique_states,
         "states": report.states,
         "max_depth": report.max_depth,

@@ -24,6 +24,9 @@ pub struct DriveReport {
     pub enumerated: usize,
     /// Whether enumeration stopped at `max_traces` before the scope was exhausted.
     pub truncated: bool,
+    /// Every trace of the scope with up to this many steps was driven (traces are
+    /// enumerated shortest first).
+    pub complete_up_to: usize,
     pub random: usize,
     /// Whether the implementation reported its state (without it, leak checks were skipped).
     pub state_reported: bool,
@@ -40,11 +43,19 @@ pub fn text(spec: &JoinSpec, command: &str, seed: u64, report: &DriveReport, wri
         "drove {command} over {} enumerated traces{} and {} random traces (seed {seed}); scope: {scope}",
         report.enumerated,
         if report.failure.is_some() {
-            " (stopped at the first disagreement)"
+            " (stopped at the first disagreement)".to_owned()
         } else if report.truncated {
-            " (stopped at --max-traces)"
+            format!(
+                " (stopped at --max-traces{}; every trace of up to {} steps)",
+                if scope.times.is_derived() || scope.watermarks.is_derived() {
+                    format!(", {} by default with derived times", crate::external::DERIVED_TRACES)
+                } else {
+                    String::new()
+                },
+                report.complete_up_to
+            )
         } else {
-            " (every trace of the scope)"
+            " (every trace of the scope)".to_owned()
         },
         report.random
     );

@@ -54,21 +54,58 @@ fn the_seed_design_is_caught_with_a_short_counterexample() {
     assert!(run.stdout.contains("why: "), "{}", run.stdout);
 }
 
+/// Answers `i1` with a late row for `c1`.
+const LATE_C1_ON_I1: &str = "import sys, json\nfor l in sys.stdin:\n    s = json.loads(l)\n    if s.get('id') == 'i1': print(json.dumps({'type':'late','side':'right','id':'c1','key':'a'}), flush=True)\n    print(json.dumps({'type':'done'}), flush=True)";
+
+#[test]
+fn an_output_naming_a_record_not_sent_yet_is_a_protocol_failure() {
+    // Found on a real engine: a row for a record the trace sends later once made the
+    // monitor panic.
+    assert!(python(), "python3 is needed for the protocol examples");
+    let spec = joincheck::model::JoinSpec::load(&crate::support::root().join(INNER)).expect("bundled model");
+    let trace = joincheck::trace::Trace::parse(
+        "{\"type\":\"record\",\"side\":\"left\",\"key\":\"a\",\"ts\":0,\"id\":\"i1\"}\n\
+         {\"type\":\"record\",\"side\":\"right\",\"key\":\"a\",\"ts\":60000,\"id\":\"c1\"}\n\
+         {\"type\":\"end\"}",
+        "inline",
+    )
+    .expect("a trace");
+    let mut ext = joincheck::external::ExternalEngine::spawn(
+        "python3",
+        &["-c".to_owned(), LATE_C1_ON_I1.to_owned()],
+        std::time::Duration::from_secs(5),
+    )
+    .expect("python3 starts");
+    ext.reset(&trace).expect("reset");
+    let _ = joincheck::checker::monitor_run(&spec.params, &mut ext, &trace);
+    let failure = ext.failure().expect("a protocol failure").to_string();
+    assert!(
+        failure.contains("at step 0: an output names \"c1\", which it has not been sent yet"),
+        "{failure}"
+    );
+}
+
 #[test]
 fn protocol_failures_exit_2_and_name_the_step() {
     let cases = [
         ("import time; time.sleep(60)", "at step 0: no answer within"),
-        ("import sys, json\nsys.stdin.readline(); print(json.dumps({'type':'done'}), flush=True)\nsys.stdin.readline()", "at step 1"),
+        // Answers until it has answered a record, then exits: traces come shortest first, so
+        // that is step 1 (the end) of the second trace, `i1 end`.
+        (
+            "import sys, json\nn = 0\nfor l in sys.stdin:\n    if n: break\n    n += json.loads(l)['type'] == 'record'\n    print(json.dumps({'type':'done'}), flush=True)",
+            "at step 1",
+        ),
         ("import sys\nfor l in sys.stdin: print('hello', flush=True)", "at step 0: not a JSON line"),
         (
             "import sys, json\nfor l in sys.stdin: print(json.dumps({'type':'done','stored':['x9']}), flush=True)",
             "names no record",
         ),
-        // A row naming a record of the trace that has not been sent yet (the first enumerated
-        // trace is i1 i2 c1 c2): a protocol failure, not a panic (found on a real engine).
+        // A row naming a record the trace does not have (the first trace with a record is
+        // `i1 end`): a protocol failure, not a panic. The same row on a trace that sends c1
+        // later is `an_output_naming_a_record_not_sent_yet_is_a_protocol_failure`.
         (
-            "import sys, json\nfor l in sys.stdin:\n    s = json.loads(l)\n    if s.get('id') == 'i1': print(json.dumps({'type':'late','side':'right','id':'c1','key':'a'}), flush=True)\n    print(json.dumps({'type':'done'}), flush=True)",
-            "at step 0: an output names \"c1\", which it has not been sent yet",
+            LATE_C1_ON_I1,
+            "at step 0: field \"id\": no right record with id \"c1\" in the trace",
         ),
     ];
     for (program, words) in cases {
@@ -192,5 +229,86 @@ fn every_1ms_slip_is_caught_for_a_join_with_other_constants() {
         let program = slipped_example(&dir, &format!("other-{name}.py"), &edits);
         let run = drive_random(&model, &program, dir.path());
         assert_eq!(run.code, Some(1), "{name} escaped: {}\n{}", run.stdout, run.stderr);
+    }
+}
+
+// The same slips against models that leave out `times` (issue 14, acceptance): the derived
+// domain places each new time at a constant's distance from an earlier one, ±1 ms, and the
+// enumeration goes shortest first, so every slip is caught by the enumeration alone, without
+// random traces, within a few hundred traces.
+
+/// `model` with its `times` line removed.
+fn without_times(dir: &crate::support::TempDir, name: &str, model: &str) -> String {
+    let text = std::fs::read_to_string(model).expect("a model");
+    let kept: Vec<&str> = text.lines().filter(|l| !l.starts_with("times = ")).collect();
+    assert_eq!(kept.len() + 1, text.lines().count(), "{model}: one times line");
+    dir.write(name, kept.join("\n")).display().to_string()
+}
+
+fn drive_enumerated(model: &str, program: &str, out: &std::path::Path, max: &str) -> crate::support::Run {
+    joincheck([
+        "drive",
+        "--model",
+        model,
+        "--max-traces",
+        max,
+        "--out",
+        out.to_str().expect("utf-8 path"),
+        "--",
+        "python3",
+        program,
+    ])
+}
+
+#[test]
+fn every_1ms_slip_is_caught_by_enumeration_with_derived_times() {
+    assert!(python(), "python3 is needed for the protocol examples");
+    let dir = crate::support::TempDir::new("drive-derived");
+    let seed_model = without_times(
+        &dir,
+        "seed.toml",
+        crate::support::root().join(INNER).to_str().expect("utf-8"),
+    );
+    let other_text = std::fs::read_to_string(&seed_model)
+        .expect("written")
+        .replace("bounds = \"[0ms, 1h]\"", "bounds = \"[-5m, 40m]\"")
+        .replace("left_delay = \"10m\"", "left_delay = \"7m\"")
+        .replace("right_delay = \"10m\"", "right_delay = \"7m\"");
+    let other_model = dir.write("other.toml", other_text).display().to_string();
+    let other_constants = [
+        ("LOWER, UPPER = 0, 3_600_000", "LOWER, UPPER = -300_000, 2_400_000"),
+        ("DELAY = 600_000", "DELAY = 420_000"),
+    ];
+    for (label, model, constants) in [
+        ("seed", &seed_model, &[][..]),
+        ("other", &other_model, &other_constants[..]),
+    ] {
+        // The correct join agrees on every trace of up to three steps (the first 3,000).
+        let correct = slipped_example(&dir, &format!("{label}-correct.py"), constants);
+        let run = drive_enumerated(model, &correct, dir.path(), "3000");
+        assert_eq!(run.code, Some(0), "{label}: {}\n{}", run.stdout, run.stderr);
+        assert!(
+            run.stdout.contains("times derived from the join's constants"),
+            "{}",
+            run.stdout
+        );
+        for (name, from, to) in SLIPS {
+            let mut edits = constants.to_vec();
+            edits.push((from, to));
+            let program = slipped_example(&dir, &format!("{label}-{name}.py"), &edits);
+            let run = drive_enumerated(model, &program, dir.path(), "3000");
+            assert_eq!(
+                run.code,
+                Some(1),
+                "{label} {name} escaped: {}\n{}",
+                run.stdout,
+                run.stderr
+            );
+            assert!(
+                run.stdout.contains("random traces") && run.stdout.contains(" 0 random traces"),
+                "{}",
+                run.stdout
+            );
+        }
     }
 }

@@ -30,6 +30,11 @@ fn model(from: &str, to: &str) -> String {
     MODEL.replacen(from, to, 1)
 }
 
+/// `MODEL` with a scope of one record per side whose last lines (from line 18) are `tail`.
+fn with_scope(tail: &str) -> String {
+    format!("{MODEL}[scope]\nkeys = [\"a\"]\nleft = 1\nright = 1\n{tail}")
+}
+
 /// The same model, with watermarks taken from the trace's explicit steps.
 fn trace_source_model() -> String {
     model(r#"source = "derived""#, r#"source = "trace""#)
@@ -274,6 +279,27 @@ fn cases() -> Vec<Case> {
         ),
         case("trace-directory", Input::TraceIsDirectory, None, None, "is a directory"),
         // ---- models ------------------------------------------------------------------------
+        case(
+            "model-time-range-with-listed-times",
+            Input::Model(with_scope("times = [\"0\"]\ntime_range = [\"0\", \"1h\"]\n")),
+            Some(19),
+            Some("scope.time_range"),
+            "time_range bounds derived times",
+        ),
+        case(
+            "model-time-range-reversed",
+            Input::Model(with_scope("time_range = [\"1h\", \"0\"]\n")),
+            Some(18),
+            Some("scope.time_range"),
+            "the first no later than the second",
+        ),
+        case(
+            "model-watermark-steps-with-derived-watermarks",
+            Input::Model(with_scope("watermark_steps = 2\n")),
+            Some(18),
+            Some("scope.watermark_steps"),
+            "explicit watermark steps do not apply",
+        ),
         case(
             "model-inverted-bounds",
             Input::Model(model("[0ms, 1h]", "[2h, 1h]")),
