@@ -77,27 +77,11 @@ where
     B: Engine + Clone + Debug + Hash + Eq + Send + Sync + 'static,
     M: Engine + Clone + Debug + Hash + Eq + Send + Sync + 'static,
 {
-    let scope = spec.checker_scope()?.clone();
-    let model = JoinModel {
-        baseline: Some(|e: &Paired<B, M>| &e.base_monitor),
-        ..JoinModel::new(spec.params, scope, Paired::new(spec.params, base, mutant))
-    };
     let start = Instant::now();
     // Within the default limits: a mutant that explodes the state space stops at the memory
     // budget like any check (and then counts as escaped within what was explored).
-    let run = explore(
-        &model,
-        Order::Breadth,
-        1,
-        Some(HasDiscoveries::AnyFailures),
-        &mut |_| {},
-    );
+    let (model, violated, unique_states) = explore_mutant(spec, base, mutant, HasDiscoveries::AnyFailures)?;
     let time_to_catch = start.elapsed();
-    let unique_states = run.unique_states;
-    let violated: Vec<Property> = Property::ALL
-        .into_iter()
-        .filter(|p| !p.is_witness() && run.discoveries.contains_key(p.name()))
-        .collect();
     let caught = violated.first().map(|&p| (p, shortest_counterexample(&model, p)));
     Ok(MutantVerdict {
         caught,
@@ -114,22 +98,33 @@ where
     B: Engine + Clone + Debug + Hash + Eq + Send + Sync + 'static,
     M: Engine + Clone + Debug + Hash + Eq + Send + Sync + 'static,
 {
+    Ok(explore_mutant(spec, base, mutant, HasDiscoveries::AllFailures)?.1)
+}
+
+/// The mutant in lockstep with its base, explored breadth first until `finish`: the model,
+/// the invariants found broken (in [`Property::ALL`]'s order) and the unique states.
+#[allow(clippy::type_complexity)]
+fn explore_mutant<B, M>(
+    spec: &JoinSpec,
+    base: B,
+    mutant: M,
+    finish: HasDiscoveries,
+) -> Result<(JoinModel<Paired<B, M>>, Vec<Property>, usize), InputError>
+where
+    B: Engine + Clone + Debug + Hash + Eq + Send + Sync + 'static,
+    M: Engine + Clone + Debug + Hash + Eq + Send + Sync + 'static,
+{
     let scope = spec.checker_scope()?.clone();
     let model = JoinModel {
         baseline: Some(|e: &Paired<B, M>| &e.base_monitor),
         ..JoinModel::new(spec.params, scope, Paired::new(spec.params, base, mutant))
     };
-    let run = explore(
-        &model,
-        Order::Breadth,
-        1,
-        Some(HasDiscoveries::AllFailures),
-        &mut |_| {},
-    );
-    Ok(Property::ALL
+    let run = explore(&model, Order::Breadth, 1, Some(finish), &mut |_| {});
+    let violated = Property::ALL
         .into_iter()
         .filter(|p| !p.is_witness() && run.discoveries.contains_key(p.name()))
-        .collect())
+        .collect();
+    Ok((model, violated, run.unique_states))
 }
 
 /// The first invariant `run` violates that `baseline` keeps up to the same step: `(property,
