@@ -398,7 +398,20 @@ pub fn drive(
         let found_steps = trace.steps().len();
         let small = shrink(spec, ext, trace)?;
         let what = judge(spec, ext, &small)?.expect("the shrunk trace still fails");
-        let run = monitor_run(&spec.params, &mut *ext, &small);
+        // The run the timeline shows is a run of its own, from a reset like every other: the
+        // program's true behaviour on the counterexample, not a continuation of the last one.
+        ext.reset(&small)?;
+        let mut run = monitor_run(&spec.params, &mut *ext, &small);
+        if let Some(e) = ext.failure() {
+            return Err(e.clone());
+        }
+        // The protocol has no watermarks in its answers: the columns show the profile's.
+        let ours = monitor_run(&spec.params, crate::engine::for_spec(spec), &small);
+        for (theirs, profile) in run.reports.iter_mut().zip(&ours.reports) {
+            if theirs.watermarks.is_none() {
+                theirs.watermarks = profile.watermarks;
+            }
+        }
         let timeline = crate::report::timeline(&small, &run.reports);
         report.failure = Some(DriveFailure {
             trace: small,

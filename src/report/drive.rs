@@ -76,6 +76,11 @@ pub fn text(spec: &JoinSpec, command: &str, seed: u64, report: &DriveReport, wri
                 path.display()
             );
             s.push_str(&f.timeline);
+            let _ = writeln!(
+                s,
+                "(the program's own run from a reset; the watermark columns are the {} profile's)",
+                spec.params.profile.name()
+            );
             let _ = writeln!(s, "why: {}", f.what);
         }
         None => {

@@ -182,6 +182,28 @@ const SLIPS: [(&str, &str, &str); 6] = [
     ),
 ];
 
+/// Bugs of another kind than a slip: each breaks one property of the join.
+const MUTANTS: [(&str, &str, &str); 6] = [
+    (
+        "evicts-only-at-end",
+        "self.state[side] if self.can_still_match(r)]",
+        "self.state[side] if not self.ended]",
+    ),
+    ("joins-late-records", "if r[\"ts\"] < self.wm:", "if False:"),
+    ("keeps-state-at-end", "self.ended = True", "self.ended = False"),
+    (
+        "emits-twice",
+        "out.append({\"type\": \"match\", \"left\": left[\"id\"], \"right\": right[\"id\"], \"key\": r[\"key\"]})",
+        "out.extend([{\"type\": \"match\", \"left\": left[\"id\"], \"right\": right[\"id\"], \"key\": r[\"key\"]}] * 2)",
+    ),
+    ("ignores-keys", "if p[\"key\"] == r[\"key\"] and", "if True and"),
+    (
+        "wm-of-the-faster-input",
+        "min(self.input_wm(\"left\"), self.input_wm(\"right\"))",
+        "max(self.input_wm(\"left\"), self.input_wm(\"right\"))",
+    ),
+];
+
 #[test]
 fn every_1ms_slip_of_the_example_is_caught_by_random_traces() {
     assert!(python(), "python3 is needed for the protocol examples");
@@ -310,5 +332,100 @@ fn every_1ms_slip_is_caught_by_enumeration_with_derived_times() {
                 run.stdout
             );
         }
+    }
+}
+
+/// The shipped example, slipped by `edits`, logging every line it receives (`> line`) and every
+/// row it emits (`< row`) to `log`.
+fn logging_example(dir: &crate::support::TempDir, name: &str, edits: &[(&str, &str)], log: &std::path::Path) -> String {
+    let mut all = edits.to_vec();
+    let open = format!(
+        "    LOG = open({:?}, \"a\")\n    for line in sys.stdin:\n        LOG.write(\"> \" + line); LOG.flush()\n",
+        log.display().to_string()
+    );
+    all.push(("    for line in sys.stdin:\n", &open));
+    all.push((
+        "            print(json.dumps(o))\n",
+        "            print(json.dumps(o))\n            LOG.write(\"< \" + json.dumps(o) + \"\\n\"); LOG.flush()\n",
+    ));
+    slipped_example(dir, name, &all)
+}
+
+#[test]
+fn the_counterexample_timeline_is_the_programs_own_run_from_a_reset() {
+    // Each of the twelve buggy joins, caught: the program's log after its last reset must be
+    // exactly the counterexample written, and the timeline's rows what it emitted then.
+    assert!(python(), "python3 is needed for the protocol examples");
+    let dir = crate::support::TempDir::new("drive-timeline");
+    let model = without_times(
+        &dir,
+        "seed.toml",
+        crate::support::root().join(INNER).to_str().expect("utf-8"),
+    );
+    for (name, from, to) in SLIPS.iter().chain(&MUTANTS) {
+        let log = dir.path().join(format!("{name}.log"));
+        let program = logging_example(&dir, &format!("log-{name}.py"), &[(from, to)], &log);
+        let out = dir.path().join(name);
+        let run = joincheck([
+            "drive",
+            "--model",
+            &model,
+            "--max-traces",
+            "3000",
+            "--random",
+            "3000",
+            "--out",
+            out.to_str().expect("utf-8 path"),
+            "--",
+            "python3",
+            &program,
+        ]);
+        assert_eq!(run.code, Some(1), "{name}: {}\n{}", run.stdout, run.stderr);
+        let written =
+            std::fs::read_to_string(out.join("drive-reference-impressions-clicks.jsonl")).expect("the counterexample");
+        let log = std::fs::read_to_string(&log).expect("the log");
+        let last_run: Vec<&str> = log
+            .lines()
+            .rev()
+            .take_while(|l| *l != "> {\"type\":\"reset\"}")
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        let received: Vec<serde_json::Value> = last_run
+            .iter()
+            .filter_map(|l| l.strip_prefix("> "))
+            .map(|l| serde_json::from_str(l).expect("a JSON line"))
+            .collect();
+        let mut expected: Vec<serde_json::Value> = written
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("a JSON line"))
+            .collect();
+        if expected.last().and_then(|v| v.get("type")) != Some(&serde_json::json!("end")) {
+            expected.push(serde_json::json!({"type": "end"}));
+        }
+        assert_eq!(
+            received, expected,
+            "{name}: the last run the program saw is not the counterexample"
+        );
+        let emitted = last_run.iter().filter(|l| l.starts_with("< ")).count();
+        let timeline_rows = run
+            .stdout
+            .lines()
+            .skip_while(|l| !l.starts_with("step "))
+            .skip(1)
+            .take_while(|l| !l.starts_with('('))
+            .filter(|l| !l.trim_end().ends_with(" -"))
+            .count();
+        assert!(
+            emitted == 0 && timeline_rows == 0 || emitted > 0 && timeline_rows > 0,
+            "{name}: emitted {emitted} rows in its last run, the timeline shows rows on {timeline_rows} steps\n{}",
+            run.stdout
+        );
+        assert!(
+            !run.stdout.contains("  ?  "),
+            "{name}: unknown watermarks\n{}",
+            run.stdout
+        );
     }
 }
