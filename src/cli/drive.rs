@@ -22,9 +22,19 @@ pub struct Args {
     /// Stop enumerating after this many traces.
     #[arg(long)]
     max_traces: Option<usize>,
-    /// Where the shrunk counterexample is written.
+    /// Where the shrunk counterexamples are written (`drive-MODEL.jsonl`, then
+    /// `drive-MODEL-2.jsonl`, … for further kinds).
     #[arg(long, default_value = "target/joincheck")]
     out: PathBuf,
+    /// Run the whole scope and report every kind of finding (property × shape), each with its
+    /// shortest counterexample, and a summary table, instead of stopping at the first.
+    #[arg(long)]
+    keep_going: bool,
+    /// Known differences from the model's profile: a file of finding kinds, one per line as
+    /// drive prints them (`profile: retracted unmatched`), `# why` after. They are reported,
+    /// do not fail, and the search goes on past them (docs/PROTOCOL.md).
+    #[arg(long, value_name = "FILE")]
+    allow: Option<PathBuf>,
     /// The program and its arguments.
     #[arg(last = true, required = true)]
     command: Vec<String>,
@@ -32,6 +42,10 @@ pub struct Args {
 
 pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
     let spec = JoinSpec::load(&args.model)?;
+    let allow = match &args.allow {
+        Some(path) => external::AllowList::load(path)?,
+        None => external::AllowList::default(),
+    };
     let (program, program_args) = args.command.split_first().expect("clap requires a command");
     let timeout = std::time::Duration::from_millis(args.timeout_ms);
     let mut ext = ExternalEngine::spawn(program, program_args, timeout)
@@ -48,22 +62,28 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
         random: args.random,
         seed: args.seed,
         max_traces: args.max_traces,
+        keep_going: args.keep_going,
+        allow,
     };
     let result = external::drive(&spec, &mut ext, &options, &mut progress);
     bar.finish_and_clear();
     drop(ext);
     let report = result.map_err(CliError::Protocol)?;
-    let written = match &report.failure {
-        Some(f) => {
-            std::fs::create_dir_all(&args.out)?;
-            let path = args.out.join(format!("drive-{}.jsonl", spec.name));
-            OutputFile::write_whole(&path, f.trace.to_jsonl().as_bytes())?;
-            Some(path)
-        }
-        None => None,
-    };
+    let mut written = Vec::new();
+    if !report.findings.is_empty() {
+        std::fs::create_dir_all(&args.out)?;
+    }
+    for (i, f) in report.findings.iter().enumerate() {
+        let name = match i {
+            0 => format!("drive-{}.jsonl", spec.name),
+            _ => format!("drive-{}-{}.jsonl", spec.name, i + 1),
+        };
+        let path = args.out.join(name);
+        OutputFile::write_whole(&path, f.trace.to_jsonl().as_bytes())?;
+        written.push(path);
+    }
     let command = args.command.join(" ");
-    let text = joincheck::report::drive::text(&spec, &command, args.seed, &report, written.as_deref());
+    let text = joincheck::report::drive::text(&spec, &command, args.seed, &report, &written);
     write!(out, "{text}")?;
-    Ok(Outcome::holds_if(report.failure.is_none()))
+    Ok(Outcome::holds_if(!report.failed()))
 }

@@ -414,6 +414,7 @@ pub fn first_violation<E: Engine>(
 }
 
 /// A run of an engine over a trace, watched by the monitor.
+#[derive(Clone, Debug)]
 pub struct MonitoredRun {
     pub emitted: Vec<Emitted>,
     pub reports: Vec<StepReport>,

@@ -1,20 +1,33 @@
-//! The report of `joincheck drive`: what was driven over which traces, and the shrunk
-//! counterexample when the implementation disagrees with the model's profile.
+//! The report of `joincheck drive`: what was driven over which traces, and for each kind of
+//! finding its shrunk counterexample, the program's own run on it, and why.
 
+use crate::checker::Kind;
+use crate::engine::StepReport;
+use crate::event::Output;
+use crate::external::Session;
 use crate::model::JoinSpec;
+use crate::time::Watermark;
 use crate::trace::Trace;
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::PathBuf;
 
-/// A trace on which the implementation disagrees with the model's profile, shrunk.
+/// One kind of disagreement with the model's profile, shown on its shortest trace.
 #[derive(Clone, Debug)]
-pub struct DriveFailure {
+pub struct DriveFinding {
+    pub kind: Kind,
+    /// Whether the allow-list names this kind (reported, not failing).
+    pub allowed: bool,
+    /// How many driven traces showed this kind.
+    pub traces: usize,
+    /// The counterexample, shrunk so that it still shows this kind.
     pub trace: Trace,
-    /// Steps of the trace as first found, before shrinking.
+    /// Steps of the shortest trace that showed it, before shrinking.
     pub found_steps: usize,
-    /// What went wrong, in words.
+    /// The step after which the disagreement shows on the shrunk trace.
+    pub step: usize,
+    /// What differs and why, in words.
     pub what: String,
-    /// The implementation's run on the shrunk trace.
+    /// The program's own run on the shrunk trace, from a reset.
     pub timeline: String,
 }
 
@@ -28,21 +41,34 @@ pub struct DriveReport {
     /// enumerated shortest first).
     pub complete_up_to: usize,
     pub random: usize,
-    /// Whether the implementation reported its state (without it, leak checks were skipped).
+    /// Whether the implementation reported its state after every step (without it, leak
+    /// checks were skipped).
     pub state_reported: bool,
-    pub failure: Option<DriveFailure>,
+    /// What the program chose in its answer to the opening reset.
+    pub session: Option<Session>,
+    /// Whether the search stopped at a finding before covering what it was asked to.
+    pub stopped_early: bool,
+    /// Every kind found: not allowed first, then shortest first.
+    pub findings: Vec<DriveFinding>,
 }
 
-/// The report; `command` is the program driven, `written` where the counterexample (if any)
-/// was written.
-pub fn text(spec: &JoinSpec, command: &str, seed: u64, report: &DriveReport, written: Option<&Path>) -> String {
+impl DriveReport {
+    /// Whether a finding that is not allowed was made.
+    pub fn failed(&self) -> bool {
+        self.findings.iter().any(|f| !f.allowed)
+    }
+}
+
+/// The report; `command` is the program driven, `written` where each finding's counterexample
+/// was written (in the order of `report.findings`).
+pub fn text(spec: &JoinSpec, command: &str, seed: u64, report: &DriveReport, written: &[PathBuf]) -> String {
     let mut s = String::new();
     let scope = spec.scope.as_ref().expect("drive needs a scope");
     let _ = writeln!(
         s,
         "drove {command} over {} enumerated traces{} and {} random traces (seed {seed}); scope: {scope}",
         report.enumerated,
-        if report.failure.is_some() {
+        if report.stopped_early {
             " (stopped at the first disagreement)".to_owned()
         } else if report.truncated {
             format!(
@@ -59,37 +85,112 @@ pub fn text(spec: &JoinSpec, command: &str, seed: u64, report: &DriveReport, wri
         },
         report.random
     );
+    if let Some(session) = report.session.filter(|s| s.protocol > 1) {
+        let _ = writeln!(
+            s,
+            "protocol {}, {} mode{}",
+            session.protocol,
+            session.mode.name(),
+            if session.retracts {
+                "; its rows are a changelog, judged as they stand at the end of input"
+            } else {
+                ""
+            }
+        );
+    }
     if !report.state_reported {
         let _ = writeln!(
             s,
-            "leak and premature-eviction checks skipped: the program does not report \"stored\" in done"
+            "leak and premature-eviction checks skipped: the program does not report \"stored\" in done after every step"
         );
     }
-    match &report.failure {
-        Some(f) => {
-            let path = written.expect("a counterexample is written before it is reported");
-            let _ = writeln!(
-                s,
-                "\ncounterexample ({} steps, shrunk from {}): {}",
-                f.trace.steps().len(),
-                f.found_steps,
-                path.display()
-            );
-            s.push_str(&f.timeline);
-            let _ = writeln!(
-                s,
-                "(the program's own run from a reset; the watermark columns are the {} profile's)",
-                spec.params.profile.name()
-            );
-            let _ = writeln!(s, "why: {}", f.what);
+    let profile = spec.params.profile.name();
+    for (i, f) in report.findings.iter().enumerate() {
+        let path = written
+            .get(i)
+            .expect("every counterexample is written before it is reported");
+        let allowed = if f.allowed { " (allowed)" } else { "" };
+        let _ = writeln!(
+            s,
+            "\n{}{allowed}: counterexample ({}, shrunk from {}): {}",
+            f.kind,
+            steps(f.trace.steps().len()),
+            f.found_steps,
+            path.display()
+        );
+        s.push_str(&f.timeline);
+        let _ = writeln!(
+            s,
+            "(the program's own run from a reset; the watermark columns are the {profile} profile's)"
+        );
+        let _ = writeln!(s, "why: {}", f.what);
+    }
+    if report.findings.len() > 1 || report.findings.iter().any(|f| f.allowed) {
+        let mut rows = vec![[
+            "kind".to_owned(),
+            "verdict".to_owned(),
+            "traces".to_owned(),
+            "shortest".to_owned(),
+        ]];
+        for f in &report.findings {
+            rows.push([
+                f.kind.to_string(),
+                if f.allowed { "allowed" } else { "fails" }.to_owned(),
+                f.traces.to_string(),
+                steps(f.trace.steps().len()),
+            ]);
         }
-        None => {
-            let _ = writeln!(
-                s,
-                "agrees with the {} profile on every trace",
-                spec.params.profile.name()
-            );
-        }
+        let n = report.findings.len();
+        let _ = writeln!(s, "\n{n} {} of finding:", if n == 1 { "kind" } else { "kinds" });
+        s.push_str(&super::table(&rows));
+    }
+    if !report.failed() {
+        let _ = writeln!(
+            s,
+            "agrees with the {profile} profile on every trace{}",
+            if report.findings.is_empty() {
+                ""
+            } else {
+                ", apart from the allowed differences"
+            }
+        );
     }
     s
+}
+
+/// The program's run as a timeline: [`super::timeline`] with, where the program reports its
+/// join watermark (protocol v2), `(impl W)` beside the profile's, and its retractions.
+pub fn timeline(
+    trace: &Trace,
+    reports: &[StepReport],
+    reported: &[Option<Watermark>],
+    retracted: &[Vec<Output>],
+) -> String {
+    let mut rows = super::timeline_rows(trace, reports);
+    for (i, row) in rows.iter_mut().skip(1).enumerate() {
+        if let Some(w) = reported.get(i).copied().flatten() {
+            row[4] = format!("{} (impl {w})", row[4]);
+        }
+        if let Some(r) = retracted.get(i).filter(|r| !r.is_empty()) {
+            let words: Vec<String> = r
+                .iter()
+                .map(|o| format!("retract {}", super::output_words(trace, o)))
+                .collect();
+            row[8] = if row[8] == "-" {
+                words.join(", ")
+            } else {
+                format!("{}, {}", row[8], words.join(", "))
+            };
+        }
+    }
+    super::table(&rows)
+}
+
+/// `1 step`, `3 steps`.
+fn steps(n: usize) -> String {
+    if n == 1 {
+        "1 step".to_owned()
+    } else {
+        format!("{n} steps")
+    }
 }

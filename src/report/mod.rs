@@ -53,6 +53,11 @@ pub fn step_words(trace: &Trace, step: &Step) -> String {
 /// The timeline of a run: one row per step with the watermarks after it, what each side
 /// holds, and what it emitted.
 pub fn timeline(trace: &Trace, reports: &[StepReport]) -> String {
+    table(&timeline_rows(trace, reports))
+}
+
+/// The timeline's cells: a header row, then one row per step.
+fn timeline_rows(trace: &Trace, reports: &[StepReport]) -> Vec<[String; 9]> {
     // Records in join state, then, in parentheses, records received but waiting for their
     // micro-batch to run.
     let ids = |stored: &[RecordId], buffered: &[RecordId], side: Side| {
@@ -110,7 +115,7 @@ pub fn timeline(trace: &Trace, reports: &[StepReport]) -> String {
             },
         ]);
     }
-    table(&rows)
+    rows
 }
 
 /// Left-aligned columns separated by two spaces; the last column is not padded.

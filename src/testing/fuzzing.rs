@@ -212,13 +212,16 @@ pub fn parse_model(data: &[u8]) {
 }
 
 /// The `protocol_lines` target: output lines (what an external implementation writes, and
-/// what `joincheck diff --actual` reads) against a fixed trace.
+/// what `joincheck diff --actual` reads) against a fixed trace; and the same lines as a
+/// program's answers in `drive` (v1 and v2, step by step and whole-trace), at every point of
+/// the trace, through the checks and into a monitored run.
 pub fn protocol_lines(data: &[u8]) {
     if data.len() > MAX_TEXT_BYTES {
         return;
     }
     let text = String::from_utf8_lossy(data);
     let trace = protocol_trace();
+    answers(trace, &text);
     let outputs = match trace.parse_outputs(&text, "fuzz-outputs.jsonl") {
         Ok(outputs) => outputs,
         Err(e) => return well_formed_error(&e, "fuzz-outputs.jsonl", &text),
@@ -260,6 +263,76 @@ pub fn protocol_lines(data: &[u8]) {
             let reason = crate::report::words::reason(&analysis, d);
             assert!(!reason.is_empty(), "a difference without a reason: {d:?}");
         }
+    }
+}
+
+/// `text`'s lines as a program's answers to `trace` in `drive`: whatever they say, the checks
+/// refuse them or pass only rows naming records sent by then, and a run replaying what passed
+/// (the lines spread over the steps: line `i` answers step `i % steps`) goes through the
+/// monitor and the comparison with the profile without a panic.
+fn answers(trace: &Trace, text: &str) {
+    use crate::external::answer::{parse_answer, records_sent, Answer, Answers, Replay, StepAnswer};
+    let steps = trace.steps().len() + usize::from(!trace.ends());
+    let mut answers = Answers {
+        steps: vec![StepAnswer::default(); steps],
+    };
+    for (i, line) in text.lines().enumerate() {
+        let at = i % steps;
+        for sent in [Some(at + 1), None] {
+            let Ok(answer) = parse_answer(trace, sent, line) else {
+                continue;
+            };
+            let (output, step) = match answer {
+                Answer::Row { output, step } | Answer::Retract { output, step } => (output, step),
+                Answer::Done(done) => {
+                    if let Some(stored) = &done.stored {
+                        let delivered = records_sent(trace, sent.unwrap_or(steps));
+                        assert!(
+                            stored.windows(2).all(|w| w[0] < w[1]) && stored.iter().all(|id| id.index() < delivered),
+                            "done names records not sent, or twice: {line}"
+                        );
+                    }
+                    if sent.is_some() {
+                        let a = &mut answers.steps[at];
+                        a.stored = done.stored;
+                        a.timers = done.timers;
+                        a.watermark = done.watermark;
+                    }
+                    continue;
+                }
+                Answer::Blank => continue,
+            };
+            let upto = match sent {
+                Some(n) => n,
+                None => step.expect("whole-trace rows are tagged") + 1,
+            };
+            let delivered = records_sent(trace, upto);
+            assert!(
+                output.records().all(|id| id.index() < delivered),
+                "a row naming a record not sent by step {upto} passed: {line}"
+            );
+            if sent.is_some() {
+                let a = &mut answers.steps[at];
+                match parse_answer(trace, sent, line) {
+                    Ok(Answer::Retract { .. }) => a.retracted.push(output),
+                    _ => a.rows.push(output),
+                }
+            }
+        }
+    }
+    // Retractions of rows that do not stand are refused; what stands replays.
+    let rows = match answers.net() {
+        Ok(net) => net.rows,
+        Err((step, _)) => {
+            assert!(step < steps);
+            answers.steps.iter().map(|a| a.rows.clone()).collect()
+        }
+    };
+    for kind in [JoinKind::FullOuter, JoinKind::LeftSemi] {
+        let params = protocol_params(kind);
+        let run = crate::property::monitor_run(&params, Replay::new(&answers, rows.clone()), trace);
+        let profile = crate::property::monitor_run(&params, crate::engine::ProfileEngine::new(params), trace);
+        let _ = crate::checker::disagreement(&params, trace, &profile, &run, answers.reports_state(), &[]);
     }
 }
 

@@ -62,7 +62,6 @@ fn an_output_naming_a_record_not_sent_yet_is_a_protocol_failure() {
     // Found on a real engine: a row for a record the trace sends later once made the
     // monitor panic.
     assert!(python(), "python3 is needed for the protocol examples");
-    let spec = joincheck::model::JoinSpec::load(&crate::support::root().join(INNER)).expect("bundled model");
     let trace = joincheck::trace::Trace::parse(
         "{\"type\":\"record\",\"side\":\"left\",\"key\":\"a\",\"ts\":0,\"id\":\"i1\"}\n\
          {\"type\":\"record\",\"side\":\"right\",\"key\":\"a\",\"ts\":60000,\"id\":\"c1\"}\n\
@@ -76,26 +75,25 @@ fn an_output_naming_a_record_not_sent_yet_is_a_protocol_failure() {
         std::time::Duration::from_secs(5),
     )
     .expect("python3 starts");
-    ext.reset(&trace).expect("reset");
-    let _ = joincheck::checker::monitor_run(&spec.params, &mut ext, &trace);
-    let failure = ext.failure().expect("a protocol failure").to_string();
+    let failure = ext.run(&trace).expect_err("a protocol failure").to_string();
     assert!(
         failure.contains("at step 0: an output names \"c1\", which it has not been sent yet"),
         "{failure}"
     );
+    assert_eq!(ext.failure().map(|f| f.to_string()), Some(failure));
 }
 
 #[test]
 fn protocol_failures_exit_2_and_name_the_step() {
     let cases = [
-        ("import time; time.sleep(60)", "at step 0: no answer within"),
+        ("import time; time.sleep(60)", "at reset: no answer within"),
         // Answers until it has answered a record, then exits: traces come shortest first, so
         // that is step 1 (the end) of the second trace, `i1 end`.
         (
             "import sys, json\nn = 0\nfor l in sys.stdin:\n    if n: break\n    n += json.loads(l)['type'] == 'record'\n    print(json.dumps({'type':'done'}), flush=True)",
             "at step 1",
         ),
-        ("import sys\nfor l in sys.stdin: print('hello', flush=True)", "at step 0: not a JSON line"),
+        ("import sys\nfor l in sys.stdin: print('hello', flush=True)", "at reset: not a JSON line"),
         (
             "import sys, json\nfor l in sys.stdin: print(json.dumps({'type':'done','stored':['x9']}), flush=True)",
             "names no record",
@@ -106,6 +104,21 @@ fn protocol_failures_exit_2_and_name_the_step() {
         (
             LATE_C1_ON_I1,
             "at step 0: field \"id\": no right record with id \"c1\" in the trace",
+        ),
+        // The wrong side: i1 is a left record.
+        (
+            "import sys, json\nfor l in sys.stdin:\n    s = json.loads(l)\n    if s.get('id') == 'i1': print(json.dumps({'type':'late','side':'right','id':'i1','key':'a'}), flush=True)\n    print(json.dumps({'type':'done'}), flush=True)",
+            "at step 0: field \"id\": no right record with id \"i1\" in the trace",
+        ),
+        // The wrong key.
+        (
+            "import sys, json\nfor l in sys.stdin:\n    s = json.loads(l)\n    if s.get('id') == 'i1': print(json.dumps({'type':'late','side':'left','id':'i1','key':'zz'}), flush=True)\n    print(json.dumps({'type':'done'}), flush=True)",
+            "at step 0: field \"key\": key \"zz\" is not the key of the named record",
+        ),
+        // Answers after `end`: a row after the end's done arrives with the next reset.
+        (
+            "import sys, json\nfor l in sys.stdin:\n    s = json.loads(l)\n    print(json.dumps({'type':'done'}), flush=True)\n    if s['type'] == 'end' and s.get('x') is None: print(json.dumps({'type':'late','side':'left','id':'i1','key':'a'}), flush=True)",
+            "at reset: an output row in answer to reset (or after the previous trace's end was answered)",
         ),
     ];
     for (program, words) in cases {
@@ -428,4 +441,299 @@ fn the_counterexample_timeline_is_the_programs_own_run_from_a_reset() {
             run.stdout
         );
     }
+}
+
+#[test]
+fn keep_going_reports_two_bugs_each_with_its_shortest_counterexample() {
+    // Two bugs at once: keys ignored (an extra match) and nothing flushed at the end (a leak).
+    assert!(python(), "python3 is needed for the protocol examples");
+    let dir = crate::support::TempDir::new("drive-keep-going");
+    let edits = [
+        ("if p[\"key\"] == r[\"key\"] and", "if True and"),
+        ("self.ended = True", "self.ended = False"),
+    ];
+    let program = slipped_example(&dir, "two-bugs.py", &edits);
+    let out = dir.path().join("out");
+    let run = |extra: &[&str]| {
+        // The first 2,000 traces (every trace of up to 3 steps) hold both bugs' shortest.
+        let mut args = vec![
+            "drive",
+            "--keep-going",
+            "--model",
+            INNER,
+            "--max-traces",
+            "2000",
+            "--random",
+            "100",
+            "--out",
+        ];
+        args.push(out.to_str().expect("utf-8 path"));
+        args.extend_from_slice(extra);
+        args.extend(["--", "python3", &program]);
+        joincheck(args)
+    };
+    let both = run(&[]);
+    assert_eq!(both.code, Some(1), "{}\n{}", both.stdout, both.stderr);
+    assert!(
+        both.stdout
+            .contains("over 2000 enumerated traces (stopped at --max-traces"),
+        "{}",
+        both.stdout
+    );
+    for (kind, steps, file) in [
+        (
+            "no_state_leak: leak at end",
+            1,
+            "drive-reference-impressions-clicks.jsonl",
+        ),
+        (
+            "no_spurious_output: extra match",
+            2,
+            "drive-reference-impressions-clicks-2.jsonl",
+        ),
+    ] {
+        let header = format!("{kind}: counterexample ({steps} step");
+        assert!(both.stdout.contains(&header), "{header}\n{}", both.stdout);
+        let written = std::fs::read_to_string(out.join(file)).expect("written");
+        assert_eq!(written.lines().count(), steps, "{kind}: {written}");
+        let row = both
+            .stdout
+            .lines()
+            .find(|l| l.starts_with(kind) && l.contains("fails"))
+            .unwrap_or_else(|| panic!("{kind} in the summary table:\n{}", both.stdout));
+        assert!(
+            row.ends_with(&format!("{steps} step{}", if steps == 1 { "" } else { "s" })),
+            "{row}"
+        );
+    }
+    assert!(both.stdout.contains("2 kinds of finding"), "{}", both.stdout);
+    assert!(
+        both.stdout.contains("keys differ: i1 has key a, c1 has key b"),
+        "the extra match is explained like diff explains it:\n{}",
+        both.stdout
+    );
+
+    // The leak is known: allowed, it is reported and does not fail; the match still does.
+    let allow = dir.write(
+        "allow.txt",
+        "# known differences\nno_state_leak: leak at end   # this engine keeps its state at the end\n",
+    );
+    let allowed = run(&["--allow", allow.to_str().expect("utf-8")]);
+    assert_eq!(allowed.code, Some(1), "{}\n{}", allowed.stdout, allowed.stderr);
+    assert!(
+        allowed.stdout.contains("no_state_leak: leak at end (allowed)"),
+        "{}",
+        allowed.stdout
+    );
+    let both_allowed = dir.write(
+        "allow-both.txt",
+        "no_state_leak: leak at end\nno_spurious_output:   extra match\n",
+    );
+    let clean = run(&["--allow", both_allowed.to_str().expect("utf-8")]);
+    assert_eq!(clean.code, Some(0), "{}\n{}", clean.stdout, clean.stderr);
+    assert!(
+        clean.stdout.contains("apart from the allowed differences"),
+        "{}",
+        clean.stdout
+    );
+
+    // Without --keep-going an allow-list still lets the search go on past what it allows.
+    let one = joincheck([
+        "drive",
+        "--model",
+        INNER,
+        "--allow",
+        allow.to_str().expect("utf-8"),
+        "--out",
+        out.to_str().expect("utf-8 path"),
+        "--",
+        "python3",
+        &program,
+    ]);
+    assert_eq!(one.code, Some(1), "{}\n{}", one.stdout, one.stderr);
+    assert!(
+        one.stdout.contains("no_spurious_output: extra match: counterexample"),
+        "{}",
+        one.stdout
+    );
+
+    // A line that is not a kind is bad input, with its line.
+    let bad = dir.write("bad.txt", "\nno_state_leak: leaks\n");
+    let refused = run(&["--allow", bad.to_str().expect("utf-8")]);
+    assert_eq!(refused.code, Some(2), "{}\n{}", refused.stdout, refused.stderr);
+    assert!(refused.stderr.contains("bad.txt:2"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("is not a kind of finding"),
+        "{}",
+        refused.stderr
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Protocol v2 (issue 15): a program that retracts rows, and one that takes whole traces.
+
+/// `examples/external/NAME` with `edits` applied, written to `dir` beside a copy of the
+/// reference example it imports.
+fn v2_example(dir: &crate::support::TempDir, name: &str, edits: &[(&str, &str)]) -> String {
+    let examples = crate::support::root().join("examples/external");
+    let reference = std::fs::read_to_string(examples.join("reference_join.py")).expect("example");
+    dir.write("reference_join.py", reference);
+    let mut text = std::fs::read_to_string(examples.join(name)).expect("example");
+    for (from, to) in edits {
+        assert!(text.contains(from), "{from:?} is not in {name}");
+        text = text.replacen(from, to, 1);
+    }
+    dir.write(name, text).display().to_string()
+}
+
+const LEFT_OUTER: &str = "models/reference-impressions-clicks-left-outer.toml";
+
+#[test]
+fn a_retracting_program_is_judged_on_the_rows_that_stand() {
+    assert!(python(), "python3 is needed for the protocol examples");
+    let dir = crate::support::TempDir::new("drive-retract");
+    let drive = |program: &str, allow: bool| {
+        let mut args = vec![
+            "drive",
+            "--model",
+            LEFT_OUTER,
+            "--max-traces",
+            "3000",
+            "--random",
+            "300",
+        ];
+        if allow {
+            args.extend(["--allow", "examples/external/retracting.allow"]);
+        }
+        let out = dir.path().join("out");
+        args.extend(["--out", out.to_str().expect("utf-8"), "--", "python3", program]);
+        joincheck(args)
+    };
+    let example = "examples/external/retracting_join.py";
+    // Its net rows are the profile's; the retraction is a finding of its own kind, which the
+    // shipped allow-list allows.
+    let allowed = drive(example, true);
+    assert_eq!(allowed.code, Some(0), "{}\n{}", allowed.stdout, allowed.stderr);
+    assert!(
+        allowed
+            .stdout
+            .contains("protocol 2, steps mode; its rows are a changelog"),
+        "{}",
+        allowed.stdout
+    );
+    assert!(
+        allowed.stdout.contains("profile: retracted unmatched (allowed)"),
+        "{}",
+        allowed.stdout
+    );
+    assert!(
+        allowed.stdout.contains("retract unmatched i1"),
+        "the timeline shows it: {}",
+        allowed.stdout
+    );
+    assert!(
+        allowed.stdout.contains("(impl "),
+        "its reported watermark: {}",
+        allowed.stdout
+    );
+    let strict = drive(example, false);
+    assert_eq!(strict.code, Some(1), "{}\n{}", strict.stdout, strict.stderr);
+    assert!(
+        strict
+            .stdout
+            .contains("profile: retracted unmatched: counterexample (2 steps"),
+        "{}",
+        strict.stdout
+    );
+    // Forgetting to retract leaves a null row beside the match: caught on the net rows.
+    let forgetful = v2_example(
+        &dir,
+        "retracting_join.py",
+        &[(
+            "out.append({\"type\": \"retract\", \"row\": self.padded.pop(o[\"left\"])})",
+            "pass",
+        )],
+    );
+    let caught = drive(&forgetful, true);
+    assert_eq!(caught.code, Some(1), "{}\n{}", caught.stdout, caught.stderr);
+    assert!(
+        caught.stdout.contains("outer_exactly_once: extra unmatched"),
+        "{}",
+        caught.stdout
+    );
+    // A retraction without declaring a changelog is a protocol failure.
+    let undeclared = v2_example(
+        &dir,
+        "retracting_join.py",
+        &[("done.update(protocol=2, retracts=True)", "done.update(protocol=2)")],
+    );
+    // (Its eager null rows are findings of their own, judged step by step: go on past them.)
+    let refused = joincheck([
+        "drive",
+        "--keep-going",
+        "--model",
+        LEFT_OUTER,
+        "--",
+        "python3",
+        &undeclared,
+    ]);
+    assert_eq!(refused.code, Some(2), "{}\n{}", refused.stdout, refused.stderr);
+    assert!(
+        refused.stderr.contains("did not declare \"retracts\":true"),
+        "{}",
+        refused.stderr
+    );
+}
+
+#[test]
+fn a_whole_trace_program_answers_once_per_trace() {
+    assert!(python(), "python3 is needed for the protocol examples");
+    let dir = crate::support::TempDir::new("drive-whole-trace");
+    let drive = |program: &str| {
+        let out = dir.path().join("out");
+        joincheck([
+            "drive",
+            "--model",
+            INNER,
+            "--random",
+            "300",
+            "--out",
+            out.to_str().expect("utf-8"),
+            "--",
+            "python3",
+            program,
+        ])
+    };
+    let agrees = drive("examples/external/whole_trace_join.py");
+    assert_eq!(agrees.code, Some(0), "{}\n{}", agrees.stdout, agrees.stderr);
+    assert!(
+        agrees.stdout.contains("protocol 2, whole-trace mode"),
+        "{}",
+        agrees.stdout
+    );
+    assert!(
+        agrees.stdout.contains("(every trace of the scope)"),
+        "{}",
+        agrees.stdout
+    );
+    // The same job with its watermark 1 ms off: caught, with the step the row is tagged with.
+    let _ = v2_example(&dir, "whole_trace_join.py", &[]);
+    let reference = dir.path().join("reference_join.py");
+    let slipped =
+        std::fs::read_to_string(&reference)
+            .expect("copied")
+            .replacen("else m - DELAY", "else m - DELAY - 1", 1);
+    std::fs::write(&reference, slipped).expect("write");
+    let caught = drive(dir.path().join("whole_trace_join.py").to_str().expect("utf-8"));
+    assert_eq!(caught.code, Some(1), "{}\n{}", caught.stdout, caught.stderr);
+    assert!(caught.stdout.contains("why: after step"), "{}", caught.stdout);
+    // A row without its step is a protocol failure.
+    let untagged = v2_example(&dir, "whole_trace_join.py", &[("dict(o, step=i)", "dict(o)")]);
+    let refused = drive(&untagged);
+    assert_eq!(refused.code, Some(2), "{}\n{}", refused.stdout, refused.stderr);
+    assert!(
+        refused.stderr.contains("every row carries \"step\""),
+        "{}",
+        refused.stderr
+    );
 }

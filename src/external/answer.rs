@@ -1,0 +1,371 @@
+//! A program's answers, read and checked without the program: one line at a time against the
+//! trace and how much of it the program has been sent ([`parse_answer`]), the answers to a whole
+//! trace ([`Answers`]), their net rows once retractions are applied ([`Answers::net`]), and an
+//! [`Engine`] that replays them ([`Replay`]) so the monitor, the oracle and the reports treat
+//! the program's run like any engine's.
+//!
+//! Nothing here trusts the program: every row must name records it has been sent, on their
+//! sides and with their key, and a retraction must withdraw a row that stands. What passes
+//! these checks cannot break the [`crate::engine::contract`] the monitor relies on; the
+//! `protocol_lines` fuzz target holds it to that.
+
+use crate::engine::Engine;
+use crate::event::{Output, RecordId, Side};
+use crate::time::{EventTime, Watermark};
+use crate::trace::{Step, Trace};
+
+/// One line of a program's answer, checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// An empty line (ignored).
+    Blank,
+    /// An output row, with the step it is tagged with (`"step"`, or the step that closes the
+    /// tagged `"batch"`), if any.
+    Row { output: Output, step: Option<usize> },
+    /// A row withdrawn (protocol v2): `{"type":"retract","row":{...}}`.
+    Retract { output: Output, step: Option<usize> },
+    /// The end of an answer.
+    Done(Done),
+}
+
+/// What a `done` line carries.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Done {
+    /// `stored`: ids of the records in join state, ascending, each once.
+    pub stored: Option<Vec<RecordId>>,
+    /// `timers`: pending timers.
+    pub timers: Option<usize>,
+    /// `watermark` (v2): the join's watermark as the implementation sees it (`null`: none yet).
+    pub watermark: Option<Watermark>,
+    /// `protocol` (v2, only in the answer to the opening reset): the version it speaks.
+    pub protocol: Option<u64>,
+    /// `mode` (v2, only in the answer to the opening reset).
+    pub mode: Option<Mode>,
+    /// `retracts` (v2, only in the answer to the opening reset): the program's rows are a
+    /// changelog, and may be withdrawn by later `retract` lines.
+    pub retracts: Option<bool>,
+}
+
+/// How a program takes a trace (protocol v2 lets it choose in its first answer).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Mode {
+    /// One step at a time, each answered before the next is sent (v1, and the v2 default).
+    #[default]
+    Steps,
+    /// The whole trace at once, up to its `end`, answered by rows tagged with `step` or
+    /// `batch` and one `done`: for batch-style engines that cost a run per answer.
+    WholeTrace,
+}
+
+impl Mode {
+    /// The mode's name in the protocol (`"steps"`, `"whole-trace"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Steps => "steps",
+            Mode::WholeTrace => "whole-trace",
+        }
+    }
+}
+
+/// How many records the first `steps` steps of `trace` deliver (ids are given in arrival
+/// order, so a record has been sent iff its id is below this).
+pub fn records_sent(trace: &Trace, steps: usize) -> usize {
+    trace.steps()[..steps.min(trace.steps().len())]
+        .iter()
+        .filter(|s| matches!(s, Step::Record(_)))
+        .count()
+}
+
+/// The step index a row tagged `batch` belongs to: the step that closes that micro-batch (its
+/// `batch` marker, or the end). `None` when the trace has fewer batches.
+pub fn batch_step(trace: &Trace, batch: usize) -> Option<usize> {
+    let closing = trace
+        .steps()
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| matches!(s, Step::Batch | Step::End))
+        .map(|(i, _)| i)
+        .chain((!trace.ends()).then_some(trace.steps().len()));
+    closing.into_iter().nth(batch)
+}
+
+/// The `"type"` of a JSON object line, if it has one.
+pub fn line_type(line: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(line).ok()?;
+    Some(value.get("type")?.as_str()?.to_owned())
+}
+
+/// Reads one answer line. `sent` is how many steps of `trace` the program has been sent when it
+/// answers (`None` in whole-trace mode, where each row names its own step and may only name
+/// records sent up to it). Every id must name a record of the trace on the stated side, sent
+/// already, with the stated key.
+pub fn parse_answer(trace: &Trace, sent: Option<usize>, line: &str) -> Result<Answer, String> {
+    if line.trim().is_empty() {
+        return Ok(Answer::Blank);
+    }
+    let value: serde_json::Value = serde_json::from_str(line).map_err(|e| format!("not a JSON line: {e}"))?;
+    let Some(obj) = value.as_object() else {
+        return Err("not a JSON object".to_owned());
+    };
+    match obj.get("type").and_then(|t| t.as_str()) {
+        Some("done") => parse_done(trace, sent, obj).map(Answer::Done),
+        Some("retract") => {
+            if let Some(k) = obj
+                .keys()
+                .find(|k| !["type", "row", "step", "batch"].contains(&k.as_str()))
+            {
+                return Err(format!("unknown field {k:?} in retract"));
+            }
+            let Some(row) = obj.get("row").filter(|r| r.is_object()) else {
+                return Err("a retract needs \"row\": the row it withdraws, as it was emitted".to_owned());
+            };
+            let step = tagged_step(trace, obj)?;
+            let (output, inner) = parse_row(trace, sent, &row.to_string())?;
+            if inner.is_some() {
+                return Err("put step or batch on the retract line, not inside its row".to_owned());
+            }
+            Ok(Answer::Retract { output, step })
+        }
+        _ => {
+            let (output, step) = parse_row(trace, sent, line)?;
+            Ok(Answer::Row { output, step })
+        }
+    }
+}
+
+/// The step a line is tagged with (`step`, or the step closing `batch`).
+fn tagged_step(trace: &Trace, obj: &serde_json::Map<String, serde_json::Value>) -> Result<Option<usize>, String> {
+    let index = |field: &str| -> Result<Option<usize>, String> {
+        match obj.get(field) {
+            None => Ok(None),
+            Some(v) => v
+                .as_u64()
+                .and_then(|n| usize::try_from(n).ok())
+                .map(Some)
+                .ok_or_else(|| format!("field {field:?}: expected a step index, found {v}")),
+        }
+    };
+    let last = trace.steps().len() - usize::from(trace.ends());
+    match (index("step")?, index("batch")?) {
+        (Some(_), Some(_)) => Err("a row carries step or batch, not both".to_owned()),
+        (Some(s), None) if s > last => Err(format!("step {s}: the trace has steps 0 to {last}")),
+        (Some(s), None) => Ok(Some(s)),
+        (None, Some(b)) => batch_step(trace, b)
+            .map(Some)
+            .ok_or_else(|| format!("batch {b}: the trace has fewer batches")),
+        (None, None) => Ok(None),
+    }
+}
+
+/// One output row: the output and the step it is tagged with.
+fn parse_row(trace: &Trace, sent: Option<usize>, line: &str) -> Result<(Output, Option<usize>), String> {
+    let mut rows = trace.parse_outputs(line, "<output>").map_err(|e| {
+        format!(
+            "{}{}",
+            e.field.map(|f| format!("field {f:?}: ")).unwrap_or_default(),
+            e.message
+        )
+    })?;
+    let row = rows.pop().ok_or("an empty row")?;
+    let step = match row.at.batch {
+        Some(b) => Some(batch_step(trace, b).ok_or_else(|| format!("batch {b}: the trace has fewer batches"))?),
+        None => row.at.step,
+    };
+    let last = trace.steps().len() - usize::from(trace.ends());
+    if let Some(s) = step.filter(|s| *s > last) {
+        return Err(format!("step {s}: the trace has steps 0 to {last}"));
+    }
+    // A row may only name records the program has been sent: by the step it answers, or in
+    // whole-trace mode by the step it is tagged with.
+    let upto = match sent {
+        Some(n) => n,
+        None => step.map_or(0, |s| s + 1),
+    };
+    if sent.is_none() && step.is_none() {
+        return Err("in whole-trace mode every row carries \"step\" (or \"batch\")".to_owned());
+    }
+    let delivered = records_sent(trace, upto);
+    if let Some(id) = row.output.records().find(|id| id.index() >= delivered) {
+        let when = match sent {
+            Some(_) => "it has not been sent yet".to_owned(),
+            None => format!("arrives after step {}", step.expect("tagged")),
+        };
+        return Err(format!("an output names {:?}, which {when}", trace.name(id)));
+    }
+    Ok((row.output, step))
+}
+
+fn parse_done(
+    trace: &Trace,
+    sent: Option<usize>,
+    obj: &serde_json::Map<String, serde_json::Value>,
+) -> Result<Done, String> {
+    const FIELDS: [&str; 7] = ["type", "stored", "timers", "watermark", "protocol", "mode", "retracts"];
+    if let Some(k) = obj.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+        return Err(format!("unknown field {k:?} in done"));
+    }
+    let delivered = records_sent(trace, sent.unwrap_or(trace.steps().len()));
+    let mut done = Done::default();
+    match obj.get("stored") {
+        None => {}
+        Some(serde_json::Value::Array(ids)) => {
+            let mut stored = Vec::new();
+            for id in ids {
+                let Some(name) = id.as_str() else {
+                    return Err(format!("stored: {id} is not a record id"));
+                };
+                let known: Vec<RecordId> = Side::BOTH
+                    .iter()
+                    .filter_map(|s| trace.lookup_id(*s, name))
+                    .filter(|id| id.index() < delivered)
+                    .collect();
+                if known.is_empty() {
+                    return Err(format!("stored: {name:?} names no record it has received"));
+                }
+                stored.extend(known);
+            }
+            stored.sort_unstable();
+            stored.dedup();
+            done.stored = Some(stored);
+        }
+        Some(other) => return Err(format!("stored: expected a list of ids, found {other}")),
+    }
+    if let Some(t) = obj.get("timers") {
+        let n = t.as_u64().and_then(|n| usize::try_from(n).ok());
+        done.timers = Some(n.ok_or_else(|| format!("timers: expected a count, found {t}"))?);
+    }
+    if let Some(w) = obj.get("watermark") {
+        done.watermark = Some(match w {
+            serde_json::Value::Null => Watermark::MIN,
+            w => match w.as_i64() {
+                Some(ms) => Watermark::at(EventTime::from_millis(ms)),
+                None => return Err(format!("watermark: expected milliseconds or null, found {w}")),
+            },
+        });
+    }
+    if let Some(p) = obj.get("protocol") {
+        done.protocol = Some(
+            p.as_u64()
+                .ok_or_else(|| format!("protocol: expected a version, found {p}"))?,
+        );
+    }
+    if let Some(r) = obj.get("retracts") {
+        done.retracts = Some(
+            r.as_bool()
+                .ok_or_else(|| format!("retracts: expected true or false, found {r}"))?,
+        );
+    }
+    if let Some(m) = obj.get("mode") {
+        done.mode = Some(match m.as_str() {
+            Some("steps") => Mode::Steps,
+            Some("whole-trace") => Mode::WholeTrace,
+            _ => return Err(format!("mode: expected \"steps\" or \"whole-trace\", found {m}")),
+        });
+    }
+    Ok(done)
+}
+
+/// What the program answered to one step.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StepAnswer {
+    /// Rows emitted after the step, as emitted.
+    pub rows: Vec<Output>,
+    /// Rows withdrawn after the step (v2).
+    pub retracted: Vec<Output>,
+    pub stored: Option<Vec<RecordId>>,
+    pub timers: Option<usize>,
+    /// The join's watermark after the step, when the program reports it (v2).
+    pub watermark: Option<Watermark>,
+}
+
+/// A withdrawn row: emitted after step `emitted`, retracted after step `retracted`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Retraction {
+    pub output: Output,
+    pub emitted: usize,
+    pub retracted: usize,
+}
+
+/// The program's answers to a whole trace: one per step, the implicit end included.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Answers {
+    pub steps: Vec<StepAnswer>,
+}
+
+impl Answers {
+    /// Whether the program reported its state after every step.
+    pub fn reports_state(&self) -> bool {
+        self.steps.iter().all(|s| s.stored.is_some())
+    }
+
+    /// The rows that stand once every retraction is applied (each withdraws the latest
+    /// standing copy of its row), per step, and the retractions. A retraction of a row that
+    /// does not stand is an error: `(step, message)`.
+    pub fn net(&self) -> Result<Net, (usize, String)> {
+        let mut rows: Vec<Vec<Output>> = self.steps.iter().map(|s| s.rows.clone()).collect();
+        let mut retractions = Vec::new();
+        for (at, answer) in self.steps.iter().enumerate() {
+            for r in &answer.retracted {
+                let standing = (0..=at).rev().find(|s| rows[*s].contains(r));
+                let Some(emitted) = standing else {
+                    return Err((at, format!("it retracts a row that does not stand: {r:?}")));
+                };
+                let i = rows[emitted].iter().position(|o| o == r).expect("found above");
+                rows[emitted].remove(i);
+                retractions.push(Retraction {
+                    output: *r,
+                    emitted,
+                    retracted: at,
+                });
+            }
+        }
+        Ok(Net { rows, retractions })
+    }
+}
+
+/// The rows that stand, per step, and the retractions that withdrew the others.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Net {
+    pub rows: Vec<Vec<Output>>,
+    pub retractions: Vec<Retraction>,
+}
+
+/// Replays a program's (net) rows and reported state as an [`Engine`].
+#[derive(Clone, Debug)]
+pub struct Replay<'a> {
+    answers: &'a Answers,
+    rows: Vec<Vec<Output>>,
+    next: usize,
+}
+
+impl<'a> Replay<'a> {
+    /// The engine that emits `rows[i]` at step `i` and reports `answers.steps[i]`'s state.
+    pub fn new(answers: &'a Answers, rows: Vec<Vec<Output>>) -> Replay<'a> {
+        Replay { answers, rows, next: 0 }
+    }
+
+    fn current(&self) -> Option<&StepAnswer> {
+        self.next.checked_sub(1).and_then(|i| self.answers.steps.get(i))
+    }
+}
+
+impl Engine for Replay<'_> {
+    fn step(&mut self, _: &Step, out: &mut Vec<Output>) {
+        if let Some(rows) = self.rows.get(self.next) {
+            out.extend_from_slice(rows);
+        }
+        self.next += 1;
+    }
+
+    fn stored(&self) -> Vec<RecordId> {
+        self.current().and_then(|a| a.stored.clone()).unwrap_or_default()
+    }
+
+    fn pending_timers(&self) -> usize {
+        self.current().and_then(|a| a.timers).unwrap_or(0)
+    }
+
+    fn name(&self) -> &str {
+        "the program"
+    }
+}

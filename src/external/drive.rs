@@ -1,0 +1,326 @@
+//! `drive`'s search: every trace the scope enumerates (shortest first) and seeded random ones,
+//! each run on the program from a reset and judged against the model's profile; findings
+//! grouped by [`Kind`], each shrunk to a minimal trace of its own kind, with the program's own
+//! run on it as the timeline.
+
+use super::answer::Replay;
+use super::{Answers, ExternalEngine, ProtocolError};
+use crate::checker::{disagreement, Disagreement, Kind, MonitoredRun};
+use crate::error::InputError;
+use crate::event::Output;
+use crate::model::JoinSpec;
+use crate::property::monitor_run;
+use crate::trace::Trace;
+use std::collections::BTreeMap;
+
+pub use crate::report::drive::{DriveFinding, DriveReport};
+
+/// How `drive` explores.
+#[derive(Clone, Debug, Default)]
+pub struct DriveOptions {
+    /// Seeded random traces (after the enumerated ones; before them when the scope derives its
+    /// times).
+    pub random: usize,
+    pub seed: u64,
+    /// Stop enumerating after this many traces (the report says so).
+    pub max_traces: Option<usize>,
+    /// Run the whole scope and report every kind of finding, not only the first.
+    pub keep_going: bool,
+    /// Kinds of finding that are known profile differences: reported, never failing, and the
+    /// search goes on past them.
+    pub allow: AllowList,
+}
+
+/// How many enumerated traces `drive` runs when the scope derives its times and
+/// [`DriveOptions::max_traces`] is not given.
+pub const DERIVED_TRACES: usize = 20_000;
+
+/// Known differences, by [`Kind`]: one kind per line as reports print it
+/// (`profile: retracted unmatched`, `no_state_leak: leak at end`), optionally followed by
+/// `# why`; blank lines and lines starting with `#` are ignored.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AllowList {
+    /// Each allowed kind with the reason its line gives (may be empty).
+    pub entries: Vec<(Kind, String)>,
+}
+
+impl AllowList {
+    /// Reads an allow-list; `file` names it in errors.
+    pub fn parse(text: &str, file: &str) -> Result<AllowList, InputError> {
+        let mut entries = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            let (kind, why) = line.split_once('#').unwrap_or((line, ""));
+            if kind.trim().is_empty() {
+                continue;
+            }
+            let Some(k) = Kind::parse(kind) else {
+                return Err(InputError::new(
+                    file,
+                    format!(
+                        "{:?} is not a kind of finding; write one as drive prints it, such as \
+                         \"profile: retracted unmatched\" or \"no_state_leak: leak at end\" \
+                         (docs/PROTOCOL.md lists them)",
+                        kind.trim()
+                    ),
+                )
+                .at_line(i + 1));
+            };
+            entries.push((k, why.trim().to_owned()));
+        }
+        Ok(AllowList { entries })
+    }
+
+    /// Reads an allow-list file.
+    pub fn load(path: &std::path::Path) -> Result<AllowList, InputError> {
+        AllowList::parse(&crate::error::read_text(path)?, &path.display().to_string())
+    }
+
+    /// Whether `kind` is allowed.
+    pub fn allows(&self, kind: Kind) -> bool {
+        self.entries.iter().any(|(k, _)| *k == kind)
+    }
+}
+
+/// One trace run on the program and judged.
+#[derive(Clone, Debug)]
+pub struct Judged {
+    /// The first disagreement with the profile, if any.
+    pub disagreement: Option<Disagreement>,
+    /// The program's answers.
+    pub answers: Answers,
+    /// The program's run (its net rows), as the monitor saw it.
+    pub run: MonitoredRun,
+    /// The profile engine's run on the same trace.
+    pub profile: MonitoredRun,
+}
+
+/// Runs `trace` on the program from a reset and judges its answers against `spec`'s profile:
+/// rows (net of retractions) as multisets per step, the invariants the profile keeps (leak
+/// checks only when the program reports its state after every step), retractions.
+pub fn judge(spec: &JoinSpec, ext: &mut ExternalEngine, trace: &Trace) -> Result<Judged, ProtocolError> {
+    let answers = ext.run(trace)?;
+    let net = answers
+        .net()
+        .expect("ExternalEngine::run refuses retractions of rows that do not stand");
+    let profile = monitor_run(&spec.params, crate::engine::for_spec(spec), trace);
+    let changelog = ext.session().is_some_and(|s| s.retracts);
+    let disagreement = if !changelog {
+        let run = monitor_run(&spec.params, Replay::new(&answers, net.rows), trace);
+        let d = disagreement(&spec.params, trace, &profile, &run, answers.reports_state(), &[]);
+        (d, run)
+    } else {
+        // A program whose rows are a changelog is judged on its net rows as of the end of
+        // input (when they will no longer be withdrawn), against every row the profile emits:
+        // as multisets over the whole run, not step by step. `late` rows are final when
+        // written and are compared at their step.
+        // `late` rows are final when written and stay at their step.
+        let last = net.rows.len() - 1;
+        let late = |o: &Output| matches!(o, Output::Late(_));
+        let mut rows: Vec<Vec<Output>> = net
+            .rows
+            .iter()
+            .map(|r| r.iter().copied().filter(late).collect())
+            .collect();
+        rows[last].extend(net.rows.iter().flatten().copied().filter(|o| !late(o)));
+        let run = monitor_run(&spec.params, Replay::new(&answers, rows), trace);
+        let mut whole = profile.clone();
+        for e in whole.emitted.iter_mut().filter(|e| !late(&e.output)) {
+            e.at.step = Some(last);
+        }
+        let d = disagreement(
+            &spec.params,
+            trace,
+            &whole,
+            &run,
+            answers.reports_state(),
+            &net.retractions,
+        );
+        (d, run)
+    };
+    let (disagreement, run) = disagreement;
+    Ok(Judged {
+        disagreement,
+        answers,
+        run,
+        profile,
+    })
+}
+
+/// What the search holds per kind: the shortest trace that showed it and how many did.
+struct Seen {
+    trace: Trace,
+    traces: usize,
+}
+
+/// Drives `ext` through `spec`'s scope (see the module doc and docs/PROTOCOL.md) and returns
+/// what it found. Without [`DriveOptions::keep_going`] it stops at the first finding that is
+/// not allowed.
+pub fn drive(
+    spec: &JoinSpec,
+    ext: &mut ExternalEngine,
+    options: &DriveOptions,
+    progress: &mut dyn FnMut(usize),
+) -> Result<DriveReport, ProtocolError> {
+    let mut report = DriveReport {
+        enumerated: 0,
+        truncated: false,
+        complete_up_to: 0,
+        random: 0,
+        state_reported: true,
+        session: None,
+        stopped_early: false,
+        findings: Vec::new(),
+    };
+    let mut seen: BTreeMap<Kind, Seen> = BTreeMap::new();
+    // Judges one trace; `false` stops the search.
+    let mut visit = |trace: Trace, report: &mut DriveReport| -> Result<bool, ProtocolError> {
+        let judged = judge(spec, ext, &trace)?;
+        report.state_reported &= judged.answers.reports_state();
+        let Some(d) = judged.disagreement else {
+            return Ok(true);
+        };
+        let entry = seen.entry(d.kind).or_insert_with(|| Seen {
+            trace: trace.clone(),
+            traces: 0,
+        });
+        entry.traces += 1;
+        if trace.steps().len() < entry.trace.steps().len() {
+            entry.trace = trace;
+        }
+        let go_on = options.keep_going || options.allow.allows(d.kind);
+        report.stopped_early |= !go_on;
+        Ok(go_on)
+    };
+    // With derived times the scope's traces are far more than can be driven; seeded random
+    // traces find a slip in hundreds, so they go first, and the enumeration (shortest traces
+    // first) covers what it can after them.
+    let derived = spec
+        .scope
+        .as_ref()
+        .is_some_and(|s| s.times.is_derived() || s.watermarks.is_derived());
+    let random = |report: &mut DriveReport,
+                  visit: &mut dyn FnMut(Trace, &mut DriveReport) -> Result<bool, ProtocolError>,
+                  progress: &mut dyn FnMut(usize)|
+     -> Result<bool, ProtocolError> {
+        let mut rng = <rand_chacha::ChaCha8Rng as rand_chacha::rand_core::SeedableRng>::seed_from_u64(options.seed);
+        for _ in 0..options.random {
+            let trace = crate::sim::random_trace(spec, &mut rng);
+            report.random += 1;
+            progress(report.enumerated + report.random);
+            if !visit(trace, report)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    };
+    let mut go_on = true;
+    if derived {
+        go_on = random(&mut report, &mut visit, progress)?;
+    }
+    if go_on {
+        let mut error = None;
+        let mut count = 0usize;
+        let before = report.random;
+        let cap = options.max_traces.or(derived.then_some(DERIVED_TRACES));
+        let mut longest = 0;
+        let mut truncated = false;
+        let mut each = |trace: Trace| -> bool {
+            if cap.is_some_and(|m| count >= m) {
+                truncated = true;
+                return false;
+            }
+            count += 1;
+            longest = trace.steps().len();
+            progress(before + count);
+            match visit(trace, &mut report) {
+                Err(e) => {
+                    error = Some(e);
+                    false
+                }
+                Ok(more) => more,
+            }
+        };
+        crate::checker::enumerate_traces(spec, &mut each).map_err(|e| ProtocolError {
+            step: None,
+            message: e.to_string(),
+            transcript: Vec::new(),
+        })?;
+        report.enumerated = count;
+        report.truncated = truncated;
+        go_on = !report.stopped_early;
+        // Traces come shortest first: every shorter one than the last was driven.
+        report.complete_up_to = if truncated || !go_on {
+            longest.saturating_sub(1)
+        } else {
+            longest
+        };
+        if let Some(e) = error {
+            return Err(e);
+        }
+    }
+    if go_on && !derived {
+        random(&mut report, &mut visit, progress)?;
+    }
+    report.session = ext.session();
+    for (kind, found) in seen {
+        let found_steps = found.trace.steps().len();
+        let small = shrink(spec, ext, found.trace, kind)?;
+        // The timeline is the program's own run on the counterexample, from a reset like
+        // every run: judge runs it so.
+        let judged = judge(spec, ext, &small)?;
+        let timeline = program_timeline(&small, &judged);
+        let d = judged
+            .disagreement
+            .filter(|d| d.kind == kind)
+            .expect("the shrunk trace shows its kind");
+        report.findings.push(DriveFinding {
+            kind,
+            allowed: options.allow.allows(kind),
+            traces: found.traces,
+            trace: small,
+            found_steps,
+            step: d.step,
+            what: d.explanation,
+            timeline,
+        });
+    }
+    // Shortest first within allowed and not.
+    report
+        .findings
+        .sort_by_key(|f| (f.allowed, f.trace.steps().len(), f.kind));
+    Ok(report)
+}
+
+/// The program's run as a timeline: its rows (as emitted, before retractions) and state, the
+/// profile's watermarks, and the program's own join watermark where it reports one.
+fn program_timeline(trace: &Trace, judged: &Judged) -> String {
+    let mut reports = judged.run.reports.clone();
+    for ((theirs, profile), answer) in reports
+        .iter_mut()
+        .zip(&judged.profile.reports)
+        .zip(&judged.answers.steps)
+    {
+        theirs.watermarks = profile.watermarks;
+        theirs.outputs = answer.rows.clone();
+    }
+    let reported: Vec<Option<crate::time::Watermark>> = judged.answers.steps.iter().map(|a| a.watermark).collect();
+    let retracted: Vec<Vec<crate::event::Output>> = judged.answers.steps.iter().map(|a| a.retracted.clone()).collect();
+    crate::report::drive::timeline(trace, &reports, &reported, &retracted)
+}
+
+/// Delta debugging, greedily: drop steps one at a time while the trace still shows `kind`.
+fn shrink(spec: &JoinSpec, ext: &mut ExternalEngine, mut trace: Trace, kind: Kind) -> Result<Trace, ProtocolError> {
+    let mut i = 0;
+    while i < trace.steps().len() {
+        let candidate = trace.retain_steps(|j, _| j != i);
+        let shows = judge(spec, ext, &candidate)?
+            .disagreement
+            .is_some_and(|d| d.kind == kind);
+        if shows {
+            trace = candidate;
+        } else {
+            i += 1;
+        }
+    }
+    Ok(trace)
+}
