@@ -1,5 +1,5 @@
 //! How a downstream engine uses joincheck: implement `Engine` for the operator, then call
-//! `joincheck::harness::check` (normally from a `#[test]`). Here the "operator" is a
+//! `joincheck::harness::check_spec` (normally from a `#[test]`). Here the "operator" is a
 //! deliberately simple nested-loop join that keeps everything until end of input; run it to
 //! see the harness name what it gets wrong:
 //!
@@ -52,17 +52,14 @@ impl Engine for NestedLoop {
 }
 
 fn main() {
-    let model = concat!(env!("CARGO_MANIFEST_DIR"), "/models/reference-impressions-clicks.toml");
-    match joincheck::harness::check(
-        model,
-        |params| NestedLoop {
-            params,
-            seen: Vec::new(),
-            ended: false,
-        },
-        1_000,
-        1,
-    ) {
+    // The bundled models are compiled into the crate: load one by name from any crate.
+    let spec = joincheck::model::JoinSpec::bundled("reference-impressions-clicks").expect("a bundled model");
+    let build = |params| NestedLoop {
+        params,
+        seen: Vec::new(),
+        ended: false,
+    };
+    match joincheck::harness::check_spec(&spec, build, 1_000, 1) {
         Ok(report) => println!("holds: {report:?}"),
         Err(why) => println!("caught:\n{why}"),
     }

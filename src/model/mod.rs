@@ -20,6 +20,7 @@
 //! ```
 //!
 
+pub mod bundled;
 pub mod domain;
 pub mod join;
 pub mod profile;
@@ -27,6 +28,7 @@ pub mod scope;
 pub mod toml;
 pub mod watermark;
 
+pub use bundled::{JoinBuilder, BUNDLED};
 pub use domain::{TimeDomain, Times};
 pub use join::{Bound, Bounds, JoinKind, JoinParams};
 pub use profile::{Contract, Profile, ProfileInfo, Unsupported, PROFILES};
