@@ -63,16 +63,22 @@ class Join:
         return [r["id"] for side in ("left", "right") for r in self.state[side]]
 
 
-def main():
-    join = Join()
+def serve(make_join, opening=None, report=lambda join: {}):
+    """Answers joincheck's protocol on standard input and output with a fresh `make_join()`
+    per trace. `opening` is added to the answer of the opening reset (the one that carries
+    "protocol"; protocol v2 programs say so there), `report(join)` to every done."""
+    join = make_join()
     for line in sys.stdin:
         if not line.strip():
             continue
         step = json.loads(line)
         out = []
+        done = {"type": "done"}
         kind = step["type"]
         if kind == "reset":
-            join = Join()
+            join = make_join()
+            if opening and "protocol" in step:
+                done.update(opening)
         elif kind == "record":
             join.record(step, out)
         elif kind == "end":
@@ -81,8 +87,9 @@ def main():
         # snapshot do not affect this join.
         for o in out:
             print(json.dumps(o))
-        print(json.dumps({"type": "done", "stored": join.stored(), "timers": 0}), flush=True)
+        done.update(stored=join.stored(), timers=0, **report(join))
+        print(json.dumps(done), flush=True)
 
 
 if __name__ == "__main__":
-    main()
+    serve(Join)

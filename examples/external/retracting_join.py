@@ -13,10 +13,7 @@ opening `{"type":"reset","protocol":2}` with `{"type":"done","protocol":2,"retra
 joincheck compares the rows that stand with the profile's, and reports each retraction as a
 finding of its own kind (`profile: retracted unmatched`), allowed here by the allow-list.
 """
-import json
-import sys
-
-from reference_join import MIN, Join
+from reference_join import MIN, Join, serve
 
 
 class RetractingLeftOuterJoin(Join):
@@ -39,28 +36,9 @@ class RetractingLeftOuterJoin(Join):
             self.padded[r["id"]] = row
 
 
-def main():
-    join = RetractingLeftOuterJoin()
-    for line in sys.stdin:
-        if not line.strip():
-            continue
-        step = json.loads(line)
-        out = []
-        done = {"type": "done"}
-        kind = step["type"]
-        if kind == "reset":
-            join = RetractingLeftOuterJoin()
-            if "protocol" in step:          # the opening reset: say which protocol we speak
-                done.update(protocol=2, retracts=True)
-        elif kind == "record":
-            join.record(step, out)
-        elif kind == "end":
-            join.end()
-        for o in out:
-            print(json.dumps(o))
-        done.update(stored=join.stored(), timers=0, watermark=None if join.wm == MIN else join.wm)
-        print(json.dumps(done), flush=True)
-
-
 if __name__ == "__main__":
-    main()
+    serve(
+        RetractingLeftOuterJoin,
+        opening={"protocol": 2, "retracts": True},
+        report=lambda join: {"watermark": None if join.wm == MIN else join.wm},
+    )

@@ -187,10 +187,10 @@ fn parse_row(trace: &Trace, sent: Option<usize>, line: &str) -> Result<(Output, 
     let delivered = records_sent(trace, upto);
     if let Some(id) = row.output.records().find(|id| id.index() >= delivered) {
         let when = match sent {
-            Some(_) => "it has not been sent yet".to_owned(),
-            None => format!("arrives after step {}", step.expect("tagged")),
+            Some(_) => "a record not sent to it yet".to_owned(),
+            None => format!("a record that arrives after step {}", step.expect("tagged")),
         };
-        return Err(format!("an output names {:?}, which {when}", trace.name(id)));
+        return Err(format!("an output names {:?}, {when}", trace.name(id)));
     }
     Ok((row.output, step))
 }
@@ -300,15 +300,15 @@ impl Answers {
 
     /// The rows that stand once every retraction is applied (each withdraws the latest
     /// standing copy of its row), per step, and the retractions. A retraction of a row that
-    /// does not stand is an error: `(step, message)`.
-    pub fn net(&self) -> Result<Net, (usize, String)> {
+    /// does not stand is an error: the step and the row.
+    pub fn net(&self) -> Result<Net, (usize, Output)> {
         let mut rows: Vec<Vec<Output>> = self.steps.iter().map(|s| s.rows.clone()).collect();
         let mut retractions = Vec::new();
         for (at, answer) in self.steps.iter().enumerate() {
             for r in &answer.retracted {
                 let standing = (0..=at).rev().find(|s| rows[*s].contains(r));
                 let Some(emitted) = standing else {
-                    return Err((at, format!("it retracts a row that does not stand: {r:?}")));
+                    return Err((at, *r));
                 };
                 let i = rows[emitted].iter().position(|o| o == r).expect("found above");
                 rows[emitted].remove(i);

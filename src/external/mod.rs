@@ -199,8 +199,12 @@ impl ExternalEngine {
                 }
             }
         }
-        if let Err((step, message)) = answers.net() {
-            return Err(self.fail(Some(step), message));
+        if let Err((step, row)) = answers.net() {
+            let row = crate::report::output_words(trace, &row);
+            return Err(self.fail(
+                Some(step),
+                format!("it retracts {row}, which does not stand (never emitted, or retracted already)"),
+            ));
         }
         Ok(answers)
     }

@@ -99,10 +99,13 @@ pub fn text(spec: &JoinSpec, command: &str, seed: u64, report: &DriveReport, wri
         );
     }
     if !report.state_reported {
-        let _ = writeln!(
-            s,
-            "leak and premature-eviction checks skipped: the program does not report \"stored\" in done after every step"
-        );
+        let why = match report.session {
+            Some(session) if session.mode == crate::external::Mode::WholeTrace => {
+                "in whole-trace mode the program's state is known only at the end"
+            }
+            _ => "the program does not report \"stored\" in done after every step",
+        };
+        let _ = writeln!(s, "leak and premature-eviction checks skipped: {why}");
     }
     let profile = spec.params.profile.name();
     for (i, f) in report.findings.iter().enumerate() {

@@ -77,7 +77,7 @@ fn an_output_naming_a_record_not_sent_yet_is_a_protocol_failure() {
     .expect("python3 starts");
     let failure = ext.run(&trace).expect_err("a protocol failure").to_string();
     assert!(
-        failure.contains("at step 0: an output names \"c1\", which it has not been sent yet"),
+        failure.contains("at step 0: an output names \"c1\", a record not sent to it yet"),
         "{failure}"
     );
     assert_eq!(ext.failure().map(|f| f.to_string()), Some(failure));
@@ -665,7 +665,10 @@ fn a_retracting_program_is_judged_on_the_rows_that_stand() {
     let undeclared = v2_example(
         &dir,
         "retracting_join.py",
-        &[("done.update(protocol=2, retracts=True)", "done.update(protocol=2)")],
+        &[(
+            "opening={\"protocol\": 2, \"retracts\": True}",
+            "opening={\"protocol\": 2}",
+        )],
     );
     // (Its eager null rows are findings of their own, judged step by step: go on past them.)
     let refused = joincheck([
