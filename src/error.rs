@@ -16,10 +16,12 @@ pub struct InputError {
     pub line: Option<usize>,
     /// The JSON field or TOML key at fault (`ts`, `join.bounds`).
     pub field: Option<String>,
+    /// What is wrong, worded for a person.
     pub message: String,
 }
 
 impl InputError {
+    /// An error in `file` with no line or field yet.
     pub fn new(file: impl Into<String>, message: impl Into<String>) -> InputError {
         InputError {
             file: file.into(),
@@ -29,11 +31,13 @@ impl InputError {
         }
     }
 
+    /// Sets the 1-based line.
     pub fn at_line(mut self, line: usize) -> InputError {
         self.line = Some(line);
         self
     }
 
+    /// Sets the field or key at fault.
     pub fn field(mut self, field: impl Into<String>) -> InputError {
         self.field = Some(field.into());
         self

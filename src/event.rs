@@ -18,8 +18,10 @@ pub enum Side {
 }
 
 impl Side {
+    /// Both sides, left first (the order of [`Side::index`]).
     pub const BOTH: [Side; 2] = [Side::Left, Side::Right];
 
+    /// The opposite side.
     pub fn other(self) -> Side {
         match self {
             Side::Left => Side::Right,
@@ -42,6 +44,7 @@ impl Side {
         }
     }
 
+    /// The side's name in the public format: `"left"` or `"right"`.
     pub fn name(self) -> &'static str {
         match self {
             Side::Left => "left",
@@ -49,6 +52,7 @@ impl Side {
         }
     }
 
+    /// Reads a side's name in the public format (`"left"` or `"right"`); `None` for anything else.
     pub fn parse(s: &str) -> Option<Side> {
         match s {
             "left" => Some(Side::Left),
@@ -74,6 +78,7 @@ pub struct Key(pub u32);
 pub struct RecordId(pub u32);
 
 impl RecordId {
+    /// The id's number as an index, for per-record arrays.
     pub fn index(self) -> usize {
         self.0 as usize
     }
@@ -82,9 +87,13 @@ impl RecordId {
 /// One input record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Record {
+    /// The input the record arrives on.
     pub side: Side,
+    /// The join key.
     pub key: Key,
+    /// The record's event time.
     pub ts: EventTime,
+    /// The record's id, unique within its trace.
     pub id: RecordId,
 }
 
@@ -98,9 +107,17 @@ pub struct Record {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Output {
     /// A joined pair.
-    Match { left: RecordId, right: RecordId },
+    Match {
+        /// The left record.
+        left: RecordId,
+        /// The right record.
+        right: RecordId,
+    },
     /// A left-semi row: the left record has at least one match.
-    Semi { left: RecordId },
+    Semi {
+        /// The left record.
+        left: RecordId,
+    },
     /// A null-padded row for a record that never matched (outer joins).
     Unmatched(RecordId),
     /// A record dropped because it arrived behind the watermark.
@@ -118,6 +135,8 @@ impl Output {
         std::iter::once(a).chain(b)
     }
 
+    /// The `type` field of the output's public JSON form: `"match"` (also for semi rows),
+    /// `"unmatched"` or `"late"`.
     pub fn kind_name(&self) -> &'static str {
         match self {
             Output::Match { .. } | Output::Semi { .. } => "match",
@@ -130,7 +149,9 @@ impl Output {
 /// An output together with where it appeared.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Emitted {
+    /// What was emitted.
     pub output: Output,
+    /// Where it appeared.
     pub at: Position,
 }
 
@@ -146,10 +167,13 @@ pub struct Position {
 /// One thing that happens, in arrival order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Step {
+    /// An input record arrives.
     Record(Record),
     /// An explicit watermark for one input, or for both when `side` is `None`.
     Watermark {
+        /// The input the watermark is for, or `None` for both.
         side: Option<Side>,
+        /// The new watermark.
         ts: Watermark,
     },
     /// Closes a micro-batch (batch profiles); other profiles ignore it.

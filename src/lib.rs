@@ -82,6 +82,7 @@
 //! behind the default `cli` feature). Test machinery (fuzz bodies, the bug benchmark's
 //! mutants and faults) is in a hidden `testing` module.
 
+#![warn(missing_docs)]
 pub mod checker;
 pub mod engine;
 pub mod error;

@@ -134,16 +134,19 @@ pub struct Workload {
     pub extra_clicks: f64,
     /// Click delay after its impression: log-normal with this median and sigma.
     pub click_delay_median_ms: f64,
+    /// The sigma of the log-normal click delay.
     pub click_delay_sigma: f64,
     /// Per side: how far (uniformly, in ms) a record may arrive after its event time.
     pub disorder_ms: [i64; 2],
     /// Chance that a record arrives much later (its disorder times `late_factor`).
     pub late_fraction: f64,
+    /// The factor a much-later record's disorder is multiplied by.
     pub late_factor: i64,
     /// Chance that an impression reuses an earlier impression's id (a duplicate).
     pub duplicate_fraction: f64,
     /// Duplicates pick among this many recent ids, Zipf-skewed with exponent `zipf_s`.
     pub duplicate_window: usize,
+    /// The Zipf exponent that skews duplicates towards the most recent ids.
     pub zipf_s: f64,
     /// Records per micro-batch (a `batch` step after every this many records; 0 = none).
     pub batch_records: usize,
@@ -347,28 +350,38 @@ pub fn step_line(step: &Step) -> String {
 /// What a simulation found.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SimReport {
+    /// Records generated and run.
     pub records: u64,
+    /// Pairs the streaming oracle expects.
     pub expected_matches: u64,
+    /// Pairs the engine emitted.
     pub emitted_matches: u64,
-    /// Expected rows the engine never emitted, by cause: `(late_in_engine, other)` for pairs,
-    /// and other rows (null rows, late rows) together.
+    /// Expected pairs the engine never emitted where it called one of the two records late.
     pub lost_matches_late: u64,
+    /// Expected pairs and semi rows never emitted, for any other reason.
     pub lost_matches_other: u64,
+    /// Other expected rows (null rows, late rows) never emitted.
     pub missing_other_rows: u64,
     /// Rows the engine emitted that the semantics do not expect.
     pub extra_rows: u64,
+    /// `late` rows the streaming oracle expects.
     pub late_expected: u64,
+    /// `late` rows the engine emitted.
     pub late_emitted: u64,
-    /// The engine's state size (records), sampled every `sample_every` records.
+    /// The engine's largest state size (records) among the samples, about a thousand per run.
     pub state_max: usize,
+    /// The 99th percentile of the sampled state sizes (records).
     pub state_p99: usize,
-    /// How far the join's watermark trailed the largest event time seen, in ms.
+    /// How far the join's watermark trailed the largest event time seen, in ms: the largest
+    /// sample.
     pub watermark_lag_max_ms: i64,
+    /// The 99th percentile of the sampled watermark lags, in ms.
     pub watermark_lag_p99_ms: i64,
     /// The live window of the streaming oracle at its largest (its memory bound).
     pub oracle_window_max: usize,
-    /// Engine steps per second (engine time only) and whole-run records per second.
+    /// Records per second of engine time (the engine's steps only).
     pub engine_records_per_sec: f64,
+    /// Records per second of the whole run (generation, oracle and engine).
     pub run_records_per_sec: f64,
     /// Samples for pictures: (event time, state size, watermark lag).
     pub samples: Vec<(i64, usize, i64)>,

@@ -31,23 +31,29 @@ pub struct Watermark(i64);
 pub struct ProcessingTime(i64);
 
 impl ProcessingTime {
+    /// The processing time `ms` milliseconds after the epoch.
     pub const fn from_millis(ms: i64) -> ProcessingTime {
         ProcessingTime(ms)
     }
 
+    /// Milliseconds since the epoch.
     pub const fn as_millis(self) -> i64 {
         self.0
     }
 }
 
 impl EventTime {
+    /// The earliest representable event time (`i64::MIN` ms); renders as `-inf`.
     pub const MIN: EventTime = EventTime(i64::MIN);
+    /// The latest representable event time (`i64::MAX` ms); renders as `+inf`.
     pub const MAX: EventTime = EventTime(i64::MAX);
 
+    /// The event time `ms` milliseconds after the Unix epoch (negative is before it).
     pub const fn from_millis(ms: i64) -> EventTime {
         EventTime(ms)
     }
 
+    /// Milliseconds since the Unix epoch.
     pub const fn as_millis(self) -> i64 {
         self.0
     }
@@ -87,25 +93,32 @@ impl EventTime {
 }
 
 impl Duration {
+    /// No time at all.
     pub const ZERO: Duration = Duration(0);
+    /// The longest representable duration (`i64::MAX` ms).
     pub const MAX: Duration = Duration(i64::MAX);
 
+    /// A duration of `ms` milliseconds; may be negative.
     pub const fn from_millis(ms: i64) -> Duration {
         Duration(ms)
     }
 
+    /// The length in milliseconds, signed.
     pub const fn as_millis(self) -> i64 {
         self.0
     }
 
+    /// Whether the duration is below zero.
     pub fn is_negative(self) -> bool {
         self.0 < 0
     }
 
+    /// `self + other`, or `None` when the sum leaves `i64`.
     pub fn checked_add(self, other: Duration) -> Option<Duration> {
         self.0.checked_add(other.0).map(Duration)
     }
 
+    /// `self + other`, clamped to the `i64` range.
     pub fn saturating_add(self, other: Duration) -> Duration {
         Duration(self.0.saturating_add(other.0))
     }
@@ -117,14 +130,17 @@ impl Watermark {
     /// End of input: no event time is still possible.
     pub const MAX: Watermark = Watermark(i64::MAX);
 
+    /// The watermark that has reached event time `t`.
     pub const fn at(t: EventTime) -> Watermark {
         Watermark(t.0)
     }
 
+    /// The event time the watermark has reached (`EventTime::MIN` / `MAX` at the extremes).
     pub const fn time(self) -> EventTime {
         EventTime(self.0)
     }
 
+    /// The watermark's event time in milliseconds since the epoch.
     pub const fn as_millis(self) -> i64 {
         self.0
     }
@@ -222,12 +238,21 @@ const UNITS: [(&str, i128); 5] = [
 /// Why a duration string was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DurationError {
+    /// The text was empty or only whitespace.
     #[error("empty duration; write e.g. \"250ms\", \"10m\" or \"1h\"")]
     Empty,
+    /// The text is not a sequence of integer-and-unit parts (or a lone integer); holds the text.
     #[error("{0:?} is not a duration; write an integer and a unit: \"250ms\", \"90s\", \"10m\", \"1h\", \"1d\"")]
     Malformed(String),
+    /// A part's unit is none of `ms`, `s`, `m`, `h`, `d`.
     #[error("unknown unit {unit:?} in {text:?}; units are ms, s, m, h, d")]
-    UnknownUnit { text: String, unit: String },
+    UnknownUnit {
+        /// The whole duration text.
+        text: String,
+        /// The unit that was not recognised.
+        unit: String,
+    },
+    /// The total does not fit in `i64` milliseconds; holds the text.
     #[error("{0:?} does not fit in 64-bit milliseconds")]
     Overflow(String),
 }

@@ -23,10 +23,12 @@ pub struct Trace {
 }
 
 impl Trace {
+    /// An empty trace.
     pub fn new() -> Trace {
         Trace::default()
     }
 
+    /// The steps, in arrival order.
     pub fn steps(&self) -> &[Step] {
         &self.steps
     }
@@ -36,6 +38,7 @@ impl Trace {
         &self.records
     }
 
+    /// The record with id `id`.
     pub fn record(&self, id: RecordId) -> &Record {
         &self.records[id.index()]
     }
@@ -45,18 +48,22 @@ impl Trace {
         &self.names[id.index()]
     }
 
+    /// The key's string as written in the trace (`"a"`).
     pub fn key_name(&self, key: Key) -> &str {
         &self.keys[key.0 as usize]
     }
 
+    /// How many distinct keys have been interned.
     pub fn key_count(&self) -> usize {
         self.keys.len()
     }
 
+    /// The interned key named `name`, if the trace has one.
     pub fn lookup_key(&self, name: &str) -> Option<Key> {
         self.key_index.get(name).copied()
     }
 
+    /// The id of the record named `name` on `side`, if the trace has one.
     pub fn lookup_id(&self, side: Side, name: &str) -> Option<RecordId> {
         self.id_index.get(&(side, name.to_owned())).copied()
     }
@@ -66,6 +73,7 @@ impl Trace {
         self.lines.get(step).copied()
     }
 
+    /// Whether the last step is [`Step::End`].
     pub fn ends(&self) -> bool {
         matches!(self.steps.last(), Some(Step::End))
     }

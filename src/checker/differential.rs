@@ -25,12 +25,16 @@ use std::time::{Duration as StdDuration, Instant};
 /// mutant, and the baseline's own monitor tells which violations the baseline shares.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Paired<B, M> {
+    /// The engine the mutant was derived from.
     pub base: B,
+    /// The engine under test.
     pub mutant: M,
+    /// The baseline's monitor, which has watched every step the baseline took.
     pub base_monitor: Monitor,
 }
 
 impl<B: Engine, M: Engine> Paired<B, M> {
+    /// `mutant` and its baseline `base`, both before their first step.
     pub fn new(params: JoinParams, base: B, mutant: M) -> Paired<B, M> {
         Paired {
             base,
@@ -68,6 +72,7 @@ pub struct MutantVerdict {
     /// Every invariant the search found broken where the baseline holds it. The search
     /// stops at the first, so this is all of them only from [`mutant_violations`].
     pub violated: Vec<Property>,
+    /// Distinct states the search visited.
     pub unique_states: usize,
 }
 
@@ -171,13 +176,18 @@ pub fn first_output_difference(
 /// The kind of a row: what [`Shape`]s of output differences name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum RowKind {
+    /// A joined pair ([`Output::Match`]).
     Match,
+    /// A left-semi row ([`Output::Semi`]).
     Semi,
+    /// A null-padded row ([`Output::Unmatched`]).
     Unmatched,
+    /// A late-record row ([`Output::Late`]).
     Late,
 }
 
 impl RowKind {
+    /// Every row kind, in declaration order.
     pub const ALL: [RowKind; 4] = [RowKind::Match, RowKind::Semi, RowKind::Unmatched, RowKind::Late];
 
     /// The row kind of `output`.
@@ -268,7 +278,9 @@ impl std::fmt::Display for Shape {
 /// findings by kind; an allow-list names kinds in this form.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Kind {
+    /// The invariant broken, or `None` when only the profile differs.
     pub property: Option<Property>,
+    /// How the rows or the findings differ.
     pub shape: Shape,
 }
 
@@ -313,6 +325,7 @@ impl std::fmt::Display for Kind {
 /// How an implementation's run disagrees with the profile's on one trace.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Disagreement {
+    /// The kind of disagreement.
     pub kind: Kind,
     /// The step after which it shows (the implicit end is the step after the last).
     pub step: usize,

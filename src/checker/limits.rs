@@ -37,9 +37,17 @@ impl Default for Limits {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stopped {
     /// The state budget (`--max-states`) was reached.
-    States { budget: usize },
+    States {
+        /// The state budget, in unique states.
+        budget: usize,
+    },
     /// Resident memory passed the budget (`--max-memory`).
-    Memory { used: u64, budget: u64 },
+    Memory {
+        /// Resident memory when the budget was found passed, in bytes.
+        used: u64,
+        /// The memory budget, in bytes.
+        budget: u64,
+    },
     /// The interrupt was set (Ctrl-C).
     Interrupted,
 }

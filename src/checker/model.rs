@@ -20,28 +20,39 @@ use std::sync::Arc;
 pub enum Action {
     /// A record on `side` with the scope's `key`-th key at time `ts`.
     Deliver {
+        /// The input the record arrives on.
         side: Side,
+        /// Index into the scope's keys.
         key: u8,
+        /// The record's event time.
         ts: EventTime,
     },
     /// The input's watermark moves to `ts`.
     Watermark {
+        /// The input whose watermark moves.
         side: Side,
+        /// The new watermark.
         ts: EventTime,
     },
+    /// A micro-batch closes ([`Step::Batch`]).
     Batch,
     /// The processing-time clock moves to the scope's `value`-th reading.
     ProcessingTime {
+        /// Index into the scope's processing-time readings.
         value: u8,
     },
+    /// A checkpoint is taken ([`Step::Snapshot`]).
     Snapshot,
+    /// End of input ([`Step::End`]); no action follows it.
     End,
 }
 
 /// The checker's state: the engine under test and the monitor watching it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct CheckState<E> {
+    /// The engine under test, after every step so far.
     pub engine: E,
+    /// The monitor that has watched every step and the engine's outputs.
     pub monitor: Monitor,
     /// How many batch markers and snapshots were taken, and the latest processing-time
     /// reading (scope bookkeeping; the engine sees only the steps).
@@ -83,11 +94,15 @@ impl Default for Options {
 
 /// The stateright model of one join under one engine.
 pub struct JoinModel<E> {
+    /// The join being checked.
     pub params: JoinParams,
+    /// The bounds of the exploration: keys, times, record counts and other steps.
     pub scope: Scope,
     /// Where derived times come from (unused when the scope lists them).
     pub domain: TimeDomain,
+    /// The engine's state before the first step (and before the prefix).
     pub init: E,
+    /// Checker settings.
     pub options: Options,
     /// Steps taken before the exploration starts (a defect's setup); empty for a model's
     /// own scope. Record counts in the scope come on top of the prefix's.

@@ -16,18 +16,24 @@ use std::time::{Duration as StdDuration, Instant};
 /// A shortest trace that breaks one invariant, with what it shows.
 #[derive(Clone, Debug)]
 pub struct Counterexample {
+    /// The whole trace, from the first step to the one that breaks the invariant.
     pub trace: Trace,
     /// The step after which the invariant first fails.
     pub step: usize,
+    /// What breaks the invariant, as the monitor saw it.
     pub finding: Finding,
 }
 
 /// The verdict on one property.
 #[derive(Clone, Debug)]
 pub enum Verdict {
+    /// An invariant holds in every state explored.
     Holds,
+    /// An invariant is violated; the counterexample shows where.
     Violated(Box<Counterexample>),
+    /// A witness was reached.
     Reached,
+    /// A witness was not reached in any state explored.
     Missing,
 }
 
@@ -46,13 +52,18 @@ impl Verdict {
 /// The outcome of checking one model.
 #[derive(Clone, Debug)]
 pub struct ModelReport {
+    /// Per property, in [`Property::ALL`] order: the verdict found and the one the model expects.
     pub verdicts: Vec<(Property, Verdict, Expected)>,
     /// Per known defect of the model: its shortest counterexample, or `None` if the checker
     /// did not find it (which makes the report not as expected).
     pub defects: Vec<(Defect, Option<Counterexample>)>,
+    /// Distinct states the main run visited.
     pub unique_states: usize,
+    /// States the main run generated, counting revisits.
     pub states: usize,
+    /// The longest path the main run explored, in steps.
     pub max_depth: usize,
+    /// Wall time of the main run (counterexample searches not included).
     pub elapsed: StdDuration,
     /// Why the exploration stopped before covering the scope, if it did: then a property
     /// that holds holds only in the part explored, and a missing witness may be reachable.
@@ -88,8 +99,11 @@ impl ModelReport {
 /// Progress of a running check, reported about ten times a second.
 #[derive(Clone, Copy, Debug)]
 pub struct Progress {
+    /// Distinct states visited so far.
     pub unique_states: usize,
+    /// The longest path explored so far, in steps.
     pub max_depth: usize,
+    /// Wall time since the search started.
     pub elapsed: StdDuration,
     /// The process's resident memory, where the system says.
     pub memory: Option<u64>,

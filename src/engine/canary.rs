@@ -21,6 +21,7 @@ pub struct CanaryEngine {
 }
 
 impl CanaryEngine {
+    /// The engine for `params`, before its first step.
     pub fn new(params: JoinParams) -> CanaryEngine {
         CanaryEngine {
             inner: ReferenceEngine::new(params),

@@ -16,8 +16,11 @@ use std::fmt;
 /// What an engine holds after a step, read once and checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Views {
+    /// `stored()`: the ids of the records in the join's state, strictly ascending.
     pub stored: Vec<RecordId>,
+    /// `buffered()`: the ids of the records received but not processed yet, strictly ascending.
     pub buffered: Vec<RecordId>,
+    /// `pending_timers()`: how many timers are registered and have not fired.
     pub timers: usize,
 }
 
@@ -26,16 +29,27 @@ pub struct Views {
 pub enum Breach {
     /// `stored()` or `buffered()` (`list`) is not strictly ascending at `at`.
     Unordered {
+        /// Which list: `"stored"` or `"buffered"`.
         list: &'static str,
+        /// The first position whose id is not above the one before it.
         at: usize,
+        /// The list as the engine gave it.
         ids: Vec<RecordId>,
     },
     /// `stored_len()` disagrees with `stored()`.
-    StoredLen { reported: usize, listed: usize },
+    StoredLen {
+        /// What `stored_len()` answered.
+        reported: usize,
+        /// How many ids `stored()` lists.
+        listed: usize,
+    },
     /// An id in `list` names no record delivered so far.
     Unknown {
+        /// Where the id appeared: `"stored"`, `"buffered"` or `"an output"`.
         list: &'static str,
+        /// The unknown id.
         id: RecordId,
+        /// How many records had been delivered (the valid ids are those below it).
         delivered: usize,
     },
 }

@@ -71,8 +71,11 @@ pub trait Engine {
 /// A snapshot of an engine's watermarks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Watermarks {
+    /// The left input's watermark.
     pub left: Watermark,
+    /// The right input's watermark.
     pub right: Watermark,
+    /// The watermark the join acts on.
     pub join: Watermark,
 }
 
@@ -84,7 +87,10 @@ macro_rules! profile_engines {
         /// `drive` and the benchmarks run when they run "the model's engine".
         #[derive(Clone, Debug, PartialEq, Eq, Hash)]
         pub enum ProfileEngine {
-            $($profile($engine),)*
+            $(
+                /// The engine of the profile of the same name.
+                $profile($engine),
+            )*
         }
 
         impl ProfileEngine {
@@ -120,8 +126,10 @@ macro_rules! profile_engines {
 
 /// What [`with_profile_engine`] does with a profile's engine.
 pub trait WithEngine {
+    /// What `call` returns.
     type Output;
 
+    /// Does the work with `engine`, the profile's engine before its first step.
     fn call<E>(self, engine: E) -> Self::Output
     where
         E: Engine + Clone + std::fmt::Debug + std::hash::Hash + Eq + Send + Sync + 'static;
@@ -153,13 +161,19 @@ pub fn for_spec(spec: &JoinSpec) -> Box<dyn Engine> {
 /// What one step did, for timelines.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StepReport {
+    /// The step taken.
     pub step: Step,
     /// Index in the trace, or `None` for the implicit end of input at EOF.
     pub index: Option<usize>,
+    /// What the engine emitted on this step.
     pub outputs: Vec<Output>,
+    /// The engine's watermarks after the step, when it exposes them.
     pub watermarks: Option<Watermarks>,
+    /// The ids of the records in the engine's state after the step, ascending.
     pub stored: Vec<RecordId>,
+    /// The ids of the records received but not processed yet after the step, ascending.
     pub buffered: Vec<RecordId>,
+    /// How many timers were pending after the step.
     pub timers: usize,
 }
 

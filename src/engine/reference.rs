@@ -63,6 +63,7 @@ impl std::hash::Hash for ReferenceEngine {
 }
 
 impl ReferenceEngine {
+    /// The engine for `params`, before its first step.
     pub fn new(params: JoinParams) -> ReferenceEngine {
         ReferenceEngine {
             params,
@@ -85,6 +86,7 @@ impl ReferenceEngine {
         }
     }
 
+    /// The join this engine runs.
     pub fn params(&self) -> &JoinParams {
         &self.params
     }

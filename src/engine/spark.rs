@@ -66,6 +66,7 @@ pub struct SparkEngine {
 }
 
 impl SparkEngine {
+    /// The engine for `params`, before its first step; its watermark starts at 0.
     pub fn new(params: JoinParams) -> SparkEngine {
         let zero = Watermark::at(EventTime::from_millis(0));
         SparkEngine {
@@ -80,6 +81,7 @@ impl SparkEngine {
         }
     }
 
+    /// The join this engine runs.
     pub fn params(&self) -> JoinParams {
         self.params
     }

@@ -28,6 +28,7 @@ impl SideStore {
         self.0[0].len() + self.0[1].len()
     }
 
+    /// Whether no record is stored on either side.
     pub fn is_empty(&self) -> bool {
         self.0.iter().all(BTreeMap::is_empty)
     }

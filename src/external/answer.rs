@@ -21,9 +21,19 @@ pub enum Answer {
     Blank,
     /// An output row, with the step it is tagged with (`"step"`, or the step that closes the
     /// tagged `"batch"`), if any.
-    Row { output: Output, step: Option<usize> },
+    Row {
+        /// The row.
+        output: Output,
+        /// The step the line is tagged with, if any.
+        step: Option<usize>,
+    },
     /// A row withdrawn (protocol v2): `{"type":"retract","row":{...}}`.
-    Retract { output: Output, step: Option<usize> },
+    Retract {
+        /// The row withdrawn, as it was emitted.
+        output: Output,
+        /// The step the line is tagged with, if any.
+        step: Option<usize>,
+    },
     /// The end of an answer.
     Done(Done),
 }
@@ -272,7 +282,10 @@ pub struct StepAnswer {
     pub rows: Vec<Output>,
     /// Rows withdrawn after the step (v2).
     pub retracted: Vec<Output>,
+    /// The ids of the records in join state after the step, ascending, when the program
+    /// reports them.
     pub stored: Option<Vec<RecordId>>,
+    /// How many timers were pending after the step, when the program reports it.
     pub timers: Option<usize>,
     /// The join's watermark after the step, when the program reports it (v2).
     pub watermark: Option<Watermark>,
@@ -281,14 +294,18 @@ pub struct StepAnswer {
 /// A withdrawn row: emitted after step `emitted`, retracted after step `retracted`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Retraction {
+    /// The row withdrawn.
     pub output: Output,
+    /// The step after which the withdrawn copy was emitted.
     pub emitted: usize,
+    /// The step after which it was retracted.
     pub retracted: usize,
 }
 
 /// The program's answers to a whole trace: one per step, the implicit end included.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Answers {
+    /// One answer per step, in trace order; the last is the answer to the (possibly implicit) end.
     pub steps: Vec<StepAnswer>,
 }
 
@@ -326,7 +343,9 @@ impl Answers {
 /// The rows that stand, per step, and the retractions that withdrew the others.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Net {
+    /// Per step: the rows emitted after it that were never retracted.
     pub rows: Vec<Vec<Output>>,
+    /// Every retraction, in the order the program sent them.
     pub retractions: Vec<Retraction>,
 }
 

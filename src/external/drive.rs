@@ -21,6 +21,7 @@ pub struct DriveOptions {
     /// Seeded random traces (after the enumerated ones; before them when the scope derives its
     /// times).
     pub random: usize,
+    /// Seed of the random traces: the same seed gives the same traces.
     pub seed: u64,
     /// Stop enumerating after this many traces (the report says so).
     pub max_traces: Option<usize>,

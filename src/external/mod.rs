@@ -34,6 +34,7 @@ use std::time::Duration;
 pub struct ProtocolError {
     /// The step being answered (index in the trace), or `None` for a reset.
     pub step: Option<usize>,
+    /// What went wrong, worded for a person.
     pub message: String,
     /// The last lines exchanged, oldest first (`> ` sent, `< ` received).
     pub transcript: Vec<String>,
@@ -77,6 +78,7 @@ const MAX_LINE: usize = crate::format::MAX_LINE_BYTES;
 pub struct Session {
     /// The protocol version: 1 unless it answered `"protocol":2`.
     pub protocol: u64,
+    /// How it takes a trace: `"mode"`, or one step at a time when it does not say.
     pub mode: Mode,
     /// Whether its rows are a changelog (`"retracts":true`): rows may be withdrawn later, and
     /// they are judged as they stand at the end of input.

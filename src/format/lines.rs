@@ -44,6 +44,7 @@ pub struct Lines<'f, R> {
 }
 
 impl<'f, R: BufRead> Lines<'f, R> {
+    /// Lines of `input`, with errors naming `file`.
     pub fn new(input: R, file: &'f str) -> Self {
         Lines {
             input,

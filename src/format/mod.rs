@@ -45,6 +45,7 @@ pub trait Names {
     fn record_name(&self, id: RecordId) -> &str;
     /// The name of the record's key.
     fn record_key(&self, id: RecordId) -> &str;
+    /// The side the record arrived on.
     fn record_side(&self, id: RecordId) -> Side;
 }
 

@@ -108,9 +108,13 @@ pub fn parse_outputs(trace: &impl Resolve, text: &str, file: &str) -> Result<Vec
 /// One output row by its names: what `diff` compares in streaming mode.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RowName {
+    /// A joined pair: the left and the right record's ids.
     Match(Box<str>, Box<str>),
+    /// A left-semi row: the left record's id.
     Semi(Box<str>),
+    /// A null-padded row: the record's side and id.
     Unmatched(Side, Box<str>),
+    /// A late row: the record's side and id.
     Late(Side, Box<str>),
 }
 

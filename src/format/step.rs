@@ -14,12 +14,18 @@ use std::io::Write as _;
 /// no unescaping), or any other step.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LineStep<'a> {
+    /// A record, with its key and id as written in the line.
     Record {
+        /// The input the record arrives on.
         side: Side,
+        /// The record's key.
         key: std::borrow::Cow<'a, str>,
+        /// The record's event time.
         ts: EventTime,
+        /// The record's id.
         id: std::borrow::Cow<'a, str>,
     },
+    /// Any step that is not a record.
     Other(Step),
 }
 
@@ -40,6 +46,7 @@ pub struct StepReader<'f> {
 }
 
 impl<'f> StepReader<'f> {
+    /// A reader at the start of a trace, with errors naming `file`.
     pub fn new(file: &'f str) -> StepReader<'f> {
         StepReader {
             file,

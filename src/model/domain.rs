@@ -74,6 +74,7 @@ impl Times {
         }
     }
 
+    /// Whether the values are derived rather than listed.
     pub fn is_derived(&self) -> bool {
         matches!(self, Times::Derived)
     }

@@ -8,9 +8,13 @@ use std::fmt;
 /// Which rows a join produces besides matched pairs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum JoinKind {
+    /// Matched pairs only.
     Inner,
+    /// Matched pairs, and a null-padded row for each left record that never matches.
     LeftOuter,
+    /// Matched pairs, and a null-padded row for each right record that never matches.
     RightOuter,
+    /// Matched pairs, and a null-padded row for each record of either side that never matches.
     FullOuter,
     /// Each left record with at least one match, once, without its partners.
     LeftSemi,
@@ -25,6 +29,8 @@ impl JoinKind {
         ("left_semi", JoinKind::LeftSemi),
     ];
 
+    /// The kind's name in a model file (`"inner"`, `"left_outer"`, `"right_outer"`,
+    /// `"full_outer"`, `"left_semi"`).
     pub fn name(self) -> &'static str {
         JoinKind::ALL
             .iter()
@@ -45,7 +51,9 @@ impl JoinKind {
 /// One end of the time window.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Bound {
+    /// The offset `right.ts - left.ts` at this end.
     pub at: Duration,
+    /// Whether the offset `at` itself is inside the window.
     pub inclusive: bool,
 }
 
@@ -80,10 +88,12 @@ impl Bounds {
         )
     }
 
+    /// The lower end of the window, as written.
     pub fn lower(&self) -> Bound {
         self.lower
     }
 
+    /// The upper end of the window, as written.
     pub fn upper(&self) -> Bound {
         self.upper
     }
@@ -163,9 +173,13 @@ impl fmt::Display for Bounds {
 /// engines can carry it inside states the model checker hashes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct JoinParams {
+    /// The engine the model prescribes.
     pub profile: Profile,
+    /// Which rows the join produces besides matched pairs.
     pub kind: JoinKind,
+    /// The time window a pair must fall in.
     pub bounds: Bounds,
+    /// Where watermarks come from and when a record is late.
     pub watermark: WatermarkSpec,
 }
 

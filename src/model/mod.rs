@@ -44,8 +44,11 @@ use std::path::Path;
 /// A model file: a join and how to check it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct JoinSpec {
+    /// The model's `name`, or the default name it was read with (the file's stem) when it has none.
     pub name: String,
+    /// The model's `description`; empty when it has none.
     pub description: String,
+    /// The join.
     pub params: JoinParams,
     /// What the model checker enumerates; `None` when the model has no `[scope]`.
     pub scope: Option<Scope>,
@@ -58,6 +61,7 @@ pub struct JoinSpec {
 }
 
 impl JoinSpec {
+    /// Reads the model file at `path`; a model without `name` is named after the file's stem.
     pub fn load(path: &Path) -> Result<JoinSpec, InputError> {
         let text = read_text(path)?;
         let stem = path

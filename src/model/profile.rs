@@ -46,6 +46,7 @@ pub enum Contract {
 /// One row of the profile table.
 #[derive(Clone, Debug)]
 pub struct ProfileInfo {
+    /// The profile this row describes.
     pub profile: Profile,
     /// The name a model file gives (`profile = "spark"`).
     pub name: &'static str,
@@ -225,6 +226,7 @@ impl Profile {
         PROFILES.iter().find(|row| row.name == name).map(|row| row.profile)
     }
 
+    /// The profile's name in a model file (`"spark"`).
     pub fn name(self) -> &'static str {
         self.info().name
     }

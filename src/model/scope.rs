@@ -108,7 +108,9 @@ impl fmt::Display for Scope {
 /// the shortest counterexample show this defect rather than another one of the same design.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Defect {
+    /// The defect's name in the model file.
     pub name: String,
+    /// The invariant the checker must find violated.
     pub property: Property,
     /// One sentence for the report.
     pub summary: String,

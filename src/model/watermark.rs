@@ -18,7 +18,9 @@ pub enum WatermarkSource {
 /// How the two inputs' watermarks combine into the join's watermark.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Policy {
+    /// The join's watermark is the smaller of the two (the slower input decides).
     Min,
+    /// The join's watermark is the larger of the two (the faster input decides).
     Max,
 }
 
@@ -41,6 +43,7 @@ impl Policy {
         }
     }
 
+    /// The join's watermark for inputs at `left` and `right`.
     pub fn combine(self, left: Watermark, right: Watermark) -> Watermark {
         match self {
             Policy::Min => left.min(right),
@@ -59,6 +62,7 @@ pub enum Lateness {
 }
 
 impl Lateness {
+    /// Whether a record at `ts` is late against watermark `wm`.
     pub fn is_late(self, ts: EventTime, wm: Watermark) -> bool {
         match self {
             Lateness::Strict => ts < wm.time(),
@@ -71,6 +75,7 @@ impl Lateness {
         i128::from(wm.as_millis()) + i128::from(self == Lateness::NonStrict)
     }
 
+    /// The rule as a formula, for messages: `ts < wm` or `ts <= wm`.
     pub fn describe(self) -> &'static str {
         match self {
             Lateness::Strict => "ts < wm",
@@ -82,10 +87,13 @@ impl Lateness {
 /// The watermark rules of a join.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct WatermarkSpec {
+    /// Where the watermarks come from.
     pub source: WatermarkSource,
     /// Per side, indexed by [`Side::index`]; non-negative.
     pub delay: [Duration; 2],
+    /// How the inputs' watermarks combine into the join's.
     pub policy: Policy,
+    /// When a record is late.
     pub lateness: Lateness,
     /// Set by the profile, not by the model file.
     pub timing: Timing,
@@ -124,6 +132,8 @@ pub struct SpecWatermarks {
 }
 
 impl SpecWatermarks {
+    /// The watermarks before the first step: inputs at `MIN`; the join's at `MIN`, or at 0 for
+    /// per-batch timing.
     pub fn new(spec: &WatermarkSpec) -> SpecWatermarks {
         SpecWatermarks {
             input: [Watermark::MIN; 2],
@@ -135,6 +145,7 @@ impl SpecWatermarks {
         }
     }
 
+    /// The spec's watermark of the `side` input now.
     pub fn input(&self, side: Side) -> Watermark {
         self.input[side.index()]
     }

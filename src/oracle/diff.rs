@@ -96,6 +96,7 @@ pub struct Diff {
 }
 
 impl Diff {
+    /// Whether nothing is missing, extra or duplicated.
     pub fn agrees(&self) -> bool {
         self.missing.is_empty() && self.extra.is_empty() && self.duplicated.is_empty()
     }
@@ -104,10 +105,14 @@ impl Diff {
 /// One differing row and why it differs (the report module's `words::reason` says it in words).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Difference {
+    /// The row.
     pub output: Output,
     /// The batch, when batches were compared.
     pub batch: Option<usize>,
+    /// How many copies differ: copies short (missing), copies emitted (extra), or surplus
+    /// copies (duplicated).
     pub count: usize,
+    /// Why it differs.
     pub cause: Cause,
 }
 
@@ -127,5 +132,10 @@ pub enum Cause {
     /// Extra in its batch: expected in these batches instead.
     ExpectedInBatches(Vec<usize>),
     /// Expected `want` times, emitted `got` times.
-    Duplicated { want: usize, got: usize },
+    Duplicated {
+        /// How many copies are expected.
+        want: usize,
+        /// How many copies were emitted.
+        got: usize,
+    },
 }

@@ -83,6 +83,8 @@ pub struct Analysis<'t> {
 }
 
 impl<'t> Analysis<'t> {
+    /// Analyses `trace` under `params`: each record's arrival watermark, lateness and valid
+    /// partners.
     pub fn new(params: JoinParams, trace: &'t Trace) -> Analysis<'t> {
         let mut wm = SpecWatermarks::new(&params.watermark);
         let mut arrival = vec![None; trace.records().len()];
@@ -116,10 +118,12 @@ impl<'t> Analysis<'t> {
         analysis
     }
 
+    /// The trace analysed.
     pub fn trace(&self) -> &'t Trace {
         self.trace
     }
 
+    /// The join the trace is analysed under.
     pub fn params(&self) -> &JoinParams {
         &self.params
     }
@@ -129,6 +133,8 @@ impl<'t> Analysis<'t> {
         self.arrival[id.index()].is_some() && !self.is_late(id)
     }
 
+    /// Whether the record arrived before end of input and was late against the join watermark
+    /// it met.
     pub fn is_late(&self, id: RecordId) -> bool {
         self.arrival[id.index()]
             .is_some_and(|(wm, _)| self.params.watermark.lateness.is_late(self.trace.record(id).ts, wm))

@@ -287,8 +287,11 @@ impl Names {
 /// What a streaming run read and kept.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct StreamStats {
+    /// Trace lines read, blank ones included.
     pub lines: u64,
+    /// Records read.
     pub records: u64,
+    /// Expected rows computed.
     pub rows: u64,
     /// The largest number of records held at once (the window, plus a step's own record).
     pub live_max: usize,
@@ -388,8 +391,10 @@ impl Feed {
 /// A streaming run stops on bad input or on a failed write.
 #[derive(Debug, thiserror::Error)]
 pub enum StreamError {
+    /// Bad input: a trace, model or output line that cannot be used.
     #[error(transparent)]
     Input(#[from] InputError),
+    /// Writing the output failed.
     #[error(transparent)]
     Io(#[from] std::io::Error),
 }
@@ -420,18 +425,22 @@ fn expected_row(o: &Output, names: &Names) -> RowName {
 /// The outcome of a streaming `diff`.
 #[derive(Clone, Debug, Default)]
 pub struct StreamDiff {
+    /// How many rows the oracle expects.
     pub expected_rows: u64,
+    /// How many rows the output holds.
     pub actual_rows: u64,
     /// Rows expected more often than emitted, with how many are missing, in name order.
     pub missing: Vec<(String, u64)>,
     /// Rows emitted more often than expected (including duplicates).
     pub extra: Vec<(String, u64)>,
+    /// What the streaming oracle read from the trace and kept.
     pub stats: StreamStats,
     /// The most rows that were unbalanced at once: the diff's memory besides the window.
     pub pending_max: usize,
 }
 
 impl StreamDiff {
+    /// Whether nothing is missing or extra.
     pub fn agrees(&self) -> bool {
         self.missing.is_empty() && self.extra.is_empty()
     }
@@ -559,6 +568,7 @@ pub struct HeldBack<W: Write> {
 }
 
 impl<W: Write> HeldBack<W> {
+    /// A writer to `out`, with nothing held yet.
     pub fn new(out: W) -> HeldBack<W> {
         HeldBack {
             out,
@@ -566,6 +576,7 @@ impl<W: Write> HeldBack<W> {
         }
     }
 
+    /// Writes `json` and a newline; the first [`HOLD_BACK_BYTES`] of rows are held back.
     pub fn row(&mut self, json: &[u8]) -> std::io::Result<()> {
         match &mut self.held {
             Some(held) => {

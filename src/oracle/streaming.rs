@@ -18,6 +18,7 @@ pub struct StreamingOracle {
 }
 
 impl StreamingOracle {
+    /// The oracle for `params`, before the first step.
     pub fn new(params: crate::model::JoinParams) -> StreamingOracle {
         StreamingOracle {
             params,
@@ -33,6 +34,7 @@ impl StreamingOracle {
         self.window[0].len() + self.window[1].len()
     }
 
+    /// The spec's join watermark now.
     pub fn watermark(&self) -> Watermark {
         self.wm.join(&self.params.watermark)
     }

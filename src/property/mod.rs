@@ -48,6 +48,7 @@ pub enum Property {
 }
 
 impl Property {
+    /// Every property: the invariants first, then the witnesses.
     pub const ALL: [Property; 13] = [
         Property::NoLostMatch,
         Property::NoSpuriousOutput,
@@ -64,6 +65,7 @@ impl Property {
         Property::WitnessClickFirst,
     ];
 
+    /// The property's name in model files and reports (`no_lost_match`).
     pub fn name(self) -> &'static str {
         match self {
             Property::NoLostMatch => "no_lost_match",
@@ -82,6 +84,7 @@ impl Property {
         }
     }
 
+    /// The property named `name` (as [`Property::name`] writes it).
     pub fn from_name(name: &str) -> Option<Property> {
         Property::ALL.into_iter().find(|p| p.name() == name)
     }
@@ -112,6 +115,8 @@ pub enum Expected {
 }
 
 impl Expected {
+    /// The verdict's name in a model file's `[expect]` table (`holds`, `violated`, `reached`,
+    /// `missing`).
     pub fn name(self) -> &'static str {
         match self {
             Expected::Holds => "holds",

@@ -55,14 +55,20 @@ pub enum Finding {
     /// A valid pair (or, for semi joins, a left record with a partner: `right` is `None`)
     /// was never emitted.
     Lost {
+        /// The left record.
         left: RecordId,
+        /// Its partner, or `None` for a semi row.
         right: Option<RecordId>,
     },
+    /// An emitted pair or semi row that the join's semantics do not allow.
     Spurious(Output),
+    /// An output emitted more than once.
     Duplicate(Output),
     /// A null row that should not be there (or should, when `missing`).
     Outer {
+        /// The record the null row is for.
         id: RecordId,
+        /// What is wrong with it.
         problem: OuterProblem,
     },
     /// An admitted record left state while it could still match.
@@ -70,22 +76,31 @@ pub enum Finding {
     /// More timers pending than records stored: timers that outlive the state they were
     /// registered to clean (each stored record needs at most one).
     OrphanTimers {
+        /// Timers pending.
         timers: usize,
+        /// Records stored.
         stored: usize,
     },
     /// State kept: records that can no longer match (or anything at quiescence), timers.
     Leak {
+        /// The records kept: all of state at quiescence, else those past their last chance to
+        /// match.
         stored: Vec<RecordId>,
+        /// Timers pending.
         timers: usize,
+        /// Whether this is at end of input, where nothing may be kept.
         quiescent: bool,
     },
     /// The engine's `late` rows disagree with the spec for this record.
     Lateness {
+        /// The record.
         id: RecordId,
+        /// Whether the spec judges it late (the engine's `late` rows say otherwise).
         spec_late: bool,
     },
 }
 
+/// What is wrong with a record's null row ([`Finding::Outer`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OuterProblem {
     /// This side is not padded in this join kind.
@@ -101,6 +116,7 @@ pub enum OuterProblem {
 }
 
 impl Monitor {
+    /// A monitor for a join with `params`, before the first step.
     pub fn new(params: JoinParams) -> Monitor {
         Monitor {
             params,
@@ -171,10 +187,12 @@ impl Monitor {
         self.observe(step, outputs, views.stored, views.buffered, views.timers);
     }
 
+    /// Whether end of input has been observed.
     pub fn ended(&self) -> bool {
         self.ended
     }
 
+    /// Every record observed so far, indexed by [`RecordId`].
     pub fn records(&self) -> &[Record] {
         &self.records
     }
@@ -416,7 +434,9 @@ pub fn first_violation<E: Engine>(
 /// A run of an engine over a trace, watched by the monitor.
 #[derive(Clone, Debug)]
 pub struct MonitoredRun {
+    /// Every output of the run, with the step that emitted it.
     pub emitted: Vec<Emitted>,
+    /// One report per step, the implicit end included.
     pub reports: Vec<StepReport>,
     /// Per violated invariant: the first step (index into `reports`) that breaks it, and why.
     pub violations: Vec<(Property, usize, Finding)>,

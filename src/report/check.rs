@@ -12,16 +12,21 @@ use std::path::PathBuf;
 /// A counterexample as written to a file and explained for the report.
 #[derive(Clone, Debug)]
 pub struct WrittenCounterexample {
+    /// The property it violates.
     pub property: Property,
     /// The known defect it demonstrates, if it came from a `[[defect]]` entry.
     pub defect: Option<String>,
+    /// The file the trace was written to.
     pub path: PathBuf,
+    /// How many steps the trace has.
     pub steps: usize,
     /// Index of the step after which the property fails (into the run's reports).
     pub violated_after: usize,
     /// `step N` or `the implicit end of input`.
     pub violated_label: String,
+    /// The model's engine's run on the trace, as a timeline table.
     pub timeline: String,
+    /// Why the property fails, in words.
     pub explanation: String,
 }
 

@@ -14,6 +14,7 @@ use std::path::PathBuf;
 /// One kind of disagreement with the model's profile, shown on its shortest trace.
 #[derive(Clone, Debug)]
 pub struct DriveFinding {
+    /// The kind of disagreement.
     pub kind: Kind,
     /// Whether the allow-list names this kind (reported, not failing).
     pub allowed: bool,
@@ -34,12 +35,14 @@ pub struct DriveFinding {
 /// What `drive` found.
 #[derive(Clone, Debug)]
 pub struct DriveReport {
+    /// How many enumerated traces of the scope were driven.
     pub enumerated: usize,
     /// Whether enumeration stopped at `max_traces` before the scope was exhausted.
     pub truncated: bool,
     /// Every trace of the scope with up to this many steps was driven (traces are
     /// enumerated shortest first).
     pub complete_up_to: usize,
+    /// How many seeded random traces were driven.
     pub random: usize,
     /// Whether the implementation reported its state after every step (without it, leak
     /// checks were skipped).

@@ -45,6 +45,10 @@ pub struct IntervalJoinEngine {
 }
 
 impl IntervalJoinEngine {
+    /// The engine for `params`, before its first step.
+    ///
+    /// # Panics
+    /// When the join is not inner: the DataStream interval join is inner only.
     pub fn new(params: JoinParams) -> IntervalJoinEngine {
         assert_eq!(
             params.kind,
@@ -64,6 +68,7 @@ impl IntervalJoinEngine {
         }
     }
 
+    /// The join this engine runs.
     pub fn params(&self) -> JoinParams {
         self.params
     }

@@ -38,6 +38,10 @@ pub struct KeyedFixedEngine {
 }
 
 impl KeyedFixedEngine {
+    /// The engine for `params`, before its first step.
+    ///
+    /// # Panics
+    /// For a left-semi join, which this design does not model.
     pub fn new(params: JoinParams) -> KeyedFixedEngine {
         assert!(
             params.kind != JoinKind::LeftSemi,

@@ -43,6 +43,7 @@ pub struct KeyedTtlEngine {
 }
 
 impl KeyedTtlEngine {
+    /// The engine for `params`, before its first step; the TTL is the window's largest offset.
     pub fn new(params: JoinParams) -> KeyedTtlEngine {
         let ttl = Duration::from_millis(i64::try_from(params.bounds.highest()).unwrap_or(i64::MAX));
         KeyedTtlEngine {

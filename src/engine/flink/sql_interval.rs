@@ -59,6 +59,10 @@ pub struct SqlIntervalEngine {
 }
 
 impl SqlIntervalEngine {
+    /// The engine for `params`, before its first step.
+    ///
+    /// # Panics
+    /// For a left-semi join, which is not modelled.
     pub fn new(params: JoinParams) -> SqlIntervalEngine {
         assert!(
             params.kind != JoinKind::LeftSemi,

@@ -11,20 +11,24 @@ use crate::event::Key;
 use crate::time::{EventTime, Watermark};
 use std::collections::BTreeSet;
 
+/// Flink's event-time timer service: a deduplicated set of `(timestamp, key, namespace)` timers.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct TimerService {
     timers: BTreeSet<(EventTime, Key, u8)>,
 }
 
 impl TimerService {
+    /// Registers a timer for `key` at `at` in namespace 0; a no-op if it is already registered.
     pub fn register(&mut self, key: Key, at: EventTime) {
         self.register_in(0, key, at);
     }
 
+    /// Registers a timer for `key` at `at` in `namespace`; a no-op if it is already registered.
     pub fn register_in(&mut self, namespace: u8, key: Key, at: EventTime) {
         self.timers.insert((at, key, namespace));
     }
 
+    /// Deletes the timer for `key` at `at` in namespace 0, if it is registered.
     pub fn delete(&mut self, key: Key, at: EventTime) {
         self.timers.remove(&(at, key, 0));
     }
@@ -39,10 +43,12 @@ impl TimerService {
         })
     }
 
+    /// How many timers are registered and have not fired.
     pub fn len(&self) -> usize {
         self.timers.len()
     }
 
+    /// Whether no timer is pending.
     pub fn is_empty(&self) -> bool {
         self.timers.is_empty()
     }

@@ -15,22 +15,30 @@ use std::collections::BTreeMap;
 /// When the last-access timestamp is refreshed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum UpdateType {
+    /// Refreshed on creation and on every write (Flink's default).
     OnCreateAndWrite,
+    /// Refreshed on every read as well as on writes.
     OnReadAndWrite,
 }
 
 /// Whether an expired value that is still stored can be read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Visibility {
+    /// An expired value is never returned, even while it is still stored.
     NeverReturnExpired,
+    /// An expired value is returned until it is removed (the read that finds it expired still
+    /// returns it).
     ReturnExpiredIfNotCleanedUp,
 }
 
 /// TTL settings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct TtlConfig {
+    /// How long an entry lives after its last access, in processing-time milliseconds.
     pub ttl: Duration,
+    /// Which accesses refresh the last-access timestamp.
     pub update: UpdateType,
+    /// Whether an expired value that is still stored can be read.
     pub visibility: Visibility,
 }
 
@@ -42,6 +50,7 @@ pub struct TtlValueState<V> {
 }
 
 impl<V: Clone> TtlValueState<V> {
+    /// An empty state with `config`.
     pub fn new(config: TtlConfig) -> TtlValueState<V> {
         TtlValueState {
             config,

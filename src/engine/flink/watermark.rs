@@ -23,6 +23,7 @@ pub struct BoundedOutOfOrderness {
 }
 
 impl BoundedOutOfOrderness {
+    /// A generator with `delay`, before any event.
     pub fn new(delay: Duration) -> BoundedOutOfOrderness {
         BoundedOutOfOrderness { delay, max: None }
     }
@@ -54,6 +55,7 @@ pub struct SqlWatermark {
 }
 
 impl SqlWatermark {
+    /// A SQL watermark with `delay`, before any row (its running maximum starts at 0).
     pub fn new(delay: Duration) -> SqlWatermark {
         SqlWatermark {
             delay,
@@ -99,10 +101,12 @@ impl TwoInputWatermark {
         self.combined.advance_if_ahead(candidate).then_some(self.combined)
     }
 
+    /// The latest watermark received on `side` (`MIN` before any).
     pub fn input(&self, side: Side) -> Watermark {
         self.input[side.index()]
     }
 
+    /// The operator's watermark: the minimum of its inputs', as last advanced.
     pub fn combined(&self) -> Watermark {
         self.combined
     }
