@@ -9,14 +9,17 @@ use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
+    /// The model file (TOML): the join, its profile and the scope to enumerate.
     #[arg(long)]
     model: PathBuf,
-    /// Seeded random traces after the enumerated ones.
+    /// Seeded random traces, with twice the scope's records (after the enumerated ones; before
+    /// them when the scope derives its times).
     #[arg(long, default_value_t = 0)]
     random: usize,
+    /// The random traces' seed: the same seed drives the same traces.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Per-step answer timeout, in milliseconds.
+    /// How long joincheck waits for each line of an answer, in milliseconds.
     #[arg(long, default_value_t = 5_000)]
     timeout_ms: u64,
     /// Stop enumerating after this many traces.
