@@ -304,19 +304,11 @@ where
         };
         // Shrunk like drive's counterexamples: drop steps while the same kind still shows.
         let found_steps = trace.steps().len();
-        let mut small = trace;
-        let mut i = 0;
-        while i < small.steps().len() {
-            let candidate = small.retain_steps(|j, _| j != i);
-            let same = replay(spec, build(spec.params), &candidate)
-                .disagreement
-                .is_some_and(|d| d.kind == found.kind);
-            if same {
-                small = candidate;
-            } else {
-                i += 1;
-            }
-        }
+        let shows = |candidate: &Trace| {
+            let d = replay(spec, build(spec.params), candidate).disagreement;
+            Ok::<bool, std::convert::Infallible>(d.is_some_and(|d| d.kind == found.kind))
+        };
+        let Ok(small) = trace.shrink(shows);
         let replayed = replay(spec, build(spec.params), &small);
         let d = replayed.disagreement.expect("the shrunk trace shows its kind");
         return Err(HarnessError::Failed(Box::new(HarnessFailure {

@@ -123,6 +123,23 @@ impl Trace {
         self.steps.push(step);
     }
 
+    /// Delta debugging, greedily: drops steps one at a time, keeping each drop after which
+    /// `still_fails` holds, until no single step can go. `drive` and the harness shrink their
+    /// counterexamples with it; an error from `still_fails` stops the shrinking.
+    pub fn shrink<E>(self, mut still_fails: impl FnMut(&Trace) -> Result<bool, E>) -> Result<Trace, E> {
+        let mut trace = self;
+        let mut i = 0;
+        while i < trace.steps.len() {
+            let candidate = trace.retain_steps(|j, _| j != i);
+            if still_fails(&candidate)? {
+                trace = candidate;
+            } else {
+                i += 1;
+            }
+        }
+        Ok(trace)
+    }
+
     /// Keeps only the steps whose index `keep` accepts, and the records they name (used to
     /// shrink counterexamples). Record ids are renumbered densely.
     pub fn retain_steps(&self, mut keep: impl FnMut(usize, &Step) -> bool) -> Trace {

@@ -309,19 +309,11 @@ fn program_timeline(trace: &Trace, judged: &Judged) -> String {
     crate::report::drive::timeline(trace, &reports, &reported, &retracted)
 }
 
-/// Delta debugging, greedily: drop steps one at a time while the trace still shows `kind`.
-fn shrink(spec: &JoinSpec, ext: &mut ExternalEngine, mut trace: Trace, kind: Kind) -> Result<Trace, ProtocolError> {
-    let mut i = 0;
-    while i < trace.steps().len() {
-        let candidate = trace.retain_steps(|j, _| j != i);
-        let shows = judge(spec, ext, &candidate)?
+/// [`Trace::shrink`] while the trace still shows `kind`.
+fn shrink(spec: &JoinSpec, ext: &mut ExternalEngine, trace: Trace, kind: Kind) -> Result<Trace, ProtocolError> {
+    trace.shrink(|candidate| {
+        Ok(judge(spec, ext, candidate)?
             .disagreement
-            .is_some_and(|d| d.kind == kind);
-        if shows {
-            trace = candidate;
-        } else {
-            i += 1;
-        }
-    }
-    Ok(trace)
+            .is_some_and(|d| d.kind == kind))
+    })
 }
