@@ -219,7 +219,14 @@ pub struct Replayed {
 pub fn replay<E: Engine>(spec: &JoinSpec, engine: E, trace: &Trace) -> Replayed {
     let run = monitor_run(&spec.params, engine, trace);
     let profile = monitor_run(&spec.params, crate::engine::for_spec(spec), trace);
-    let disagreement = disagreement(&spec.params, trace, &profile, &run, true, &[]);
+    let disagreement = disagreement(
+        &spec.params,
+        trace,
+        &profile,
+        &run,
+        crate::checker::StateChecks::All,
+        &[],
+    );
     let mut reports = run.reports.clone();
     for (mine, theirs) in reports.iter_mut().zip(&profile.reports) {
         if mine.watermarks.is_none() {

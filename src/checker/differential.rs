@@ -322,6 +322,30 @@ impl std::fmt::Display for Kind {
     }
 }
 
+/// Which state checks an implementation's run can take part in, by what it reported: the
+/// weakest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum StateChecks {
+    /// It reported no state: the leak and premature-eviction checks are skipped.
+    None,
+    /// It reported its state at the end of input only (whole-trace mode): the leak check runs
+    /// there; premature eviction, which needs the state after every step, is skipped.
+    AtEnd,
+    /// It reported its state after every step: every check runs.
+    All,
+}
+
+impl StateChecks {
+    /// Whether these checks leave out `p`.
+    pub fn skips(self, p: Property) -> bool {
+        match self {
+            StateChecks::All => false,
+            StateChecks::AtEnd => p == Property::NoPrematureEviction,
+            StateChecks::None => matches!(p, Property::NoStateLeak | Property::NoPrematureEviction),
+        }
+    }
+}
+
 /// How an implementation's run disagrees with the profile's on one trace.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Disagreement {
@@ -335,15 +359,15 @@ pub struct Disagreement {
 
 /// The first way `run` (the implementation's) disagrees with `profile` (the model's engine) on
 /// `trace`: its rows first (as multisets per step, explained like `joincheck diff`), then the
-/// invariants `profile` keeps (without `state_checks`, the leak and premature-eviction checks
-/// are skipped, never passed), then retractions: each one is a disagreement of its own kind,
+/// invariants `profile` keeps (those `state_checks` leaves out are skipped, never passed),
+/// then retractions: each one is a disagreement of its own kind,
 /// even when the net rows agree.
 pub fn disagreement(
     params: &JoinParams,
     trace: &crate::trace::Trace,
     profile: &MonitoredRun,
     run: &MonitoredRun,
-    state_checks: bool,
+    state_checks: StateChecks,
     retractions: &[crate::external::Retraction],
 ) -> Option<Disagreement> {
     use crate::oracle::{Analysis, Cause};
@@ -434,7 +458,7 @@ pub fn disagreement(
             explanation: format!("{headline} — {why}"),
         });
     }
-    let skip = |p: Property| !state_checks && matches!(p, Property::NoStateLeak | Property::NoPrematureEviction);
+    let skip = |p: Property| state_checks.skips(p);
     if let Some((p, step, finding)) = new_violation(profile, run, skip) {
         return Some(Disagreement {
             kind: Kind {

@@ -310,9 +310,17 @@ pub struct Answers {
 }
 
 impl Answers {
-    /// Whether the program reported its state after every step.
-    pub fn reports_state(&self) -> bool {
-        self.steps.iter().all(|s| s.stored.is_some())
+    /// Which state checks the program's reports allow: all of them when it reported `stored`
+    /// after every step, the leak check at the end when only its last answer did.
+    pub fn state_checks(&self) -> crate::checker::StateChecks {
+        use crate::checker::StateChecks;
+        if self.steps.iter().all(|s| s.stored.is_some()) {
+            StateChecks::All
+        } else if self.steps.last().is_some_and(|s| s.stored.is_some()) {
+            StateChecks::AtEnd
+        } else {
+            StateChecks::None
+        }
     }
 
     /// The rows that stand once every retraction is applied (each withdraws the latest

@@ -107,7 +107,7 @@ pub fn judge(spec: &JoinSpec, ext: &mut ExternalEngine, trace: &Trace) -> Result
     let changelog = ext.session().is_some_and(|s| s.retracts);
     let disagreement = if !changelog {
         let run = monitor_run(&spec.params, Replay::new(&answers, net.rows), trace);
-        let d = disagreement(&spec.params, trace, &profile, &run, answers.reports_state(), &[]);
+        let d = disagreement(&spec.params, trace, &profile, &run, answers.state_checks(), &[]);
         (d, run)
     } else {
         // A program whose rows are a changelog is judged on its net rows as of the end of
@@ -133,7 +133,7 @@ pub fn judge(spec: &JoinSpec, ext: &mut ExternalEngine, trace: &Trace) -> Result
             trace,
             &whole,
             &run,
-            answers.reports_state(),
+            answers.state_checks(),
             &net.retractions,
         );
         (d, run)
@@ -167,7 +167,7 @@ pub fn drive(
         truncated: false,
         complete_up_to: 0,
         random: 0,
-        state_reported: true,
+        state_checks: crate::checker::StateChecks::All,
         session: None,
         stopped_early: false,
         findings: Vec::new(),
@@ -176,7 +176,7 @@ pub fn drive(
     // Judges one trace; `false` stops the search.
     let mut visit = |trace: Trace, report: &mut DriveReport| -> Result<bool, ProtocolError> {
         let judged = judge(spec, ext, &trace)?;
-        report.state_reported &= judged.answers.reports_state();
+        report.state_checks = report.state_checks.min(judged.answers.state_checks());
         let Some(d) = judged.disagreement else {
             return Ok(true);
         };

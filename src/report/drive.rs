@@ -44,9 +44,8 @@ pub struct DriveReport {
     pub complete_up_to: usize,
     /// How many seeded random traces were driven.
     pub random: usize,
-    /// Whether the implementation reported its state after every step (without it, leak
-    /// checks were skipped).
-    pub state_reported: bool,
+    /// The state checks every run could take part in (by what the program reported).
+    pub state_checks: crate::checker::StateChecks,
     /// What the program chose in its answer to the opening reset.
     pub session: Option<Session>,
     /// Whether the search stopped at a finding before covering what it was asked to.
@@ -101,14 +100,20 @@ pub fn text(spec: &JoinSpec, command: &str, seed: u64, report: &DriveReport, wri
             }
         );
     }
-    if !report.state_reported {
-        let why = match report.session {
-            Some(session) if session.mode == crate::external::Mode::WholeTrace => {
-                "in whole-trace mode the program's state is known only at the end"
-            }
-            _ => "the program does not report \"stored\" in done after every step",
-        };
-        let _ = writeln!(s, "leak and premature-eviction checks skipped: {why}");
+    match report.state_checks {
+        crate::checker::StateChecks::All => {}
+        crate::checker::StateChecks::AtEnd => {
+            let _ = writeln!(
+                s,
+                "premature-eviction checks skipped and leaks checked at the end only: the program reports \"stored\" only in its last done"
+            );
+        }
+        crate::checker::StateChecks::None => {
+            let _ = writeln!(
+                s,
+                "leak and premature-eviction checks skipped: the program does not report \"stored\" in done"
+            );
+        }
     }
     let profile = spec.params.profile.name();
     for (i, f) in report.findings.iter().enumerate() {

@@ -332,7 +332,7 @@ fn answers(trace: &Trace, text: &str) {
         let params = protocol_params(kind);
         let run = crate::property::monitor_run(&params, Replay::new(&answers, rows.clone()), trace);
         let profile = crate::property::monitor_run(&params, crate::engine::ProfileEngine::new(params), trace);
-        let _ = crate::checker::disagreement(&params, trace, &profile, &run, answers.reports_state(), &[]);
+        let _ = crate::checker::disagreement(&params, trace, &profile, &run, answers.state_checks(), &[]);
     }
 }
 

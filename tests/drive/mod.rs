@@ -715,6 +715,11 @@ fn a_whole_trace_program_answers_once_per_trace() {
         agrees.stdout
     );
     assert!(
+        agrees.stdout.contains("leaks checked at the end only"),
+        "{}",
+        agrees.stdout
+    );
+    assert!(
         agrees.stdout.contains("(every trace of the scope)"),
         "{}",
         agrees.stdout
@@ -730,6 +735,23 @@ fn a_whole_trace_program_answers_once_per_trace() {
     let caught = drive(dir.path().join("whole_trace_join.py").to_str().expect("utf-8"));
     assert_eq!(caught.code, Some(1), "{}\n{}", caught.stdout, caught.stderr);
     assert!(caught.stdout.contains("why: after step"), "{}", caught.stdout);
+    // State kept at the end is a leak, whole-trace mode or not: its last done says what it holds.
+    std::fs::write(
+        &reference,
+        std::fs::read_to_string(crate::support::root().join("examples/external/reference_join.py"))
+            .expect("example")
+            .replacen("self.ended = True", "self.ended = False", 1),
+    )
+    .expect("write");
+    let leaky = drive(dir.path().join("whole_trace_join.py").to_str().expect("utf-8"));
+    assert_eq!(leaky.code, Some(1), "{}\n{}", leaky.stdout, leaky.stderr);
+    assert!(
+        leaky
+            .stdout
+            .contains("no_state_leak: leak at end: counterexample (1 step"),
+        "{}",
+        leaky.stdout
+    );
     // A row without its step is a protocol failure.
     let untagged = v2_example(&dir, "whole_trace_join.py", &[("dict(o, step=i)", "dict(o)")]);
     let refused = drive(&untagged);
