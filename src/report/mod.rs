@@ -133,7 +133,11 @@ pub fn table<const N: usize>(rows: &[[String; N]]) -> String {
             if i + 1 == N {
                 line.push_str(cell);
             } else {
-                let _ = write!(line, "{cell:<w$}  ", w = widths[i]);
+                // Padded by hand: a format width above u16::MAX panics, and a column listing
+                // the state of a long trace can be wider than that.
+                line.push_str(cell);
+                let pad = widths[i] - cell.chars().count() + 2;
+                line.extend(std::iter::repeat_n(' ', pad));
             }
         }
         out.push_str(line.trim_end());
@@ -174,4 +178,24 @@ pub fn diff_text(analysis: &Analysis<'_>, diff: &Diff, expected_rows: usize, act
         diff.duplicated.iter().map(|d| d.count).sum::<usize>(),
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::table;
+
+    #[test]
+    fn a_column_wider_than_a_format_width_is_padded_not_a_panic() {
+        // Found with `replay` on a 30,000-line trace: the stored-ids column of its timeline grew
+        // past 65,535 characters, the most a format width may say.
+        let wide = "i".repeat(70_000);
+        let rows = [
+            ["a".to_owned(), "b".to_owned(), "c".to_owned()],
+            [wide.clone(), "bb".to_owned(), "cc".to_owned()],
+        ];
+        let text = table(&rows);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], format!("a{}b   c", " ".repeat(70_001)));
+        assert_eq!(lines[1], format!("{wide}  bb  cc"));
+    }
 }
