@@ -346,6 +346,17 @@ impl StateChecks {
     }
 }
 
+/// A withdrawn row: emitted after step `emitted`, retracted after step `retracted`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Retraction {
+    /// The row withdrawn.
+    pub output: Output,
+    /// The step after which the withdrawn copy was emitted.
+    pub emitted: usize,
+    /// The step after which it was retracted.
+    pub retracted: usize,
+}
+
 /// How an implementation's run disagrees with the profile's on one trace.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Disagreement {
@@ -368,7 +379,7 @@ pub fn disagreement(
     profile: &MonitoredRun,
     run: &MonitoredRun,
     state_checks: StateChecks,
-    retractions: &[crate::external::Retraction],
+    retractions: &[Retraction],
 ) -> Option<Disagreement> {
     use crate::oracle::{Analysis, Cause};
     use crate::report::{explain, output_words, words::reason};

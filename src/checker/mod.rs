@@ -24,7 +24,7 @@ mod search;
 pub use crate::property::{first_violation, monitor_run, Finding, Monitor, MonitoredRun, OuterProblem};
 pub use differential::{
     check_mutant, disagreement, first_output_difference, mutant_violations, new_violation, Disagreement, Kind,
-    MutantVerdict, Paired, RowKind, Shape, StateChecks,
+    MutantVerdict, Paired, Retraction, RowKind, Shape, StateChecks,
 };
 pub use limits::{Limits, Stopped};
 pub use model::{Action, CheckState, JoinModel, Options};

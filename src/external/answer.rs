@@ -9,6 +9,7 @@
 //! these checks cannot break the [`crate::engine::contract`] the monitor relies on; the
 //! `protocol_lines` fuzz target holds it to that.
 
+pub use crate::checker::Retraction;
 use crate::engine::Engine;
 use crate::event::{Output, RecordId, Side};
 use crate::time::{EventTime, Watermark};
@@ -106,9 +107,9 @@ pub fn line_type(line: &str) -> Option<String> {
 }
 
 /// Reads one answer line. `sent` is how many steps of `trace` the program has been sent when it
-/// answers (`None` in whole-trace mode, where each row names its own step and may only name
-/// records sent up to it). Every id must name a record of the trace on the stated side, sent
-/// already, with the stated key.
+/// answers (`None` in whole-trace mode, where each row and retraction names its own step and may
+/// only name records sent up to it). Every id must name a record of the trace on the stated side,
+/// sent already, with the stated key.
 pub fn parse_answer(trace: &Trace, sent: Option<usize>, line: &str) -> Result<Answer, String> {
     if line.trim().is_empty() {
         return Ok(Answer::Blank);
@@ -117,8 +118,8 @@ pub fn parse_answer(trace: &Trace, sent: Option<usize>, line: &str) -> Result<An
     let Some(obj) = value.as_object() else {
         return Err("not a JSON object".to_owned());
     };
-    match obj.get("type").and_then(|t| t.as_str()) {
-        Some("done") => parse_done(trace, sent, obj).map(Answer::Done),
+    let (output, step, retract) = match obj.get("type").and_then(|t| t.as_str()) {
+        Some("done") => return parse_done(trace, sent, obj).map(Answer::Done),
         Some("retract") => {
             if let Some(k) = obj
                 .keys()
@@ -129,46 +130,64 @@ pub fn parse_answer(trace: &Trace, sent: Option<usize>, line: &str) -> Result<An
             let Some(row) = obj.get("row").filter(|r| r.is_object()) else {
                 return Err("a retract needs \"row\": the row it withdraws, as it was emitted".to_owned());
             };
-            let step = tagged_step(trace, obj)?;
-            let (output, inner) = parse_row(trace, sent, &row.to_string())?;
+            let (output, inner) = parse_row(trace, &row.to_string())?;
             if inner.is_some() {
                 return Err("put step or batch on the retract line, not inside its row".to_owned());
             }
-            Ok(Answer::Retract { output, step })
+            let index = |field: &str| match obj.get(field) {
+                None => Ok(None),
+                Some(v) => v
+                    .as_u64()
+                    .and_then(|n| usize::try_from(n).ok())
+                    .map(Some)
+                    .ok_or_else(|| format!("field {field:?}: expected an index, found {v}")),
+            };
+            (output, tagged_step(trace, index("step")?, index("batch")?)?, true)
         }
         _ => {
-            let (output, step) = parse_row(trace, sent, line)?;
-            Ok(Answer::Row { output, step })
-        }
-    }
-}
-
-/// The step a line is tagged with (`step`, or the step closing `batch`).
-fn tagged_step(trace: &Trace, obj: &serde_json::Map<String, serde_json::Value>) -> Result<Option<usize>, String> {
-    let index = |field: &str| -> Result<Option<usize>, String> {
-        match obj.get(field) {
-            None => Ok(None),
-            Some(v) => v
-                .as_u64()
-                .and_then(|n| usize::try_from(n).ok())
-                .map(Some)
-                .ok_or_else(|| format!("field {field:?}: expected a step index, found {v}")),
+            let (output, step) = parse_row(trace, line)?;
+            (output, step, false)
         }
     };
+    // A row may only name records the program has been sent: by the step it answers, or in
+    // whole-trace mode by the step it is tagged with.
+    let delivered = match (sent, step) {
+        (Some(n), _) => records_sent(trace, n),
+        (None, Some(s)) => records_sent(trace, s + 1),
+        (None, None) => {
+            return Err("in whole-trace mode every row and retract carries \"step\" (or \"batch\")".to_owned())
+        }
+    };
+    if let Some(id) = output.records().find(|id| id.index() >= delivered) {
+        let when = match (sent, step) {
+            (Some(_), _) => "a record not sent to it yet".to_owned(),
+            (None, s) => format!("a record that arrives after step {}", s.expect("tagged")),
+        };
+        return Err(format!("an output names {:?}, {when}", trace.name(id)));
+    }
+    Ok(if retract {
+        Answer::Retract { output, step }
+    } else {
+        Answer::Row { output, step }
+    })
+}
+
+/// The step a line's `step` or `batch` tag names (`batch` N: the step that closes it), checked
+/// against the trace.
+fn tagged_step(trace: &Trace, step: Option<usize>, batch: Option<usize>) -> Result<Option<usize>, String> {
+    let step = match batch {
+        Some(b) => Some(batch_step(trace, b).ok_or_else(|| format!("batch {b}: the trace has fewer batches"))?),
+        None => step,
+    };
     let last = trace.steps().len() - usize::from(trace.ends());
-    match (index("step")?, index("batch")?) {
-        (Some(_), Some(_)) => Err("a row carries step or batch, not both".to_owned()),
-        (Some(s), None) if s > last => Err(format!("step {s}: the trace has steps 0 to {last}")),
-        (Some(s), None) => Ok(Some(s)),
-        (None, Some(b)) => batch_step(trace, b)
-            .map(Some)
-            .ok_or_else(|| format!("batch {b}: the trace has fewer batches")),
-        (None, None) => Ok(None),
+    match step {
+        Some(s) if s > last => Err(format!("step {s}: the trace has steps 0 to {last}")),
+        _ => Ok(step),
     }
 }
 
-/// One output row: the output and the step it is tagged with.
-fn parse_row(trace: &Trace, sent: Option<usize>, line: &str) -> Result<(Output, Option<usize>), String> {
+/// One output row (the format's output line): the output and the step it is tagged with.
+fn parse_row(trace: &Trace, line: &str) -> Result<(Output, Option<usize>), String> {
     let mut rows = trace.parse_outputs(line, "<output>").map_err(|e| {
         format!(
             "{}{}",
@@ -177,32 +196,7 @@ fn parse_row(trace: &Trace, sent: Option<usize>, line: &str) -> Result<(Output, 
         )
     })?;
     let row = rows.pop().ok_or("an empty row")?;
-    let step = match row.at.batch {
-        Some(b) => Some(batch_step(trace, b).ok_or_else(|| format!("batch {b}: the trace has fewer batches"))?),
-        None => row.at.step,
-    };
-    let last = trace.steps().len() - usize::from(trace.ends());
-    if let Some(s) = step.filter(|s| *s > last) {
-        return Err(format!("step {s}: the trace has steps 0 to {last}"));
-    }
-    // A row may only name records the program has been sent: by the step it answers, or in
-    // whole-trace mode by the step it is tagged with.
-    let upto = match sent {
-        Some(n) => n,
-        None => step.map_or(0, |s| s + 1),
-    };
-    if sent.is_none() && step.is_none() {
-        return Err("in whole-trace mode every row carries \"step\" (or \"batch\")".to_owned());
-    }
-    let delivered = records_sent(trace, upto);
-    if let Some(id) = row.output.records().find(|id| id.index() >= delivered) {
-        let when = match sent {
-            Some(_) => "a record not sent to it yet".to_owned(),
-            None => format!("a record that arrives after step {}", step.expect("tagged")),
-        };
-        return Err(format!("an output names {:?}, {when}", trace.name(id)));
-    }
-    Ok((row.output, step))
+    Ok((row.output, tagged_step(trace, row.at.step, row.at.batch)?))
 }
 
 fn parse_done(
@@ -291,15 +285,13 @@ pub struct StepAnswer {
     pub watermark: Option<Watermark>,
 }
 
-/// A withdrawn row: emitted after step `emitted`, retracted after step `retracted`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Retraction {
-    /// The row withdrawn.
-    pub output: Output,
-    /// The step after which the withdrawn copy was emitted.
-    pub emitted: usize,
-    /// The step after which it was retracted.
-    pub retracted: usize,
+impl StepAnswer {
+    /// Takes what a `done` line reports.
+    pub fn take_done(&mut self, done: Done) {
+        self.stored = done.stored;
+        self.timers = done.timers;
+        self.watermark = done.watermark;
+    }
 }
 
 /// The program's answers to a whole trace: one per step, the implicit end included.
@@ -394,5 +386,67 @@ impl Engine for Replay<'_> {
 
     fn name(&self) -> &str {
         "the program"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn trace() -> Trace {
+        Trace::parse(
+            "{\"type\":\"record\",\"side\":\"left\",\"key\":\"a\",\"ts\":0,\"id\":\"i1\"}\n\
+             {\"type\":\"batch\"}\n\
+             {\"type\":\"record\",\"side\":\"right\",\"key\":\"a\",\"ts\":60000,\"id\":\"c1\"}\n",
+            "t.jsonl",
+        )
+        .expect("a trace")
+    }
+
+    const NULL_I1: &str = r#"{"type":"unmatched","side":"left","id":"i1","key":"a"}"#;
+
+    #[test]
+    fn whole_trace_retractions_carry_their_tag_on_the_line() {
+        let t = trace();
+        let retract = format!(r#"{{"type":"retract","step":2,"row":{NULL_I1}}}"#);
+        let output = Output::Unmatched(RecordId(0));
+        assert_eq!(
+            parse_answer(&t, None, &retract),
+            Ok(Answer::Retract { output, step: Some(2) })
+        );
+        // batch 1 is closed by the (implicit) end, step 3.
+        let by_batch = format!(r#"{{"type":"retract","batch":1,"row":{NULL_I1}}}"#);
+        assert_eq!(
+            parse_answer(&t, None, &by_batch),
+            Ok(Answer::Retract { output, step: Some(3) })
+        );
+        let untagged = format!(r#"{{"type":"retract","row":{NULL_I1}}}"#);
+        let err = parse_answer(&t, None, &untagged).expect_err("untagged in whole-trace mode");
+        assert!(err.contains("carries \"step\""), "{err}");
+        // Step by step, the tag is not needed.
+        assert_eq!(
+            parse_answer(&t, Some(1), &untagged),
+            Ok(Answer::Retract { output, step: None })
+        );
+        let inner = r#"{"type":"retract","row":{"type":"unmatched","side":"left","id":"i1","key":"a","step":2}}"#;
+        assert!(parse_answer(&t, None, inner)
+            .expect_err("tag inside")
+            .contains("not inside its row"));
+    }
+
+    #[test]
+    fn rows_name_only_records_sent_by_their_step() {
+        let t = trace();
+        let late_c1 = r#"{"type":"late","side":"right","id":"c1","key":"a","step":1}"#;
+        let err = parse_answer(&t, None, late_c1).expect_err("c1 arrives at step 2");
+        assert!(err.contains("a record that arrives after step 1"), "{err}");
+        let err = parse_answer(&t, Some(2), late_c1).expect_err("two steps sent: i1 and the batch");
+        assert!(err.contains("a record not sent to it yet"), "{err}");
+        let on_time = r#"{"type":"late","side":"right","id":"c1","key":"a","step":2}"#;
+        assert!(parse_answer(&t, None, on_time).is_ok());
+        let past_end = r#"{"type":"late","side":"right","id":"c1","key":"a","step":4}"#;
+        assert!(parse_answer(&t, None, past_end)
+            .expect_err("step 4")
+            .contains("steps 0 to 3"));
     }
 }

@@ -99,13 +99,10 @@ pub struct Judged {
 /// rows (net of retractions) as multisets per step, the invariants the profile keeps (leak
 /// checks only when the program reports its state after every step), retractions.
 pub fn judge(spec: &JoinSpec, ext: &mut ExternalEngine, trace: &Trace) -> Result<Judged, ProtocolError> {
-    let answers = ext.run(trace)?;
-    let net = answers
-        .net()
-        .expect("ExternalEngine::run refuses retractions of rows that do not stand");
+    let (answers, net) = ext.run(trace)?;
     let profile = monitor_run(&spec.params, crate::engine::for_spec(spec), trace);
     let changelog = ext.session().is_some_and(|s| s.retracts);
-    let disagreement = if !changelog {
+    let (disagreement, run) = if !changelog {
         let run = monitor_run(&spec.params, Replay::new(&answers, net.rows), trace);
         let d = disagreement(&spec.params, trace, &profile, &run, answers.state_checks(), &[]);
         (d, run)
@@ -114,7 +111,6 @@ pub fn judge(spec: &JoinSpec, ext: &mut ExternalEngine, trace: &Trace) -> Result
         // input (when they will no longer be withdrawn), against every row the profile emits:
         // as multisets over the whole run, not step by step. `late` rows are final when
         // written and are compared at their step.
-        // `late` rows are final when written and stay at their step.
         let last = net.rows.len() - 1;
         let late = |o: &Output| matches!(o, Output::Late(_));
         let mut rows: Vec<Vec<Output>> = net
@@ -138,7 +134,6 @@ pub fn judge(spec: &JoinSpec, ext: &mut ExternalEngine, trace: &Trace) -> Result
         );
         (d, run)
     };
-    let (disagreement, run) = disagreement;
     Ok(Judged {
         disagreement,
         answers,

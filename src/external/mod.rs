@@ -134,7 +134,7 @@ impl ExternalEngine {
 
     /// Runs the program on `trace` from a reset (the first one offers protocol v2) and returns
     /// its answers, one per step (the implicit end included), every line checked.
-    pub fn run(&mut self, trace: &Trace) -> Result<Answers, ProtocolError> {
+    pub fn run(&mut self, trace: &Trace) -> Result<(Answers, Net), ProtocolError> {
         if let Some(e) = &self.failure {
             return Err(e.clone());
         }
@@ -159,11 +159,7 @@ impl ExternalEngine {
                             Ok(Answer::Row { output, .. }) => answer.rows.push(output),
                             Ok(Answer::Retract { output, .. }) if retracts => answer.retracted.push(output),
                             Ok(Answer::Retract { .. }) => return Err(self.fail(Some(i), NO_RETRACTS.to_owned())),
-                            Ok(Answer::Done(done)) => {
-                                answer.stored = done.stored;
-                                answer.timers = done.timers;
-                                answer.watermark = done.watermark;
-                            }
+                            Ok(Answer::Done(done)) => answer.take_done(done),
                             Err(message) => return Err(self.fail(Some(i), message)),
                         }
                     }
@@ -177,38 +173,28 @@ impl ExternalEngine {
                 for line in self.read_answer(Some(last))? {
                     match answer::parse_answer(trace, None, &line) {
                         Ok(Answer::Blank) => {}
+                        // parse_answer requires the tag in whole-trace mode.
                         Ok(Answer::Row { output, step }) => answers.steps[step.expect("tagged")].rows.push(output),
-                        Ok(Answer::Retract { .. }) if !retracts => {
-                            return Err(self.fail(Some(last), NO_RETRACTS.to_owned()))
+                        Ok(Answer::Retract { output, step }) if retracts => {
+                            answers.steps[step.expect("tagged")].retracted.push(output)
                         }
-                        Ok(Answer::Retract { output, step }) => {
-                            let Some(s) = step else {
-                                return Err(self.fail(
-                                    Some(last),
-                                    "in whole-trace mode a retract carries \"step\" (or \"batch\")".to_owned(),
-                                ));
-                            };
-                            answers.steps[s].retracted.push(output)
-                        }
-                        Ok(Answer::Done(done)) => {
-                            let end = &mut answers.steps[last];
-                            end.stored = done.stored;
-                            end.timers = done.timers;
-                            end.watermark = done.watermark;
-                        }
+                        Ok(Answer::Retract { .. }) => return Err(self.fail(Some(last), NO_RETRACTS.to_owned())),
+                        Ok(Answer::Done(done)) => answers.steps[last].take_done(done),
                         Err(message) => return Err(self.fail(Some(last), message)),
                     }
                 }
             }
         }
-        if let Err((step, row)) = answers.net() {
-            let row = crate::report::output_words(trace, &row);
-            return Err(self.fail(
-                Some(step),
-                format!("it retracts {row}, which does not stand (never emitted, or retracted already)"),
-            ));
+        match answers.net() {
+            Ok(net) => Ok((answers, net)),
+            Err((step, row)) => {
+                let row = crate::report::output_words(trace, &row);
+                Err(self.fail(
+                    Some(step),
+                    format!("it retracts {row}, which does not stand (never emitted, or retracted already)"),
+                ))
+            }
         }
-        Ok(answers)
     }
 
     /// Sends `reset` (the opening one offers protocol v2 and reads the program's choice).
@@ -324,12 +310,14 @@ impl ExternalEngine {
                 return Err(self.fail(step, format!("an answer line of {} bytes", answer.len())));
             }
             self.note(format!("< {answer}"));
-            if !answer.trim().is_empty() {
-                if let Err(e) = serde_json::from_str::<serde_json::Value>(&answer) {
-                    return Err(self.fail(step, format!("not a JSON line: {e}")));
+            let done = if answer.trim().is_empty() {
+                false
+            } else {
+                match serde_json::from_str::<serde_json::Value>(&answer) {
+                    Ok(v) => v.get("type").and_then(|t| t.as_str()) == Some("done"),
+                    Err(e) => return Err(self.fail(step, format!("not a JSON line: {e}"))),
                 }
-            }
-            let done = answer::line_type(&answer).as_deref() == Some("done");
+            };
             lines.push(answer);
             if done {
                 return Ok(lines);

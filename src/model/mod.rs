@@ -20,6 +20,7 @@
 //! ```
 //!
 
+pub mod builder;
 pub mod bundled;
 pub mod domain;
 pub mod join;
@@ -28,7 +29,8 @@ pub mod scope;
 pub mod toml;
 pub mod watermark;
 
-pub use bundled::{JoinBuilder, BUNDLED};
+pub use builder::JoinBuilder;
+pub use bundled::BUNDLED;
 pub use domain::{TimeDomain, Times};
 pub use join::{Bound, Bounds, JoinKind, JoinParams};
 pub use profile::{Contract, Profile, ProfileInfo, Unsupported, PROFILES};

@@ -279,12 +279,11 @@ fn answers(trace: &Trace, text: &str) {
     for (i, line) in text.lines().enumerate() {
         let at = i % steps;
         for sent in [Some(at + 1), None] {
-            let Ok(answer) = parse_answer(trace, sent, line) else {
-                continue;
-            };
-            let (output, step) = match answer {
-                Answer::Row { output, step } | Answer::Retract { output, step } => (output, step),
-                Answer::Done(done) => {
+            let (output, step, retract) = match parse_answer(trace, sent, line) {
+                Err(_) | Ok(Answer::Blank) => continue,
+                Ok(Answer::Row { output, step }) => (output, step, false),
+                Ok(Answer::Retract { output, step }) => (output, step, true),
+                Ok(Answer::Done(done)) => {
                     if let Some(stored) = &done.stored {
                         let delivered = records_sent(trace, sent.unwrap_or(steps));
                         assert!(
@@ -293,14 +292,10 @@ fn answers(trace: &Trace, text: &str) {
                         );
                     }
                     if sent.is_some() {
-                        let a = &mut answers.steps[at];
-                        a.stored = done.stored;
-                        a.timers = done.timers;
-                        a.watermark = done.watermark;
+                        answers.steps[at].take_done(done);
                     }
                     continue;
                 }
-                Answer::Blank => continue,
             };
             let upto = match sent {
                 Some(n) => n,
@@ -313,9 +308,10 @@ fn answers(trace: &Trace, text: &str) {
             );
             if sent.is_some() {
                 let a = &mut answers.steps[at];
-                match parse_answer(trace, sent, line) {
-                    Ok(Answer::Retract { .. }) => a.retracted.push(output),
-                    _ => a.rows.push(output),
+                if retract {
+                    a.retracted.push(output);
+                } else {
+                    a.rows.push(output);
                 }
             }
         }

@@ -421,20 +421,47 @@ fn the_counterexample_timeline_is_the_programs_own_run_from_a_reset() {
             received, expected,
             "{name}: the last run the program saw is not the counterexample"
         );
-        let emitted = last_run.iter().filter(|l| l.starts_with("< ")).count();
-        let timeline_rows = run
+        // Per step of that run, the rows the program wrote, in the timeline's words.
+        let mut per_step: Vec<Vec<String>> = Vec::new();
+        for line in &last_run {
+            if line.starts_with("> ") {
+                per_step.push(Vec::new());
+            } else if let Some(row) = line.strip_prefix("< ") {
+                let v: serde_json::Value = serde_json::from_str(row).expect("a JSON row");
+                let s = |f: &str| v[f].as_str().expect("a string field").to_owned();
+                let words = match v["type"].as_str() {
+                    Some("match") => format!("match {}+{}", s("left"), s("right")),
+                    Some(kind) => format!("{kind} {}", s("id")),
+                    None => panic!("a row without a type: {row}"),
+                };
+                per_step.last_mut().expect("rows follow a step").push(words);
+            }
+        }
+        let timeline: Vec<&str> = run
             .stdout
             .lines()
             .skip_while(|l| !l.starts_with("step "))
             .skip(1)
             .take_while(|l| !l.starts_with('('))
-            .filter(|l| !l.trim_end().ends_with(" -"))
-            .count();
-        assert!(
-            emitted == 0 && timeline_rows == 0 || emitted > 0 && timeline_rows > 0,
-            "{name}: emitted {emitted} rows in its last run, the timeline shows rows on {timeline_rows} steps\n{}",
+            .collect();
+        assert_eq!(
+            timeline.len(),
+            per_step.len(),
+            "{name}: one timeline line per step\n{}",
             run.stdout
         );
+        for (line, rows) in timeline.iter().zip(&per_step) {
+            let want = if rows.is_empty() {
+                "-".to_owned()
+            } else {
+                rows.join(", ")
+            };
+            assert!(
+                line.trim_end().ends_with(&format!("  {want}")),
+                "{name}: the timeline line {line:?} does not show what the program wrote, {want:?}\n{}",
+                run.stdout
+            );
+        }
         assert!(
             !run.stdout.contains("  ?  "),
             "{name}: unknown watermarks\n{}",
@@ -757,7 +784,7 @@ fn a_whole_trace_program_answers_once_per_trace() {
     let refused = drive(&untagged);
     assert_eq!(refused.code, Some(2), "{}\n{}", refused.stdout, refused.stderr);
     assert!(
-        refused.stderr.contains("every row carries \"step\""),
+        refused.stderr.contains("every row and retract carries \"step\""),
         "{}",
         refused.stderr
     );
