@@ -15,18 +15,39 @@
 //!   dropped, where `lateWm` is the `W` of the *previous* Spark batch, no-data batches included
 //!   (SPARK-40925, default `statefulOperator.allowMultiple = true`; 0 for batch 0, so rows at or
 //!   before the epoch are always late).
-//! - **State watermarks** (`StreamingJoinHelper.getStateValueWatermark`): from the range
-//!   condition, with the other side's time replaced by `W` and `- 1` ms for a non-strict
+//! - **State watermarks of a range** (`StreamingJoinHelper.getStateValueWatermark`): from the
+//!   range condition, with the other side's time replaced by `W` and `- 1` ms for a non-strict
 //!   bound: a left row is evicted when `l.ts <= W - upper - 1` (`l.ts + highest < W`), a right
 //!   row when `r.ts <= W + lower - 1` (`r.ts - lowest < W`), where `highest`/`lowest` are the
 //!   largest/smallest offsets inside the bounds.
-//! - **Order inside a batch** (`storeAndJoinWithOtherSide`): left rows first (joined with the
-//!   right rows of earlier batches, then always stored), then right rows (joined with the left
-//!   state, which now holds this batch's left rows; stored unless already evictable, except an
-//!   unmatched row of a right or full outer join, SPARK-49829); eviction after joining.
+//! - **State watermarks of an equality** (`bounds = "= d"`, the condition
+//!   `clickTime = impressionTime + interval d`): the planner's `ExtractEquiJoinKeys`
+//!   (`catalyst/planning/patterns.scala`) takes every equality between an expression of one
+//!   side and one of the other as a join key, so the event times join the key.
+//!   `StreamingSymmetricHashJoinHelper.getStateWatermarkPredicates` then finds the key column
+//!   that carries a watermark (`joinKeyOrdinalForWatermark`: a bare watermarked column, left keys
+//!   first) and gives **both** sides a `JoinStateKeyWatermarkPredicate` on that key column:
+//!   `key <= W` (`WatermarkSupport.watermarkExpression`, no 1 ms margin). The left row's key is
+//!   `l.ts + d` and the right row's `r.ts`: a left row goes when `l.ts + d <= W`, one watermark
+//!   millisecond before the range `[d, d]` would evict it; a right row when `r.ts <= W`, which
+//!   for `d < 0` is before every left partner (`l = r.ts - d > W`) is behind the watermark, so
+//!   such a join loses matches (recorded: `tests/conformance/spark/fixtures/joins/equality-negative`).
+//!   Written the other way round (`impressionTime = clickTime - interval d`), the left column
+//!   is the bare one and the keys become `l.ts` and `r.ts - d`; a model states the first form.
+//! - **Order inside a batch** (`processPartitions`, `storeAndJoinWithOtherSide`): left rows first
+//!   (joined with the right rows of earlier batches, then always stored), then right rows
+//!   (joined with the left state, which now holds this batch's left rows; stored unless already
+//!   evictable, except an unmatched row of a right or full outer join, SPARK-49829); eviction
+//!   after joining.
 //! - **Outer rows** (state format v2 `matched` flag, SPARK-26154): a null-padded row for each
-//!   row of a padded side that leaves state unmatched. **Left semi**: the left row is emitted
-//!   once, on its first match; a left row that matches on arrival is not stored.
+//!   row of a padded side that leaves state unmatched.
+//! - **Left semi** (SPARK-32862; Spark 4.3.0 has SPARK-55973, apache/spark#54769, "LeftSemi
+//!   optimization for stream-stream join"): the right rows go first, then the left rows. A
+//!   right row emits each left row it matches in state, once, and **removes** it from state
+//!   at once, instead of marking it matched and keeping it until the watermark passes; a left
+//!   row that matches the right state (this batch's right rows included) is emitted and never
+//!   stored. Only unmatched left rows and right rows stay in state. Recorded: three
+//!   impressions and a click they all match, in one batch, leave 1 row in state, not 4.
 //! - **No-data batch** (`shouldRunAnotherBatch`): after a data batch that moved `W`, Spark runs
 //!   a batch without input that evicts with the new `W`; its rows carry the data batch's
 //!   number. At most one follows a data batch.
@@ -98,6 +119,13 @@ impl SparkEngine {
     fn evictable(&self, side: Side, ts: EventTime, w: Watermark) -> bool {
         let ts = i128::from(ts.as_millis());
         let w = i128::from(w.as_millis());
+        if self.params.bounds.is_equality() {
+            // The key predicate `key <= W` on the event-time key: `l.ts + d` and `r.ts`.
+            return match side {
+                Side::Left => ts + self.params.bounds.lowest() <= w,
+                Side::Right => ts <= w,
+            };
+        }
         match side {
             Side::Left if self.fault == Fault::SparkLeftStateFromLowerBound => ts + self.params.bounds.lowest() < w,
             Side::Left => ts + self.params.bounds.highest() < w,
@@ -130,7 +158,12 @@ impl SparkEngine {
         let late = |r: &Record| self.params.watermark.lateness.is_late(r.ts, late_w);
         let (late_rows, on_time): (Vec<Record>, Vec<Record>) = rows.iter().partition(|r| late(r));
         out.extend(late_rows.iter().map(|r| Output::Late(r.id)));
-        for side in Side::BOTH {
+        // A left semi join runs the right rows first (SPARK-55973).
+        let order = match self.params.kind {
+            JoinKind::LeftSemi => [Side::Right, Side::Left],
+            _ => Side::BOTH,
+        };
+        for side in order {
             for r in on_time.iter().filter(|r| r.side == side) {
                 self.join_and_store(*r, batch_w, out);
             }
@@ -152,17 +185,17 @@ impl SparkEngine {
     fn join_and_store(&mut self, r: Record, batch_w: Watermark, out: &mut Vec<Output>) {
         let semi = self.params.kind == JoinKind::LeftSemi;
         let other = r.side.other();
-        let partners: Vec<StoreKey> = self
-            .state
-            .partners(&self.params, &r)
-            .filter(|(_, matched)| !(semi && r.side == Side::Right && **matched))
-            .map(|(k, _)| *k)
-            .collect();
+        let partners: Vec<StoreKey> = self.state.partners(&self.params, &r).map(|(k, _)| *k).collect();
         for &p in &partners {
             match (semi, r.side) {
                 (false, Side::Left) => out.push(Output::Match { left: r.id, right: p.2 }),
                 (false, Side::Right) => out.push(Output::Match { left: p.2, right: r.id }),
-                (true, Side::Right) => out.push(Output::Semi { left: p.2 }),
+                (true, Side::Right) => {
+                    // Emitted once and removed at once: a stored left row is never matched.
+                    out.push(Output::Semi { left: p.2 });
+                    self.state[Side::Left.index()].remove(&p);
+                    continue;
+                }
                 (true, Side::Left) => {}
             }
             *self.state[other.index()].get_mut(&p).expect("partner is stored") = true;

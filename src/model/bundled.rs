@@ -23,9 +23,11 @@ bundled! {
     "flink-sql-impressions-clicks-left-outer",
     "reference-impressions-clicks",
     "reference-impressions-clicks-left-outer",
+    "spark-clicks-at-impression-time",
     "spark-impressions-clicks",
     "spark-impressions-clicks-full-outer",
     "spark-impressions-clicks-left-outer",
+    "spark-impressions-clicks-left-semi",
     "spark-impressions-clicks-right-outer",
 }
 

@@ -57,21 +57,50 @@ pub struct Bound {
     pub inclusive: bool,
 }
 
-/// The time condition `right.ts - left.ts ∈ [lower, upper]`, each end inclusive or exclusive.
+/// The time condition `right.ts - left.ts ∈ [lower, upper]`, each end inclusive or exclusive,
+/// or an equality `right.ts = left.ts + offset` ([`Bounds::equal`]).
 ///
-/// Constructed only through [`Bounds::new`], which rejects empty windows, so
+/// An equality holds for the same pairs as the range `[offset, offset]`; it is kept apart
+/// because engines plan it differently: Spark makes an equality on event-time columns part of
+/// the join key and evicts by that key (`src/engine/spark.rs`). Constructed only through
+/// [`Bounds::new`], [`Bounds::closed`] and [`Bounds::equal`], which reject empty windows, so
 /// `lowest() <= highest()` always holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Bounds {
     lower: Bound,
     upper: Bound,
+    equality: bool,
 }
 
 impl Bounds {
     /// `None` when no integer offset lies in the window (`lower > upper`, or `(0ms, 0ms]`).
     pub fn new(lower: Bound, upper: Bound) -> Option<Bounds> {
-        let b = Bounds { lower, upper };
+        let b = Bounds {
+            lower,
+            upper,
+            equality: false,
+        };
         (b.lowest() <= b.highest()).then_some(b)
+    }
+
+    /// The equality `right.ts = left.ts + offset`, as a user writes it in a join condition
+    /// (`clickTime = impressionTime + interval 5 minutes`): the pairs of `[offset, offset]`,
+    /// planned as an equality.
+    pub fn equal(offset: Duration) -> Bounds {
+        let at = Bound {
+            at: offset,
+            inclusive: true,
+        };
+        Bounds {
+            lower: at,
+            upper: at,
+            equality: true,
+        }
+    }
+
+    /// Whether the condition was stated as an equality rather than a range.
+    pub fn is_equality(&self) -> bool {
+        self.equality
     }
 
     /// `[lower, upper]` with both ends inclusive.
@@ -124,7 +153,15 @@ impl Bounds {
 
     pub(super) fn parse(text: &str) -> Result<Bounds, String> {
         let s = text.trim();
-        let shape = || format!("{text:?} is not a window; write e.g. \"[0ms, 1h]\" ([ ] inclusive, ( ) exclusive)");
+        if let Some(offset) = s.strip_prefix('=') {
+            let offset: Duration = offset.parse().map_err(|e| format!("equality offset: {e}"))?;
+            return Ok(Bounds::equal(offset));
+        }
+        let shape = || {
+            format!(
+                "{text:?} is not a window; write e.g. \"[0ms, 1h]\" ([ ] inclusive, ( ) exclusive) or an equality \"= 0ms\""
+            )
+        };
         let lower_inclusive = match s.chars().next() {
             Some('[') => true,
             Some('(') => false,
@@ -159,6 +196,9 @@ impl Bounds {
 
 impl fmt::Display for Bounds {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.equality {
+            return write!(f, "= {}", self.lower.at);
+        }
         write!(
             f,
             "{}{}, {}{}",

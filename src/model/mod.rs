@@ -167,11 +167,15 @@ impl JoinSpec {
             }
             WatermarkSource::Trace => "from the trace".to_owned(),
         };
+        let time = if p.bounds.is_equality() {
+            format!("right.ts = left.ts + {} (an equality)", p.bounds.lower().at)
+        } else {
+            format!("right.ts - left.ts in {}", p.bounds)
+        };
         format!(
-            "profile {}, {} join, right.ts - left.ts in {}, watermarks {source} combined by {}, late if {}",
+            "profile {}, {} join, {time}, watermarks {source} combined by {}, late if {}",
             p.profile.name(),
             p.kind.name(),
-            p.bounds,
             w.policy.name(),
             w.lateness.describe()
         )

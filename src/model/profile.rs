@@ -206,6 +206,9 @@ pub enum Unsupported {
     Lateness,
     /// The watermark timing is the engine's, not the model's to choose.
     Timing,
+    /// The condition is an equality (`"= d"`), which only Spark plans differently from the
+    /// window `[d, d]`; for a Flink operator the model states the window.
+    Equality,
 }
 
 impl Profile {
@@ -303,6 +306,9 @@ impl Profile {
         }
         if self.is_flink() && w.lateness != Lateness::Strict {
             return Some(Unsupported::Lateness);
+        }
+        if self.is_flink() && params.bounds.is_equality() {
+            return Some(Unsupported::Equality);
         }
         (w.timing != self.timing()).then_some(Unsupported::Timing)
     }

@@ -228,6 +228,18 @@ fn unsupported(problem: Unsupported, raw: &RawModel, params: &JoinParams, at: &A
                 ),
             )
         }
+        Unsupported::Equality => at(
+            "join.bounds",
+            raw.join.bounds.span(),
+            format!(
+                "the {} profile has no time equality: a Flink interval join takes a window, so \
+                 write the equality \"{}\" as the window \"[{d}, {d}]\" (an equality is kept apart \
+                 only for Spark, which plans it as part of the join key)",
+                profile.name(),
+                params.bounds,
+                d = params.bounds.lower().at
+            ),
+        ),
         Unsupported::Bound(name) => {
             let b = if name == "lower" {
                 params.bounds.lower()

@@ -529,6 +529,14 @@ pub enum Deviation {
     /// row; cleanup timers past `i64` are due at `MAX`), and a timer registered after the
     /// watermark is `MAX` never fires, so its record outlives end of input unpadded.
     FlinkMaxWatermark,
+    /// Spark with a time equality (`bounds = "= d"`, `clickTime = impressionTime + interval
+    /// d`): the event time is part of the join key, and a right row leaves state once
+    /// `r.ts <= W` (`src/engine/spark.rs`), not once its last partner is behind the watermark.
+    /// With `d > 0` it is held `d` longer than it can match (a bounded leak); with `d < 0` it
+    /// is evicted while a left partner at `r.ts - d` is still on time, which then finds
+    /// nothing (premature eviction, a lost match, and for a padded right side a null row too
+    /// early). Recorded on real Spark: `tests/conformance/spark/fixtures/joins/equality-*`.
+    SparkEqualityKey,
 }
 
 /// Which known deviation, if any, explains `finding` for the analysed case, with the join's
@@ -606,6 +614,24 @@ pub fn known_deviation(analysis: &Analysis<'_>, now: Watermark, finding: &Findin
                 i128::from(now.as_millis()) < due.min(i128::from(i64::MAX)) || arrival(*id) == now
             };
             stored.iter().all(held_by_timer).then_some(Deviation::FlinkTimerCleanup)
+        }
+        (Profile::Spark, _) if params.bounds.is_equality() => {
+            let d = params.bounds.lowest();
+            let right = |id: RecordId| trace.record(id).side == Side::Right;
+            // A right row still short of its key predicate `r.ts <= W`.
+            let held_by_key = |id: &RecordId| right(*id) && trace.record(*id).ts.as_millis() > now.as_millis();
+            let early = match *finding {
+                Finding::Premature(id) => right(id),
+                Finding::Lost { right: r, .. } => r.is_some(),
+                Finding::Outer {
+                    id,
+                    problem: OuterProblem::TooEarly | OuterProblem::HasMatch,
+                } => right(id),
+                _ => false,
+            };
+            let held =
+                matches!(finding, Finding::Leak { stored, quiescent: false, .. } if stored.iter().all(held_by_key));
+            ((d < 0 && early) || (d > 0 && held)).then_some(Deviation::SparkEqualityKey)
         }
         (Profile::FlinkSqlInterval, Finding::Lost { .. } | Finding::Premature(_)) => {
             let uncached = |id: RecordId| {
@@ -886,6 +912,13 @@ fn decode_params(input: &mut Choices<'_>, profile: Profile) -> JoinParams {
     let bounds = Bounds::new(lower, upper).unwrap_or_else(|| {
         Bounds::closed(lower.at, lower.at).expect("a closed zero-width window holds its one offset")
     });
+    // A zero-width window stated as an equality, where the profile has one (Spark plans it
+    // as a join key and evicts by it).
+    let bounds = if shape % 4 == 0 && shape & 16 != 0 && !profile.is_flink() {
+        Bounds::equal(lower.at)
+    } else {
+        bounds
+    };
     let source = match profile.required_source() {
         Some(source) => source,
         None if input.bool() => WatermarkSource::Trace,

@@ -1,7 +1,10 @@
 //! Conformance with real engines, without the engines: the `spark` profile reproduces every
 //! recorded pyspark 4.3.0 run under `tests/conformance/spark/fixtures/`, and the
 //! `flink-sql-interval` profile every recorded Flink 2.3.0 run under
-//! `tests/conformance/flink/fixtures/` (recorded by each directory's `record.sh`).
+//! `tests/conformance/flink/fixtures/`: the seed's query (recorded by each directory's
+//! `record.sh`) and, under `fixtures/joins/NAME/`, the joins users write (other windows,
+//! equalities, delays; recorded by `tests/conformance/record_joins.sh`), whose model is built
+//! from the parameters each recording carries.
 //!
 //! Per fixture and join kind, batch by batch:
 //! - the pairs and null-padded rows, with their trace batch numbers, exactly (as multisets);
@@ -11,7 +14,7 @@
 
 use joincheck::engine;
 use joincheck::event::{Emitted, Output};
-use joincheck::model::JoinSpec;
+use joincheck::model::{JoinKind, JoinSpec, Profile};
 use joincheck::trace::{Step, Trace};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -103,30 +106,34 @@ fn disagreement(spec: &JoinSpec, trace: &Trace, real: &[Emitted], meta: &Value) 
     None
 }
 
-#[test]
-fn spark_profile_reproduces_every_recorded_spark_run() {
-    let fixtures = root().join("tests/conformance/spark/fixtures");
-    let mut checked = 0;
-    let mut failures = Vec::new();
-    for (kind, model) in KINDS {
-        let dir = fixtures.join(kind);
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        let spec = JoinSpec::load(&root().join(format!("models/{model}.toml"))).expect("spark model loads");
-        let mut outs: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.to_string_lossy().ends_with(".out.jsonl"))
-            .collect();
-        outs.sort();
-        for out in outs {
+/// One recorded run: its name, trace, what the engine emitted, and its metadata.
+struct Recorded {
+    name: String,
+    trace: Trace,
+    real: Vec<Emitted>,
+    meta: Value,
+}
+
+/// Every run recorded under `dir` (`NAME.out.jsonl` and `NAME.meta.json`), with its trace
+/// from `traces`, in name order.
+fn recorded(dir: &Path, traces: &Path) -> Vec<Recorded> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut outs: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().ends_with(".out.jsonl"))
+        .collect();
+    outs.sort();
+    outs.into_iter()
+        .map(|out| {
             let name = out
                 .file_name()
                 .unwrap()
                 .to_string_lossy()
                 .trim_end_matches(".out.jsonl")
                 .to_owned();
-            let trace = Trace::load(&fixtures.join("traces").join(format!("{name}.jsonl"))).expect("fixture trace");
+            let trace = Trace::load(&traces.join(format!("{name}.jsonl"))).expect("fixture trace");
             let real_text = std::fs::read_to_string(&out).expect("fixture output");
             let real = trace
                 .parse_outputs(&real_text, &out.display().to_string())
@@ -135,95 +142,203 @@ fn spark_profile_reproduces_every_recorded_spark_run() {
                 &std::fs::read_to_string(dir.join(format!("{name}.meta.json"))).expect("fixture metadata"),
             )
             .expect("metadata is JSON");
-            assert_eq!(meta["pyspark_version"], "4.3.0", "{name}: recorded with another Spark");
-            if let Some(why) = disagreement(&spec, &trace, &real, &meta) {
-                failures.push(format!("{kind}/{name}: {why}"));
+            Recorded {
+                name,
+                trace,
+                real,
+                meta,
+            }
+        })
+        .collect()
+}
+
+/// The recorded joins under `fixtures/joins/`: each join's directory and name, in name order.
+fn recorded_joins(fixtures: &Path) -> Vec<(String, PathBuf)> {
+    let mut joins: Vec<(String, PathBuf)> = std::fs::read_dir(fixtures.join("joins"))
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_dir())
+                .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), p))
+                .collect()
+        })
+        .unwrap_or_default();
+    joins.sort();
+    joins
+}
+
+/// The model of a recorded join: `profile` and `kind`, with the bounds and delays the
+/// recording carries (`join_params`, written by the driver from its arguments).
+fn spec_of(profile: Profile, kind: JoinKind, meta: &Value) -> JoinSpec {
+    let p = &meta["join_params"];
+    let text = |k: &str| p[k].as_str().unwrap_or_else(|| panic!("join_params.{k} in {meta}"));
+    JoinSpec::builder(&format!("{}-{}", profile.name(), kind.name()))
+        .profile(profile)
+        .kind(kind)
+        .bounds(text("bounds"))
+        .delays(text("left_delay"), text("right_delay"))
+        .build()
+        .unwrap_or_else(|e| panic!("the recorded join {p} is a model: {e}"))
+}
+
+fn kind_named(name: &str) -> JoinKind {
+    [
+        JoinKind::Inner,
+        JoinKind::LeftOuter,
+        JoinKind::RightOuter,
+        JoinKind::FullOuter,
+        JoinKind::LeftSemi,
+    ]
+    .into_iter()
+    .find(|k| k.name() == name)
+    .unwrap_or_else(|| panic!("no join kind {name}"))
+}
+
+fn assert_all_agree(what: &str, checked: usize, at_least: usize, failures: &[String]) {
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} recorded {what} runs disagree:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(checked >= at_least, "only {checked} recorded {what} runs found");
+}
+
+#[test]
+fn spark_profile_reproduces_every_recorded_spark_run() {
+    let fixtures = root().join("tests/conformance/spark/fixtures");
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for (kind, model) in KINDS {
+        let spec = JoinSpec::load(&root().join(format!("models/{model}.toml"))).expect("spark model loads");
+        for run in recorded(&fixtures.join(kind), &fixtures.join("traces")) {
+            assert_eq!(
+                run.meta["pyspark_version"], "4.3.0",
+                "{}: recorded with another Spark",
+                run.name
+            );
+            if let Some(why) = disagreement(&spec, &run.trace, &run.real, &run.meta) {
+                failures.push(format!("{kind}/{}: {why}", run.name));
             }
             checked += 1;
         }
     }
-    assert!(
-        checked >= 100,
-        "only {checked} recorded Spark runs found under {}",
-        fixtures.display()
-    );
-    assert!(
-        failures.is_empty(),
-        "{} of {checked} recorded runs disagree:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert_all_agree("Spark", checked, 100, &failures);
+}
+
+/// The joins users write (negative lower bounds, strict ends, equalities, zero-width windows,
+/// asymmetric and zero delays), every kind including left semi: rows, batches, late counts,
+/// state sizes (`numRowsTotal`) and watermarks, batch by batch.
+#[test]
+fn spark_profile_reproduces_recorded_spark_runs_of_other_joins() {
+    let fixtures = root().join("tests/conformance/spark/fixtures");
+    let (mut checked, mut failures) = (0, Vec::new());
+    let mut kinds_seen = std::collections::BTreeSet::new();
+    for (join, dir) in recorded_joins(&fixtures) {
+        for kind in ["inner", "left_outer", "right_outer", "full_outer", "left_semi"] {
+            for run in recorded(&dir.join(kind), &dir.join("traces")) {
+                assert_eq!(
+                    run.meta["pyspark_version"], "4.3.0",
+                    "{}: recorded with another Spark",
+                    run.name
+                );
+                assert_eq!(
+                    run.meta["join"], kind,
+                    "{join}/{kind}/{}: recorded as another kind",
+                    run.name
+                );
+                let spec = spec_of(Profile::Spark, kind_named(kind), &run.meta);
+                if let Some(why) = disagreement(&spec, &run.trace, &run.real, &run.meta) {
+                    failures.push(format!("{join}/{kind}/{}: {why}", run.name));
+                }
+                kinds_seen.insert(kind);
+                checked += 1;
+            }
+        }
+    }
+    assert_all_agree("Spark (other joins)", checked, 150, &failures);
+    assert_eq!(kinds_seen.len(), 5, "every Spark join kind is recorded: {kinds_seen:?}");
+}
+
+/// Why a recorded Flink SQL run disagrees with `spec`, or `None`: Flink SQL has no batches and
+/// drops nothing, so every row, as a multiset, must agree.
+fn flink_disagreement(spec: &JoinSpec, run: &Recorded) -> Option<String> {
+    let mut engine = engine::for_spec(spec);
+    let (emitted, _) = engine::run(engine.as_mut(), &run.trace);
+    let rows = |rows: &[Emitted]| {
+        let mut v: Vec<Output> = rows
+            .iter()
+            .map(|e| e.output)
+            .filter(|o| !matches!(o, Output::Late(_)))
+            .collect();
+        v.sort();
+        v
+    };
+    let (ours, theirs) = (rows(&emitted), rows(&run.real));
+    (ours != theirs).then(|| {
+        let words = |v: &[Output]| {
+            v.iter()
+                .map(|o| joincheck::report::output_words(&run.trace, o))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        format!("\n  profile: {}\n  flink:   {}", words(&ours), words(&theirs))
+    })
 }
 
 #[test]
 fn flink_sql_profile_reproduces_every_recorded_flink_run() {
-    // Flink SQL has no batches and drops nothing: every row, as a multiset, must agree.
     let fixtures = root().join("tests/conformance/flink/fixtures");
     let kinds = [
         ("inner", "flink-sql-impressions-clicks"),
         ("left_outer", "flink-sql-impressions-clicks-left-outer"),
     ];
-    let mut checked = 0;
-    let mut failures = Vec::new();
+    let (mut checked, mut failures) = (0, Vec::new());
     for (kind, model) in kinds {
         let spec = JoinSpec::load(&root().join(format!("models/{model}.toml"))).expect("flink model loads");
-        let dir = fixtures.join(kind);
-        let mut outs: Vec<PathBuf> = std::fs::read_dir(&dir)
-            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.to_string_lossy().ends_with(".out.jsonl"))
-            .collect();
-        outs.sort();
-        for out in outs {
-            let name = out
-                .file_name()
-                .unwrap()
-                .to_string_lossy()
-                .trim_end_matches(".out.jsonl")
-                .to_owned();
-            let trace = Trace::load(&fixtures.join("traces").join(format!("{name}.jsonl"))).expect("fixture trace");
-            let real = trace
-                .parse_outputs(
-                    &std::fs::read_to_string(&out).expect("fixture output"),
-                    &out.display().to_string(),
-                )
-                .expect("fixture output parses");
-            let mut engine = engine::for_spec(&spec);
-            let (emitted, _) = engine::run(engine.as_mut(), &trace);
-            let rows = |rows: &[Emitted]| {
-                let mut v: Vec<Output> = rows
-                    .iter()
-                    .map(|e| e.output)
-                    .filter(|o| !matches!(o, Output::Late(_)))
-                    .collect();
-                v.sort();
-                v
-            };
-            if rows(&emitted) != rows(&real) {
-                let words = |v: &[Output]| {
-                    v.iter()
-                        .map(|o| joincheck::report::output_words(&trace, o))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                };
-                failures.push(format!(
-                    "{kind}/{name}:\n  profile: {}\n  flink:   {}",
-                    words(&rows(&emitted)),
-                    words(&rows(&real))
-                ));
+        for run in recorded(&fixtures.join(kind), &fixtures.join("traces")) {
+            if let Some(why) = flink_disagreement(&spec, &run) {
+                failures.push(format!("{kind}/{}:{why}", run.name));
             }
             checked += 1;
         }
     }
-    assert!(
-        checked >= 60,
-        "only {checked} recorded Flink runs found under {}",
-        fixtures.display()
-    );
-    assert!(
-        failures.is_empty(),
-        "{} of {checked} recorded runs disagree:\n{}",
-        failures.len(),
-        failures.join("\n")
+    assert_all_agree("Flink", checked, 60, &failures);
+}
+
+/// Flink SQL interval joins users write, every kind Flink SQL has (inner, left, right, full).
+#[test]
+fn flink_sql_profile_reproduces_recorded_flink_runs_of_other_joins() {
+    let fixtures = root().join("tests/conformance/flink/fixtures");
+    let (mut checked, mut failures) = (0, Vec::new());
+    let mut kinds_seen = std::collections::BTreeSet::new();
+    for (join, dir) in recorded_joins(&fixtures) {
+        for kind in ["inner", "left_outer", "right_outer", "full_outer"] {
+            for run in recorded(&dir.join(kind), &dir.join("traces")) {
+                assert_eq!(
+                    run.meta["apache_flink_version"], "2.3.0",
+                    "{}: recorded with another Flink",
+                    run.name
+                );
+                assert_eq!(
+                    run.meta["anomalies"],
+                    Value::Array(vec![]),
+                    "{join}/{kind}/{}",
+                    run.name
+                );
+                let spec = spec_of(Profile::FlinkSqlInterval, kind_named(kind), &run.meta);
+                if let Some(why) = flink_disagreement(&spec, &run) {
+                    failures.push(format!("{join}/{kind}/{}:{why}", run.name));
+                }
+                kinds_seen.insert(kind);
+                checked += 1;
+            }
+        }
+    }
+    assert_all_agree("Flink SQL (other joins)", checked, 100, &failures);
+    assert_eq!(
+        kinds_seen.len(),
+        4,
+        "every Flink SQL join kind is recorded: {kinds_seen:?}"
     );
 }

@@ -43,14 +43,19 @@ fn scaled(file: &str, times: &Times, records: [u8; 2], delays: [i64; 2]) -> Join
     let p = &mut spec.params;
     let lower = p.bounds.lower();
     assert_eq!(lower.at, Duration::ZERO, "{file}: the scaling assumes a window from 0");
-    p.bounds = Bounds::new(
-        lower,
-        joincheck::model::Bound {
-            at: Duration::from_millis(UPPER),
-            ..p.bounds.upper()
-        },
-    )
-    .expect("a window");
+    // An equality at 0 (`clickTime = impressionTime`) needs no scaling.
+    p.bounds = if p.bounds.is_equality() {
+        p.bounds
+    } else {
+        Bounds::new(
+            lower,
+            joincheck::model::Bound {
+                at: Duration::from_millis(UPPER),
+                ..p.bounds.upper()
+            },
+        )
+        .expect("a window")
+    };
     if p.watermark.source == WatermarkSource::Derived {
         p.watermark.delay = delays.map(Duration::from_millis);
     }
@@ -154,6 +159,8 @@ const SPARK: &[&str] = &[
     "spark-impressions-clicks-left-outer.toml",
     "spark-impressions-clicks-right-outer.toml",
     "spark-impressions-clicks-full-outer.toml",
+    "spark-impressions-clicks-left-semi.toml",
+    "spark-clicks-at-impression-time.toml",
 ];
 const FLINK_SQL: &[&str] = &[
     "flink-sql-impressions-clicks.toml",

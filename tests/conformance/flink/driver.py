@@ -3,6 +3,7 @@
 
 Usage:
     python driver.py --join inner [--join left_outer] --out DIR [--pace 0.1] [--repeat 2] TRACE.jsonl ...
+                     [--bounds "[0ms, 1h]"] [--left-delay 10m] [--right-delay 10m]
 
 For every join kind and every trace this writes
     DIR/<join>/<trace-name>.out.jsonl   the rows Flink emitted, in joincheck's output format
@@ -18,8 +19,11 @@ The query is the seed's impressions/clicks join as a Flink SQL rowtime interval 
     impressions = records with side "left"  (rid, k, t; ts = TO_TIMESTAMP_LTZ(t, 3))
     clicks      = records with side "right"
     both with   WATERMARK FOR ts AS ts - INTERVAL '10' MINUTE
-    SELECT ... FROM imp i [LEFT] JOIN clk c
+    SELECT ... FROM imp i [LEFT|RIGHT|FULL] JOIN clk c
       ON i.k = c.k AND c.ts BETWEEN i.ts AND i.ts + INTERVAL '1' HOUR
+Other joins: --bounds takes joincheck's window syntax ("[-5m, 20m]" gives c.ts >= i.ts - INTERVAL
+'5' MINUTE AND c.ts <= i.ts + INTERVAL '20' MINUTE; "(" ")" give > and <), --left-delay and
+--right-delay each side's WATERMARK FOR delay (see ../joinparams.py).
 
 The technique (real-engines.md section 2.3):
   * parallelism 1, pipeline.auto-watermark-interval 0 (a SQL watermark after every row that raises
@@ -51,11 +55,15 @@ import sys
 import tempfile
 import time
 
-JOIN_KINDS = ("inner", "left_outer")
-SQL_JOIN = {"inner": "JOIN", "left_outer": "LEFT JOIN"}
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from joinparams import Join  # noqa: E402
+
+JOIN_KINDS = ("inner", "left_outer", "right_outer", "full_outer")
+SQL_JOIN = {"inner": "JOIN", "left_outer": "LEFT JOIN", "right_outer": "RIGHT JOIN", "full_outer": "FULL JOIN"}
+# The seed's query: the committed fixtures under fixtures/<join>/ were recorded with these texts.
+SEED_BOUNDS, SEED_DELAY = "[0ms, 1h]", "10m"
 WATERMARK_EXPR = "ts - INTERVAL '10' MINUTE"
 CONDITION = "i.k = c.k AND c.ts BETWEEN i.ts AND i.ts + INTERVAL '1' HOUR"
-LOWER_MS, UPPER_MS = 0, 3_600_000  # c.ts - i.ts in [0, 1h]
 DEFAULT_PACE = 0.1
 FIRST_ROW_PACE_FACTOR = 3
 REJECTED_STEPS = {
@@ -191,7 +199,7 @@ def _site_packages():
 
 
 class FlinkRunner:
-    def __init__(self, pace, workdir):
+    def __init__(self, pace, workdir, join):
         # Thread mode runs the Python functions in an interpreter embedded in the JVM (pemja); it
         # needs this environment's site-packages on PYTHONPATH (real-engines.md 2.7).  The JVM is
         # started by the first pyflink call below and inherits the environment.
@@ -214,6 +222,11 @@ class FlinkRunner:
         self.t_env = StreamTableEnvironment.create(self.env)
         self.t_env.get_config().set("table.local-time-zone", "UTC")
         self.pace = pace
+        self.join = join
+        seed = (join.bounds(), join.left_delay, join.right_delay) == (SEED_BOUNDS, 600_000, 600_000)
+        self.condition = CONDITION if seed else f"i.k = c.k AND {join.flink_condition()}"
+        self.watermarks = ((WATERMARK_EXPR, WATERMARK_EXPR) if seed else
+                           (join.flink_watermark(join.left_delay), join.flink_watermark(join.right_delay)))
         self.workdir = workdir
         self.counter = 0
         self.startup_seconds = time.monotonic() - t0
@@ -257,7 +270,7 @@ class FlinkRunner:
     def query(self, join_kind):
         return (
             "SELECT i.rid AS l_id, i.k AS l_key, i.t AS l_t, c.rid AS r_id, c.k AS r_key, c.t AS r_t "
-            f"FROM imp i {SQL_JOIN[join_kind]} clk c ON {CONDITION}"
+            f"FROM imp i {SQL_JOIN[join_kind]} clk c ON {self.condition}"
         )
 
     def run(self, records, join_kind):
@@ -297,16 +310,16 @@ class FlinkRunner:
         left = paced.filter(lambda r: r[1] == "left")
         right = paced.filter(lambda r: r[1] == "right")
 
-        def schema():
+        def schema(watermark):
             return (Schema.new_builder()
                     .column_by_expression("ts", "TO_TIMESTAMP_LTZ(t, 3)")
-                    .watermark("ts", WATERMARK_EXPR)
+                    .watermark("ts", watermark)
                     .build())
 
         for v in ("imp", "clk"):
             self.t_env.drop_temporary_view(v)
-        self.t_env.create_temporary_view("imp", self.t_env.from_data_stream(left, schema()))
-        self.t_env.create_temporary_view("clk", self.t_env.from_data_stream(right, schema()))
+        self.t_env.create_temporary_view("imp", self.t_env.from_data_stream(left, schema(self.watermarks[0])))
+        self.t_env.create_temporary_view("clk", self.t_env.from_data_stream(right, schema(self.watermarks[1])))
         table = self.t_env.sql_query(self.query(join_kind))
         if join_kind not in self.plan_checked:
             plan = table.explain()
@@ -334,7 +347,7 @@ class FlinkRunner:
         return rows, releases, wall
 
 
-def attribute(rows, releases, records):
+def attribute(rows, releases, records, join, join_kind):
     """Give every output row the trace step after which it appeared ("end" for end of input).
     Returns (lines, emissions, anomalies)."""
     anomalies = []
@@ -371,7 +384,7 @@ def attribute(rows, releases, records):
             else:
                 if not (l_key == r_key == lr["key"] == rr["key"]) or l_t != lr["ts"] or r_t != rr["ts"]:
                     anomalies.append(f"match {l_id}+{r_id}: columns do not match the trace")
-                if not (LOWER_MS <= rr["ts"] - lr["ts"] <= UPPER_MS):
+                if not join.matches(lr["ts"], rr["ts"]):
                     anomalies.append(f"match {l_id}+{r_id}: outside the join bounds")
                 if after is not None and after < n and max(lr["step"], rr["step"]) > records[after]["step"]:
                     anomalies.append(f"match {l_id}+{r_id}: attributed to step {step}, before one of its rows "
@@ -379,14 +392,23 @@ def attribute(rows, releases, records):
         elif l_id is not None:
             line = {"type": "unmatched", "side": "left", "id": l_id, "key": l_key}
             lr = left_by_id.get(l_id)
-            if lr is None:
+            if join_kind not in ("left_outer", "full_outer"):
+                anomalies.append(f"a left null-padded row {l_id} in a {join_kind} join")
+            elif lr is None:
                 anomalies.append(f"unmatched left {l_id}: unknown id")
             elif after is not None and after < n and lr["step"] > records[after]["step"]:
                 anomalies.append(f"unmatched left {l_id}: attributed to step {step}, before the row was released "
                                  "(pacing too short?)")
         elif r_id is not None:
             line = {"type": "unmatched", "side": "right", "id": r_id, "key": r_key}
-            anomalies.append(f"a right null-padded row {r_id} (this driver runs no right/full outer join)")
+            rr = right_by_id.get(r_id)
+            if join_kind not in ("right_outer", "full_outer"):
+                anomalies.append(f"a right null-padded row {r_id} in a {join_kind} join")
+            elif rr is None:
+                anomalies.append(f"unmatched right {r_id}: unknown id")
+            elif after is not None and after < n and rr["step"] > records[after]["step"]:
+                anomalies.append(f"unmatched right {r_id}: attributed to step {step}, before the row was released "
+                                 "(pacing too short?)")
         else:
             anomalies.append("a row with neither side present")
             continue
@@ -419,6 +441,11 @@ def main(argv=None):
     ap.add_argument("--join", action="append", choices=JOIN_KINDS, required=True,
                     help="join kind; repeat to run several kinds in the same JVM")
     ap.add_argument("--out", required=True, help="output directory; files go to OUT/<join>/")
+    ap.add_argument("--bounds", default=SEED_BOUNDS,
+                    help='the time condition c.ts - i.ts in joincheck syntax, e.g. "[-5m, 20m]" or "(0ms, 30m)" '
+                         '(default: the seed\'s "[0ms, 1h]")')
+    ap.add_argument("--left-delay", default=SEED_DELAY, help="impressions' watermark delay (default 10m)")
+    ap.add_argument("--right-delay", default=SEED_DELAY, help="clicks' watermark delay (default 10m)")
     ap.add_argument("--pace", type=float, default=DEFAULT_PACE,
                     help=f"seconds slept before releasing each input row (default {DEFAULT_PACE}; "
                          f"{FIRST_ROW_PACE_FACTOR}x for the first row)")
@@ -429,6 +456,12 @@ def main(argv=None):
     args = ap.parse_args(argv)
     if args.pace < 0 or args.repeat < 1:
         print("driver.py: error: --pace must be >= 0 and --repeat >= 1", file=sys.stderr)
+        return 2
+    try:
+        join = Join(args.bounds, args.left_delay, args.right_delay)
+        join.flink_condition(), join.flink_watermark(join.left_delay), join.flink_watermark(join.right_delay)
+    except ValueError as e:
+        print(f"driver.py: error: {e}", file=sys.stderr)
         return 2
 
     # Parse everything first, so that a bad trace fails before the JVM starts.
@@ -448,7 +481,7 @@ def main(argv=None):
 
     workdir = tempfile.mkdtemp(prefix="joincheck-flink-")
     t_start = time.monotonic()
-    runner = FlinkRunner(args.pace, workdir)
+    runner = FlinkRunner(args.pace, workdir, join)
     print(f"driver.py: TableEnvironment up in {runner.startup_seconds:.1f}s", file=sys.stderr)
     failures = 0
     unstable = 0
@@ -472,6 +505,11 @@ def main(argv=None):
             },
             "watermark": f"WATERMARK FOR ts AS {WATERMARK_EXPR} (ts = TO_TIMESTAMP_LTZ(t, 3)), per side",
         }
+        if runner.condition != CONDITION:
+            # Only the fixtures of other joins carry their parameters (the seed's stay byte-identical).
+            static_meta["watermark"] = (f"impressions: WATERMARK FOR ts AS {runner.watermarks[0]}; clicks: WATERMARK "
+                                        f"FOR ts AS {runner.watermarks[1]} (ts = TO_TIMESTAMP_LTZ(t, 3))")
+            static_meta["join_params"] = join.describe()
         for kind in args.join:
             outdir = os.path.join(args.out, kind)
             os.makedirs(outdir, exist_ok=True)
@@ -489,7 +527,7 @@ def main(argv=None):
                     print(f"driver.py: {kind} {name}: Flink failed: {e}", file=sys.stderr)
                     continue
                 end_index = n_steps - 1 if has_end else n_steps
-                results = [attribute(rows, releases, records) for rows, releases, _ in runs]
+                results = [attribute(rows, releases, records, join, kind) for rows, releases, _ in runs]
                 lines, emissions, anomalies = results[0]
                 anomalies = list(anomalies)
                 for i, (_l, em, an) in enumerate(results[1:], 2):

@@ -3,6 +3,7 @@
 
 Usage:
     python driver.py --join inner [--join left_outer ...] --out DIR TRACE.jsonl [TRACE.jsonl ...]
+                     [--bounds "[0ms, 1h]"] [--left-delay 10m] [--right-delay 10m]
 
 For every join kind and every trace this writes
     DIR/<join>/<trace-name>.out.jsonl   the rows Spark emitted, in joincheck's output format,
@@ -12,12 +13,14 @@ For every join kind and every trace this writes
 All traces and join kinds run in ONE SparkSession (one JVM), each (trace, join kind) as its own
 streaming query with a fresh checkpoint directory.  See README.md next to this file.
 
-The query is the seed's impressions/clicks interval join:
+The query is an impressions/clicks join, by default the seed's interval join:
     impressions = records with side "left"  (impressionKey, impressionId, impressionTime)
     clicks      = records with side "right" (clickKey, clickId, clickTime)
-    both withWatermark(..., "10 minutes")
-    impressionKey = clickKey AND clickTime >= impressionTime
-                             AND clickTime <= impressionTime + interval 1 hour
+    impressions.withWatermark(.., LEFT_DELAY), clicks.withWatermark(.., RIGHT_DELAY)
+    impressionKey = clickKey AND <time condition from --bounds>
+--bounds takes joincheck's window syntax ("[0ms, 1h]" gives clickTime >= impressionTime AND
+clickTime <= impressionTime + interval 3600000 milliseconds; "(" and ")" give > and <) or an
+equality ("= 0ms" gives clickTime = impressionTime), see ../joinparams.py.
 
 Determinism (real-engines.md section 1.4): both sides are filtered projections of ONE
 MemoryStream of strings (filtered before withWatermark); every trace batch is one addData call
@@ -35,9 +38,13 @@ import sys
 import tempfile
 import time
 
-JOIN_KINDS = ("inner", "left_outer", "right_outer", "full_outer")
-WATERMARK_DELAY = "10 minutes"
-CONDITION = (
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from joinparams import Join  # noqa: E402
+
+JOIN_KINDS = ("inner", "left_outer", "right_outer", "full_outer", "left_semi")
+# The seed's query: the committed fixtures under fixtures/<join>/ were recorded with these.
+SEED_BOUNDS, SEED_DELAY = "[0ms, 1h]", "10m"
+SEED_CONDITION = (
     "impressionKey = clickKey AND clickTime >= impressionTime "
     "AND clickTime <= impressionTime + interval 1 hour"
 )
@@ -141,7 +148,9 @@ def natural(s):
 
 def line_sort_key(obj):
     type_rank = {"match": 0, "unmatched": 1, "late": 2}[obj["type"]]
-    if obj["type"] == "match":
+    if obj["type"] == "match" and "right" not in obj:
+        ids = (natural(obj["left"]), ())
+    elif obj["type"] == "match":
         ids = (natural(obj["left"]), natural(obj["right"]))
     else:
         ids = (natural(obj["side"]), natural(obj["id"]))
@@ -202,7 +211,7 @@ class SparkRunner:
         except Exception:
             return None
 
-    def run(self, trace_batches, join_kind):
+    def run(self, trace_batches, join_kind, join):
         """Run one trace as one streaming query; return (rows_by_spark_batch, progress, calls, ckpt_confs)."""
         from pyspark.sql import functions as F
         from pyspark.sql.classic.dataframe import DataFrame
@@ -229,7 +238,7 @@ class SparkRunner:
                 F.col("id").alias("impressionId"),
                 F.timestamp_millis(F.col("ts")).alias("impressionTime"),
             )
-            .withWatermark("impressionTime", WATERMARK_DELAY)
+            .withWatermark("impressionTime", join.spark_delay(join.left_delay))
         )
         clicks = (
             parsed.where(F.col("side") == "right")
@@ -238,15 +247,17 @@ class SparkRunner:
                 F.col("id").alias("clickId"),
                 F.timestamp_millis(F.col("ts")).alias("clickTime"),
             )
-            .withWatermark("clickTime", WATERMARK_DELAY)
+            .withWatermark("clickTime", join.spark_delay(join.right_delay))
         )
-        joined = impressions.join(clicks, F.expr(CONDITION), join_kind)
+        joined = impressions.join(clicks, F.expr(condition_of(join)), join_kind)
 
         captured = {}  # spark batch id -> list of row tuples
 
         def sink(df, batch_id):
+            # A left semi join's rows have the left columns only.
             rows = [
-                (r["impressionId"], r["impressionKey"], r["clickId"], r["clickKey"])
+                (r["impressionId"], r["impressionKey"], *((None, None) if join_kind == "left_semi" else
+                                                          (r["clickId"], r["clickKey"])))
                 for r in df.collect()
             ]
             captured[int(batch_id)] = rows
@@ -276,6 +287,13 @@ class SparkRunner:
             query.stop()
             shutil.rmtree(ckpt, ignore_errors=True)
         return captured, progress, calls, ckpt_confs
+
+
+def condition_of(join):
+    """The whole Spark join condition; the seed's text, byte for byte, for the seed's join."""
+    if (join.bounds(), join.left_delay, join.right_delay) == (SEED_BOUNDS, 600_000, 600_000):
+        return SEED_CONDITION
+    return f"impressionKey = clickKey AND {join.spark_condition()}"
 
 
 def read_checkpoint_confs(ckpt):
@@ -358,7 +376,9 @@ def build_outputs(trace_batches, join_kind, captured, progress, calls, ckpt_conf
             "numStateOperators": len(ops),
         })
         for (imp_id, imp_key, click_id, click_key) in captured[b]:
-            if imp_id is not None and click_id is not None:
+            if join_kind == "left_semi":
+                lines.append({"type": "match", "left": imp_id, "key": imp_key, "batch": n})
+            elif imp_id is not None and click_id is not None:
                 lines.append({"type": "match", "left": imp_id, "right": click_id, "key": imp_key, "batch": n})
             elif imp_id is not None:
                 lines.append({"type": "unmatched", "side": "left", "id": imp_id, "key": imp_key, "batch": n})
@@ -405,12 +425,22 @@ def main(argv=None):
     ap.add_argument("--join", action="append", choices=JOIN_KINDS, required=True,
                     help="join kind; repeat to run several kinds in the same JVM")
     ap.add_argument("--out", required=True, help="output directory; files go to OUT/<join>/")
+    ap.add_argument("--bounds", default=SEED_BOUNDS,
+                    help='the time condition right.ts - left.ts in joincheck syntax: a window "[0ms, 1h]" '
+                         '("(" ")" exclusive) or an equality "= 0ms" (default: the seed\'s "[0ms, 1h]")')
+    ap.add_argument("--left-delay", default=SEED_DELAY, help="impressions' watermark delay (default 10m)")
+    ap.add_argument("--right-delay", default=SEED_DELAY, help="clicks' watermark delay (default 10m)")
     ap.add_argument("--checkpoint-root", default=None,
                     help="where the per-query checkpoint directories go (default: a fresh temp dir, deleted at the end)")
     ap.add_argument("--subset", action="append", default=[], metavar="JOIN=FILE",
                     help="for JOIN, run only the trace names listed in FILE (one per line)")
     ap.add_argument("traces", nargs="+", help="trace files (JSON lines)")
     args = ap.parse_args(argv)
+    try:
+        join = Join(args.bounds, args.left_delay, args.right_delay)
+    except ValueError as e:
+        print(f"driver.py: error: {e}", file=sys.stderr)
+        return 2
 
     # Parse everything first, so that a bad trace fails before the JVM starts.
     traces = []
@@ -448,9 +478,14 @@ def main(argv=None):
         "python_version": sys.version.split()[0],
         "master": runner.spark.sparkContext.master,
         "confs": {k: runner.conf(k) for k in RECORDED_CONFS},
-        "watermark_delay": WATERMARK_DELAY,
-        "condition": CONDITION,
+        "watermark_delay": "10 minutes",
+        "condition": condition_of(join),
     }
+    if condition_of(join) != SEED_CONDITION:
+        # Only the fixtures of other joins carry their parameters (the seed's stay byte-identical).
+        del static_meta["watermark_delay"]
+        static_meta["join_params"] = join.describe()
+        static_meta["watermark_delays"] = [join.spark_delay(join.left_delay), join.spark_delay(join.right_delay)]
     failures = 0
     try:
         for kind in args.join:
@@ -463,7 +498,7 @@ def main(argv=None):
                     continue
                 t0 = time.monotonic()
                 try:
-                    captured, progress, calls, ckpt_confs = runner.run(batches, kind)
+                    captured, progress, calls, ckpt_confs = runner.run(batches, kind, join)
                 except Exception as e:
                     failures += 1
                     print(f"driver.py: {kind} {name}: Spark failed: {e}", file=sys.stderr)
