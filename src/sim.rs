@@ -406,7 +406,8 @@ pub fn simulate(
         ..SimReport::default()
     };
     let mut tally = Tally::default();
-    let mut samples = Samples::new(records);
+    let initial = engine.watermarks().map_or(oracle.watermark(), |w| w.join);
+    let mut samples = Samples::new(records, initial);
     let (mut expected, mut actual) = (Vec::new(), Vec::new());
     for step in workload.steps(seed, records) {
         sink(&step);
@@ -490,16 +491,20 @@ struct Samples {
     max_ts: i64,
     states: Vec<usize>,
     lags: Vec<i64>,
+    /// The engine's watermark before the first record: lag is measured only once the
+    /// watermark has left it (Spark's starts at 0, which is not a lag of 55 years).
+    initial: Watermark,
 }
 
 impl Samples {
-    fn new(records: u64) -> Samples {
+    fn new(records: u64, initial: Watermark) -> Samples {
         Samples {
             every: (records / 1000).max(1),
             seen: 0,
             max_ts: i64::MIN,
             states: Vec::new(),
             lags: Vec::new(),
+            initial,
         }
     }
 
@@ -518,13 +523,15 @@ impl Samples {
         }
         let state = state();
         let wm = watermark();
-        let lag = if wm == Watermark::MIN {
+        // No lag before the watermark first moves: there is no watermark to lag yet.
+        let lag = if wm == Watermark::MIN || wm == self.initial {
             0
         } else {
-            self.max_ts.saturating_sub(wm.as_millis())
+            let lag = self.max_ts.saturating_sub(wm.as_millis());
+            self.lags.push(lag);
+            lag
         };
         self.states.push(state);
-        self.lags.push(lag);
         report.samples.push((ts, state, lag));
     }
 

@@ -167,15 +167,149 @@ impl Watermark {
     }
 }
 
+/// 2000-01-01T00:00:00Z and 2200-01-01T00:00:00Z in ms: event times between them look like
+/// wall-clock times and render as dates.
+const WALL_CLOCK: std::ops::Range<i64> = 946_684_800_000..7_258_118_400_000;
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The date (year, month, day) of a day count since 1970-01-01 (`civil_from_days`).
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+impl EventTime {
+    /// Reads an RFC 3339 timestamp (`2026-12-01T10:15:00Z`, `2026-12-01T11:15:00.250+01:00`;
+    /// `t` and a space are accepted for `T`, `z` for `Z`), exact to the millisecond: more
+    /// fractional digits are allowed only as zeros, and leap seconds are refused.
+    pub fn parse_rfc3339(text: &str) -> Result<EventTime, String> {
+        let bad = |why: &str| {
+            format!("{text:?} is not an RFC 3339 timestamp ({why}); write e.g. \"2026-12-01T10:15:00Z\" or integer milliseconds since the epoch")
+        };
+        let b = text.as_bytes();
+        let num = |from: usize, len: usize| -> Result<i64, String> {
+            let part = b.get(from..from + len).ok_or_else(|| bad("too short"))?;
+            if !part.iter().all(u8::is_ascii_digit) {
+                return Err(bad("a digit is missing"));
+            }
+            Ok(part.iter().fold(0, |n, d| n * 10 + i64::from(d - b'0')))
+        };
+        let sep = |at: usize, ok: &[u8]| match b.get(at) {
+            Some(c) if ok.contains(c) => Ok(()),
+            _ => Err(bad("separators are YYYY-MM-DDTHH:MM:SS")),
+        };
+        let (y, mo, d) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
+        sep(4, b"-")?;
+        sep(7, b"-")?;
+        sep(10, b"Tt ")?;
+        let (h, mi, sec) = (num(11, 2)?, num(14, 2)?, num(17, 2)?);
+        sep(13, b":")?;
+        sep(16, b":")?;
+        let days_in_month = match mo {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+            2 => 28,
+            _ => return Err(bad("no such month")),
+        };
+        if d < 1 || d > days_in_month || h > 23 || mi > 59 || sec > 59 {
+            return Err(bad("no such date or time of day"));
+        }
+        let mut at = 19;
+        let mut millis = 0;
+        if b.get(at) == Some(&b'.') {
+            let digits = b[at + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+            if digits == 0 {
+                return Err(bad("a fraction needs digits"));
+            }
+            let frac = &b[at + 1..at + 1 + digits];
+            for (i, c) in frac.iter().enumerate() {
+                let v = i64::from(c - b'0');
+                match i {
+                    0..=2 => millis = millis * 10 + v,
+                    _ if v != 0 => return Err(bad("finer than a millisecond")),
+                    _ => {}
+                }
+            }
+            millis *= [100, 10, 1][digits.min(3) - 1];
+            at += 1 + digits;
+        }
+        let offset_min = match b.get(at) {
+            Some(b'Z' | b'z') if at + 1 == b.len() => 0,
+            Some(c @ (b'+' | b'-')) if at + 6 == b.len() => {
+                sep(at + 3, b":")?;
+                let (oh, om) = (num(at + 1, 2)?, num(at + 4, 2)?);
+                if oh > 23 || om > 59 {
+                    return Err(bad("no such offset"));
+                }
+                let m = oh * 60 + om;
+                if *c == b'-' {
+                    -m
+                } else {
+                    m
+                }
+            }
+            _ => return Err(bad("it needs a zone: Z or +HH:MM")),
+        };
+        let secs = days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + sec - offset_min * 60;
+        Ok(EventTime(secs * 1000 + millis))
+    }
+
+    /// The time as an RFC 3339 timestamp in UTC (`2026-12-01T10:15:00Z`, with `.250` when
+    /// it has milliseconds), for years 0 to 9999; `None` outside them.
+    pub fn rfc3339(self) -> Option<String> {
+        let (days, ms) = (self.0.div_euclid(86_400_000), self.0.rem_euclid(86_400_000));
+        let (y, mo, d) = civil_from_days(days);
+        if !(0..=9999).contains(&y) {
+            return None;
+        }
+        let (h, m, s, milli) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
+        let frac = if milli == 0 {
+            String::new()
+        } else {
+            format!(".{milli:03}")
+        };
+        Some(format!("{y:04}-{mo:02}-{d:02}T{h:02}:{m:02}:{s:02}{frac}Z"))
+    }
+
+    /// Whether the time lies between the years 2000 and 2200, where it reads as a wall-clock
+    /// time (and renders as a date) rather than as a clock since the epoch.
+    pub fn looks_like_wall_clock(self) -> bool {
+        WALL_CLOCK.contains(&self.0)
+    }
+}
+
 impl fmt::Display for EventTime {
     /// Event times render as a clock since the epoch, which is how the seed's traces are
-    /// read: `11:50`, `11:50:03.250`, `d2 00:10` (two days in), `-00:05`; the extremes are
-    /// `-inf` and `+inf`.
+    /// read: `11:50`, `11:50:03.250`, `d2 00:10` (two days in), `-00:05`; times that look like
+    /// wall-clock times (years 2000 to 2200) as a UTC date and time, `2026-12-01 10:15`; the
+    /// extremes are `-inf` and `+inf`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
             i64::MIN => return f.write_str("-inf"),
             i64::MAX => return f.write_str("+inf"),
             _ => {}
+        }
+        if self.looks_like_wall_clock() {
+            let (y, mo, d) = civil_from_days(self.0.div_euclid(86_400_000));
+            let clock = EventTime(self.0.rem_euclid(86_400_000));
+            return write!(f, "{y:04}-{mo:02}-{d:02} {clock}");
         }
         let sign = if self.0 < 0 { "-" } else { "" };
         let ms = self.0.unsigned_abs();
@@ -255,13 +389,20 @@ pub enum DurationError {
     /// The total does not fit in `i64` milliseconds; holds the text.
     #[error("{0:?} does not fit in 64-bit milliseconds")]
     Overflow(String),
+    /// A number other than 0 without a unit: seconds and milliseconds are both common, so
+    /// joincheck does not guess; holds the text.
+    #[error(
+        "{0:?} has no unit; write \"{0}ms\" for milliseconds, or \"{0}s\", \"{0}m\"; only 0 may stand without one"
+    )]
+    NoUnit(String),
 }
 
 impl FromStr for Duration {
     type Err = DurationError;
 
-    /// Reads `"250ms"`, `"10m"`, `"1h"`, `"1h30m"`, `"-5m"`, `"0"`. A plain integer is
-    /// milliseconds. Fractions and exponents are rejected rather than rounded.
+    /// Reads `"250ms"`, `"10m"`, `"1h"`, `"1h30m"`, `"-5m"`, `"0"`. A number needs a unit, but
+    /// for 0 (`"1200"` could be seconds or milliseconds: an error with a hint). Fractions and
+    /// exponents are rejected rather than rounded.
     fn from_str(text: &str) -> Result<Duration, DurationError> {
         let s = text.trim();
         if s.is_empty() {
@@ -292,6 +433,10 @@ impl FromStr for Duration {
                 // A bare number is only allowed on its own: "1h30" is ambiguous.
                 if body.len() != digits {
                     return Err(DurationError::Malformed(text.to_owned()));
+                }
+                // And only 0: "1200" may mean seconds as well as milliseconds.
+                if number != 0 {
+                    return Err(DurationError::NoUnit(text.to_owned()));
                 }
                 1
             } else {
@@ -348,9 +493,62 @@ mod tests {
             "1h30",
             "--5m",
             "99999999999999999999d",
+            "1200",
+            "-5",
         ] {
             assert!(bad.parse::<Duration>().is_err(), "{bad:?} should be rejected");
         }
+        let hint = "1200".parse::<Duration>().unwrap_err().to_string();
+        assert!(hint.contains("\"1200ms\"") && hint.contains("\"1200s\""), "{hint}");
+    }
+
+    #[test]
+    fn rfc3339_timestamps_read_and_render_exactly() {
+        for (text, ms, back) in [
+            ("1970-01-01T00:00:00Z", 0, "1970-01-01T00:00:00Z"),
+            ("2024-01-01T01:00:00Z", 1_704_070_800_000, "2024-01-01T01:00:00Z"),
+            (
+                "2024-01-01T02:00:00.250+01:00",
+                1_704_070_800_250,
+                "2024-01-01T01:00:00.250Z",
+            ),
+            ("2024-02-29t23:59:59.5z", 1_709_251_199_500, "2024-02-29T23:59:59.500Z"),
+            ("1969-12-31 23:59:59.999000-00:00", -1, "1969-12-31T23:59:59.999Z"),
+            ("2026-12-01T10:15:00-05:30", 1_796_139_900_000, "2026-12-01T15:45:00Z"),
+        ] {
+            let t = EventTime::parse_rfc3339(text).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(t.as_millis(), ms, "{text}");
+            assert_eq!(t.rfc3339().as_deref(), Some(back), "{text}");
+            assert_eq!(EventTime::parse_rfc3339(back), Ok(t));
+        }
+        for bad in [
+            "2024-01-01",
+            "2024-01-01T01:00:00",
+            "2024-02-30T00:00:00Z",
+            "2023-02-29T00:00:00Z",
+            "2024-01-01T24:00:00Z",
+            "2024-01-01T01:00:60Z",
+            "2024-01-01T01:00:00.0001Z",
+            "2024-01-01T01:00:00.Z",
+            "2024-01-01T01:00:00+1:00",
+            "2024-1-01T01:00:00Z",
+            "1704070800000",
+        ] {
+            assert!(EventTime::parse_rfc3339(bad).is_err(), "{bad:?} should be rejected");
+        }
+        // Every day of four centuries renders back to itself.
+        for day in (-200 * 366..200 * 366).step_by(7) {
+            let t = EventTime::from_millis(day * 86_400_000 + 12_345);
+            assert_eq!(EventTime::parse_rfc3339(&t.rfc3339().unwrap()), Ok(t));
+        }
+    }
+
+    #[test]
+    fn wall_clock_times_render_as_dates() {
+        let t = |text| EventTime::parse_rfc3339(text).unwrap().to_string();
+        assert_eq!(t("2026-12-01T10:15:00Z"), "2026-12-01 10:15");
+        assert_eq!(t("2024-01-01T01:00:00.001Z"), "2024-01-01 01:00:00.001");
+        assert_eq!(EventTime::from_millis(3_600_000).to_string(), "01:00");
     }
 
     #[test]

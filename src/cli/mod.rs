@@ -145,7 +145,27 @@ impl ModelTrace {
 fn load_trace(spec: &JoinSpec, trace: &Path) -> Result<Trace, InputError> {
     let t = Trace::load(trace)?;
     spec.check_trace(&t, &trace.display().to_string())?;
+    if let Some(warning) = seconds_warning(&t) {
+        eprintln!("joincheck: warning: {}: {warning}", trace.display());
+    }
     Ok(t)
+}
+
+/// A warning when a trace's record times look like seconds since the epoch (every one between
+/// the years 2000 and 2200 in seconds), which joincheck would read as milliseconds in 1970.
+fn seconds_warning(trace: &Trace) -> Option<String> {
+    let seconds = 946_684_800..7_258_118_400_i64;
+    let records = trace.records();
+    let first = records.first()?;
+    records.iter().all(|r| seconds.contains(&r.ts.as_millis())).then(|| {
+        let as_ms = joincheck::time::EventTime::from_millis(first.ts.as_millis() * 1000);
+        format!(
+            "its times look like seconds since the epoch ({} would be {as_ms} in seconds), but integer times \
+             are milliseconds; multiply them by 1000 or write RFC 3339 timestamps (\"{}\")",
+            first.ts.as_millis(),
+            as_ms.rfc3339().unwrap_or_default()
+        )
+    })
 }
 
 /// A file to stream, with the errors worded as for a whole read.

@@ -67,5 +67,5 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
     } else {
         write!(out, "{}", render::text(&spec, args.seed, &report))?;
     }
-    Ok(Outcome::holds_if(render::agrees(&report)))
+    Ok(Outcome::holds_if(render::unexpected(&spec, &report).is_empty()))
 }

@@ -5,7 +5,7 @@ use super::check::step_label;
 use crate::model::JoinSpec;
 use crate::oracle::{Analysis, Diff};
 use crate::property::MonitoredRun;
-use crate::property::Property;
+use crate::property::{Expected, Property};
 use std::fmt::Write as _;
 
 /// The whole report, under the heading `title`.
@@ -29,14 +29,41 @@ pub fn text(title: &str, spec: &JoinSpec, analysis: &Analysis<'_>, run: &Monitor
                 let _ = writeln!(s, "  {p:<22} holds");
             }
             Some((_, step, finding)) => {
+                let expected = if spec.expected(p) == Expected::Violated {
+                    " (as the model expects)"
+                } else {
+                    ""
+                };
                 let _ = writeln!(
                     s,
-                    "  {p:<22} violated after {}: {}",
+                    "  {p:<22} violated{expected} after {}: {}",
                     step_label(&run.reports[*step]),
                     super::explain(analysis, &run.reports, finding)
                 );
             }
         }
     }
+    let unexpected = unexpected_findings(spec, run, diff);
+    if unexpected.is_empty() {
+        let _ = writeln!(s, "verdict: as the model expects");
+    } else {
+        let _ = writeln!(s, "verdict: not as the model expects: {}", unexpected.join("; "));
+    }
     s
+}
+
+/// What in a replayed run the model's `[expect]` does not declare: each violated property the
+/// model expects to hold, and outputs that differ from the oracle with no property violated
+/// to account for them. Empty when the run is as the model expects (exit status 0).
+pub fn unexpected_findings(spec: &JoinSpec, run: &MonitoredRun, diff: &Diff) -> Vec<String> {
+    let mut unexpected: Vec<String> = run
+        .violations
+        .iter()
+        .filter(|(p, _, _)| spec.expected(*p) != Expected::Violated)
+        .map(|(p, _, _)| format!("{p} violated"))
+        .collect();
+    if !diff.agrees() && run.violations.is_empty() {
+        unexpected.push("outputs differ from the oracle".to_owned());
+    }
+    unexpected
 }

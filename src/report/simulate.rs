@@ -2,6 +2,7 @@
 //! throughput of one seeded workload, as text or as one JSON object.
 
 use crate::model::JoinSpec;
+use crate::property::{Expected, Property};
 use crate::sim::SimReport;
 use crate::time::Duration;
 use std::fmt::Write as _;
@@ -11,9 +12,23 @@ pub fn lost(report: &SimReport) -> u64 {
     report.lost_matches_late + report.lost_matches_other
 }
 
-/// Whether the engine agreed with the oracle on every row.
-pub fn agrees(report: &SimReport) -> bool {
-    lost(report) == 0 && report.missing_other_rows == 0 && report.extra_rows == 0
+/// What the run shows that the model's `[expect]` does not declare: lost matches unless it
+/// expects `no_lost_match` violated, missing rows (null rows never emitted) unless it expects
+/// `outer_exactly_once` violated, unexpected rows unless it expects `no_spurious_output` or
+/// `no_duplicate_output` violated. Empty when the run is as the model expects (exit 0).
+pub fn unexpected(spec: &JoinSpec, report: &SimReport) -> Vec<String> {
+    let declared = |p: Property| spec.expected(p) == Expected::Violated;
+    let mut out = Vec::new();
+    if lost(report) > 0 && !declared(Property::NoLostMatch) {
+        out.push(format!("{} matches lost", lost(report)));
+    }
+    if report.missing_other_rows > 0 && !declared(Property::OuterExactlyOnce) {
+        out.push(format!("{} expected rows missing", report.missing_other_rows));
+    }
+    if report.extra_rows > 0 && !declared(Property::NoSpuriousOutput) && !declared(Property::NoDuplicateOutput) {
+        out.push(format!("{} unexpected rows", report.extra_rows));
+    }
+    out
 }
 
 /// The report as one JSON object.
@@ -32,6 +47,8 @@ pub fn json(spec: &JoinSpec, seed: u64, report: &SimReport) -> String {
         "oracle_window_max": report.oracle_window_max,
         "engine_records_per_sec": report.engine_records_per_sec,
         "run_records_per_sec": report.run_records_per_sec,
+        "as_expected": unexpected(spec, report).is_empty(),
+        "unexpected": unexpected(spec, report),
     })
     .to_string()
 }
@@ -83,5 +100,11 @@ pub fn text(spec: &JoinSpec, seed: u64, report: &SimReport) -> String {
          counts above do not)",
         report.engine_records_per_sec, report.run_records_per_sec
     );
+    let unexpected = unexpected(spec, report);
+    if unexpected.is_empty() {
+        let _ = writeln!(s, "verdict: as the model expects");
+    } else {
+        let _ = writeln!(s, "verdict: not as the model expects: {}", unexpected.join("; "));
+    }
     s
 }

@@ -137,7 +137,8 @@ fn check_exits_0_on_the_bundled_models_and_writes_the_canary_counterexample() {
     assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("violated-as-expected"), "{}", run.stdout);
     assert!(!run.stdout.contains("MISMATCH"), "{}", run.stdout);
-    // The written counterexample replays to the same violation (exit 1, property named).
+    // The written counterexample replays to the same violation, which the canary's model
+    // expects (exit 0, the property named as expected).
     let cx = out.join("canary-impressions-clicks").join("no_lost_match.jsonl");
     let replay = crate::support::joincheck([
         "replay".as_ref(),
@@ -146,9 +147,30 @@ fn check_exits_0_on_the_bundled_models_and_writes_the_canary_counterexample() {
         "--trace".as_ref(),
         cx.as_os_str(),
     ]);
+    assert_eq!(replay.code, Some(0), "{}", replay.stdout);
+    assert!(
+        replay
+            .stdout
+            .contains("no_lost_match          violated (as the model expects) after step 2"),
+        "{}",
+        replay.stdout
+    );
+    assert!(replay.stdout.contains("verdict: as the model expects"), "{}", replay.stdout);
+    // Under a model that expects it to hold, the same run is a violation (exit 1).
+    let strict = dir.path().join("strict.toml");
+    let canary = std::fs::read_to_string("models/canary-impressions-clicks.toml").expect("the canary model");
+    let expect_at = canary.find("[expect]").expect("the canary declares its violations");
+    std::fs::write(&strict, &canary[..expect_at]).expect("write the model");
+    let replay = crate::support::joincheck([
+        "replay".as_ref(),
+        "--model".as_ref(),
+        strict.as_os_str(),
+        "--trace".as_ref(),
+        cx.as_os_str(),
+    ]);
     assert_eq!(replay.code, Some(1), "{}", replay.stdout);
     assert!(
-        replay.stdout.contains("no_lost_match          violated after step 2"),
+        replay.stdout.contains("verdict: not as the model expects: no_lost_match violated"),
         "{}",
         replay.stdout
     );

@@ -174,7 +174,7 @@ fn cases() -> Vec<Case> {
             trace(r#"{"type":"record","side":"left","key":"a","ts":"36000000","id":"x"}"#),
             Some(1),
             Some("ts"),
-            "expected integer milliseconds, found a string",
+            "a string of digits: write integer milliseconds without quotes",
         ),
         case(
             "trace-id-is-a-number",
