@@ -385,6 +385,9 @@ pub struct SimReport {
     pub run_records_per_sec: f64,
     /// Samples for pictures: (event time, state size, watermark lag).
     pub samples: Vec<(i64, usize, i64)>,
+    /// What the run emits of the ideal join (every record admitted, state forever), and
+    /// what it loses by cause (`crate::oracle::ideal`).
+    pub loss: crate::oracle::ideal::Loss,
 }
 
 /// Runs `engine` on `records` records of `workload` (seed `seed`) against the streaming
@@ -408,16 +411,21 @@ pub fn simulate(
     let mut tally = Tally::default();
     let initial = engine.watermarks().map_or(oracle.watermark(), |w| w.join);
     let mut samples = Samples::new(records, initial);
+    let mut ideal = crate::oracle::ideal::IdealJoin::new(spec.params);
     let (mut expected, mut actual) = (Vec::new(), Vec::new());
     for step in workload.steps(seed, records) {
         sink(&step);
         expected.clear();
         actual.clear();
+        if let Step::Record(r) = step {
+            ideal.record(&r, oracle.watermark());
+        }
         oracle.step(&step, &mut expected);
         let t = std::time::Instant::now();
         engine.step(&step, &mut actual);
         engine_time += t.elapsed();
         tally.count(&mut report, &expected, &actual);
+        actual.iter().for_each(|o| ideal.output(o));
         report.oracle_window_max = report.oracle_window_max.max(oracle.live());
         if let Step::Record(r) = step {
             let wm = || engine.watermarks().map_or(oracle.watermark(), |w| w.join);
@@ -428,6 +436,7 @@ pub fn simulate(
         }
     }
     tally.settle(&mut report);
+    report.loss = ideal.finish(&engine.stored());
     samples.finish(&mut report);
     report.engine_records_per_sec = records as f64 / engine_time.as_secs_f64().max(1e-9);
     report.run_records_per_sec = records as f64 / started.elapsed().as_secs_f64().max(1e-9);

@@ -41,6 +41,11 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
     let analysis = Analysis::new(spec.params, &trace);
     let expected = expected_outputs(&spec, &trace);
     let diff = analysis.diff_with(&expected, &emitted);
+    // The implementation's rows against the ideal join (what it still held is not known),
+    // then the rows against the model, ending with the verdict.
+    let outputs: Vec<_> = emitted.iter().map(|e| e.output).collect();
+    let loss = joincheck::oracle::ideal::loss_of_trace(&analysis, &outputs, &[]);
+    writeln!(out, "{}", loss.text(spec.params.kind))?;
     let text = joincheck::report::diff_text(&analysis, &diff, expected.len(), emitted.len());
     write!(out, "{text}")?;
     Ok(Outcome::holds_if(diff.agrees()))

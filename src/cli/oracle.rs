@@ -13,6 +13,10 @@ pub struct Args {
     /// default for traces over 64 MiB); rows come in the order the window produces them.
     #[arg(long)]
     stream: bool,
+    /// Also print, on standard error, what the model's own rules lose against the ideal join
+    /// (every record admitted, state kept forever): pairs dropped with a late record, by side.
+    #[arg(long, conflicts_with = "stream")]
+    loss: bool,
 }
 
 pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
@@ -25,8 +29,17 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
         return Ok(Outcome::Holds);
     }
     let trace = load_trace(&spec, &args.input.trace)?;
-    for e in joincheck::oracle::expected_outputs(&spec, &trace) {
+    let expected = joincheck::oracle::expected_outputs(&spec, &trace);
+    for e in &expected {
         writeln!(out, "{}", trace.output_json(&e.output, e.at))?;
+    }
+    // What the model's own rules cost against the ideal join, on standard error so that
+    // standard output stays the rows.
+    if args.loss {
+        let analysis = joincheck::oracle::Analysis::new(spec.params, &trace);
+        let outputs: Vec<_> = expected.iter().map(|e| e.output).collect();
+        let loss = joincheck::oracle::ideal::loss_of_trace(&analysis, &outputs, &[]);
+        eprintln!("{}", loss.text(spec.params.kind));
     }
     Ok(Outcome::Holds)
 }

@@ -30,6 +30,7 @@
 use crate::event::{Emitted, Output, Position, Record, RecordId, Side};
 
 mod diff;
+pub mod ideal;
 pub mod stream;
 pub mod streaming;
 

@@ -22,6 +22,10 @@ pub fn text(title: &str, spec: &JoinSpec, analysis: &Analysis<'_>, run: &Monitor
         "oracle: {}",
         super::diff_text(analysis, diff, expected, run.emitted.len())
     );
+    let outputs: Vec<crate::event::Output> = run.emitted.iter().map(|e| e.output).collect();
+    let stored = run.reports.last().map_or(&[][..], |r| &r.stored[..]);
+    let loss = crate::oracle::ideal::loss_of_trace(analysis, &outputs, stored);
+    let _ = writeln!(s, "{}", loss.text(spec.params.kind));
     let _ = writeln!(s, "properties:");
     for p in Property::ALL.into_iter().filter(|p| !p.is_witness()) {
         match run.violations.iter().find(|(q, _, _)| *q == p) {

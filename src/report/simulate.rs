@@ -47,6 +47,7 @@ pub fn json(spec: &JoinSpec, seed: u64, report: &SimReport) -> String {
         "oracle_window_max": report.oracle_window_max,
         "engine_records_per_sec": report.engine_records_per_sec,
         "run_records_per_sec": report.run_records_per_sec,
+        "ideal_join": report.loss,
         "as_expected": unexpected(spec, report).is_empty(),
         "unexpected": unexpected(spec, report),
     })
@@ -63,10 +64,11 @@ pub fn text(spec: &JoinSpec, seed: u64, report: &SimReport) -> String {
         spec.name,
         spec.summary()
     );
+    let _ = writeln!(s, "{}", report.loss.text(spec.params.kind));
     let _ = writeln!(
         s,
-        "matches: {} expected, {} emitted; lost {} ({} with a record the engine called late, {} evicted, \
-         expired or overwritten before the partner came)",
+        "against the model's own rules: matches {} expected, {} emitted; lost {} ({} with a record the engine \
+         called late, {} evicted, expired or overwritten before the partner came)",
         report.expected_matches,
         report.emitted_matches,
         lost(report),

@@ -155,7 +155,11 @@ fn check_exits_0_on_the_bundled_models_and_writes_the_canary_counterexample() {
         "{}",
         replay.stdout
     );
-    assert!(replay.stdout.contains("verdict: as the model expects"), "{}", replay.stdout);
+    assert!(
+        replay.stdout.contains("verdict: as the model expects"),
+        "{}",
+        replay.stdout
+    );
     // Under a model that expects it to hold, the same run is a violation (exit 1).
     let strict = dir.path().join("strict.toml");
     let canary = std::fs::read_to_string("models/canary-impressions-clicks.toml").expect("the canary model");
@@ -170,7 +174,9 @@ fn check_exits_0_on_the_bundled_models_and_writes_the_canary_counterexample() {
     ]);
     assert_eq!(replay.code, Some(1), "{}", replay.stdout);
     assert!(
-        replay.stdout.contains("verdict: not as the model expects: no_lost_match violated"),
+        replay
+            .stdout
+            .contains("verdict: not as the model expects: no_lost_match violated"),
         "{}",
         replay.stdout
     );
