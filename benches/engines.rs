@@ -21,11 +21,11 @@ fn model(name: &str) -> JoinSpec {
 /// The workload's steps, generated once per benchmark (not timed).
 fn steps(spec: &JoinSpec) -> Vec<Step> {
     let workload = Workload {
-        batch_records: if spec.params.profile.timing() == joincheck::model::Timing::PerBatch {
+        batch_records: Some(if spec.params.profile.timing() == joincheck::model::Timing::PerBatch {
             10_000
         } else {
             0
-        },
+        }),
         ..Workload::default()
     };
     workload.steps(1, RECORDS).collect()

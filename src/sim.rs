@@ -123,56 +123,9 @@ impl RandomTimes {
     }
 }
 
-/// A realistic impressions/clicks workload, generated lazily (see [`Workload::steps`]).
-#[derive(Clone, Debug)]
-pub struct Workload {
-    /// Impressions per second of event time.
-    pub impressions_per_sec: f64,
-    /// Chance that an impression gets clicked at all.
-    pub click_through: f64,
-    /// Mean number of extra clicks on a clicked impression (geometric).
-    pub extra_clicks: f64,
-    /// Click delay after its impression: log-normal with this median and sigma.
-    pub click_delay_median_ms: f64,
-    /// The sigma of the log-normal click delay.
-    pub click_delay_sigma: f64,
-    /// Per side: how far (uniformly, in ms) a record may arrive after its event time.
-    pub disorder_ms: [i64; 2],
-    /// Chance that a record arrives much later (its disorder times `late_factor`).
-    pub late_fraction: f64,
-    /// The factor a much-later record's disorder is multiplied by.
-    pub late_factor: i64,
-    /// Chance that an impression reuses an earlier impression's id (a duplicate).
-    pub duplicate_fraction: f64,
-    /// Duplicates pick among this many recent ids, Zipf-skewed with exponent `zipf_s`.
-    pub duplicate_window: usize,
-    /// The Zipf exponent that skews duplicates towards the most recent ids.
-    pub zipf_s: f64,
-    /// Records per micro-batch (a `batch` step after every this many records; 0 = none).
-    pub batch_records: usize,
-    /// Event time of the first impression (ms).
-    pub start_ms: i64,
-}
-
-impl Default for Workload {
-    fn default() -> Workload {
-        Workload {
-            impressions_per_sec: 100.0,
-            click_through: 0.05,
-            extra_clicks: 0.3,
-            click_delay_median_ms: 60_000.0,
-            click_delay_sigma: 1.5,
-            disorder_ms: [120_000, 120_000],
-            late_fraction: 0.001,
-            late_factor: 20,
-            duplicate_fraction: 0.001,
-            duplicate_window: 1000,
-            zipf_s: 1.1,
-            batch_records: 10_000,
-            start_ms: 1_704_067_200_000, // 2024-01-01
-        }
-    }
-}
+/// A realistic impressions/clicks workload, generated lazily (see [`Workload::steps`]): the
+/// model's `[workload]` or the default one (`crate::model::WorkloadSpec`).
+pub use crate::model::WorkloadSpec as Workload;
 
 /// A generated record before it is delivered: arrival time, then the record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -202,13 +155,14 @@ pub struct WorkloadSteps {
 }
 
 impl Workload {
-    /// The default workload, in micro-batches of 10,000 records when `spec`'s engine works in
-    /// batches and as one unbroken stream otherwise.
+    /// The model's `[workload]`, or the default one; without a micro-batch size, batches of
+    /// 10,000 records when `spec`'s engine works in batches and one unbroken stream otherwise.
     pub fn for_spec(spec: &JoinSpec) -> Workload {
         let batched = spec.params.profile.timing() == crate::model::Timing::PerBatch;
+        let w = spec.workload.clone().unwrap_or_default();
         Workload {
-            batch_records: if batched { 10_000 } else { 0 },
-            ..Workload::default()
+            batch_records: Some(w.batch_records.unwrap_or(if batched { 10_000 } else { 0 })),
+            ..w
         }
     }
 
@@ -242,14 +196,12 @@ impl WorkloadSteps {
         (self.rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 
-    fn normal(&mut self) -> f64 {
-        // Box-Muller.
-        let (u1, u2) = (self.uniform().max(f64::MIN_POSITIVE), self.uniform());
-        (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+    fn draw(&mut self, spread: crate::model::Spread) -> i64 {
+        spread.sample(&mut || self.uniform())
     }
 
     fn arrival(&mut self, side: Side, ts: i64) -> i64 {
-        let mut disorder = (self.uniform() * self.w.disorder_ms[side.index()] as f64) as i64;
+        let mut disorder = self.draw(self.w.arrival[side.index()]);
         if self.uniform() < self.w.late_fraction {
             disorder = disorder.saturating_mul(self.w.late_factor);
         }
@@ -289,8 +241,8 @@ impl WorkloadSteps {
                 clicks += 1;
             }
             for _ in 0..clicks {
-                let delay = (self.w.click_delay_median_ms.ln() + self.w.click_delay_sigma * self.normal()).exp();
-                self.push(Side::Right, key, ts.saturating_add(delay as i64));
+                let delay = self.draw(self.w.click_after);
+                self.push(Side::Right, key, ts.saturating_add(delay));
             }
         }
     }
@@ -304,7 +256,8 @@ impl Iterator for WorkloadSteps {
         if self.ended {
             return None;
         }
-        if self.w.batch_records > 0 && self.since_batch >= self.w.batch_records {
+        let batch_records = self.w.batch_records.unwrap_or(0);
+        if batch_records > 0 && self.since_batch >= batch_records {
             self.since_batch = 0;
             return Some(Step::Batch);
         }
@@ -372,6 +325,8 @@ pub struct SimReport {
     pub state_max: usize,
     /// The 99th percentile of the sampled state sizes (records).
     pub state_p99: usize,
+    /// The median of the sampled state sizes (records).
+    pub state_p50: usize,
     /// How far the join's watermark trailed the largest event time seen, in ms: the largest
     /// sample.
     pub watermark_lag_max_ms: i64,
@@ -394,9 +349,23 @@ pub struct SimReport {
 /// oracle; every step also goes to `sink` if given (to write the trace).
 pub fn simulate(
     spec: &JoinSpec,
-    mut engine: impl crate::engine::Engine,
+    engine: impl crate::engine::Engine,
     workload: &Workload,
     seed: u64,
+    records: u64,
+    sink: &mut dyn FnMut(&Step),
+    progress: &mut dyn FnMut(u64),
+) -> SimReport {
+    run_steps(spec, engine, workload.steps(seed, records), records, sink, progress)
+}
+
+/// Runs `engine` on `steps` (holding `records` records) against the streaming oracle and the
+/// ideal join: what [`simulate`] does with a generated workload, and `joincheck advise` with
+/// one trace, generated or read once, for every setting it tries.
+pub fn run_steps(
+    spec: &JoinSpec,
+    mut engine: impl crate::engine::Engine,
+    steps: impl Iterator<Item = Step>,
     records: u64,
     sink: &mut dyn FnMut(&Step),
     progress: &mut dyn FnMut(u64),
@@ -413,7 +382,7 @@ pub fn simulate(
     let mut samples = Samples::new(records, initial);
     let mut ideal = crate::oracle::ideal::IdealJoin::new(spec.params);
     let (mut expected, mut actual) = (Vec::new(), Vec::new());
-    for step in workload.steps(seed, records) {
+    for step in steps {
         sink(&step);
         expected.clear();
         actual.clear();
@@ -550,6 +519,11 @@ impl Samples {
         let p99 = |n: usize| n.saturating_sub(1) * 99 / 100;
         report.state_max = self.states.last().copied().unwrap_or(0);
         report.state_p99 = self.states.get(p99(self.states.len())).copied().unwrap_or(0);
+        report.state_p50 = self
+            .states
+            .get(self.states.len().saturating_sub(1) / 2)
+            .copied()
+            .unwrap_or(0);
         report.watermark_lag_max_ms = self.lags.last().copied().unwrap_or(0);
         report.watermark_lag_p99_ms = self.lags.get(p99(self.lags.len())).copied().unwrap_or(0);
     }

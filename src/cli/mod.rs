@@ -1,6 +1,7 @@
 //! The command line: one file per command, each parsing its flags, calling the library and
 //! printing one of `joincheck::report`'s renderings. No semantics live here.
 
+mod advise;
 mod bugs;
 mod check;
 mod diff;
@@ -47,6 +48,10 @@ pub enum Command {
     /// Seeded realistic workload (impressions and clicks), the model's engine against a
     /// streaming oracle: lost matches by cause, state size, watermark lag, throughput.
     Simulate(simulate::Args),
+    /// Sweep the watermark delays over a workload (the model's `[workload]`) or a recorded
+    /// trace: per setting, the loss against the ideal join, state and watermark lag; then the
+    /// smallest delay within a loss budget.
+    Advise(advise::Args),
     /// Print the outputs the oracle expects for a trace, as JSON lines.
     Oracle(oracle::Args),
     /// Run the model's engine on a trace and show the timeline, then compare with the oracle.
@@ -63,6 +68,7 @@ impl Command {
             Command::Bugs(args) => bugs::run(args, out),
             Command::Drive(args) => drive::run(args, out),
             Command::Simulate(args) => simulate::run(args, out),
+            Command::Advise(args) => advise::run(args, out),
             Command::Oracle(args) => oracle::run(args, out),
             Command::Replay(args) => replay::run(args, out),
             Command::Diff(args) => diff::run(args, out),

@@ -28,6 +28,7 @@ pub mod profile;
 pub mod scope;
 pub mod toml;
 pub mod watermark;
+pub mod workload;
 
 pub use builder::JoinBuilder;
 pub use bundled::BUNDLED;
@@ -36,6 +37,7 @@ pub use join::{Bound, Bounds, JoinKind, JoinParams};
 pub use profile::{Contract, Profile, ProfileInfo, Unsupported, PROFILES};
 pub use scope::{Defect, Scope};
 pub use watermark::{Lateness, Policy, SpecWatermarks, Timing, WatermarkSource, WatermarkSpec};
+pub use workload::{Spread, WorkloadSpec};
 
 use crate::error::{read_text, InputError};
 use crate::property::{Expected, Property};
@@ -58,6 +60,8 @@ pub struct JoinSpec {
     pub expect: BTreeMap<Property, Expected>,
     /// Known defects of the design, each of which the checker must demonstrate.
     pub defects: Vec<Defect>,
+    /// The model's `[workload]`, what `simulate` and `advise` generate; `None` for the default.
+    pub workload: Option<WorkloadSpec>,
     /// Where the model was read from.
     pub file: String,
 }
@@ -88,6 +92,7 @@ impl JoinSpec {
             scope: None,
             expect: BTreeMap::new(),
             defects: Vec::new(),
+            workload: None,
             file: String::new(),
         }
     }

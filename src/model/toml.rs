@@ -30,6 +30,55 @@ struct RawModel {
     scope: Option<RawScope>,
     expect: Option<BTreeMap<String, Spanned<String>>>,
     defect: Option<Vec<RawDefect>>,
+    workload: Option<Spanned<RawWorkload>>,
+}
+
+/// `[workload]`: every key optional, the default workload's value otherwise.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWorkload {
+    impressions_per_sec: Option<Number>,
+    click_through: Option<Number>,
+    extra_clicks: Option<Number>,
+    click_after: Option<Spanned<RawSpread>>,
+    left_arrival: Option<Spanned<RawSpread>>,
+    right_arrival: Option<Spanned<RawSpread>>,
+    late_fraction: Option<Number>,
+    late_factor: Option<u32>,
+    duplicate_fraction: Option<Number>,
+    duplicate_window: Option<u32>,
+    batch_records: Option<u32>,
+    start: Option<Spanned<String>>,
+}
+
+/// A number written with or without a fraction.
+#[derive(Deserialize, Clone, Copy)]
+#[serde(untagged)]
+enum Number {
+    Int(i64),
+    Float(f64),
+}
+
+impl Number {
+    fn get(self) -> f64 {
+        match self {
+            Number::Int(i) => i as f64,
+            Number::Float(f) => f,
+        }
+    }
+}
+
+/// A spread: `{ fixed = "30s" }`, `{ uniform = "2m" }` (0 to 2m), `{ exponential = "1m" }`
+/// (the mean), `{ median = "3m", p99 = "40m" }` or `{ median = "3m", sigma = 1.1 }` (log-normal).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSpread {
+    fixed: Option<String>,
+    uniform: Option<String>,
+    exponential: Option<String>,
+    median: Option<String>,
+    p99: Option<String>,
+    sigma: Option<Number>,
 }
 
 #[derive(Deserialize)]
@@ -118,8 +167,96 @@ pub fn read(text: &str, file: &str, default_name: &str) -> Result<JoinSpec, Inpu
             .into_iter()
             .map(|d| parse_defect(d, source, file, &at))
             .collect::<Result<_, _>>()?,
+        workload: match raw.workload {
+            Some(w) => Some(parse_workload(w, &at)?),
+            None => None,
+        },
         file: file.to_owned(),
     })
+}
+
+fn parse_spread(key: &str, raw: Spanned<RawSpread>, at: &At<'_>) -> Result<super::Spread, InputError> {
+    use super::Spread;
+    let span = raw.span();
+    let r = raw.into_inner();
+    let fail = |msg: String| at(key, span.clone(), msg);
+    let dur = |text: &str| -> Result<Duration, InputError> {
+        let d: Duration = text.parse().map_err(|e| fail(format!("{e}")))?;
+        if d < Duration::ZERO {
+            return Err(fail(format!("{d} is negative; a spread is a time span")));
+        }
+        Ok(d)
+    };
+    let ms = |text: &str| dur(text).map(|d| d.as_millis());
+    let shape = "write one of { fixed = \"30s\" }, { uniform = \"2m\" }, { exponential = \"1m\" } (the mean), \
+                 { median = \"3m\", p99 = \"40m\" } or { median = \"3m\", sigma = 1.1 } (log-normal)";
+    match (&r.fixed, &r.uniform, &r.exponential, &r.median, &r.p99, r.sigma) {
+        (Some(f), None, None, None, None, None) => Ok(Spread::Fixed(ms(f)?)),
+        (None, Some(u), None, None, None, None) => Ok(Spread::Uniform(ms(u)?)),
+        (None, None, Some(e), None, None, None) => Ok(Spread::Exponential(ms(e)? as f64)),
+        (None, None, None, Some(m), Some(p), None) => Spread::log_normal_p99(dur(m)?, dur(p)?).map_err(fail),
+        (None, None, None, Some(m), None, Some(sigma)) if sigma.get() >= 0.0 && dur(m)? > Duration::ZERO => {
+            Ok(Spread::LogNormal {
+                median: ms(m)? as f64,
+                sigma: sigma.get(),
+            })
+        }
+        _ => Err(fail(format!("not a spread; {shape}"))),
+    }
+}
+
+fn parse_workload(raw: Spanned<RawWorkload>, at: &At<'_>) -> Result<super::WorkloadSpec, InputError> {
+    let span = raw.span();
+    let r = raw.into_inner();
+    let mut w = super::WorkloadSpec::default();
+    let share = |key: &str, n: Option<Number>, default: f64| -> Result<f64, InputError> {
+        let v = n.map_or(default, Number::get);
+        if !(0.0..=1.0).contains(&v) {
+            return Err(at(key, span.clone(), format!("{v} is not a share between 0 and 1")));
+        }
+        Ok(v)
+    };
+    if let Some(n) = r.impressions_per_sec {
+        w.impressions_per_sec = n.get();
+        if !(w.impressions_per_sec > 0.0 && w.impressions_per_sec.is_finite()) {
+            return Err(at(
+                "workload.impressions_per_sec",
+                span.clone(),
+                "must be positive".into(),
+            ));
+        }
+    }
+    w.click_through = share("workload.click_through", r.click_through, w.click_through)?;
+    w.late_fraction = share("workload.late_fraction", r.late_fraction, w.late_fraction)?;
+    w.duplicate_fraction = share(
+        "workload.duplicate_fraction",
+        r.duplicate_fraction,
+        w.duplicate_fraction,
+    )?;
+    if let Some(n) = r.extra_clicks {
+        w.extra_clicks = n.get().max(0.0);
+    }
+    if let Some(s) = r.click_after {
+        w.click_after = parse_spread("workload.click_after", s, at)?;
+    }
+    if let Some(s) = r.left_arrival {
+        w.arrival[0] = parse_spread("workload.left_arrival", s, at)?;
+    }
+    if let Some(s) = r.right_arrival {
+        w.arrival[1] = parse_spread("workload.right_arrival", s, at)?;
+    }
+    if let Some(f) = r.late_factor {
+        w.late_factor = i64::from(f.max(1));
+    }
+    if let Some(n) = r.duplicate_window {
+        w.duplicate_window = n.max(1) as usize;
+    }
+    w.batch_records = r.batch_records.map(|n| n as usize);
+    if let Some(start) = r.start {
+        let t = EventTime::parse_rfc3339(start.get_ref()).map_err(|e| at("workload.start", start.span(), e))?;
+        w.start_ms = t.as_millis();
+    }
+    Ok(w)
 }
 
 /// A TOML or shape error from the deserializer, with the key it names when it names one.

@@ -19,12 +19,15 @@ pub(crate) fn busy() -> Workload {
         impressions_per_sec: 1.0,
         click_through: 0.5,
         extra_clicks: 1.0,
-        click_delay_median_ms: 600_000.0,
-        disorder_ms: [900_000, 900_000],
+        click_after: joincheck::model::Spread::LogNormal {
+            median: 600_000.0,
+            sigma: 1.5,
+        },
+        arrival: [joincheck::model::Spread::Uniform(900_000); 2],
         late_fraction: 0.05,
         duplicate_fraction: 0.05,
         duplicate_window: 20,
-        batch_records: 7,
+        batch_records: Some(7),
         ..Workload::default()
     }
 }
@@ -155,5 +158,115 @@ fn every_engine_counts_its_state_as_it_lists_it() {
             }
             assert!(largest > 1, "{}: the workload fills state", spec.name);
         }
+    }
+}
+
+/// The seed's Spark model with clicks that arrive log-normally late (median 3 minutes, 1%
+/// beyond 40 minutes), at `delay`.
+fn seed_with_late_clicks(delay: &str) -> String {
+    let seed = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/spark-impressions-clicks.toml"),
+    )
+    .expect("the seed's Spark model");
+    let seed = seed.replace("left_delay = \"10m\"", &format!("left_delay = \"{delay}\""));
+    let seed = seed.replace("right_delay = \"10m\"", &format!("right_delay = \"{delay}\""));
+    format!("{seed}\n[workload]\nright_arrival = {{ median = \"3m\", p99 = \"40m\" }}\n")
+}
+
+#[test]
+fn advise_names_a_delay_within_the_budget_and_simulate_agrees_at_it() {
+    use crate::support::{joincheck, TempDir};
+    let dir = TempDir::new("advise");
+    let model = dir.write("seed.toml", seed_with_late_clicks("10m"));
+    let advise = joincheck([
+        "advise".as_ref(),
+        "--model".as_ref(),
+        model.as_os_str(),
+        "--records".as_ref(),
+        "40000".as_ref(),
+        "--max-loss".as_ref(),
+        "0.1%".as_ref(),
+        "--json".as_ref(),
+    ]);
+    assert_eq!(advise.code, Some(0), "{advise:?}");
+    let report: serde_json::Value = serde_json::from_str(&advise.stdout).expect("advise --json is JSON");
+    let advice = &report["advice"];
+    let delay = advice["left_delay"].as_str().expect("a delay is advised");
+    assert!(advice["lost_share"].as_f64().unwrap() <= 0.001, "{advice}");
+    // Every shorter delay tried loses more than the budget: the advice is the smallest.
+    let settings = report["settings"].as_array().unwrap();
+    let at = settings
+        .iter()
+        .position(|s| s["left_delay"] == advice["left_delay"])
+        .unwrap();
+    assert!(at > 0, "the budget is met even without delay: {report}");
+    assert!(
+        settings[..at].iter().all(|s| s["lost_share"].as_f64().unwrap() > 0.001),
+        "{report}"
+    );
+    // simulate at that delay, same seed and records, reports the same loss and state.
+    let at_delay = dir.write("at-delay.toml", seed_with_late_clicks(delay));
+    let sim = joincheck([
+        "simulate".as_ref(),
+        "--model".as_ref(),
+        at_delay.as_os_str(),
+        "--records".as_ref(),
+        "40000".as_ref(),
+        "--json".as_ref(),
+    ]);
+    let sim: serde_json::Value = serde_json::from_str(&sim.stdout).expect("simulate --json is JSON");
+    assert_eq!(sim["ideal_join"], advice["ideal_join"], "{sim}\n{advice}");
+    assert_eq!(sim["state"]["p99"], advice["state"]["p99"]);
+    assert_eq!(sim["watermark_lag_ms"]["p99"], advice["watermark_lag_ms"]["p99"]);
+}
+
+#[test]
+fn a_workload_section_shapes_the_generated_trace() {
+    let spec = JoinSpec::parse(
+        &seed_with_late_clicks("10m").replace(
+            "right_arrival = { median = \"3m\", p99 = \"40m\" }",
+            "impressions_per_sec = 10\nclick_through = 1\nextra_clicks = 0\nclick_after = { fixed = \"1s\" }\n\
+             left_arrival = { fixed = \"0\" }\nright_arrival = { exponential = \"100ms\" }\nbatch_records = 50\n\
+             start = \"2026-12-01T00:00:00Z\"",
+        ),
+        "w.toml",
+        "w",
+    )
+    .expect("the model reads");
+    let w = Workload::for_spec(&spec);
+    let steps: Vec<Step> = w.steps(7, 2000).collect();
+    let records: Vec<_> = steps
+        .iter()
+        .filter_map(|s| match s {
+            Step::Record(r) => Some(*r),
+            _ => None,
+        })
+        .collect();
+    let batches = steps.iter().filter(|s| matches!(s, Step::Batch)).count();
+    assert_eq!(batches, 2000 / 50, "a batch marker after every 50 records");
+    // Every impression is clicked once: as many clicks as impressions, give or take those
+    // still in flight when the trace stops.
+    let lefts = records
+        .iter()
+        .filter(|r| r.side == joincheck::event::Side::Left)
+        .count();
+    assert!((900..=1100).contains(&lefts), "{lefts} impressions of 2000 records");
+    let start = joincheck::time::EventTime::parse_rfc3339("2026-12-01T00:00:00Z")
+        .unwrap()
+        .as_millis();
+    assert!(records.iter().all(|r| r.ts.as_millis() >= start));
+    // The same seed gives the same trace.
+    assert_eq!(steps, w.steps(7, 2000).collect::<Vec<_>>());
+    for bad in [
+        "right_arrival = { median = \"3m\" }",
+        "right_arrival = { median = \"3m\", p99 = \"1m\" }",
+        "click_through = 2",
+        "left_arrival = { uniform = \"-1m\" }",
+        "bogus = 1",
+    ] {
+        let text = seed_with_late_clicks("10m").replace("right_arrival = { median = \"3m\", p99 = \"40m\" }", bad);
+        let err = JoinSpec::parse(&text, "w.toml", "w").expect_err(bad);
+        let key = bad.split(' ').next().unwrap();
+        assert!(err.to_string().contains(key), "{bad}: {err}");
     }
 }
