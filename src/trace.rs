@@ -259,6 +259,29 @@ impl format::Names for Trace {
 mod tests {
     use super::*;
 
+    #[test]
+    fn rfc3339_traces_round_trip() {
+        let text = r#"{"type":"record","side":"left","key":"a","ts":"2026-12-01T10:15:00Z","id":"i1"}
+{"type":"watermark","ts":"2026-12-01T10:20:00.250+01:00"}
+{"type":"record","side":"right","key":"a","ts":"2026-12-01T10:16:30.5Z","id":"c1"}
+{"type":"end"}
+"#;
+        let t = Trace::parse(text, "wall.jsonl").unwrap();
+        let times: Vec<String> = t.records().iter().map(|r| r.ts.rfc3339().unwrap()).collect();
+        assert_eq!(times, ["2026-12-01T10:15:00Z", "2026-12-01T10:16:30.500Z"]);
+        assert_eq!(
+            t.steps()[1],
+            Step::Watermark {
+                side: None,
+                ts: crate::time::Watermark::at(EventTime::parse_rfc3339("2026-12-01T09:20:00.250Z").unwrap())
+            }
+        );
+        // Written back (as milliseconds, the canonical form) and read again: the same trace.
+        let again = Trace::parse(&t.to_jsonl(), "again.jsonl").unwrap();
+        assert_eq!(again.steps(), t.steps());
+        assert_eq!(again.to_jsonl(), t.to_jsonl());
+    }
+
     const SAMPLE: &str = r#"{"type":"record","side":"left","key":"a","ts":1000,"id":"i1"}
 {"type":"watermark","side":"left","ts":900}
 

@@ -70,10 +70,11 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
     for spec in &specs {
         let report = check_one(spec, options.clone())?;
         let written = write_counterexamples(spec, &report, &args.out)?;
+        let measured = workload_loss(spec);
         if args.json {
-            writeln!(out, "{}", render::json(spec, &report, &written))?;
+            writeln!(out, "{}", render::json(spec, &report, &written, measured.as_ref()))?;
         } else {
-            write!(out, "{}", render::text(spec, &report, &written))?;
+            write!(out, "{}", render::text(spec, &report, &written, measured.as_ref()))?;
         }
         let interrupted = report.stopped == Some(Stopped::Interrupted);
         reports.push(report);
@@ -174,4 +175,25 @@ fn write_counterexamples(
         written.push(WrittenCounterexample::explain(spec, p, defect, cx, path));
     }
     Ok(written)
+}
+
+/// Records of the model's `[workload]` that `check` runs to measure the loss against the ideal
+/// join (seed 1): a measure reported beside the verdicts, not a property.
+const MEASURED_RECORDS: u64 = 100_000;
+
+/// The loss against the ideal join on the model's `[workload]`, when it has one and derives
+/// its watermarks from the data.
+fn workload_loss(spec: &JoinSpec) -> Option<render::Measured> {
+    spec.workload.as_ref()?;
+    if spec.params.watermark.source != joincheck::model::WatermarkSource::Derived {
+        return None;
+    }
+    let workload = joincheck::sim::Workload::for_spec(spec);
+    let engine = joincheck::engine::for_spec(spec);
+    let report = joincheck::sim::simulate(spec, engine, &workload, 1, MEASURED_RECORDS, &mut |_| {}, &mut |_| {});
+    Some(render::Measured {
+        seed: 1,
+        records: MEASURED_RECORDS,
+        loss: report.loss,
+    })
 }

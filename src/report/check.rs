@@ -111,8 +111,25 @@ fn derived_domain(spec: &JoinSpec) -> Option<String> {
     ))
 }
 
-/// One model's report as text: header, verdicts, known defects, then each counterexample.
-pub fn text(spec: &JoinSpec, report: &ModelReport, written: &[WrittenCounterexample]) -> String {
+/// What a configuration loses against the ideal join on the model's `[workload]`: a measure
+/// `check` reports beside the verdicts (which are relative to the model's own rules).
+pub struct Measured {
+    /// The workload's seed.
+    pub seed: u64,
+    /// Records simulated.
+    pub records: u64,
+    /// The loss, by cause.
+    pub loss: crate::oracle::ideal::Loss,
+}
+
+/// One model's report as text: header, the measured loss when there is one, verdicts, known
+/// defects, then each counterexample.
+pub fn text(
+    spec: &JoinSpec,
+    report: &ModelReport,
+    written: &[WrittenCounterexample],
+    measured: Option<&Measured>,
+) -> String {
     let mut s = String::new();
     let scope = spec.scope.as_ref().expect("a checked model has a scope");
     let _ = writeln!(s, "model {} ({})", spec.name, spec.file);
@@ -139,6 +156,16 @@ pub fn text(spec: &JoinSpec, report: &ModelReport, written: &[WrittenCounterexam
         report.max_depth,
         report.elapsed.as_secs_f64()
     );
+    if let Some(m) = measured {
+        let _ = writeln!(
+            s,
+            "  loss:   on the model's [workload] (seed {}, {} records), against the ideal join (a measure, not a verdict):",
+            m.seed, m.records
+        );
+        for line in m.loss.text(spec.params.kind).lines() {
+            let _ = writeln!(s, "          {line}");
+        }
+    }
     let mut rows = vec![["  property".to_owned(), "verdict".to_owned()]];
     for (p, v, e) in &report.verdicts {
         rows.push([format!("  {p}"), verdict_words(v, *e, report.complete())]);
@@ -212,7 +239,12 @@ fn counterexample_json(cx: &WrittenCounterexample) -> serde_json::Value {
 }
 
 /// One model's report as one JSON object.
-pub fn json(spec: &JoinSpec, report: &ModelReport, written: &[WrittenCounterexample]) -> String {
+pub fn json(
+    spec: &JoinSpec,
+    report: &ModelReport,
+    written: &[WrittenCounterexample],
+    measured: Option<&Measured>,
+) -> String {
     let properties: Vec<serde_json::Value> = report
         .verdicts
         .iter()
@@ -258,6 +290,9 @@ pub fn json(spec: &JoinSpec, report: &ModelReport, written: &[WrittenCounterexam
         "stopped": report.stopped.map(|s| s.to_string()),
         "properties": properties,
         "defects": defects,
+        "workload_loss": measured.map(|m| serde_json::json!({
+            "seed": m.seed, "records": m.records, "ideal_join": m.loss, "lost_share": m.loss.lost_share(),
+        })),
     })
     .to_string()
 }

@@ -270,3 +270,46 @@ fn a_workload_section_shapes_the_generated_trace() {
         assert!(err.to_string().contains(key), "{bad}: {err}");
     }
 }
+
+/// A user's Spark left outer join whose watermarks follow the faster input (`policy = "max"`)
+/// while clicks arrive minutes late: every property holds against the model's own rules, and
+/// about half of the true matches are lost to lateness. `check` and `simulate` both say so,
+/// as a measure against the ideal join, apart from the verdicts.
+#[test]
+fn lateness_losses_show_against_the_ideal_join_where_the_verdicts_are_green() {
+    use crate::support::joincheck;
+    let model = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sim/user-left-outer-max.toml");
+    let dir = crate::support::TempDir::new("user-left-outer-max");
+    let check = joincheck([
+        "check".as_ref(),
+        "--json".as_ref(),
+        "--out".as_ref(),
+        dir.path().as_os_str(),
+        model.as_os_str(),
+    ]);
+    assert_eq!(check.code, Some(0), "{check:?}");
+    let report: serde_json::Value = serde_json::from_str(check.stdout.lines().next().unwrap()).unwrap();
+    let lost = |v: &serde_json::Value| {
+        v["ideal_join"]["late"]["right"].as_u64().unwrap() as f64 / v["ideal_join"]["ideal"].as_u64().unwrap() as f64
+    };
+    let no_lost_match = report["properties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["property"] == "no_lost_match")
+        .unwrap();
+    assert_eq!(no_lost_match["verdict"], "holds");
+    let measured = &report["workload_loss"];
+    assert!((0.3..0.7).contains(&lost(measured)), "check: {measured}");
+    let sim = joincheck([
+        "simulate".as_ref(),
+        "--model".as_ref(),
+        model.as_os_str(),
+        "--records".as_ref(),
+        "200000".as_ref(),
+        "--json".as_ref(),
+    ]);
+    let sim: serde_json::Value = serde_json::from_str(&sim.stdout).unwrap();
+    assert!((0.3..0.7).contains(&lost(&sim)), "simulate: {sim}");
+    assert_eq!(sim["ideal_join"]["evicted"], 0, "{sim}");
+}
