@@ -370,46 +370,233 @@ pub fn run_steps(
     sink: &mut dyn FnMut(&Step),
     progress: &mut dyn FnMut(u64),
 ) -> SimReport {
-    let started = std::time::Instant::now();
-    let mut engine_time = std::time::Duration::ZERO;
-    let mut oracle = StreamingOracle::new(spec.params);
-    let mut report = SimReport {
-        records,
-        ..SimReport::default()
-    };
-    let mut tally = Tally::default();
-    let initial = engine.watermarks().map_or(oracle.watermark(), |w| w.join);
-    let mut samples = Samples::new(records, initial);
-    let mut ideal = crate::oracle::ideal::IdealJoin::new(spec.params);
-    let (mut expected, mut actual) = (Vec::new(), Vec::new());
+    let mut run = Run::new(spec, &engine, records, true);
     for step in steps {
         sink(&step);
-        expected.clear();
-        actual.clear();
-        if let Step::Record(r) = step {
-            ideal.record(&r, oracle.watermark());
+        run.step(&mut engine, &step, &mut |_| {}, progress);
+    }
+    run.finish(&engine)
+}
+
+/// Runs `engine` on a trace read line by line from `input` (`file` names it in errors), with
+/// memory bounded by what the engine and the streaming oracle hold, not by the trace: record
+/// names are forgotten once neither holds the record (checked every 65,536 records), and the
+/// state and lag samples are thinned as they grow. The ideal join keeps every record, so it
+/// runs only when `ideal` is set. `records_hint` sizes the sampling (0 when unknown).
+pub fn run_stream(
+    spec: &JoinSpec,
+    mut engine: impl crate::engine::Engine,
+    input: impl std::io::BufRead,
+    file: &str,
+    ideal: bool,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(SimReport, StreamRun), crate::oracle::stream::StreamError> {
+    use crate::format::{LineStep, Lines, StepReader};
+    let mut reader = StepReader::new(file);
+    let mut lines = Lines::new(input, file);
+    let mut names = StreamNames::default();
+    let mut run = Run::new(spec, &engine, 0, ideal);
+    let mut stats = StreamRun::default();
+    let mut ended = false;
+    while let Some((line, line_no)) = lines.next_line()? {
+        stats.lines = line_no as u64;
+        let step = match reader.line(line, line_no)? {
+            None => continue,
+            Some(LineStep::Record { side, key, ts, id }) => {
+                let (rid, key) = names.admit(side, &key, &id).ok_or_else(|| {
+                    crate::error::InputError::new(
+                        file,
+                        format!("record id {id:?} is used twice on the {side} side (the first is still held)"),
+                    )
+                    .at_line(line_no)
+                    .field("id")
+                })?;
+                Step::Record(crate::event::Record { side, key, ts, id: rid })
+            }
+            Some(LineStep::Other(step)) => step,
+        };
+        spec.check_step(&step, file, Some(line_no))?;
+        ended |= step == Step::End;
+        run.step(&mut engine, &step, &mut |r| names.departed(r.id), progress);
+        if matches!(step, Step::Record(_)) && run.report.records % 65_536 == 0 {
+            let mut held = engine.stored();
+            held.extend(engine.buffered());
+            names.forget_all_but(&held);
         }
-        oracle.step(&step, &mut expected);
-        let t = std::time::Instant::now();
-        engine.step(&step, &mut actual);
-        engine_time += t.elapsed();
-        tally.count(&mut report, &expected, &actual);
-        actual.iter().for_each(|o| ideal.output(o));
-        report.oracle_window_max = report.oracle_window_max.max(oracle.live());
-        if let Step::Record(r) = step {
-            let wm = || engine.watermarks().map_or(oracle.watermark(), |w| w.join);
-            samples.record(&mut report, r.ts.as_millis(), || engine.stored_len(), wm);
-            if samples.seen % 100_000 == 0 {
-                progress(samples.seen);
+        stats.names_max = stats.names_max.max(names.len());
+    }
+    if !ended {
+        run.step(&mut engine, &Step::End, &mut |r| names.departed(r.id), progress);
+    }
+    Ok((run.finish(&engine), stats))
+}
+
+/// What [`run_stream`] read and held.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StreamRun {
+    /// Trace lines read.
+    pub lines: u64,
+    /// The most record names held at once.
+    pub names_max: usize,
+}
+
+/// Record and key names of a streamed trace, held while the engine or the streaming oracle
+/// holds the record. Record ids are never reused (the tally may still name a forgotten
+/// record); key numbers are, once no held record has the key.
+#[derive(Default)]
+struct StreamNames {
+    key_of: std::collections::HashMap<Box<str>, crate::event::Key>,
+    /// Per key number: its name and how many held records have it.
+    keys: Vec<(Box<str>, u32)>,
+    free_keys: Vec<crate::event::Key>,
+    /// Held records: (side, name) to id, and id to (side, name, key, whether the oracle holds it).
+    by_name: std::collections::HashMap<(Side, Box<str>), RecordId>,
+    held: std::collections::HashMap<RecordId, (Side, Box<str>, crate::event::Key, bool)>,
+    next: u32,
+}
+
+impl StreamNames {
+    /// Numbers a record and its key; `None` when a held record of `side` has the id.
+    fn admit(&mut self, side: Side, key: &str, id: &str) -> Option<(RecordId, crate::event::Key)> {
+        if self.by_name.contains_key(&(side, id.into())) {
+            return None;
+        }
+        let k = match self.key_of.get(key) {
+            Some(&k) => k,
+            None => {
+                let k = match self.free_keys.pop() {
+                    Some(k) => {
+                        self.keys[k.0 as usize] = (key.into(), 0);
+                        k
+                    }
+                    None => {
+                        self.keys.push((key.into(), 0));
+                        crate::event::Key(u32::try_from(self.keys.len() - 1).expect("fewer than 2^32 held keys"))
+                    }
+                };
+                self.key_of.insert(key.into(), k);
+                k
+            }
+        };
+        self.keys[k.0 as usize].1 += 1;
+        let rid = RecordId(self.next);
+        self.next = self
+            .next
+            .checked_add(1)
+            .expect("fewer than 2^32 records in a streamed trace");
+        self.by_name.insert((side, id.into()), rid);
+        self.held.insert(rid, (side, id.into(), k, true));
+        Some((rid, k))
+    }
+
+    /// The streaming oracle let go of `id`.
+    fn departed(&mut self, id: RecordId) {
+        if let Some(h) = self.held.get_mut(&id) {
+            h.3 = false;
+        }
+    }
+
+    /// Forgets every record the oracle has let go of and that is not in `engine` (what the
+    /// engine holds, in any order).
+    fn forget_all_but(&mut self, engine: &[RecordId]) {
+        let engine: std::collections::HashSet<RecordId> = engine.iter().copied().collect();
+        let gone: Vec<RecordId> = self
+            .held
+            .iter()
+            .filter(|(id, h)| !h.3 && !engine.contains(id))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in gone {
+            let (side, name, k, _) = self.held.remove(&id).expect("held");
+            self.by_name.remove(&(side, name));
+            let slot = &mut self.keys[k.0 as usize];
+            slot.1 -= 1;
+            if slot.1 == 0 {
+                self.key_of.remove(&slot.0);
+                self.free_keys.push(k);
             }
         }
     }
-    tally.settle(&mut report);
-    report.loss = ideal.finish(&engine.stored());
-    samples.finish(&mut report);
-    report.engine_records_per_sec = records as f64 / engine_time.as_secs_f64().max(1e-9);
-    report.run_records_per_sec = records as f64 / started.elapsed().as_secs_f64().max(1e-9);
-    report
+
+    fn len(&self) -> usize {
+        self.held.len()
+    }
+}
+
+/// One run in progress: the streaming oracle, the tally, the samples, and the ideal join.
+struct Run {
+    started: std::time::Instant,
+    engine_time: std::time::Duration,
+    oracle: StreamingOracle,
+    report: SimReport,
+    tally: Tally,
+    samples: Samples,
+    ideal: Option<crate::oracle::ideal::IdealJoin>,
+    expected: Vec<Output>,
+    actual: Vec<Output>,
+}
+
+impl Run {
+    fn new(spec: &JoinSpec, engine: &impl crate::engine::Engine, records: u64, ideal: bool) -> Run {
+        let oracle = StreamingOracle::new(spec.params);
+        let initial = engine.watermarks().map_or(oracle.watermark(), |w| w.join);
+        Run {
+            started: std::time::Instant::now(),
+            engine_time: std::time::Duration::ZERO,
+            oracle,
+            report: SimReport::default(),
+            tally: Tally::default(),
+            samples: Samples::new(records, initial),
+            ideal: ideal.then(|| crate::oracle::ideal::IdealJoin::new(spec.params)),
+            expected: Vec::new(),
+            actual: Vec::new(),
+        }
+    }
+
+    fn step(
+        &mut self,
+        engine: &mut impl crate::engine::Engine,
+        step: &Step,
+        departed: &mut dyn FnMut(crate::event::Record),
+        progress: &mut dyn FnMut(u64),
+    ) {
+        self.expected.clear();
+        self.actual.clear();
+        if let (Step::Record(r), Some(ideal)) = (step, self.ideal.as_mut()) {
+            ideal.record(r, self.oracle.watermark());
+        }
+        self.oracle.step_departing(step, &mut self.expected, departed);
+        let t = std::time::Instant::now();
+        engine.step(step, &mut self.actual);
+        self.engine_time += t.elapsed();
+        self.tally.count(&mut self.report, &self.expected, &self.actual);
+        if let Some(ideal) = self.ideal.as_mut() {
+            self.actual.iter().for_each(|o| ideal.output(o));
+        }
+        self.report.oracle_window_max = self.report.oracle_window_max.max(self.oracle.live());
+        if let Step::Record(r) = step {
+            self.report.records += 1;
+            let (oracle, engine_ref) = (&self.oracle, &*engine);
+            let wm = || engine_ref.watermarks().map_or(oracle.watermark(), |w| w.join);
+            self.samples
+                .record(&mut self.report, r.ts.as_millis(), || engine_ref.stored_len(), wm);
+            if self.samples.seen % 100_000 == 0 {
+                progress(self.samples.seen);
+            }
+        }
+    }
+
+    fn finish(mut self, engine: &impl crate::engine::Engine) -> SimReport {
+        self.tally.settle(&mut self.report);
+        if let Some(ideal) = &self.ideal {
+            self.report.loss = ideal.finish(&engine.stored());
+        }
+        self.samples.finish(&mut self.report);
+        let records = self.report.records as f64;
+        self.report.engine_records_per_sec = records / self.engine_time.as_secs_f64().max(1e-9);
+        self.report.run_records_per_sec = records / self.started.elapsed().as_secs_f64().max(1e-9);
+        self.report
+    }
 }
 
 /// Expected minus emitted, per row; settled rows are removed, so this stays small while the
@@ -477,6 +664,7 @@ struct Samples {
 impl Samples {
     fn new(records: u64, initial: Watermark) -> Samples {
         Samples {
+            // Unknown (streamed): start at every record and thin as the samples grow.
             every: (records / 1000).max(1),
             seen: 0,
             max_ts: i64::MIN,
@@ -511,6 +699,21 @@ impl Samples {
         };
         self.states.push(state);
         report.samples.push((ts, state, lag));
+        // Memory stays bounded when the length was not known: keep every other sample and
+        // sample half as often from here on.
+        if report.samples.len() >= 4096 {
+            fn half<T>(v: &mut Vec<T>) {
+                let mut i = 0;
+                v.retain(|_| {
+                    i += 1;
+                    i % 2 == 0
+                })
+            }
+            half(&mut self.states);
+            half(&mut self.lags);
+            half(&mut report.samples);
+            self.every *= 2;
+        }
     }
 
     fn finish(mut self, report: &mut SimReport) {

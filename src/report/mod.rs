@@ -56,6 +56,23 @@ pub fn timeline(trace: &Trace, reports: &[StepReport]) -> String {
     table(&timeline_rows(trace, reports))
 }
 
+/// The timeline of the steps `keep` selects (a `replay --from/--to/--key/--id` view).
+pub fn timeline_of(trace: &Trace, reports: &[StepReport], keep: &dyn Fn(&StepReport) -> bool) -> String {
+    let rows = timeline_rows(trace, reports);
+    let mut kept = vec![rows[0].clone()];
+    kept.extend(
+        reports
+            .iter()
+            .zip(&rows[1..])
+            .filter(|(r, _)| keep(r))
+            .map(|(_, row)| row.clone()),
+    );
+    table(&kept)
+}
+
+/// At most this many record names per state cell; a larger state shows the first ones and a count.
+const NAMES_SHOWN: usize = 12;
+
 /// The timeline's cells: a header row, then one row per step.
 fn timeline_rows(trace: &Trace, reports: &[StepReport]) -> Vec<[String; 9]> {
     // Records in join state, then, in parentheses, records received but waiting for their
@@ -75,6 +92,8 @@ fn timeline_rows(trace: &Trace, reports: &[StepReport]) -> Vec<[String; 9]> {
         );
         if names.is_empty() {
             "-".to_owned()
+        } else if names.len() > NAMES_SHOWN {
+            format!("{} … ({} in all)", names[..NAMES_SHOWN].join(" "), names.len())
         } else {
             names.join(" ")
         }

@@ -9,12 +9,19 @@ use crate::property::{Expected, Property};
 use std::fmt::Write as _;
 
 /// The whole report, under the heading `title`.
-pub fn text(title: &str, spec: &JoinSpec, analysis: &Analysis<'_>, run: &MonitoredRun, diff: &Diff) -> String {
+pub fn text(
+    title: &str,
+    spec: &JoinSpec,
+    analysis: &Analysis<'_>,
+    run: &MonitoredRun,
+    diff: &Diff,
+    keep: &dyn Fn(&crate::engine::StepReport) -> bool,
+) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "{title}");
     let _ = writeln!(s, "join: {}", spec.summary());
     let _ = writeln!(s);
-    s.push_str(&super::timeline(analysis.trace(), &run.reports));
+    s.push_str(&super::timeline_of(analysis.trace(), &run.reports, keep));
     let _ = writeln!(s);
     let expected = analysis.expected().len();
     let _ = write!(
@@ -70,4 +77,58 @@ pub fn unexpected_findings(spec: &JoinSpec, run: &MonitoredRun, diff: &Diff) -> 
         unexpected.push("outputs differ from the oracle".to_owned());
     }
     unexpected
+}
+
+/// The summary of a streamed replay (`joincheck replay --stats`): what the engine did over the
+/// whole trace against the model's own rules, its state and watermark lag, and what the run held.
+pub fn stats_text(
+    title: &str,
+    spec: &JoinSpec,
+    report: &crate::sim::SimReport,
+    run: &crate::sim::StreamRun,
+    loss: bool,
+) -> String {
+    use crate::time::Duration;
+    let mut s = String::new();
+    let _ = writeln!(s, "{title}");
+    let _ = writeln!(s, "join: {}", spec.summary());
+    let _ = writeln!(s, "read: {} lines, {} records", run.lines, report.records);
+    if loss {
+        let _ = writeln!(s, "{}", report.loss.text(spec.params.kind));
+    }
+    let _ = writeln!(
+        s,
+        "against the model's own rules: matches {} expected, {} emitted; lost {} ({} with a record the engine called late, {} otherwise); \
+         other rows {} missing, {} unexpected; late records {} by the spec, {} by the engine",
+        report.expected_matches,
+        report.emitted_matches,
+        super::simulate::lost(report),
+        report.lost_matches_late,
+        report.lost_matches_other,
+        report.missing_other_rows,
+        report.extra_rows,
+        report.late_expected,
+        report.late_emitted
+    );
+    let _ = writeln!(
+        s,
+        "engine state: p50 {} records, p99 {}, max {}; watermark lag p99 {}, max {}",
+        report.state_p50,
+        report.state_p99,
+        report.state_max,
+        Duration::from_millis(report.watermark_lag_p99_ms),
+        Duration::from_millis(report.watermark_lag_max_ms)
+    );
+    let _ = writeln!(
+        s,
+        "held while streaming: at most {} record names, an oracle window of at most {} records",
+        run.names_max, report.oracle_window_max
+    );
+    let unexpected = super::simulate::unexpected(spec, report);
+    if unexpected.is_empty() {
+        let _ = writeln!(s, "verdict: as the model expects");
+    } else {
+        let _ = writeln!(s, "verdict: not as the model expects: {}", unexpected.join("; "));
+    }
+    s
 }
