@@ -43,6 +43,9 @@ pub struct Args {
     /// One JSON object instead of the table.
     #[arg(long)]
     json: bool,
+    /// Draw the loss and the state against the delay (SVG).
+    #[arg(long)]
+    svg: Option<PathBuf>,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -133,6 +136,21 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
     }
     bar.finish_and_clear();
     let chosen = rows.iter().position(|r| r.report.loss.lost_share() <= budget);
+    if let Some(path) = &args.svg {
+        let settings: Vec<super::plot::Setting> = rows
+            .iter()
+            .map(|r| super::plot::Setting {
+                delay: match args.side {
+                    SweptSide::Right => r.delays[1],
+                    _ => r.delays[0],
+                },
+                lost_share: r.report.loss.lost_share(),
+                state_p99: r.report.state_p99,
+            })
+            .collect();
+        let title = format!("{}: loss and state against the watermark delay", spec.name);
+        super::OutputFile::write_whole(path, super::plot::advise_svg(&settings, budget, &title)?.as_bytes())?;
+    }
     if args.json {
         writeln!(out, "{}", json(&spec, &args, &rows, chosen, budget))?;
     } else {

@@ -8,6 +8,7 @@ mod diff;
 mod drive;
 mod oracle;
 mod output_file;
+mod plot;
 mod replay;
 mod simulate;
 

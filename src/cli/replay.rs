@@ -24,6 +24,9 @@ pub struct Args {
     /// With --stats: also the loss against the ideal join (which keeps every record).
     #[arg(long, requires = "stats")]
     loss: bool,
+    /// With --stats: draw state size and watermark lag over event time (SVG).
+    #[arg(long, requires = "stats")]
+    svg: Option<std::path::PathBuf>,
     /// Show the timeline from this step on.
     #[arg(long)]
     from: Option<usize>,
@@ -105,6 +108,10 @@ fn stats(spec: &JoinSpec, args: &Args, out: &mut dyn Write) -> Result<Outcome, C
         args.input.trace_name(),
         spec.name
     );
+    if let Some(path) = &args.svg {
+        let caption = format!("{} under {}", args.input.trace_name(), spec.name);
+        super::OutputFile::write_whole(path, super::plot::run_svg(&report, &caption)?.as_bytes())?;
+    }
     write!(
         out,
         "{}",

@@ -60,7 +60,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
     }
     if let Some(path) = &args.svg {
         let title = format!("{} — seed {}, {} records", spec.name, args.seed, args.records);
-        OutputFile::write_whole(path, sim::svg(&report, &title).as_bytes())?;
+        OutputFile::write_whole(path, super::plot::run_svg(&report, &title)?.as_bytes())?;
     }
     if args.json {
         writeln!(out, "{}", render::json(&spec, args.seed, &report))?;
