@@ -152,6 +152,8 @@ pub struct WorkloadSteps {
     ended: bool,
     /// Zipf weights' cumulative sums over the duplicate window.
     zipf: Vec<f64>,
+    /// The key space's cumulative weights, when it is fixed.
+    key_weights: Vec<f64>,
 }
 
 impl Workload {
@@ -175,7 +177,15 @@ impl Workload {
                 acc
             })
             .collect();
+        let mut acc = 0.0;
+        let key_weights = (1..=self.keys.unwrap_or(0))
+            .map(|k| {
+                acc += 1.0 / f64::from(k).powf(self.key_skew);
+                acc
+            })
+            .collect();
         WorkloadSteps {
+            key_weights,
             w: self.clone(),
             rng: <rand_chacha::ChaCha8Rng as rand_chacha::rand_core::SeedableRng>::seed_from_u64(seed),
             records,
@@ -196,12 +206,13 @@ impl WorkloadSteps {
         (self.rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 
-    fn draw(&mut self, spread: crate::model::Spread) -> i64 {
+    fn draw(&mut self, spread: &crate::model::Spread) -> i64 {
         spread.sample(&mut || self.uniform())
     }
 
     fn arrival(&mut self, side: Side, ts: i64) -> i64 {
-        let mut disorder = self.draw(self.w.arrival[side.index()]);
+        let spread = self.w.arrival[side.index()].clone();
+        let mut disorder = self.draw(&spread);
         if self.uniform() < self.w.late_fraction {
             disorder = disorder.saturating_mul(self.w.late_factor);
         }
@@ -209,6 +220,9 @@ impl WorkloadSteps {
     }
 
     fn push(&mut self, side: Side, key: u32, ts: i64) {
+        if self.w.idle(side, ts) {
+            return;
+        }
         let arrival = self.arrival(side, ts);
         self.generated += 1;
         let seq = self.generated;
@@ -225,7 +239,12 @@ impl WorkloadSteps {
     fn generate(&mut self) {
         self.clock_ms += -self.uniform().max(f64::MIN_POSITIVE).ln() * 1000.0 / self.w.impressions_per_sec;
         let ts = self.clock_ms as i64;
-        let key = if self.next_key > 0 && self.uniform() < self.w.duplicate_fraction {
+        let key = if let Some(n) = self.w.keys {
+            // A fixed key space, Zipf-skewed (or uniform at skew 0).
+            let total = *self.key_weights.last().unwrap_or(&1.0);
+            let x = self.uniform() * total;
+            (self.key_weights.partition_point(|c| *c < x) as u32).min(n.saturating_sub(1))
+        } else if self.next_key > 0 && self.uniform() < self.w.duplicate_fraction {
             let total = *self.zipf.last().expect("a window");
             let x = self.uniform() * total;
             let back = self.zipf.partition_point(|c| *c < x) as u32 + 1;
@@ -241,7 +260,8 @@ impl WorkloadSteps {
                 clicks += 1;
             }
             for _ in 0..clicks {
-                let delay = self.draw(self.w.click_after);
+                let spread = self.w.click_after.clone();
+                let delay = self.draw(&spread);
                 self.push(Side::Right, key, ts.saturating_add(delay));
             }
         }

@@ -46,6 +46,10 @@ pub struct Args {
     /// Draw the loss and the state against the delay (SVG).
     #[arg(long)]
     svg: Option<PathBuf>,
+    /// A line of the model's `[workload]` to override (repeatable), e.g.
+    /// `--workload 'right_arrival = { median = "3m", p99 = "40m" }'`.
+    #[arg(long = "workload", value_name = "KEY = VALUE")]
+    workload: Vec<String>,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,7 +73,8 @@ struct Row {
 }
 
 pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
-    let spec = JoinSpec::load(&args.model)?;
+    let mut spec = JoinSpec::load(&args.model)?;
+    joincheck::model::toml::override_workload(&mut spec, &args.workload)?;
     let input_error = |what: &str, msg: String| joincheck::error::InputError::new(what.to_owned(), msg);
     let budget = parse_percent(&args.max_loss).map_err(|e| input_error("--max-loss", e))?;
     let texts: Vec<String> = if args.delays.is_empty() {

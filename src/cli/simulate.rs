@@ -25,10 +25,15 @@ pub struct Args {
     svg: Option<PathBuf>,
     #[arg(long)]
     json: bool,
+    /// A line of the model's `[workload]` to override (repeatable), e.g.
+    /// `--workload 'right_arrival = { median = "3m", p99 = "40m" }'`.
+    #[arg(long = "workload", value_name = "KEY = VALUE")]
+    workload: Vec<String>,
 }
 
 pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
-    let spec = JoinSpec::load(&args.model)?;
+    let mut spec = JoinSpec::load(&args.model)?;
+    joincheck::model::toml::override_workload(&mut spec, &args.workload)?;
     let workload = Workload::for_spec(&spec);
     let mut writer = match &args.out {
         Some(path) => Some(OutputFile::create(path)?),

@@ -49,6 +49,25 @@ struct RawWorkload {
     duplicate_window: Option<u32>,
     batch_records: Option<u32>,
     start: Option<Spanned<String>>,
+    keys: Option<u32>,
+    key_skew: Option<Number>,
+    idle: Option<Spanned<RawIdle>>,
+}
+
+/// `idle = { every = "1h", lasting = "10m", side = "right" }`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIdle {
+    every: String,
+    lasting: String,
+    side: Option<String>,
+}
+
+/// A `[workload]` table alone, for overrides on the command line.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWorkloadOnly {
+    workload: Spanned<RawWorkload>,
 }
 
 /// A number written with or without a fraction.
@@ -73,6 +92,11 @@ impl Number {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSpread {
+    /// A mixture's components, each with a `weight`.
+    mixture: Option<Vec<RawSpread>>,
+    weight: Option<Number>,
+    /// A recorded trace whose arrival delays are drawn from (relative to the model file).
+    empirical: Option<String>,
     fixed: Option<String>,
     uniform: Option<String>,
     exponential: Option<String>,
@@ -168,17 +192,69 @@ pub fn read(text: &str, file: &str, default_name: &str) -> Result<JoinSpec, Inpu
             .map(|d| parse_defect(d, source, file, &at))
             .collect::<Result<_, _>>()?,
         workload: match raw.workload {
-            Some(w) => Some(parse_workload(w, &at)?),
+            Some(w) => Some(parse_workload(w, &at, file, super::WorkloadSpec::default())?),
             None => None,
         },
         file: file.to_owned(),
     })
 }
 
-fn parse_spread(key: &str, raw: Spanned<RawSpread>, at: &At<'_>) -> Result<super::Spread, InputError> {
-    use super::Spread;
+fn parse_spread(key: &str, raw: Spanned<RawSpread>, at: &At<'_>, file: &str) -> Result<super::Spread, InputError> {
     let span = raw.span();
-    let r = raw.into_inner();
+    spread_of(key, raw.into_inner(), span, at, file)
+}
+
+fn spread_of(
+    key: &str,
+    r: RawSpread,
+    span: Range<usize>,
+    at: &At<'_>,
+    file: &str,
+) -> Result<super::Spread, InputError> {
+    use super::Spread;
+    if let Some(parts) = r.mixture {
+        let parts = parts
+            .into_iter()
+            .map(|p| {
+                let w = p.weight.map_or(1.0, Number::get);
+                if !(w > 0.0 && w.is_finite()) {
+                    return Err(at(
+                        key,
+                        span.clone(),
+                        format!("a mixture weight must be positive, not {w}"),
+                    ));
+                }
+                let part = spread_of(key, RawSpread { weight: None, ..p }, span.clone(), at, file)?;
+                Ok((w, part))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if parts.is_empty() {
+            return Err(at(key, span, "a mixture needs at least one component".into()));
+        }
+        return Ok(Spread::Mixture(parts.into()));
+    }
+    if let Some(path) = &r.empirical {
+        let side = match key {
+            "workload.left_arrival" => Side::Left,
+            "workload.right_arrival" => Side::Right,
+            _ => {
+                return Err(at(
+                    key,
+                    span,
+                    "only arrival delays can be empirical (taken from a recorded trace)".into(),
+                ))
+            }
+        };
+        let base = std::path::Path::new(file).parent().unwrap_or(std::path::Path::new("."));
+        let trace = Trace::load(&base.join(path)).map_err(|e| at(key, span.clone(), format!("{e}")))?;
+        return Spread::empirical(&trace, side).ok_or_else(|| {
+            at(
+                key,
+                span,
+                format!("{path} has no {} records to take delays from", side.name()),
+            )
+        });
+    }
     let fail = |msg: String| at(key, span.clone(), msg);
     let dur = |text: &str| -> Result<Duration, InputError> {
         let d: Duration = text.parse().map_err(|e| fail(format!("{e}")))?;
@@ -205,10 +281,31 @@ fn parse_spread(key: &str, raw: Spanned<RawSpread>, at: &At<'_>) -> Result<super
     }
 }
 
-fn parse_workload(raw: Spanned<RawWorkload>, at: &At<'_>) -> Result<super::WorkloadSpec, InputError> {
+/// `spec`'s workload (or the default one) with `lines` of a `[workload]` table laid over it:
+/// what `simulate --workload` and `advise --workload` take (`"right_arrival = { median =
+/// \"3m\", p99 = \"40m\" }"`).
+pub fn override_workload(spec: &mut JoinSpec, lines: &[String]) -> Result<(), InputError> {
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let text = format!("[workload]\n{}\n", lines.join("\n"));
+    let file = "--workload";
+    let raw: RawWorkloadOnly = toml::from_str(&text).map_err(|e| syntax_error(&text, file, &e))?;
+    let at = |key: &str, _span: Range<usize>, message: String| InputError::new(file, message).field(key);
+    let base = spec.workload.clone().unwrap_or_default();
+    spec.workload = Some(parse_workload(raw.workload, &at, &spec.file, base)?);
+    Ok(())
+}
+
+fn parse_workload(
+    raw: Spanned<RawWorkload>,
+    at: &At<'_>,
+    file: &str,
+    base: super::WorkloadSpec,
+) -> Result<super::WorkloadSpec, InputError> {
     let span = raw.span();
     let r = raw.into_inner();
-    let mut w = super::WorkloadSpec::default();
+    let mut w = base;
     let share = |key: &str, n: Option<Number>, default: f64| -> Result<f64, InputError> {
         let v = n.map_or(default, Number::get);
         if !(0.0..=1.0).contains(&v) {
@@ -237,13 +334,13 @@ fn parse_workload(raw: Spanned<RawWorkload>, at: &At<'_>) -> Result<super::Workl
         w.extra_clicks = n.get().max(0.0);
     }
     if let Some(s) = r.click_after {
-        w.click_after = parse_spread("workload.click_after", s, at)?;
+        w.click_after = parse_spread("workload.click_after", s, at, file)?;
     }
     if let Some(s) = r.left_arrival {
-        w.arrival[0] = parse_spread("workload.left_arrival", s, at)?;
+        w.arrival[0] = parse_spread("workload.left_arrival", s, at, file)?;
     }
     if let Some(s) = r.right_arrival {
-        w.arrival[1] = parse_spread("workload.right_arrival", s, at)?;
+        w.arrival[1] = parse_spread("workload.right_arrival", s, at, file)?;
     }
     if let Some(f) = r.late_factor {
         w.late_factor = i64::from(f.max(1));
@@ -251,7 +348,47 @@ fn parse_workload(raw: Spanned<RawWorkload>, at: &At<'_>) -> Result<super::Workl
     if let Some(n) = r.duplicate_window {
         w.duplicate_window = n.max(1) as usize;
     }
-    w.batch_records = r.batch_records.map(|n| n as usize);
+    if let Some(n) = r.batch_records {
+        w.batch_records = Some(n as usize);
+    }
+    if let Some(n) = r.keys {
+        if n == 0 {
+            return Err(at(
+                "workload.keys",
+                span.clone(),
+                "a key space needs at least one key".into(),
+            ));
+        }
+        w.keys = Some(n);
+    }
+    if let Some(k) = r.key_skew {
+        w.key_skew = k.get().max(0.0);
+    }
+    if let Some(idle) = r.idle {
+        let ispan = idle.span();
+        let i = idle.into_inner();
+        let dur = |text: &str| -> Result<i64, InputError> {
+            text.parse::<Duration>()
+                .map(|d| d.as_millis())
+                .map_err(|e| at("workload.idle", ispan.clone(), format!("{e}")))
+        };
+        let (every, lasting) = (dur(&i.every)?, dur(&i.lasting)?);
+        if every <= 0 || lasting < 0 || lasting >= every {
+            return Err(at("workload.idle", ispan, "idle needs 0 <= lasting < every".into()));
+        }
+        w.idle_every = every;
+        w.idle_for = lasting;
+        w.idle_side = match i.side.as_deref() {
+            None | Some("both") => None,
+            Some(name) => Some(Side::parse(name).ok_or_else(|| {
+                at(
+                    "workload.idle",
+                    ispan.clone(),
+                    format!("side {name:?}: left, right or both"),
+                )
+            })?),
+        };
+    }
     if let Some(start) = r.start {
         let t = EventTime::parse_rfc3339(start.get_ref()).map_err(|e| at("workload.start", start.span(), e))?;
         w.start_ms = t.as_millis();

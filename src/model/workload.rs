@@ -6,7 +6,7 @@
 use crate::time::Duration;
 
 /// A distribution of a non-negative time span, in milliseconds.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Spread {
     /// Always this long.
     Fixed(i64),
@@ -21,6 +21,10 @@ pub enum Spread {
         /// The standard deviation of the logarithm.
         sigma: f64,
     },
+    /// One of several spreads, each with its weight (the weights are normalised).
+    Mixture(std::sync::Arc<[(f64, Spread)]>),
+    /// Drawn from observed spans: a recorded trace's arrival delays (`Spread::empirical`).
+    Empirical(std::sync::Arc<[i64]>),
 }
 
 /// The 99th percentile of the standard normal distribution.
@@ -41,10 +45,40 @@ impl Spread {
         })
     }
 
+    /// The arrival delays of `side`'s records in a recorded trace: how far each record's event
+    /// time trails the largest event time read before it (0 for a record that moves it on).
+    pub fn empirical(trace: &crate::trace::Trace, side: crate::event::Side) -> Option<Spread> {
+        let mut front = i64::MIN;
+        let mut spans = Vec::new();
+        for r in trace.records() {
+            let ts = r.ts.as_millis();
+            if r.side == side {
+                spans.push(front.saturating_sub(ts).max(0));
+            }
+            front = front.max(ts);
+        }
+        (!spans.is_empty()).then(|| Spread::Empirical(spans.into()))
+    }
+
     /// One draw, taking uniform numbers in [0, 1) from `uniform` (none for a fixed spread,
-    /// one for uniform and exponential, two for log-normal: Box-Muller).
+    /// one for uniform, exponential and empirical, two for log-normal: Box-Muller; a mixture
+    /// takes one to choose, then its component's).
     pub fn sample(&self, uniform: &mut dyn FnMut() -> f64) -> i64 {
         let ms = match *self {
+            Spread::Mixture(ref parts) => {
+                let total: f64 = parts.iter().map(|p| p.0).sum();
+                let mut x = uniform() * total;
+                for (w, part) in parts.iter() {
+                    if x < *w {
+                        return part.sample(uniform);
+                    }
+                    x -= w;
+                }
+                return parts.last().map_or(0, |p| p.1.sample(uniform));
+            }
+            Spread::Empirical(ref spans) => {
+                spans[((uniform() * spans.len() as f64) as usize).min(spans.len() - 1)] as f64
+            }
             Spread::Fixed(ms) => ms as f64,
             Spread::Uniform(max) => uniform() * max as f64,
             Spread::Exponential(mean) => -(1.0 - uniform()).max(f64::MIN_POSITIVE).ln() * mean,
@@ -69,6 +103,25 @@ impl Spread {
                     "log-normal, median {}, p99 {}",
                     d(median),
                     d((median.ln() + sigma * Z99).exp())
+                )
+            }
+            Spread::Mixture(ref parts) => {
+                let total: f64 = parts.iter().map(|p| p.0).sum();
+                let parts: Vec<String> = parts
+                    .iter()
+                    .map(|(w, p)| format!("{:.0}% {}", 100.0 * w / total, p.describe()))
+                    .collect();
+                format!("a mixture of {}", parts.join(" and "))
+            }
+            Spread::Empirical(ref spans) => {
+                let mut sorted = spans.to_vec();
+                sorted.sort_unstable();
+                let at = |q: f64| d(sorted[((sorted.len() - 1) as f64 * q) as usize] as f64);
+                format!(
+                    "empirical ({} spans), median {}, p99 {}",
+                    sorted.len(),
+                    at(0.5),
+                    at(0.99)
                 )
             }
         }
@@ -103,6 +156,18 @@ pub struct WorkloadSpec {
     pub batch_records: Option<usize>,
     /// Event time of the first impression (ms since the epoch).
     pub start_ms: i64,
+    /// A fixed key space: impressions draw their key among this many, Zipf-skewed with
+    /// `key_skew` (0: uniform); `None`: a new key per impression (and duplicates as above).
+    pub keys: Option<u32>,
+    /// The Zipf exponent of the key space.
+    pub key_skew: f64,
+    /// Idle periods: every `idle_every` ms of event time, the `idle_side` sends nothing for
+    /// `idle_for` ms (0: never idle).
+    pub idle_every: i64,
+    /// How long each idle period lasts (ms).
+    pub idle_for: i64,
+    /// Which sides go idle: left, right, or both (`None`).
+    pub idle_side: Option<crate::event::Side>,
 }
 
 impl Default for WorkloadSpec {
@@ -126,6 +191,21 @@ impl Default for WorkloadSpec {
             zipf_s: 1.1,
             batch_records: None,
             start_ms: 1_704_067_200_000,
+            keys: None,
+            key_skew: 0.0,
+            idle_every: 0,
+            idle_for: 0,
+            idle_side: None,
         }
+    }
+}
+
+impl WorkloadSpec {
+    /// Whether a record of `side` at `ts` falls in an idle period of its side.
+    pub fn idle(&self, side: crate::event::Side, ts: i64) -> bool {
+        self.idle_every > 0
+            && self.idle_for > 0
+            && self.idle_side.is_none_or(|s| s == side)
+            && (ts - self.start_ms).rem_euclid(self.idle_every) >= self.idle_every - self.idle_for
     }
 }

@@ -23,7 +23,10 @@ pub(crate) fn busy() -> Workload {
             median: 600_000.0,
             sigma: 1.5,
         },
-        arrival: [joincheck::model::Spread::Uniform(900_000); 2],
+        arrival: [
+            joincheck::model::Spread::Uniform(900_000),
+            joincheck::model::Spread::Uniform(900_000),
+        ],
         late_fraction: 0.05,
         duplicate_fraction: 0.05,
         duplicate_window: 20,
@@ -391,4 +394,52 @@ fn replay_shows_only_the_steps_the_filters_select() {
     assert!(steps(&key).iter().all(|s| s != "0" && s != "1"), "{}", key.stdout);
     // The verdict and the oracle comparison still cover the whole trace.
     assert!(key.stdout.contains("oracle: agree"), "{}", key.stdout);
+}
+
+/// Mixtures, a fixed skewed key space, idle periods and empirical arrival delays shape the
+/// generated trace, and `--workload` lines override the model's.
+#[test]
+fn workload_mixtures_keys_idle_periods_and_empirical_delays() {
+    let mut spec = model("reference-impressions-clicks.toml");
+    joincheck::model::toml::override_workload(
+        &mut spec,
+        &[
+            "click_through = 1".into(),
+            "extra_clicks = 0".into(),
+            "keys = 5".into(),
+            "key_skew = 2".into(),
+            "idle = { every = \"10m\", lasting = \"5m\", side = \"right\" }".into(),
+            "left_arrival = { mixture = [ { weight = 3, fixed = \"0\" }, { weight = 1, fixed = \"1h\" } ] }".into(),
+            "right_arrival = { empirical = \"traces/late.jsonl\" }".into(),
+        ],
+    )
+    .expect("the overrides read");
+    let w = Workload::for_spec(&spec);
+    let records: Vec<_> = w
+        .steps(3, 20_000)
+        .filter_map(|s| match s {
+            Step::Record(r) => Some(r),
+            _ => None,
+        })
+        .collect();
+    let keys: std::collections::BTreeSet<u32> = records.iter().map(|r| r.key.0).collect();
+    assert!(keys.len() <= 5, "{keys:?}");
+    let key0 = records.iter().filter(|r| r.key.0 == 0).count();
+    assert!(
+        key0 * 2 > records.len(),
+        "Zipf 2 puts most records on the first key: {key0}"
+    );
+    // No click in the last 5 minutes of any 10.
+    let start = w.start_ms;
+    assert!(records
+        .iter()
+        .filter(|r| r.side == joincheck::event::Side::Right)
+        .all(|r| (r.ts.as_millis() - start).rem_euclid(600_000) < 300_000));
+    let empirical = &w.arrival[1];
+    assert!(
+        matches!(empirical, joincheck::model::Spread::Empirical(s) if s.len() == 4),
+        "{empirical:?}"
+    );
+    let bad = joincheck::model::toml::override_workload(&mut spec, &["keys = 0".into()]).unwrap_err();
+    assert!(bad.to_string().contains("keys"), "{bad}");
 }
