@@ -39,7 +39,13 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
         let analysis = joincheck::oracle::Analysis::new(spec.params, &trace);
         let outputs: Vec<_> = expected.iter().map(|e| e.output).collect();
         let loss = joincheck::oracle::ideal::loss_of_trace(&analysis, &outputs, &[]);
-        eprintln!("{}", loss.text(spec.params.kind));
+        eprintln!(
+            "{}",
+            loss.text(
+                spec.params.kind,
+                spec.expected(joincheck::property::Property::NoLostMatch) == joincheck::property::Expected::Violated
+            )
+        );
     }
     Ok(Outcome::Holds)
 }

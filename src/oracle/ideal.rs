@@ -113,8 +113,10 @@ impl Loss {
 
     /// One line a person reads: `ideal join: 9,515 matches; emitted 4,977 (52.3%); lost 4,538:
     /// late 4,538 (left 12, right 4,526, both 0; behind the watermark by p50 3m, max 41m),
-    /// evicted or expired 0`.
-    pub fn text(&self, kind: JoinKind) -> String {
+    /// evicted or expired 0`. Pairs lost with both records taken are a `no_lost_match`
+    /// violation: `by_design` (the model expects it violated, as for a TTL shorter than the
+    /// window) says so, otherwise they are called an engine bug.
+    pub fn text(&self, kind: JoinKind, by_design: bool) -> String {
         let what = if kind == JoinKind::LeftSemi {
             "left rows with a match"
         } else {
@@ -148,6 +150,13 @@ impl Loss {
             );
         }
         s += &format!("), evicted or expired {}", self.evicted);
+        if self.evicted > 0 {
+            s += if by_design {
+                " (no_lost_match, as the model expects)"
+            } else {
+                " (an engine bug: no_lost_match, which the model expects to hold)"
+            };
+        }
         if let Some(o) = &self.outer {
             s += &format!(
                 "\nideal null rows: {}; emitted {}; missing {} (late {}, never flushed at end of input {}, \
@@ -370,7 +379,7 @@ mod tests {
         // i3 is the only ideal null row, and it is missing; i2's null row stands for a lost match.
         assert_eq!((o.ideal, o.emitted, o.otherwise, o.for_lost_matches), (1, 0, 1, 1));
         assert!(l
-            .text(JoinKind::LeftOuter)
+            .text(JoinKind::LeftOuter, false)
             .contains("lost 2 (50.00%): late 1 (left 0, right 1, both 0"));
     }
 }

@@ -32,7 +32,14 @@ pub fn text(
     let outputs: Vec<crate::event::Output> = run.emitted.iter().map(|e| e.output).collect();
     let stored = run.reports.last().map_or(&[][..], |r| &r.stored[..]);
     let loss = crate::oracle::ideal::loss_of_trace(analysis, &outputs, stored);
-    let _ = writeln!(s, "{}", loss.text(spec.params.kind));
+    let _ = writeln!(
+        s,
+        "{}",
+        loss.text(
+            spec.params.kind,
+            spec.expected(crate::property::Property::NoLostMatch) == crate::property::Expected::Violated
+        )
+    );
     let _ = writeln!(s, "properties:");
     for p in Property::ALL.into_iter().filter(|p| !p.is_witness()) {
         match run.violations.iter().find(|(q, _, _)| *q == p) {
@@ -94,7 +101,14 @@ pub fn stats_text(
     let _ = writeln!(s, "join: {}", spec.summary());
     let _ = writeln!(s, "read: {} lines, {} records", run.lines, report.records);
     if loss {
-        let _ = writeln!(s, "{}", report.loss.text(spec.params.kind));
+        let _ = writeln!(
+            s,
+            "{}",
+            report.loss.text(
+                spec.params.kind,
+                spec.expected(crate::property::Property::NoLostMatch) == crate::property::Expected::Violated
+            )
+        );
     }
     let _ = writeln!(
         s,

@@ -64,7 +64,14 @@ pub fn text(spec: &JoinSpec, seed: u64, report: &SimReport) -> String {
         spec.name,
         spec.summary()
     );
-    let _ = writeln!(s, "{}", report.loss.text(spec.params.kind));
+    let _ = writeln!(
+        s,
+        "{}",
+        report.loss.text(
+            spec.params.kind,
+            spec.expected(crate::property::Property::NoLostMatch) == crate::property::Expected::Violated
+        )
+    );
     let _ = writeln!(
         s,
         "against the model's own rules: matches {} expected, {} emitted; lost {} ({} with a record the engine \
