@@ -45,14 +45,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
     // then the rows against the model, ending with the verdict.
     let outputs: Vec<_> = emitted.iter().map(|e| e.output).collect();
     let loss = joincheck::oracle::ideal::loss_of_trace(&analysis, &outputs, &[]);
-    writeln!(
-        out,
-        "{}",
-        loss.text(
-            spec.params.kind,
-            spec.expected(joincheck::property::Property::NoLostMatch) == joincheck::property::Expected::Violated
-        )
-    )?;
+    writeln!(out, "{}", loss.text_for(&spec))?;
     let text = joincheck::report::diff_text(&analysis, &diff, expected.len(), emitted.len());
     write!(out, "{text}")?;
     Ok(Outcome::holds_if(diff.agrees()))

@@ -39,13 +39,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
         let analysis = joincheck::oracle::Analysis::new(spec.params, &trace);
         let outputs: Vec<_> = expected.iter().map(|e| e.output).collect();
         let loss = joincheck::oracle::ideal::loss_of_trace(&analysis, &outputs, &[]);
-        eprintln!(
-            "{}",
-            loss.text(
-                spec.params.kind,
-                spec.expected(joincheck::property::Property::NoLostMatch) == joincheck::property::Expected::Violated
-            )
-        );
+        eprintln!("{}", loss.text_for(&spec));
     }
     Ok(Outcome::Holds)
 }

@@ -117,6 +117,16 @@ impl Loss {
     /// violation: `by_design` (the model expects it violated, as for a TTL shorter than the
     /// window) says so, otherwise they are called an engine bug.
     pub fn text(&self, kind: JoinKind, by_design: bool) -> String {
+        self.text_with(kind, by_design)
+    }
+
+    /// [`Loss::text`] for `spec`'s join, by design when it expects `no_lost_match` violated.
+    pub fn text_for(&self, spec: &crate::model::JoinSpec) -> String {
+        let by_design = spec.expected(crate::property::Property::NoLostMatch) == crate::property::Expected::Violated;
+        self.text_with(spec.params.kind, by_design)
+    }
+
+    fn text_with(&self, kind: JoinKind, by_design: bool) -> String {
         let what = if kind == JoinKind::LeftSemi {
             "left rows with a match"
         } else {

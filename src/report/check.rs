@@ -162,14 +162,7 @@ pub fn text(
             "  loss:   on the model's [workload] (seed {}, {} records), against the ideal join (a measure, not a verdict):",
             m.seed, m.records
         );
-        for line in m
-            .loss
-            .text(
-                spec.params.kind,
-                spec.expected(crate::property::Property::NoLostMatch) == crate::property::Expected::Violated,
-            )
-            .lines()
-        {
+        for line in m.loss.text_for(spec).lines() {
             let _ = writeln!(s, "          {line}");
         }
     }

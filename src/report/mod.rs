@@ -70,6 +70,16 @@ pub fn timeline_of(trace: &Trace, reports: &[StepReport], keep: &dyn Fn(&StepRep
     table(&kept)
 }
 
+/// The last line of a report judged against the model's `[expect]`: as it expects, or what in
+/// the run it does not declare.
+pub fn verdict_line(unexpected: &[String]) -> String {
+    if unexpected.is_empty() {
+        "verdict: as the model expects".to_owned()
+    } else {
+        format!("verdict: not as the model expects: {}", unexpected.join("; "))
+    }
+}
+
 /// At most this many record names per state cell; a larger state shows the first ones and a count.
 const NAMES_SHOWN: usize = 12;
 

@@ -32,14 +32,7 @@ pub fn text(
     let outputs: Vec<crate::event::Output> = run.emitted.iter().map(|e| e.output).collect();
     let stored = run.reports.last().map_or(&[][..], |r| &r.stored[..]);
     let loss = crate::oracle::ideal::loss_of_trace(analysis, &outputs, stored);
-    let _ = writeln!(
-        s,
-        "{}",
-        loss.text(
-            spec.params.kind,
-            spec.expected(crate::property::Property::NoLostMatch) == crate::property::Expected::Violated
-        )
-    );
+    let _ = writeln!(s, "{}", loss.text_for(spec));
     let _ = writeln!(s, "properties:");
     for p in Property::ALL.into_iter().filter(|p| !p.is_witness()) {
         match run.violations.iter().find(|(q, _, _)| *q == p) {
@@ -62,11 +55,7 @@ pub fn text(
         }
     }
     let unexpected = unexpected_findings(spec, run, diff);
-    if unexpected.is_empty() {
-        let _ = writeln!(s, "verdict: as the model expects");
-    } else {
-        let _ = writeln!(s, "verdict: not as the model expects: {}", unexpected.join("; "));
-    }
+    let _ = writeln!(s, "{}", super::verdict_line(&unexpected));
     s
 }
 
@@ -101,14 +90,7 @@ pub fn stats_text(
     let _ = writeln!(s, "join: {}", spec.summary());
     let _ = writeln!(s, "read: {} lines, {} records", run.lines, report.records);
     if loss {
-        let _ = writeln!(
-            s,
-            "{}",
-            report.loss.text(
-                spec.params.kind,
-                spec.expected(crate::property::Property::NoLostMatch) == crate::property::Expected::Violated
-            )
-        );
+        let _ = writeln!(s, "{}", report.loss.text_for(spec));
     }
     let _ = writeln!(
         s,
@@ -139,10 +121,6 @@ pub fn stats_text(
         run.names_max, report.oracle_window_max
     );
     let unexpected = super::simulate::unexpected(spec, report);
-    if unexpected.is_empty() {
-        let _ = writeln!(s, "verdict: as the model expects");
-    } else {
-        let _ = writeln!(s, "verdict: not as the model expects: {}", unexpected.join("; "));
-    }
+    let _ = writeln!(s, "{}", super::verdict_line(&unexpected));
     s
 }

@@ -64,14 +64,7 @@ pub fn text(spec: &JoinSpec, seed: u64, report: &SimReport) -> String {
         spec.name,
         spec.summary()
     );
-    let _ = writeln!(
-        s,
-        "{}",
-        report.loss.text(
-            spec.params.kind,
-            spec.expected(crate::property::Property::NoLostMatch) == crate::property::Expected::Violated
-        )
-    );
+    let _ = writeln!(s, "{}", report.loss.text_for(spec));
     let _ = writeln!(
         s,
         "against the model's own rules: matches {} expected, {} emitted; lost {} ({} with a record the engine \
@@ -110,10 +103,6 @@ pub fn text(spec: &JoinSpec, seed: u64, report: &SimReport) -> String {
         report.engine_records_per_sec, report.run_records_per_sec
     );
     let unexpected = unexpected(spec, report);
-    if unexpected.is_empty() {
-        let _ = writeln!(s, "verdict: as the model expects");
-    } else {
-        let _ = writeln!(s, "verdict: not as the model expects: {}", unexpected.join("; "));
-    }
+    let _ = writeln!(s, "{}", super::verdict_line(&unexpected));
     s
 }
