@@ -138,8 +138,22 @@ struct Pending {
 }
 
 /// The steps of a workload, in arrival order, generated on the fly with memory bounded by the
-/// records in flight (those generated but not yet arrived).
-pub struct WorkloadSteps {
+/// records in flight (those generated but not yet arrived); for a model whose watermarks come
+/// from the trace, with the upstream generator's watermarks and processing times
+/// ([`UpstreamWatermarks`]).
+pub struct WorkloadSteps(UpstreamWatermarks<Generated>);
+
+impl Iterator for WorkloadSteps {
+    type Item = Step;
+
+    fn next(&mut self) -> Option<Step> {
+        self.0.next()
+    }
+}
+
+/// The records of a workload (and, for upstream watermarks, the processing-time readings at
+/// which the generator emits them), in arrival order.
+struct Generated {
     w: Workload,
     rng: rand_chacha::ChaCha8Rng,
     records: u64,
@@ -154,6 +168,10 @@ pub struct WorkloadSteps {
     zipf: Vec<f64>,
     /// The key space's cumulative weights, when it is fixed.
     key_weights: Vec<f64>,
+    /// The next processing time (arrival) at which to read the clock, when ticking.
+    next_tick: Option<i64>,
+    /// A record that arrived at a tick: delivered after the reading.
+    held: Option<Step>,
 }
 
 impl Workload {
@@ -164,6 +182,7 @@ impl Workload {
         let w = spec.workload.clone().unwrap_or_default();
         Workload {
             batch_records: Some(w.batch_records.unwrap_or(if batched { 10_000 } else { 0 })),
+            upstream_watermarks: spec.params.watermark.source == crate::model::WatermarkSource::Trace,
             ..w
         }
     }
@@ -184,7 +203,9 @@ impl Workload {
                 acc
             })
             .collect();
-        WorkloadSteps {
+        let generated = Generated {
+            next_tick: self.upstream_watermarks.then_some(i64::MIN),
+            held: None,
             key_weights,
             w: self.clone(),
             rng: <rand_chacha::ChaCha8Rng as rand_chacha::rand_core::SeedableRng>::seed_from_u64(seed),
@@ -197,11 +218,17 @@ impl Workload {
             since_batch: 0,
             ended: false,
             zipf,
-        }
+        };
+        let delay = if self.upstream_watermarks {
+            Some(self.watermark_delay.map(crate::time::Duration::from_millis))
+        } else {
+            None
+        };
+        WorkloadSteps(UpstreamWatermarks::new(generated, delay))
     }
 }
 
-impl WorkloadSteps {
+impl Generated {
     fn uniform(&mut self) -> f64 {
         (self.rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
@@ -269,10 +296,13 @@ impl WorkloadSteps {
 }
 
 /// A generated record step, with its interned key and id (the id is the arrival number).
-impl Iterator for WorkloadSteps {
+impl Iterator for Generated {
     type Item = Step;
 
     fn next(&mut self) -> Option<Step> {
+        if let Some(step) = self.held.take() {
+            return Some(step);
+        }
         if self.ended {
             return None;
         }
@@ -299,12 +329,92 @@ impl Iterator for WorkloadSteps {
         self.since_batch += 1;
         let side = if p.side == 0 { Side::Left } else { Side::Right };
         let id = crate::event::RecordId(u32::try_from(self.emitted - 1).expect("at most 2^32 records"));
-        Some(Step::Record(crate::event::Record {
+        let record = Step::Record(crate::event::Record {
             side,
             key: crate::event::Key(p.key),
             ts: EventTime::from_millis(p.ts),
             id,
-        }))
+        });
+        match self.next_tick {
+            // The clock is read (and the upstream watermarks emitted) once an interval has
+            // passed, before the record that arrives then.
+            Some(tick) if p.arrival >= tick => {
+                self.next_tick = Some(p.arrival.saturating_add(self.w.watermark_interval.max(1)));
+                self.held = Some(record);
+                Some(Step::ProcessingTime(crate::time::ProcessingTime::from_millis(
+                    p.arrival,
+                )))
+            }
+            _ => Some(record),
+        }
+    }
+}
+
+/// Flink's periodic `BoundedOutOfOrderness` watermark generator upstream of a join whose
+/// watermarks come from the trace: after each `processing_time` step (the auto-watermark
+/// interval's tick), each input's watermark becomes the largest event time it has carried
+/// minus its delay minus 1 ms (`BoundedOutOfOrdernessWatermarks.onPeriodicEmit`), emitted when
+/// it moves on; an input with no records yet emits none. `None` passes the steps through.
+/// Existing watermark steps are dropped when a delay is given, so a trace can be re-watermarked
+/// (`joincheck advise` sweeps the delay over one generated trace this way).
+pub struct UpstreamWatermarks<I> {
+    inner: I,
+    delay: Option<[crate::time::Duration; 2]>,
+    front: [Option<i64>; 2],
+    sent: [Option<i64>; 2],
+    queue: std::collections::VecDeque<Step>,
+}
+
+impl<I: Iterator<Item = Step>> UpstreamWatermarks<I> {
+    /// `steps` with the watermarks of a generator of `delay` per side (none when `None`).
+    pub fn new(steps: I, delay: Option<[crate::time::Duration; 2]>) -> UpstreamWatermarks<I> {
+        UpstreamWatermarks {
+            inner: steps,
+            delay,
+            front: [None; 2],
+            sent: [None; 2],
+            queue: std::collections::VecDeque::new(),
+        }
+    }
+}
+
+impl<I: Iterator<Item = Step>> Iterator for UpstreamWatermarks<I> {
+    type Item = Step;
+
+    fn next(&mut self) -> Option<Step> {
+        if let Some(step) = self.queue.pop_front() {
+            return Some(step);
+        }
+        let Some(delay) = self.delay else {
+            return self.inner.next();
+        };
+        loop {
+            let step = self.inner.next()?;
+            match step {
+                Step::Watermark { .. } => continue,
+                Step::Record(r) => {
+                    let f = &mut self.front[r.side.index()];
+                    *f = Some(f.map_or(r.ts.as_millis(), |f| f.max(r.ts.as_millis())));
+                }
+                Step::ProcessingTime(_) => {
+                    for side in Side::BOTH {
+                        let Some(front) = self.front[side.index()] else {
+                            continue;
+                        };
+                        let wm = front.saturating_sub(delay[side.index()].as_millis()).saturating_sub(1);
+                        if self.sent[side.index()].is_none_or(|old| wm > old) {
+                            self.sent[side.index()] = Some(wm);
+                            self.queue.push_back(Step::Watermark {
+                                side: Some(side),
+                                ts: Watermark::at(EventTime::from_millis(wm)),
+                            });
+                        }
+                    }
+                }
+                _ => {}
+            }
+            return Some(step);
+        }
     }
 }
 

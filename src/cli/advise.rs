@@ -1,10 +1,18 @@
 //! `joincheck advise`: what each watermark delay costs on a workload, and the smallest that
 //! keeps the loss against the ideal join within a budget.
 //!
+//! What is swept: the watermark delays (the engine's, for derived watermarks; the upstream
+//! generator's, `[workload] watermark_delay`, for watermarks from the trace) and, for the keyed
+//! Flink functions, the horizon (`[join] horizon`: the seed's TTL and timer offset).
+//!
 //! The trace is generated once from the model's `[workload]` (or read once with `--trace`)
 //! and held in memory; each setting runs only the engine, the streaming oracle and the ideal
-//! join over it again (`sim::run_steps`). Per setting that is one pass over the records, so a
-//! sweep of S settings costs S engine passes and one generation.
+//! join over it again (`sim::run_steps`; for trace watermarks, `sim::UpstreamWatermarks`
+//! re-emits the generator's watermarks at the setting's delay over the same records and clock
+//! readings). Per setting that is one pass over the records, so a sweep of S settings costs S
+//! engine passes and one generation. One pass for all settings would serve the lateness part
+//! of the loss for per-record watermarks (a record needs the delay by which it trails the
+//! largest event time before it), but not state or eviction, which the engine decides.
 
 use super::{CliError, Outcome};
 use joincheck::model::JoinSpec;
@@ -31,6 +39,11 @@ pub struct Args {
     /// The delays to try, comma-separated (default: 0 to 24h in steps of about 1.5×).
     #[arg(long, value_delimiter = ',')]
     delays: Vec<String>,
+    /// Horizons to try, comma-separated, for the keyed Flink functions: the seed's TTL and
+    /// cleanup-timer offset (`flink-keyed-ttl`), the corrected function's impression cleanup
+    /// (`flink-keyed-fixed`). Alone, only the horizon is swept; with `--delays`, every pair.
+    #[arg(long, value_delimiter = ',')]
+    horizons: Vec<String>,
     /// Which side's delay to sweep; the other keeps the model's.
     #[arg(long, value_enum, default_value_t = SweptSide::Both)]
     side: SweptSide,
@@ -69,6 +82,8 @@ const LADDER: [&str; 22] = [
 /// One setting's outcome.
 struct Row {
     delays: [Duration; 2],
+    /// The horizon, when swept.
+    horizon: Option<Duration>,
     report: SimReport,
 }
 
@@ -77,92 +92,195 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
     joincheck::model::toml::override_workload(&mut spec, &args.workload)?;
     let input_error = |what: &str, msg: String| joincheck::error::InputError::new(what.to_owned(), msg);
     let budget = parse_percent(&args.max_loss).map_err(|e| input_error("--max-loss", e))?;
-    let texts: Vec<String> = if args.delays.is_empty() {
-        LADDER.iter().map(|s| (*s).to_owned()).collect()
-    } else {
-        args.delays.clone()
+    let durations = |flag: &str, texts: &[String]| -> Result<Vec<Duration>, CliError> {
+        let mut v: Vec<Duration> = texts
+            .iter()
+            .map(|t| {
+                t.trim()
+                    .parse::<Duration>()
+                    .map_err(|e| input_error(flag, e.to_string()))
+                    .and_then(|d| {
+                        if d < Duration::ZERO {
+                            Err(input_error(flag, format!("{d} is negative")))
+                        } else {
+                            Ok(d)
+                        }
+                    })
+            })
+            .collect::<Result<_, _>>()?;
+        v.sort();
+        v.dedup();
+        Ok(v)
     };
-    let mut delays: Vec<Duration> = texts
-        .iter()
-        .map(|t| {
-            t.trim()
-                .parse::<Duration>()
-                .map_err(|e| input_error("--delays", e.to_string()))
-                .and_then(|d| {
-                    if d < Duration::ZERO {
-                        Err(input_error("--delays", format!("{d} is negative")))
-                    } else {
-                        Ok(d)
-                    }
-                })
-        })
-        .collect::<Result<_, _>>()?;
-    delays.sort();
-    delays.dedup();
-    if spec.params.watermark.source != joincheck::model::WatermarkSource::Derived {
+    let horizons = durations("--horizons", &args.horizons)?;
+    if !horizons.is_empty() && !spec.params.profile.has_horizon() {
         return Err(input_error(
-            &spec.file,
-            "advise sweeps watermark delays, and this model's watermarks come from the trace".into(),
+            "--horizons",
+            format!(
+                "the {} profile has no horizon to sweep; the keyed Flink functions (flink-keyed-ttl, \
+                 flink-keyed-fixed) do",
+                spec.params.profile.name()
+            ),
         )
         .into());
     }
+    // Sweep the delays unless only horizons were asked for.
+    let sweep_delays = horizons.is_empty() || !args.delays.is_empty();
+    let delays = if !sweep_delays {
+        Vec::new()
+    } else if args.delays.is_empty() {
+        durations("--delays", &LADDER.map(str::to_owned))?
+    } else {
+        durations("--delays", &args.delays)?
+    };
+    let upstream = spec.params.watermark.source == joincheck::model::WatermarkSource::Trace;
 
     // The data, once.
+    let workload = Workload::for_spec(&spec);
     let (steps, records): (Vec<Step>, u64) = match &args.trace {
         Some(path) => {
             let trace = super::load_trace(&spec, path)?;
             (trace.steps().to_vec(), trace.records().len() as u64)
         }
-        None => {
-            let workload = Workload::for_spec(&spec);
-            (workload.steps(args.seed, args.records).collect(), args.records)
-        }
+        None => (workload.steps(args.seed, args.records).collect(), args.records),
     };
-    let bar = indicatif::ProgressBar::new(delays.len() as u64);
+    if upstream && sweep_delays && !steps.iter().any(|s| matches!(s, Step::ProcessingTime(_))) {
+        return Err(input_error(
+            &spec.file,
+            "this model's watermarks come from the trace, and advise sweeps the delay of the upstream generator \
+             that emits them at each processing_time step; this trace has none. Sweep --horizons only (the \
+             trace's own watermarks are kept), or drop --trace to sweep over the model's [workload]"
+                .into(),
+        )
+        .into());
+    }
+    // The current delays: the model's, or for trace watermarks the workload's generator's.
+    let current = if upstream {
+        workload.watermark_delay.map(Duration::from_millis)
+    } else {
+        spec.params.watermark.delay
+    };
+    let mut settings: Vec<([Duration; 2], Option<Duration>)> = Vec::new();
+    let swept_delays: Vec<[Duration; 2]> = if sweep_delays {
+        delays
+            .iter()
+            .map(|d| match args.side {
+                SweptSide::Both => [*d, *d],
+                SweptSide::Left => [*d, current[1]],
+                SweptSide::Right => [current[0], *d],
+            })
+            .collect()
+    } else {
+        vec![current]
+    };
+    let swept_horizons: Vec<Option<Duration>> = if horizons.is_empty() {
+        vec![spec.params.horizon]
+    } else {
+        horizons.iter().copied().map(Some).collect()
+    };
+    for h in &swept_horizons {
+        for d in &swept_delays {
+            settings.push((*d, *h));
+        }
+    }
+
+    let bar = indicatif::ProgressBar::new(settings.len() as u64);
     bar.set_style(
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} settings, {elapsed}").expect("a valid template"),
     );
     let mut rows = Vec::new();
-    for d in &delays {
+    for (delays, horizon) in settings {
         let mut s = spec.clone();
-        let delay = &mut s.params.watermark.delay;
-        match args.side {
-            SweptSide::Both => *delay = [*d, *d],
-            SweptSide::Left => delay[0] = *d,
-            SweptSide::Right => delay[1] = *d,
-        }
+        s.params.horizon = horizon;
+        // Derived watermarks: the engine's delay. Trace watermarks: re-emitted by the upstream
+        // generator at the swept delay (the recorded or generated ones are dropped).
+        let rewatermark = if upstream {
+            if let Some(w) = &mut s.workload {
+                w.watermark_delay = delays.map(|d| d.as_millis());
+            }
+            sweep_delays.then_some(delays)
+        } else {
+            s.params.watermark.delay = delays;
+            None
+        };
         let engine = joincheck::engine::for_spec(&s);
-        let report = sim::run_steps(&s, engine, steps.iter().copied(), records, &mut |_| {}, &mut |_| {});
+        let steps = sim::UpstreamWatermarks::new(steps.iter().copied(), rewatermark);
+        let report = sim::run_steps(&s, engine, steps, records, &mut |_| {}, &mut |_| {});
         rows.push(Row {
-            delays: s.params.watermark.delay,
+            delays,
+            horizon: horizon.map(|_| s.params.horizon()),
             report,
         });
         bar.inc(1);
     }
     bar.finish_and_clear();
-    let chosen = rows.iter().position(|r| r.report.loss.lost_share() <= budget);
+    let within = |r: &Row| r.report.loss.lost_share() <= budget;
+    // One dimension: the smallest setting within the budget. Delays and horizons together:
+    // the one that holds the least state (p99), the smaller setting on a tie.
+    let chosen = if sweep_delays && !horizons.is_empty() {
+        rows.iter()
+            .enumerate()
+            .filter(|(_, r)| within(r))
+            .min_by_key(|(i, r)| (r.report.state_p99, *i))
+            .map(|(i, _)| i)
+    } else {
+        rows.iter().position(within)
+    };
     if let Some(path) = &args.svg {
-        let settings: Vec<super::plot::Setting> = rows
+        // Against the swept value; with both swept, the delays at the advised horizon.
+        let at_horizon = chosen.map_or(swept_horizons[0], |i| rows[i].horizon);
+        let plotted: Vec<super::plot::Setting> = rows
             .iter()
+            .filter(|r| !sweep_delays || horizons.is_empty() || r.horizon == at_horizon)
             .map(|r| super::plot::Setting {
-                delay: match args.side {
-                    SweptSide::Right => r.delays[1],
-                    _ => r.delays[0],
+                value: match (sweep_delays, args.side) {
+                    (false, _) => r.horizon.unwrap_or(Duration::ZERO),
+                    (true, SweptSide::Right) => r.delays[1],
+                    (true, _) => r.delays[0],
                 },
                 lost_share: r.report.loss.lost_share(),
                 state_p99: r.report.state_p99,
             })
             .collect();
-        let title = format!("{}: loss and state against the watermark delay", spec.name);
-        super::OutputFile::write_whole(path, super::plot::advise_svg(&settings, budget, &title)?.as_bytes())?;
+        let (what, x_desc) = match (sweep_delays, upstream) {
+            (false, _) => ("the horizon (TTL and cleanup timer)", "horizon"),
+            (true, false) => ("the watermark delay", "watermark delay"),
+            (true, true) => (
+                "the upstream watermark delay",
+                "upstream watermark delay (bounded out-of-orderness)",
+            ),
+        };
+        let mut title = format!("{}: loss and state against {what}", spec.name);
+        if sweep_delays && !horizons.is_empty() {
+            if let Some(h) = at_horizon {
+                title += &format!(", horizon {h}");
+            }
+        }
+        super::OutputFile::write_whole(
+            path,
+            super::plot::advise_svg(&plotted, budget, &title, x_desc)?.as_bytes(),
+        )?;
     }
+    let sweep = Sweep {
+        upstream,
+        horizons: !horizons.is_empty(),
+    };
     if args.json {
-        writeln!(out, "{}", json(&spec, &args, &rows, chosen, budget))?;
+        writeln!(out, "{}", json(&spec, &args, &rows, chosen, budget, sweep))?;
     } else {
-        write!(out, "{}", text(&spec, &args, &rows, chosen, budget, records))?;
+        write!(out, "{}", text(&spec, &args, &rows, chosen, budget, records, sweep))?;
     }
     // Exit 0 when a setting meets the budget, 1 when none does.
     Ok(Outcome::holds_if(chosen.is_some()))
+}
+
+/// What was swept, for the words.
+#[derive(Clone, Copy)]
+struct Sweep {
+    /// The delays are the upstream generator's (the model's watermarks come from the trace).
+    upstream: bool,
+    /// Horizons were swept.
+    horizons: bool,
 }
 
 /// `0.1%` or `0.1` (both a tenth of a percent) as a share.
@@ -174,7 +292,15 @@ fn parse_percent(text: &str) -> Result<f64, String> {
     }
 }
 
-fn text(spec: &JoinSpec, args: &Args, rows: &[Row], chosen: Option<usize>, budget: f64, records: u64) -> String {
+fn text(
+    spec: &JoinSpec,
+    args: &Args,
+    rows: &[Row],
+    chosen: Option<usize>,
+    budget: f64,
+    records: u64,
+    sweep: Sweep,
+) -> String {
     use std::fmt::Write as _;
     let mut s = String::new();
     let source = match &args.trace {
@@ -194,7 +320,15 @@ fn text(spec: &JoinSpec, args: &Args, rows: &[Row], chosen: Option<usize>, budge
     };
     let _ = writeln!(s, "advice for model {} ({records} records; {source})", spec.name);
     let _ = writeln!(s, "join: {}", spec.summary());
-    let mut table = vec![[
+    if sweep.upstream {
+        let _ = writeln!(
+            s,
+            "the watermarks come from the trace: the delays are the upstream generator's (Flink's \
+             forBoundedOutOfOrderness: largest event time minus the delay minus 1 ms, every {}ms of arrival time)",
+            Workload::for_spec(spec).watermark_interval
+        );
+    }
+    let mut header = vec![
         "delay left".to_owned(),
         "delay right".to_owned(),
         "lost".to_owned(),
@@ -205,10 +339,14 @@ fn text(spec: &JoinSpec, args: &Args, rows: &[Row], chosen: Option<usize>, budge
         "state max".to_owned(),
         "p99 bytes".to_owned(),
         "wm lag p99".to_owned(),
-    ]];
+    ];
+    if sweep.horizons {
+        header.insert(2, "horizon".to_owned());
+    }
+    let mut table = vec![header];
     for r in rows {
         let l = &r.report.loss;
-        table.push([
+        let mut row = vec![
             r.delays[0].to_string(),
             r.delays[1].to_string(),
             format!("{} ({:.3}%)", l.lost(), 100.0 * l.lost_share()),
@@ -219,15 +357,20 @@ fn text(spec: &JoinSpec, args: &Args, rows: &[Row], chosen: Option<usize>, budge
             r.report.state_max.to_string(),
             bytes(r.report.state_p99 as u64 * args.record_bytes),
             Duration::from_millis(r.report.watermark_lag_p99_ms).to_string(),
-        ]);
+        ];
+        if sweep.horizons {
+            row.insert(2, r.horizon.map_or(String::new(), |h| h.to_string()));
+        }
+        table.push(row);
     }
     s += &joincheck::report::table(&table);
     match chosen {
         Some(i) => {
             let r = &rows[i];
+            let horizon = r.horizon.map_or(String::new(), |h| format!(" with horizon {h}"));
             let _ = writeln!(
                 s,
-                "advice: delays {} / {} keep the loss against the ideal join at {:.3}% (budget {:.3}%): {} of {} \
+                "advice: delays {} / {}{horizon} keep the loss against the ideal join at {:.3}% (budget {:.3}%): {} of {} \
                  ideal rows lost; state p99 {} records ({} at {} bytes each), max {}; watermark lag p99 {}",
                 r.delays[0],
                 r.delays[1],
@@ -245,7 +388,7 @@ fn text(spec: &JoinSpec, args: &Args, rows: &[Row], chosen: Option<usize>, budge
         None => {
             let _ = writeln!(
                 s,
-                "advice: no delay tried keeps the loss within {:.3}%; try longer ones (--delays)",
+                "advice: no setting tried keeps the loss within {:.3}%; try longer ones (--delays, --horizons)",
                 100.0 * budget
             );
         }
@@ -262,10 +405,11 @@ fn bytes(n: u64) -> String {
     }
 }
 
-fn json(spec: &JoinSpec, args: &Args, rows: &[Row], chosen: Option<usize>, budget: f64) -> String {
+fn json(spec: &JoinSpec, args: &Args, rows: &[Row], chosen: Option<usize>, budget: f64, sweep: Sweep) -> String {
     let row = |r: &Row| {
         serde_json::json!({
             "left_delay": r.delays[0].to_string(), "right_delay": r.delays[1].to_string(),
+            "horizon": r.horizon.map(|h| h.to_string()),
             "lost": r.report.loss.lost(), "lost_share": r.report.loss.lost_share(),
             "ideal_join": r.report.loss,
             "state": {"p50": r.report.state_p50, "p99": r.report.state_p99, "max": r.report.state_max,
@@ -276,6 +420,7 @@ fn json(spec: &JoinSpec, args: &Args, rows: &[Row], chosen: Option<usize>, budge
     serde_json::json!({
         "model": spec.name, "seed": args.seed, "records": rows.first().map_or(0, |r| r.report.records),
         "max_loss": budget, "record_bytes": args.record_bytes,
+        "delays": if sweep.upstream { "upstream generator" } else { "engine" },
         "settings": rows.iter().map(row).collect::<Vec<_>>(),
         "advice": chosen.map(|i| row(&rows[i])),
     })

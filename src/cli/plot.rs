@@ -99,15 +99,17 @@ pub fn run_svg(report: &SimReport, title: &str) -> std::io::Result<String> {
 /// One setting of an `advise` sweep: the delay, the share lost against the ideal join, and the
 /// state held at the 99th percentile.
 pub struct Setting {
-    pub delay: Duration,
+    /// The swept value: a watermark delay or a horizon.
+    pub value: Duration,
     pub lost_share: f64,
     pub state_p99: usize,
 }
 
 /// Loss (percent of the ideal join, left axis) and state p99 (records, right axis) against
-/// the watermark delay, with the budget as a dashed line. The settings are evenly spaced and
-/// labelled with their delays (a sweep is usually geometric, 30s to 24h).
-pub fn advise_svg(settings: &[Setting], budget: f64, title: &str) -> std::io::Result<String> {
+/// the swept value (`x_desc` names it: a watermark delay or a horizon), with the budget as a
+/// dashed line. The settings are evenly spaced and labelled with their values (a sweep is
+/// usually geometric, 30s to 24h).
+pub fn advise_svg(settings: &[Setting], budget: f64, title: &str, x_desc: &str) -> std::io::Result<String> {
     let x_max = settings.len().saturating_sub(1).max(1) as f64;
     let at = |i: usize| i as f64;
     let label = |v: &f64| {
@@ -115,7 +117,7 @@ pub fn advise_svg(settings: &[Setting], budget: f64, title: &str) -> std::io::Re
         if (v - i).abs() > 0.01 || i < 0.0 {
             return String::new();
         }
-        settings.get(i as usize).map_or(String::new(), |s| s.delay.to_string())
+        settings.get(i as usize).map_or(String::new(), |s| s.value.to_string())
     };
     let loss_max = settings
         .iter()
@@ -139,7 +141,7 @@ pub fn advise_svg(settings: &[Setting], budget: f64, title: &str) -> std::io::Re
             .set_secondary_coord(0.0..x_max, 0.0..state_max);
         chart
             .configure_mesh()
-            .x_desc("watermark delay")
+            .x_desc(x_desc)
             .y_desc("lost against the ideal join (%)")
             .x_labels(settings.len().min(24))
             .x_label_formatter(&label)

@@ -96,6 +96,7 @@ pub fn constants(params: &JoinParams) -> Vec<i64> {
         clamp(params.bounds.highest()),
         params.watermark.delay[0].as_millis().saturating_add(extra),
         params.watermark.delay[1].as_millis().saturating_add(extra),
+        params.horizon().as_millis(),
     ];
     let mut out = Vec::new();
     for a in base {

@@ -221,9 +221,21 @@ pub struct JoinParams {
     pub bounds: Bounds,
     /// Where watermarks come from and when a record is late.
     pub watermark: WatermarkSpec,
+    /// How long after its event time a keyed Flink function keeps a left record (`[join]
+    /// horizon`): the seed's TTL and cleanup-timer offset (`flink-keyed-ttl`), the corrected
+    /// function's impression cleanup (`flink-keyed-fixed`). `None`: the window's upper end,
+    /// as the seed has it; other profiles have none.
+    pub horizon: Option<Duration>,
 }
 
 impl JoinParams {
+    /// The keyed Flink functions' retention of a left record: [`JoinParams::horizon`] when the
+    /// model sets one, else the window's largest offset.
+    pub fn horizon(&self) -> Duration {
+        self.horizon
+            .unwrap_or_else(|| Duration::from_millis(i64::try_from(self.bounds.highest()).unwrap_or(i64::MAX)))
+    }
+
     /// Whether `l` and `r` form a valid pair by key and time (lateness aside).
     pub fn matches(&self, l: &Record, r: &Record) -> bool {
         debug_assert_eq!((l.side, r.side), (Side::Left, Side::Right));

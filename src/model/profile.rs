@@ -209,6 +209,8 @@ pub enum Unsupported {
     /// The condition is an equality (`"= d"`), which only Spark plans differently from the
     /// window `[d, d]`; for a Flink operator the model states the window.
     Equality,
+    /// `[join] horizon` is a keyed Flink function's retention; other engines derive theirs.
+    Horizon,
 }
 
 impl Profile {
@@ -237,6 +239,12 @@ impl Profile {
     /// The one watermark source the modelled engine has, when it has only one.
     pub fn required_source(self) -> Option<WatermarkSource> {
         self.info().source
+    }
+
+    /// Whether the profile is a keyed Flink function whose left-record retention a model may
+    /// set (`[join] horizon`, [`JoinParams::horizon`]).
+    pub fn has_horizon(self) -> bool {
+        matches!(self, Profile::FlinkKeyedTtl | Profile::FlinkKeyedFixed)
     }
 
     /// Whether the profile models a Flink operator (min-combined watermarks, late if `ts < wm`).
@@ -309,6 +317,9 @@ impl Profile {
         }
         if self.is_flink() && params.bounds.is_equality() {
             return Some(Unsupported::Equality);
+        }
+        if params.horizon.is_some() && !self.has_horizon() {
+            return Some(Unsupported::Horizon);
         }
         (w.timing != self.timing()).then_some(Unsupported::Timing)
     }

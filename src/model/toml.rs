@@ -52,6 +52,16 @@ struct RawWorkload {
     keys: Option<u32>,
     key_skew: Option<Number>,
     idle: Option<Spanned<RawIdle>>,
+    watermark_delay: Option<Spanned<RawPerSide>>,
+    watermark_interval: Option<Spanned<String>>,
+}
+
+/// A duration for both sides (`"2m"`) or each (`{ left = "1m", right = "30m" }`).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawPerSide {
+    Both(String),
+    Each { left: String, right: String },
 }
 
 /// `idle = { every = "1h", lasting = "10m", side = "right" }`.
@@ -135,6 +145,7 @@ struct RawScope {
 struct RawJoin {
     kind: Spanned<String>,
     bounds: Spanned<String>,
+    horizon: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -166,11 +177,29 @@ pub fn read(text: &str, file: &str, default_name: &str) -> Result<JoinSpec, Inpu
         .ok_or_else(|| choose(&at, "join.kind", &raw.join.kind, &JoinKind::ALL.map(|(n, _)| n)))?;
     let bounds = Bounds::parse(raw.join.bounds.get_ref()).map_err(|m| at("join.bounds", raw.join.bounds.span(), m))?;
     let watermark = read_watermark(&raw.watermark, profile, &at)?;
+    let horizon = match &raw.join.horizon {
+        None => None,
+        Some(h) => {
+            let d: Duration = h
+                .get_ref()
+                .parse()
+                .map_err(|e| at("join.horizon", h.span(), format!("{e}")))?;
+            if d.is_negative() {
+                return Err(at(
+                    "join.horizon",
+                    h.span(),
+                    format!("a horizon cannot be negative ({d})"),
+                ));
+            }
+            Some(d)
+        }
+    };
     let params = JoinParams {
         profile,
         kind,
         bounds,
         watermark,
+        horizon,
     };
     if let Some(problem) = profile.unsupported(&params) {
         return Err(unsupported(problem, &raw, &params, &at));
@@ -389,6 +418,40 @@ fn parse_workload(
             })?),
         };
     }
+    if let Some(d) = r.watermark_delay {
+        let dspan = d.span();
+        let (left, right) = match d.into_inner() {
+            RawPerSide::Both(t) => (t.clone(), t),
+            RawPerSide::Each { left, right } => (left, right),
+        };
+        for (i, text) in [left, right].iter().enumerate() {
+            let d: Duration = text
+                .parse()
+                .map_err(|e| at("workload.watermark_delay", dspan.clone(), format!("{e}")))?;
+            if d.is_negative() {
+                return Err(at(
+                    "workload.watermark_delay",
+                    dspan.clone(),
+                    format!("a delay cannot be negative ({d})"),
+                ));
+            }
+            w.watermark_delay[i] = d.as_millis();
+        }
+    }
+    if let Some(t) = r.watermark_interval {
+        let d: Duration = t
+            .get_ref()
+            .parse()
+            .map_err(|e| at("workload.watermark_interval", t.span(), format!("{e}")))?;
+        if d.as_millis() <= 0 {
+            return Err(at(
+                "workload.watermark_interval",
+                t.span(),
+                format!("the interval must be positive ({d})"),
+            ));
+        }
+        w.watermark_interval = d.as_millis();
+    }
     if let Some(start) = r.start {
         let t = EventTime::parse_rfc3339(start.get_ref()).map_err(|e| at("workload.start", start.span(), e))?;
         w.start_ms = t.as_millis();
@@ -564,6 +627,15 @@ fn unsupported(problem: Unsupported, raw: &RawModel, params: &JoinParams, at: &A
                 profile.name()
             ),
         ),
+        Unsupported::Horizon => at(
+            "join.horizon",
+            raw.join.horizon.as_ref().map_or(raw.join.kind.span(), Spanned::span),
+            format!(
+                "the {} profile derives its state retention from the bounds and the watermark; a horizon \
+                 is the TTL and cleanup-timer offset of the keyed Flink functions (flink-keyed-ttl, flink-keyed-fixed)",
+                profile.name()
+            ),
+        ),
         Unsupported::Timing => unreachable!("the reader sets the profile's timing"),
     }
 }
@@ -572,11 +644,12 @@ fn unsupported(problem: Unsupported, raw: &RawModel, params: &JoinParams, at: &A
 pub fn write(params: &JoinParams) -> String {
     let w = &params.watermark;
     format!(
-        "profile = \"{}\"\n\n[join]\nkind = \"{}\"\nbounds = \"{}\"\n\n[watermark]\nsource = \"{}\"\n\
+        "profile = \"{}\"\n\n[join]\nkind = \"{}\"\nbounds = \"{}\"\n{}\n[watermark]\nsource = \"{}\"\n\
          left_delay = \"{}\"\nright_delay = \"{}\"\npolicy = \"{}\"\nlateness = \"{}\"\n",
         params.profile.name(),
         params.kind.name(),
         params.bounds,
+        params.horizon.map_or(String::new(), |h| format!("horizon = \"{h}\"\n")),
         w.source.name(),
         w.delay[0],
         w.delay[1],

@@ -168,6 +168,16 @@ pub struct WorkloadSpec {
     pub idle_for: i64,
     /// Which sides go idle: left, right, or both (`None`).
     pub idle_side: Option<crate::event::Side>,
+    /// For models whose watermarks come from the trace: per side, the bounded out-of-orderness
+    /// of the upstream watermark generator (Flink's `forBoundedOutOfOrderness(delay)`: the
+    /// watermark is the largest event time seen minus the delay minus 1 ms), in ms.
+    pub watermark_delay: [i64; 2],
+    /// How often (arrival time, ms) the upstream generator emits its watermarks and the
+    /// processing-time clock is read: Flink's `pipeline.auto-watermark-interval`, 200 ms.
+    pub watermark_interval: i64,
+    /// Whether the generated trace carries the upstream watermarks and processing times: set
+    /// by `Workload::for_spec` for models whose watermarks come from the trace.
+    pub upstream_watermarks: bool,
 }
 
 impl Default for WorkloadSpec {
@@ -196,6 +206,9 @@ impl Default for WorkloadSpec {
             idle_every: 0,
             idle_for: 0,
             idle_side: None,
+            watermark_delay: [0, 0],
+            watermark_interval: 200,
+            upstream_watermarks: false,
         }
     }
 }

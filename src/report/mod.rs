@@ -148,18 +148,22 @@ fn timeline_rows(trace: &Trace, reports: &[StepReport]) -> Vec<[String; 9]> {
 }
 
 /// Left-aligned columns separated by two spaces; the last column is not padded.
-pub fn table<const N: usize>(rows: &[[String; N]]) -> String {
-    let mut widths = [0usize; N];
+pub fn table<R: AsRef<[String]>>(rows: &[R]) -> String {
+    let mut widths: Vec<usize> = Vec::new();
     for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
+        for (i, cell) in row.as_ref().iter().enumerate() {
+            if widths.len() <= i {
+                widths.push(0);
+            }
+            widths[i] = widths[i].max(cell.chars().count());
         }
     }
     let mut out = String::new();
     for row in rows {
+        let row = row.as_ref();
         let mut line = String::new();
         for (i, cell) in row.iter().enumerate() {
-            if i + 1 == N {
+            if i + 1 == row.len() {
                 line.push_str(cell);
             } else {
                 // Padded by hand: a format width above u16::MAX panics, and a column listing

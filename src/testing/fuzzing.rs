@@ -948,6 +948,7 @@ fn decode_params(input: &mut Choices<'_>, profile: Profile) -> JoinParams {
             lateness,
             timing: profile.timing(),
         },
+        horizon: None,
     }
 }
 
@@ -1183,5 +1184,6 @@ fn protocol_params(kind: JoinKind) -> JoinParams {
             lateness: Lateness::Strict,
             timing: Profile::Reference.timing(),
         },
+        horizon: None,
     }
 }

@@ -90,6 +90,7 @@ pub fn arb_params(profile: Profile) -> impl Strategy<Value = JoinParams> {
                 lateness,
                 timing: profile.timing(),
             },
+            horizon: None,
         })
 }
 

@@ -443,3 +443,144 @@ fn workload_mixtures_keys_idle_periods_and_empirical_delays() {
     let bad = joincheck::model::toml::override_workload(&mut spec, &["keys = 0".into()]).unwrap_err();
     assert!(bad.to_string().contains("keys"), "{bad}");
 }
+
+/// The seed's corrected Flink function (watermarks from the trace) with a workload that states
+/// the upstream generator's delay, as `[workload]` text.
+fn keyed_fixed_with(workload: &str, horizon: Option<&str>) -> String {
+    let model =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/flink-keyed-fixed.toml"))
+            .expect("the corrected keyed model");
+    let model = match horizon {
+        Some(h) => model.replace(
+            "bounds = \"[0ms, 24h]\"",
+            &format!("bounds = \"[0ms, 24h]\"\nhorizon = \"{h}\""),
+        ),
+        None => model,
+    };
+    format!("{model}\n[workload]\n{workload}\n")
+}
+
+#[test]
+fn trace_watermark_models_get_the_upstream_generators_watermarks_and_clock() {
+    let spec = JoinSpec::parse(
+        &keyed_fixed_with(
+            "watermark_delay = { left = \"1m\", right = \"3m\" }\nwatermark_interval = \"1s\"",
+            None,
+        ),
+        "k.toml",
+        "k",
+    )
+    .expect("the model reads");
+    let steps: Vec<Step> = Workload::for_spec(&spec).steps(3, 5000).collect();
+    let mut front = [None::<i64>; 2];
+    let mut sent = [None::<i64>; 2];
+    let (mut ticks, mut last_tick) = (0, i64::MIN);
+    let mut after_tick = false;
+    for step in &steps {
+        match step {
+            Step::Record(r) => {
+                let f = &mut front[r.side.index()];
+                *f = Some(f.map_or(r.ts.as_millis(), |f| f.max(r.ts.as_millis())));
+                after_tick = false;
+            }
+            Step::ProcessingTime(p) => {
+                assert!(
+                    p.as_millis() >= last_tick.saturating_add(1000),
+                    "ticks an interval apart"
+                );
+                last_tick = p.as_millis();
+                ticks += 1;
+                after_tick = true;
+            }
+            Step::Watermark { side: Some(side), ts } => {
+                assert!(after_tick, "watermarks come right after a tick");
+                let i = side.index();
+                let delay = [60_000, 180_000][i];
+                // Flink's BoundedOutOfOrdernessWatermarks: max seen - delay - 1, moving on only.
+                assert_eq!(ts.time().as_millis(), front[i].expect("a record first") - delay - 1);
+                assert!(sent[i].is_none_or(|old| ts.time().as_millis() > old));
+                sent[i] = Some(ts.time().as_millis());
+            }
+            Step::Watermark { side: None, .. } => panic!("the generator emits one watermark per input"),
+            _ => {}
+        }
+    }
+    assert!(
+        ticks > 10 && sent.iter().all(Option::is_some),
+        "{ticks} ticks, {sent:?}"
+    );
+    // A model with derived watermarks gets neither.
+    let derived = Workload::for_spec(&model("spark-impressions-clicks.toml"));
+    assert!(derived
+        .steps(3, 5000)
+        .all(|s| !matches!(s, Step::ProcessingTime(_) | Step::Watermark { .. })));
+}
+
+#[test]
+fn advise_sweeps_the_horizon_of_a_keyed_flink_function_and_simulate_agrees() {
+    use crate::support::{joincheck, TempDir};
+    let dir = TempDir::new("advise-horizon");
+    let workload = "watermark_delay = \"2m\"\nimpressions_per_sec = 20";
+    let model = dir.write("keyed.toml", keyed_fixed_with(workload, None));
+    let advise = joincheck([
+        "advise".as_ref(),
+        "--model".as_ref(),
+        model.as_os_str(),
+        "--records".as_ref(),
+        "60000".as_ref(),
+        "--horizons".as_ref(),
+        "1m,10m,30m,2h,24h".as_ref(),
+        "--max-loss".as_ref(),
+        "0.5%".as_ref(),
+        "--json".as_ref(),
+    ]);
+    assert_eq!(advise.code, Some(0), "{advise:?}");
+    let report: serde_json::Value = serde_json::from_str(&advise.stdout).expect("advise --json is JSON");
+    let settings = report["settings"].as_array().unwrap();
+    assert_eq!(settings.len(), 5, "{report}");
+    // Every setting keeps the generator's delay; shorter horizons lose clicks to eviction.
+    assert!(settings.iter().all(|s| s["left_delay"] == "2m"), "{report}");
+    let evicted = |s: &serde_json::Value| s["ideal_join"]["evicted"].as_u64().unwrap();
+    assert!(evicted(&settings[0]) > evicted(&settings[2]), "{report}");
+    assert_eq!(
+        evicted(&settings[4]),
+        0,
+        "the window's own horizon evicts nothing early"
+    );
+    let advice = &report["advice"];
+    let horizon = advice["horizon"].as_str().expect("a horizon is advised");
+    let at = settings.iter().position(|s| s["horizon"] == advice["horizon"]).unwrap();
+    assert!(
+        settings[..at].iter().all(|s| s["lost_share"].as_f64().unwrap() > 0.005),
+        "the advice is the smallest horizon within the budget: {report}"
+    );
+    // simulate with that horizon in the model file reports the same.
+    let at_horizon = dir.write("at.toml", keyed_fixed_with(workload, Some(horizon)));
+    let sim = joincheck([
+        "simulate".as_ref(),
+        "--model".as_ref(),
+        at_horizon.as_os_str(),
+        "--records".as_ref(),
+        "60000".as_ref(),
+        "--json".as_ref(),
+    ]);
+    let sim: serde_json::Value = serde_json::from_str(&sim.stdout).expect("simulate --json is JSON");
+    assert_eq!(sim["ideal_join"], advice["ideal_join"], "{sim}\n{advice}");
+    assert_eq!(sim["state"]["p99"], advice["state"]["p99"]);
+}
+
+#[test]
+fn a_horizon_belongs_to_the_keyed_flink_functions_only() {
+    let spark = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/spark-impressions-clicks.toml"),
+    )
+    .unwrap()
+    .replace("[join]\n", "[join]\nhorizon = \"2h\"\n");
+    let err = JoinSpec::parse(&spark, "s.toml", "s").expect_err("Spark has no horizon");
+    assert!(err.to_string().contains("join.horizon"), "{err}");
+    let keyed = JoinSpec::parse(&keyed_fixed_with("", Some("36h")), "k.toml", "k").expect("the model reads");
+    assert_eq!(keyed.params.horizon(), "36h".parse().unwrap());
+    // The writer keeps it.
+    let again = joincheck::model::toml::read(&joincheck::model::toml::write(&keyed.params), "w.toml", "w").unwrap();
+    assert_eq!(again.params, keyed.params);
+}

@@ -11,6 +11,7 @@
 //! onTimer(T):         remove every buffered x with cleanup(x) <= T;
 //!                     null-pad the unmatched ones if the join is outer
 //! cleanup(left  l) = l.ts + upper + 1     // the first watermark at which no on-time click can match
+//!                                         // (l.ts + horizon + 1 when the model sets [join] horizon)
 //! cleanup(right r) = r.ts - lower + 1     // likewise for impressions
 //! ```
 //!
@@ -60,8 +61,12 @@ impl KeyedFixedEngine {
     fn cleanup(&self, r: &Record) -> EventTime {
         let (_, last_partner) = self.params.bounds.partner_range(r);
         let at = match r.side {
-            // A click at `last_partner` is on time until the watermark passes it.
-            Side::Left => last_partner + 1,
+            // A click at `last_partner` is on time until the watermark passes it; a model's
+            // own horizon replaces that last chance (shorter loses matches, longer holds state).
+            Side::Left => match self.params.horizon {
+                Some(h) => i128::from(r.ts.as_millis()) + i128::from(h.as_millis()) + 1,
+                None => last_partner + 1,
+            },
             // An impression at `ts - lowest` likewise.
             Side::Right => i128::from(r.ts.as_millis()) - self.params.bounds.lowest() + 1,
         };

@@ -18,7 +18,9 @@
 //! timer fires.
 //!
 //! The TTL is the model's upper bound (`join.bounds = "[0ms, 24h]"`): the designer meant a
-//! click to join an impression at most that long after it. Orphan clicks go to the late-data
+//! click to join an impression at most that long after it. A model may set it apart from the
+//! window (`[join] horizon = "36h"`, the seed's `Time.hours(24)` in both the TTL and the
+//! timer), which is what `joincheck advise --horizons` sweeps. Orphan clicks go to the late-data
 //! side output, so they are reported as `late` rows. Nothing else in the function looks at
 //! event time, and Flink drops nothing itself.
 
@@ -43,9 +45,10 @@ pub struct KeyedTtlEngine {
 }
 
 impl KeyedTtlEngine {
-    /// The engine for `params`, before its first step; the TTL is the window's largest offset.
+    /// The engine for `params`, before its first step; the TTL and the timer offset are the
+    /// model's horizon (by default the window's largest offset, as in the seed).
     pub fn new(params: JoinParams) -> KeyedTtlEngine {
-        let ttl = Duration::from_millis(i64::try_from(params.bounds.highest()).unwrap_or(i64::MAX));
+        let ttl = params.horizon();
         KeyedTtlEngine {
             ttl,
             watermark: TwoInputWatermark::default(),
