@@ -342,3 +342,242 @@ fn flink_sql_profile_reproduces_recorded_flink_runs_of_other_joins() {
         "every Flink SQL join kind is recorded: {kinds_seen:?}"
     );
 }
+
+/// A run of Flink's operator harness (`tests/conformance/flink-harness`): every trace of a
+/// directory with the rows the operator emitted (each with its step) and, from the run's
+/// `meta.json`, what it held after each step.
+struct HarnessRun {
+    name: String,
+    trace: Trace,
+    real: Vec<Emitted>,
+    /// After each step: [records held, event-time timers, keyed state entries], and after a
+    /// snapshot the entries of an operator restored from it.
+    after: Vec<Vec<u64>>,
+}
+
+fn harness_runs(dir: &Path, traces: &Path) -> (Value, Vec<HarnessRun>) {
+    let meta: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("meta.json")).expect("meta.json"))
+        .expect("meta.json is JSON");
+    assert_eq!(meta["flink_version"], "2.3.0", "{}: recorded with another Flink", dir.display());
+    let mut runs = Vec::new();
+    for (name, m) in meta["traces"].as_object().expect("traces") {
+        let trace = Trace::load(&traces.join(format!("{name}.jsonl"))).expect("fixture trace");
+        let out = dir.join(format!("{name}.out.jsonl"));
+        let text = std::fs::read_to_string(&out).expect("fixture output");
+        let real = trace
+            .parse_outputs(&text, &out.display().to_string())
+            .expect("fixture output parses");
+        let after = m["after_step"]
+            .as_array()
+            .expect("after_step")
+            .iter()
+            .map(|a| a.as_array().unwrap().iter().map(|n| n.as_u64().unwrap()).collect())
+            .collect();
+        runs.push(HarnessRun {
+            name: name.clone(),
+            trace,
+            real,
+            after,
+        });
+    }
+    (meta, runs)
+}
+
+/// What a harness run must hold after a step, given the profile's report of that step and
+/// Flink's figures: `None` when they agree.
+type HeldCheck<'a> = &'a dyn Fn(usize, &engine::StepReport, &[u64]) -> Option<String>;
+
+/// Exactly the profile's records and timers.
+fn same_held(i: usize, r: &engine::StepReport, a: &[u64]) -> Option<String> {
+    ((r.stored.len() as u64, r.timers as u64) != (a[0], a[1])).then(|| {
+        format!(
+            "after step {i}: the profile holds {} records with {} timers, Flink {} with {}",
+            r.stored.len(),
+            r.timers,
+            a[0],
+            a[1]
+        )
+    })
+}
+
+/// Why a harness run disagrees with `spec`'s engine, or `None`: step by step, the rows (pairs
+/// and null-padded rows), the late rows when `late` (the seed's function logs nothing for an
+/// "orphan" click: its side output is a comment, so its profile's late rows are not compared),
+/// and what is held after each step (`held`).
+fn harness_disagreement(spec: &JoinSpec, run: &HarnessRun, late: bool, held: HeldCheck<'_>) -> Option<String> {
+    let mut engine = engine::for_spec(spec);
+    let (emitted, reports) = engine::run(engine.as_mut(), &run.trace);
+    let rows = |rows: &[Emitted]| {
+        let mut v: Vec<(usize, Output)> = rows
+            .iter()
+            .filter(|e| late || !matches!(e.output, Output::Late(_)))
+            .map(|e| (e.at.step.expect("rows carry steps"), e.output))
+            .collect();
+        v.sort();
+        v
+    };
+    let (ours, theirs) = (rows(&emitted), rows(&run.real));
+    if ours != theirs {
+        let words = |v: &[(usize, Output)]| {
+            v.iter()
+                .map(|(s, o)| format!("[{s}] {}", joincheck::report::output_words(&run.trace, o)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        return Some(format!(
+            "rows differ:\n  profile: {}\n  flink:   {}",
+            words(&ours),
+            words(&theirs)
+        ));
+    }
+    if reports.len() != run.after.len() {
+        return Some(format!("{} steps run, Flink {}", reports.len(), run.after.len()));
+    }
+    reports
+        .iter()
+        .zip(&run.after)
+        .enumerate()
+        .find_map(|(i, (r, a))| held(i, r, a))
+}
+
+fn model_text(name: &str) -> String {
+    std::fs::read_to_string(root().join(format!("models/{name}.toml"))).expect("bundled model")
+}
+
+/// After each step of `trace`, how many impressions a full snapshot of the seed's function holds
+/// (`cleanupFullSnapshot`: the unexpired ones).
+fn snapshot_entries(spec: &JoinSpec, trace: &Trace) -> Vec<usize> {
+    use joincheck::engine::Engine as _;
+    let mut e = engine::KeyedTtlEngine::new(spec.params);
+    let mut out = Vec::new();
+    let mut steps: Vec<Step> = trace.steps().to_vec();
+    if !trace.ends() {
+        steps.push(Step::End);
+    }
+    steps
+        .iter()
+        .map(|s| {
+            e.step(s, &mut out);
+            e.full_snapshot_entries()
+        })
+        .collect()
+}
+
+/// The seed's `ImpressionClickJoin`, compiled verbatim (but for Flink 2.x's moved API) and run
+/// in Flink 2.3.0's `KeyedTwoInputStreamOperatorTestHarness` with explicit watermarks, the
+/// processing-time TTL clock, and a checkpoint restored into a second operator at every
+/// snapshot: on every trace of a small scope, seeded random ones, and the checker's
+/// counterexample for each known defect, `flink-keyed-ttl` emits the same pairs at the same
+/// steps and keeps the same timers; each checkpoint holds exactly the unexpired impressions
+/// (`cleanupFullSnapshot`); and the running operator holds at most what the profile stores and
+/// at least the unexpired ones: Flink's heap backend also removes expired entries of other
+/// keys as state is accessed (incremental cleanup, on by default; `src/engine/flink/ttl.rs`),
+/// which changes no output.
+#[test]
+fn flink_keyed_ttl_agrees_with_the_seed_function_in_flinks_operator_harness() {
+    let fixtures = root().join("tests/conformance/flink-harness/fixtures/keyed");
+    let spec = JoinSpec::load(&root().join("models/flink-keyed-ttl.toml")).expect("model loads");
+    let (meta, runs) = harness_runs(&fixtures.join("seed"), &fixtures.join("traces"));
+    assert_eq!(meta["operator"], "seed");
+    let snapshots_checked = std::cell::Cell::new(0);
+    let cleaned_early = std::cell::Cell::new(0);
+    let failures: Vec<String> = runs
+        .iter()
+        .filter_map(|run| {
+            let unexpired = snapshot_entries(&spec, &run.trace);
+            let held = |i: usize, r: &engine::StepReport, a: &[u64]| -> Option<String> {
+                let (stored, live) = (r.stored.len() as u64, unexpired[i] as u64);
+                if r.timers as u64 != a[1] || !(live..=stored).contains(&a[0]) {
+                    return Some(format!(
+                        "after step {i}: the profile stores {stored} impressions ({live} unexpired) with {} timers, \
+                         Flink holds {} with {}",
+                        r.timers, a[0], a[1]
+                    ));
+                }
+                if a[0] < stored {
+                    cleaned_early.set(cleaned_early.get() + 1);
+                }
+                if let Some(&restored) = a.get(3) {
+                    snapshots_checked.set(snapshots_checked.get() + 1);
+                    if restored != live {
+                        return Some(format!(
+                            "snapshot at step {i}: {restored} entries restored, {live} unexpired impressions"
+                        ));
+                    }
+                }
+                None
+            };
+            harness_disagreement(&spec, run, false, &held).map(|why| format!("{}: {why}", run.name))
+        })
+        .collect();
+    assert_all_agree("seed-function harness", runs.len(), 400, &failures);
+    assert!(
+        snapshots_checked.get() >= 100,
+        "only {} snapshots restored",
+        snapshots_checked.get()
+    );
+    // The recordings do show the incremental cleanup the profile leaves out.
+    assert!(cleaned_early.get() > 0, "no step where Flink held fewer than the profile stores");
+    // Each defect's counterexample (docs/SEED-FLINK.md) shows on real Flink what the checker
+    // says: a valid pair the oracle expects that Flink never emits, or a timer left registered
+    // with nothing stored.
+    for d in &spec.defects {
+        let run = runs
+            .iter()
+            .find(|r| r.name == format!("defect-{}", d.name))
+            .unwrap_or_else(|| panic!("no harness run of defect {}'s counterexample", d.name));
+        let shown = match d.property.name() {
+            "no_lost_match" => {
+                let emitted: Vec<Output> = run.real.iter().map(|e| e.output).collect();
+                joincheck::oracle::Analysis::new(spec.params, &run.trace)
+                    .expected()
+                    .iter()
+                    .any(|o| matches!(o, Output::Match { .. }) && !emitted.contains(o))
+            }
+            "no_state_leak" => run.after.iter().any(|a| a[0] == 0 && a[1] > 0),
+            other => panic!("defect {} of {other}: say how it shows", d.name),
+        };
+        assert!(shown, "defect {} does not show on Flink: {:?}", d.name, run.real);
+    }
+}
+
+/// The corrected function (Java, `ImpressionClickJoinFixed`) in the same harness, every join
+/// kind: `flink-keyed-fixed` emits the same rows (pairs, null-padded rows, late rows) at the
+/// same steps and holds the same records and timers.
+#[test]
+fn flink_keyed_fixed_agrees_with_the_corrected_function_in_flinks_operator_harness() {
+    let fixtures = root().join("tests/conformance/flink-harness/fixtures/keyed");
+    let (mut checked, mut failures) = (0, Vec::new());
+    for kind in ["inner", "left_outer", "right_outer", "full_outer"] {
+        let text = model_text("flink-keyed-fixed").replace("kind = \"inner\"", &format!("kind = \"{kind}\""));
+        let spec = JoinSpec::parse(&text, "flink-keyed-fixed.toml", "flink-keyed-fixed").expect("model reads");
+        let (meta, runs) = harness_runs(&fixtures.join(format!("fixed-{kind}")), &fixtures.join("traces"));
+        assert_eq!((&meta["operator"], &meta["join_params"]["kind"]), (&"fixed".into(), &kind.into()));
+        for run in &runs {
+            if let Some(why) = harness_disagreement(&spec, run, true, &same_held) {
+                failures.push(format!("{kind}/{}: {why}", run.name));
+            }
+            checked += 1;
+        }
+    }
+    assert_all_agree("corrected-function harness", checked, 1600, &failures);
+}
+
+/// Flink's DataStream `IntervalJoinOperator` in the harness, `[0, 1h]` with a 10-minute
+/// bounded-out-of-orderness watermark after every record: `flink-interval` emits the same
+/// pairs and late rows at the same steps and holds the same elements and timers.
+#[test]
+fn flink_interval_agrees_with_the_interval_join_operator_in_flinks_operator_harness() {
+    let fixtures = root().join("tests/conformance/flink-harness/fixtures/interval");
+    let spec = JoinSpec::load(&root().join("models/flink-interval-impressions-clicks.toml")).expect("model loads");
+    let (meta, runs) = harness_runs(&fixtures.join("inner"), &fixtures.join("traces"));
+    assert_eq!(
+        meta["operator_class"],
+        "org.apache.flink.streaming.api.operators.co.IntervalJoinOperator"
+    );
+    let failures: Vec<String> = runs
+        .iter()
+        .filter_map(|run| harness_disagreement(&spec, run, true, &same_held).map(|why| format!("{}: {why}", run.name)))
+        .collect();
+    assert_all_agree("IntervalJoinOperator harness", runs.len(), 200, &failures);
+}

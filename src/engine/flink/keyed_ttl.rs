@@ -63,6 +63,12 @@ impl KeyedTtlEngine {
         }
     }
 
+    /// The impressions a full snapshot holds now: with `cleanupFullSnapshot` the expired ones
+    /// are left out of it (local state keeps them until read).
+    pub fn full_snapshot_entries(&self) -> usize {
+        self.impression.snapshot(self.now).len()
+    }
+
     fn on_timers(&mut self, w: Watermark) {
         while let Some((_, key, _)) = self.timers.pop_due(w) {
             if self.impression.value(key, self.now).is_some() {

@@ -7,6 +7,15 @@
 //! read that finds the entry expired, and, with `cleanupFullSnapshot`, expired entries are left
 //! out of full snapshots (local state keeps them). There is no event-time TTL in Flink
 //! (FLINK-12005).
+//!
+//! Not modelled: the heap backend's incremental cleanup, on by default
+//! (`StateTtlConfig.Builder` sets `isCleanupInBackground`; `IncrementalCleanupStrategy.
+//! DEFAULT_INCREMENTAL_CLEANUP_STRATEGY` visits 5 entries per state access,
+//! `TtlIncrementalCleanup.stateAccessed`), which also removes expired entries of *other* keys,
+//! in the order the state map iterates them. It changes what is stored, never what is read, so
+//! the stored entries here are an upper bound on Flink's: recorded in Flink 2.3.0's operator
+//! harness (`tests/conformance/flink-harness`), Flink holds between the unexpired entries and
+//! these.
 
 use crate::event::Key;
 use crate::time::{Duration, ProcessingTime};
