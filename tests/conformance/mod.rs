@@ -564,20 +564,39 @@ fn flink_keyed_fixed_agrees_with_the_corrected_function_in_flinks_operator_harne
 }
 
 /// Flink's DataStream `IntervalJoinOperator` in the harness, `[0, 1h]` with a 10-minute
-/// bounded-out-of-orderness watermark after every record: `flink-interval` emits the same
-/// pairs and late rows at the same steps and holds the same elements and timers.
+/// bounded-out-of-orderness watermark after every record (the bundled model), and `[-5m, 20m]`
+/// with 2- and 20-minute delays: `flink-interval` emits the same pairs and late rows at the
+/// same steps and holds the same elements and timers.
 #[test]
 fn flink_interval_agrees_with_the_interval_join_operator_in_flinks_operator_harness() {
     let fixtures = root().join("tests/conformance/flink-harness/fixtures/interval");
-    let spec = JoinSpec::load(&root().join("models/flink-interval-impressions-clicks.toml")).expect("model loads");
-    let (meta, runs) = harness_runs(&fixtures.join("inner"), &fixtures.join("traces"));
-    assert_eq!(
-        meta["operator_class"],
-        "org.apache.flink.streaming.api.operators.co.IntervalJoinOperator"
-    );
-    let failures: Vec<String> = runs
-        .iter()
-        .filter_map(|run| harness_disagreement(&spec, run, true, &same_held).map(|why| format!("{}: {why}", run.name)))
-        .collect();
-    assert_all_agree("IntervalJoinOperator harness", runs.len(), 200, &failures);
+    let (mut checked, mut failures) = (0, Vec::new());
+    for (dir, bundled) in [("inner", true), ("inner-5m-20m", false)] {
+        let (meta, runs) = harness_runs(&fixtures.join(dir), &fixtures.join("traces"));
+        assert_eq!(
+            meta["operator_class"],
+            "org.apache.flink.streaming.api.operators.co.IntervalJoinOperator"
+        );
+        // The join the run states: the bundled model's, or one built from its parameters.
+        let p = &meta["join_params"];
+        let ms = |k: &str| joincheck::time::Duration::from_millis(p[k].as_i64().unwrap()).to_string();
+        let spec = JoinSpec::builder("flink-interval-recorded")
+            .profile(Profile::FlinkInterval)
+            .kind(JoinKind::Inner)
+            .bounds(&format!("[{}, {}]", ms("lowest_ms"), ms("highest_ms")))
+            .delays(&ms("left_delay_ms"), &ms("right_delay_ms"))
+            .build()
+            .expect("the recorded join is a model");
+        if bundled {
+            let model = JoinSpec::load(&root().join("models/flink-interval-impressions-clicks.toml")).unwrap();
+            assert_eq!(spec.params, model.params, "the recording runs the bundled model's join");
+        }
+        for run in &runs {
+            if let Some(why) = harness_disagreement(&spec, run, true, &same_held) {
+                failures.push(format!("{dir}/{}: {why}", run.name));
+            }
+            checked += 1;
+        }
+    }
+    assert_all_agree("IntervalJoinOperator harness", checked, 400, &failures);
 }

@@ -34,8 +34,11 @@ for kind in inner left_outer right_outer full_outer; do
   drive --operator fixed --kind "$kind" --lowest 0 --highest 86400000 --out "$out/keyed/fixed-$kind" "$out/keyed/traces"/*.jsonl
 done
 
-# IntervalJoinOperator: [0, 1h], BoundedOutOfOrderness 10m on both inputs.
+# IntervalJoinOperator: [0, 1h], BoundedOutOfOrderness 10m on both inputs (the bundled model).
 python3 gen_traces.py --set interval --out "$out/interval/traces" --seed 7 --random 120
 drive --operator interval --lowest 0 --highest 3600000 --left-delay 600000 --right-delay 600000 \
   --out "$out/interval/inner" "$out/interval/traces"/*.jsonl
+# Another window and other delays over the same traces: [-5m, 20m], 2m / 20m.
+drive --operator interval --lowest -300000 --highest 1200000 --left-delay 120000 --right-delay 1200000 \
+  --out "$out/interval/inner-5m-20m" "$out/interval/traces"/*.jsonl
 echo "recorded under $out: $(ls "$out"/keyed/traces | wc -l) keyed traces, $(ls "$out"/interval/traces | wc -l) interval traces"
