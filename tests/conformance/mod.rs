@@ -358,7 +358,12 @@ struct HarnessRun {
 fn harness_runs(dir: &Path, traces: &Path) -> (Value, Vec<HarnessRun>) {
     let meta: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("meta.json")).expect("meta.json"))
         .expect("meta.json is JSON");
-    assert_eq!(meta["flink_version"], "2.3.0", "{}: recorded with another Flink", dir.display());
+    assert_eq!(
+        meta["flink_version"],
+        "2.3.0",
+        "{}: recorded with another Flink",
+        dir.display()
+    );
     let mut runs = Vec::new();
     for (name, m) in meta["traces"].as_object().expect("traces") {
         let trace = Trace::load(&traces.join(format!("{name}.jsonl"))).expect("fixture trace");
@@ -517,7 +522,10 @@ fn flink_keyed_ttl_agrees_with_the_seed_function_in_flinks_operator_harness() {
         snapshots_checked.get()
     );
     // The recordings do show the incremental cleanup the profile leaves out.
-    assert!(cleaned_early.get() > 0, "no step where Flink held fewer than the profile stores");
+    assert!(
+        cleaned_early.get() > 0,
+        "no step where Flink held fewer than the profile stores"
+    );
     // Each defect's counterexample (docs/SEED-FLINK.md) shows on real Flink what the checker
     // says: a valid pair the oracle expects that Flink never emits, or a timer left registered
     // with nothing stored.
@@ -552,7 +560,10 @@ fn flink_keyed_fixed_agrees_with_the_corrected_function_in_flinks_operator_harne
         let text = model_text("flink-keyed-fixed").replace("kind = \"inner\"", &format!("kind = \"{kind}\""));
         let spec = JoinSpec::parse(&text, "flink-keyed-fixed.toml", "flink-keyed-fixed").expect("model reads");
         let (meta, runs) = harness_runs(&fixtures.join(format!("fixed-{kind}")), &fixtures.join("traces"));
-        assert_eq!((&meta["operator"], &meta["join_params"]["kind"]), (&"fixed".into(), &kind.into()));
+        assert_eq!(
+            (&meta["operator"], &meta["join_params"]["kind"]),
+            (&"fixed".into(), &kind.into())
+        );
         for run in &runs {
             if let Some(why) = harness_disagreement(&spec, run, true, &same_held) {
                 failures.push(format!("{kind}/{}: {why}", run.name));
