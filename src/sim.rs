@@ -82,7 +82,7 @@ impl RandomTimes {
             constants,
             range: (lo.saturating_sub(span), hi.saturating_add(span)),
             limit: {
-                let engine = spec.params.profile.time_range();
+                let engine = spec.params.profile.record_times().map(|(r, _)| r);
                 match (engine, scope.time_range) {
                     (Some(r), Some((from, to))) => {
                         Some((*r.start()).max(from.as_millis())..=(*r.end()).min(to.as_millis()))

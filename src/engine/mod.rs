@@ -9,6 +9,7 @@ pub mod canary;
 pub mod contract;
 pub(crate) mod fault;
 pub mod flink;
+pub mod kafka;
 pub mod reference;
 pub mod spark;
 pub mod store;
@@ -23,6 +24,7 @@ pub use flink::interval::IntervalJoinEngine;
 pub use flink::keyed_fixed::KeyedFixedEngine;
 pub use flink::keyed_ttl::KeyedTtlEngine;
 pub use flink::sql_interval::SqlIntervalEngine;
+pub use kafka::KafkaStreamsEngine;
 pub use reference::ReferenceEngine;
 pub use spark::SparkEngine;
 
@@ -143,6 +145,7 @@ profile_engines! {
     FlinkKeyedFixed => KeyedFixedEngine,
     FlinkInterval => IntervalJoinEngine,
     FlinkSqlInterval => SqlIntervalEngine,
+    KafkaStreams => KafkaStreamsEngine,
 }
 
 impl Engine for ProfileEngine {

@@ -28,6 +28,7 @@ pub struct JoinBuilder {
     profile: super::Profile,
     kind: super::JoinKind,
     bounds: String,
+    grace: Option<String>,
     delays: Option<(String, String)>,
     source: super::WatermarkSource,
     policy: super::Policy,
@@ -46,6 +47,7 @@ impl JoinSpec {
             profile: super::Profile::Reference,
             kind: super::JoinKind::Inner,
             bounds: "[0ms, 0ms]".to_owned(),
+            grace: None,
             delays: None,
             source: super::WatermarkSource::Derived,
             policy: super::Policy::Min,
@@ -73,6 +75,14 @@ impl JoinBuilder {
     /// `right.ts - left.ts` must lie in these bounds (`join.bounds`, such as `"[0ms, 1h]"`).
     pub fn bounds(mut self, bounds: &str) -> JoinBuilder {
         self.bounds = bounds.to_owned();
+        self
+    }
+
+    /// Kafka Streams' grace period (`join.grace`). A `kafka-streams` join stated without
+    /// [`JoinBuilder::delays`] leaves `[watermark]` out: its stream time follows from the
+    /// windows.
+    pub fn grace(mut self, grace: &str) -> JoinBuilder {
+        self.grace = Some(grace.to_owned());
         self
     }
 
@@ -130,12 +140,21 @@ impl JoinBuilder {
             quote(self.profile.name())
         );
         text += &format!(
-            "\n[join]\nkind = {}\nbounds = {}\n\n[watermark]\nsource = {}\npolicy = {}\n",
+            "\n[join]\nkind = {}\nbounds = {}\n",
             quote(self.kind.name()),
-            quote(&self.bounds),
-            quote(self.source.name()),
-            quote(self.policy.name())
+            quote(&self.bounds)
         );
+        if let Some(g) = &self.grace {
+            text += &format!("grace = {}\n", quote(g));
+        }
+        let stream_time = self.profile == super::Profile::KafkaStreams && self.delays.is_none();
+        if !stream_time {
+            text += &format!(
+                "\n[watermark]\nsource = {}\npolicy = {}\n",
+                quote(self.source.name()),
+                quote(self.policy.name())
+            );
+        }
         if let Some((l, r)) = &self.delays {
             text += &format!("left_delay = {}\nright_delay = {}\n", quote(l), quote(r));
         }

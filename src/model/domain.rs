@@ -142,8 +142,8 @@ impl TimeDomain {
         offsets.dedup();
         let (mut lo, mut hi) = params
             .profile
-            .time_range()
-            .map_or((i64::MIN, i64::MAX), |r| (*r.start(), *r.end()));
+            .record_times()
+            .map_or((i64::MIN, i64::MAX), |(r, _)| (*r.start(), *r.end()));
         if let Some((from, to)) = range {
             lo = lo.max(from.as_millis());
             hi = hi.min(to.as_millis());

@@ -226,6 +226,10 @@ pub struct JoinParams {
     /// function's impression cleanup (`flink-keyed-fixed`). `None`: the window's upper end,
     /// as the seed has it; other profiles have none.
     pub horizon: Option<Duration>,
+    /// How long after a window ends Kafka Streams still admits a record to it (`[join]
+    /// grace`, `JoinWindows.ofTimeDifferenceAndGrace`): the `kafka-streams` profile's only;
+    /// `None` is no grace.
+    pub grace: Option<Duration>,
 }
 
 impl JoinParams {
@@ -234,6 +238,11 @@ impl JoinParams {
     pub fn horizon(&self) -> Duration {
         self.horizon
             .unwrap_or_else(|| Duration::from_millis(i64::try_from(self.bounds.highest()).unwrap_or(i64::MAX)))
+    }
+
+    /// Kafka Streams' grace period: [`JoinParams::grace`] when the model sets one, else zero.
+    pub fn grace(&self) -> Duration {
+        self.grace.unwrap_or(Duration::ZERO)
     }
 
     /// Whether `l` and `r` form a valid pair by key and time (lateness aside).

@@ -34,7 +34,7 @@ pub use builder::JoinBuilder;
 pub use bundled::BUNDLED;
 pub use domain::{TimeDomain, Times};
 pub use join::{Bound, Bounds, JoinKind, JoinParams};
-pub use profile::{Contract, Profile, ProfileInfo, Unsupported, PROFILES};
+pub use profile::{Contract, KafkaWindows, Profile, ProfileInfo, Unsupported, PROFILES};
 pub use scope::{Defect, Scope};
 pub use watermark::{Lateness, Policy, SpecWatermarks, Timing, WatermarkSource, WatermarkSpec};
 pub use workload::{Spread, WorkloadSpec};
@@ -141,13 +141,12 @@ impl JoinSpec {
                 )
                 .field("type"),
             )),
-            Step::Record(r) => match self.params.profile.time_range() {
-                Some(range) if !range.contains(&r.ts.as_millis()) => Err(at_line(
+            Step::Record(r) => match self.params.profile.record_times() {
+                Some((range, why)) if !range.contains(&r.ts.as_millis()) => Err(at_line(
                     InputError::new(
                         file,
                         format!(
-                            "{} ms is outside what the {} profile can represent ({} to {} ms: \
-                             the engine stores timestamps in microseconds)",
+                            "{} ms is outside what the {} profile can represent ({} to {} ms: {why})",
                             r.ts.as_millis(),
                             self.params.profile.name(),
                             range.start(),

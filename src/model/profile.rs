@@ -5,7 +5,7 @@
 //! Adding a profile: a variant of [`Profile`], its row in [`PROFILES`], its engine file in the
 //! engine module, and that engine's line in the engine module's `profile_engines!` list.
 
-use super::{JoinKind, JoinParams, Lateness, Policy, Timing, WatermarkSource};
+use super::{JoinKind, JoinParams, Lateness, Policy, Timing, WatermarkSource, WatermarkSpec};
 use crate::property::Property;
 use crate::time::Duration;
 
@@ -28,6 +28,8 @@ pub enum Profile {
     FlinkInterval,
     /// Flink SQL's rowtime interval join (the SQL interval engine).
     FlinkSqlInterval,
+    /// Kafka Streams' KStream-KStream windowed join (the Kafka Streams engine).
+    KafkaStreams,
 }
 
 /// What the fuzz target `eviction_vs_oracle` requires of a profile's engine on every join it
@@ -67,8 +69,11 @@ pub struct ProfileInfo {
     /// declarative outputs, which also means its oracle cannot be streamed.
     pub predicts_engine: bool,
     /// The event times (ms) the modelled engine can represent, when narrower than `i64`:
-    /// Spark keeps timestamps in microseconds.
+    /// Spark keeps timestamps in microseconds. Bounds and record times must lie within.
     pub time_range: Option<(i64, i64)>,
+    /// The event times (ms) a record may carry, when narrower than `time_range`, and why:
+    /// Kafka refuses negative timestamps.
+    pub record_times: Option<((i64, i64), &'static str)>,
     /// Whether the modelled engine treats event time 0 (the epoch) specially, so that a run
     /// does not behave alike when every time moves by the same amount: Spark's watermark
     /// starts at 0; Flink SQL emits no watermark at or below 0 and drops rows cached at or
@@ -95,6 +100,7 @@ const OUTER_KINDS: &[JoinKind] = &[
     JoinKind::FullOuter,
 ];
 const INNER: &[JoinKind] = &[JoinKind::Inner];
+const KAFKA_KINDS: &[JoinKind] = &[JoinKind::Inner, JoinKind::LeftOuter, JoinKind::FullOuter];
 
 /// The clean interval join, which the canary shares but for its name.
 const REFERENCE: ProfileInfo = ProfileInfo {
@@ -107,6 +113,7 @@ const REFERENCE: ProfileInfo = ProfileInfo {
     flink: false,
     predicts_engine: false,
     time_range: None,
+    record_times: None,
     epoch: false,
     cleanup_slack: Duration::ZERO,
     contract: Contract::Oracle,
@@ -123,7 +130,7 @@ const FLINK_KEYED: ProfileInfo = ProfileInfo {
 };
 
 /// The table, in the order of [`Profile`]'s variants.
-pub const PROFILES: [ProfileInfo; 7] = [
+pub const PROFILES: [ProfileInfo; 8] = [
     REFERENCE,
     ProfileInfo {
         profile: Profile::Canary,
@@ -138,6 +145,10 @@ pub const PROFILES: [ProfileInfo; 7] = [
         source: Some(WatermarkSource::Derived),
         predicts_engine: true,
         time_range: Some((i64::MIN / 1000, i64::MAX / 1000)),
+        record_times: Some((
+            (i64::MIN / 1000, i64::MAX / 1000),
+            "the engine stores timestamps in microseconds",
+        )),
         epoch: true,
         // Spark's state watermarks keep a record that sits exactly on a non-strict bound one
         // millisecond past its last chance (`StreamingJoinHelper.getStateValueWatermark`'s
@@ -188,6 +199,25 @@ pub const PROFILES: [ProfileInfo; 7] = [
         ]),
         ..REFERENCE
     },
+    ProfileInfo {
+        profile: Profile::KafkaStreams,
+        name: "kafka-streams",
+        kinds: KAFKA_KINDS,
+        // Stream time moves with every record; the model's watermark rule is the one
+        // KafkaWindows::stream_time derives from the windows.
+        source: Some(WatermarkSource::Derived),
+        predicts_engine: true,
+        record_times: Some((
+            (0, i64::MAX),
+            "Kafka refuses negative record timestamps (FailOnInvalidTimestamp)",
+        )),
+        // A fetch clamps its time range at 0 (KStreamKStreamJoin: max(0L, ts - before)).
+        epoch: true,
+        // models/kafka-streams-*.toml: records behind stream time are joined and padded, no
+        // end of input flushes the stores.
+        contract: Contract::Holds(&[Property::NoDuplicateOutput]),
+        ..REFERENCE
+    },
 ];
 
 /// Why a profile's engine cannot run a join as stated: a model must mean what its engine
@@ -211,6 +241,60 @@ pub enum Unsupported {
     Equality,
     /// `[join] horizon` is a keyed Flink function's retention; other engines derive theirs.
     Horizon,
+    /// `[join] grace` is Kafka Streams' grace period; other engines have watermark delays.
+    Grace,
+    /// Kafka Streams' windows (before, after, grace and their retention) do not fit a Java
+    /// `long`.
+    Windows,
+    /// The `[watermark]` table is not Kafka Streams' stream time ([`KafkaWindows::stream_time`]).
+    StreamTime,
+}
+
+/// A join's `JoinWindows` in Kafka Streams' terms: for `right.ts - left.ts ∈ [lo, hi]`,
+/// `before = -lo`, `after = hi`, and the grace period.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KafkaWindows {
+    /// `JoinWindows.beforeMs`: `-lo`.
+    pub before: i64,
+    /// `JoinWindows.afterMs`: `hi`.
+    pub after: i64,
+    /// `JoinWindows.gracePeriodMs`.
+    pub grace: i64,
+    /// The window stores' retention, `before + after + grace` (`JoinWindows.size()` plus
+    /// grace, `KStreamImplJoin`).
+    pub retention: i64,
+}
+
+impl KafkaWindows {
+    /// The windows of `params`, or `None` when they (or the retention) do not fit a Java
+    /// `long`.
+    pub fn of(params: &JoinParams) -> Option<KafkaWindows> {
+        let before = i64::try_from(-params.bounds.lowest()).ok()?;
+        let after = i64::try_from(params.bounds.highest()).ok()?;
+        let grace = params.grace().as_millis();
+        let retention = before.checked_add(after)?.checked_add(grace)?;
+        Some(KafkaWindows {
+            before,
+            after,
+            grace,
+            retention,
+        })
+    }
+
+    /// What a Kafka Streams join promises, as a watermark rule: the task's stream time is
+    /// the largest timestamp seen on either input, and a record more than the grace period
+    /// behind it is late: derived delays of `grace` on both inputs, combined by max, late if
+    /// `ts < wm`. (Kafka Streams does not drop such a record: it still joins whatever the
+    /// other store retains, and is null-padded at once; the profile's models expect that.)
+    pub fn stream_time(&self) -> WatermarkSpec {
+        WatermarkSpec {
+            source: WatermarkSource::Derived,
+            delay: [Duration::from_millis(self.grace); 2],
+            policy: Policy::Max,
+            lateness: Lateness::Strict,
+            timing: Timing::PerRecord,
+        }
+    }
 }
 
 impl Profile {
@@ -262,6 +346,11 @@ impl Profile {
         self.info().time_range.map(|(lo, hi)| lo..=hi)
     }
 
+    /// The event times (ms) a record may carry, when narrower than `i64`, and why.
+    pub fn record_times(self) -> Option<(std::ops::RangeInclusive<i64>, &'static str)> {
+        self.info().record_times.map(|((lo, hi), why)| (lo..=hi, why))
+    }
+
     /// The join kinds the modelled engine has.
     pub fn kinds(self) -> &'static [JoinKind] {
         self.info().kinds
@@ -305,6 +394,16 @@ impl Profile {
                     return Some(Unsupported::Bound(name));
                 }
             }
+        }
+        if self == Profile::KafkaStreams {
+            match KafkaWindows::of(params) {
+                None => return Some(Unsupported::Windows),
+                Some(windows) if windows.stream_time() != *w => return Some(Unsupported::StreamTime),
+                Some(_) => {}
+            }
+        }
+        if params.grace.is_some() && self != Profile::KafkaStreams {
+            return Some(Unsupported::Grace);
         }
         if let Some(needed) = self.required_source().filter(|&needed| needed != w.source) {
             return Some(Unsupported::Source(needed));

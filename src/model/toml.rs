@@ -3,8 +3,8 @@
 
 use super::profile::Unsupported;
 use super::{
-    Bounds, Defect, JoinKind, JoinParams, JoinSpec, Lateness, Policy, Profile, Scope, Times, WatermarkSource,
-    WatermarkSpec,
+    Bounds, Defect, JoinKind, JoinParams, JoinSpec, KafkaWindows, Lateness, Policy, Profile, Scope, Times,
+    WatermarkSource, WatermarkSpec,
 };
 use crate::error::InputError;
 use crate::event::Side;
@@ -26,7 +26,7 @@ struct RawModel {
     description: Option<String>,
     profile: Spanned<String>,
     join: RawJoin,
-    watermark: RawWatermark,
+    watermark: Option<RawWatermark>,
     scope: Option<RawScope>,
     expect: Option<BTreeMap<String, Spanned<String>>>,
     defect: Option<Vec<RawDefect>>,
@@ -146,6 +146,7 @@ struct RawJoin {
     kind: Spanned<String>,
     bounds: Spanned<String>,
     horizon: Option<Spanned<String>>,
+    grace: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -176,35 +177,50 @@ pub fn read(text: &str, file: &str, default_name: &str) -> Result<JoinSpec, Inpu
         .map(|(_, k)| *k)
         .ok_or_else(|| choose(&at, "join.kind", &raw.join.kind, &JoinKind::ALL.map(|(n, _)| n)))?;
     let bounds = Bounds::parse(raw.join.bounds.get_ref()).map_err(|m| at("join.bounds", raw.join.bounds.span(), m))?;
-    let watermark = read_watermark(&raw.watermark, profile, &at)?;
-    let horizon = match &raw.join.horizon {
-        None => None,
-        Some(h) => {
-            let d: Duration = h
-                .get_ref()
-                .parse()
-                .map_err(|e| at("join.horizon", h.span(), format!("{e}")))?;
-            if d.is_negative() {
-                return Err(at(
-                    "join.horizon",
-                    h.span(),
-                    format!("a horizon cannot be negative ({d})"),
-                ));
-            }
-            Some(d)
+    let span_of = |d: &Option<Spanned<String>>, key: &str, what: &str| -> Result<Option<Duration>, InputError> {
+        let Some(d) = d else { return Ok(None) };
+        let v: Duration = d.get_ref().parse().map_err(|e| at(key, d.span(), format!("{e}")))?;
+        if v.is_negative() {
+            return Err(at(key, d.span(), format!("{what} cannot be negative ({v})")));
         }
+        Ok(Some(v))
     };
-    let params = JoinParams {
+    let horizon = span_of(&raw.join.horizon, "join.horizon", "a horizon")?;
+    let grace = span_of(&raw.join.grace, "join.grace", "a grace period")?;
+    let mut params = JoinParams {
         profile,
         kind,
         bounds,
-        watermark,
+        watermark: WatermarkSpec {
+            source: WatermarkSource::Derived,
+            delay: [Duration::ZERO; 2],
+            policy: Policy::Min,
+            lateness: profile.default_lateness(),
+            timing: profile.timing(),
+        },
         horizon,
+        grace,
+    };
+    params.watermark = match &raw.watermark {
+        Some(w) => read_watermark(w, profile, &at)?,
+        // Kafka Streams has no watermarks to state: its stream time follows from the windows.
+        None if profile == Profile::KafkaStreams => match KafkaWindows::of(&params) {
+            Some(windows) => windows.stream_time(),
+            None => return Err(unsupported(Unsupported::Windows, &raw, &params, &at)),
+        },
+        None => {
+            return Err(InputError::new(
+                file,
+                "missing table [watermark]: say where watermarks come from (source = \"derived\" or \"trace\"), \
+                 see models/README.md",
+            )
+            .field("watermark"))
+        }
     };
     if let Some(problem) = profile.unsupported(&params) {
         return Err(unsupported(problem, &raw, &params, &at));
     }
-    let source = watermark.source;
+    let source = params.watermark.source;
     Ok(JoinSpec {
         name: raw.name.unwrap_or_else(|| default_name.to_owned()),
         description: raw.description.unwrap_or_default(),
@@ -550,7 +566,13 @@ fn read_watermark(w: &RawWatermark, profile: Profile, at: &At<'_>) -> Result<Wat
 /// must mean what its engine runs.
 fn unsupported(problem: Unsupported, raw: &RawModel, params: &JoinParams, at: &At<'_>) -> InputError {
     let profile = params.profile;
-    let w = &raw.watermark;
+    let source_span = raw.watermark.as_ref().map_or(raw.join.kind.span(), |w| w.source.span());
+    let span = |get: fn(&RawWatermark) -> Option<&Spanned<String>>| {
+        raw.watermark
+            .as_ref()
+            .and_then(get)
+            .map_or(source_span.clone(), Spanned::span)
+    };
     match problem {
         Unsupported::Kind => {
             let kinds: Vec<&str> = profile.kinds().iter().map(|k| k.name()).collect();
@@ -606,13 +628,13 @@ fn unsupported(problem: Unsupported, raw: &RawModel, params: &JoinParams, at: &A
             };
             at(
                 "watermark.source",
-                w.source.span(),
+                source_span,
                 format!("the {} profile needs source = \"{name}\": {why}", profile.name()),
             )
         }
         Unsupported::Policy => at(
             "watermark.policy",
-            w.policy.as_ref().map_or(w.source.span(), Spanned::span),
+            span(|w| w.policy.as_ref()),
             format!(
                 "the {} profile combines its inputs' watermarks by min (Flink's two-input operator); \
                  \"max\" is not something it can run",
@@ -621,7 +643,7 @@ fn unsupported(problem: Unsupported, raw: &RawModel, params: &JoinParams, at: &A
         ),
         Unsupported::Lateness => at(
             "watermark.lateness",
-            w.lateness.as_ref().map_or(w.source.span(), Spanned::span),
+            span(|w| w.lateness.as_ref()),
             format!(
                 "the {} profile judges lateness as Flink does, \"ts < wm\"; \"ts <= wm\" is not something it can run",
                 profile.name()
@@ -636,6 +658,44 @@ fn unsupported(problem: Unsupported, raw: &RawModel, params: &JoinParams, at: &A
                 profile.name()
             ),
         ),
+        Unsupported::Grace => at(
+            "join.grace",
+            raw.join.grace.as_ref().map_or(raw.join.kind.span(), Spanned::span),
+            format!(
+                "the {} profile has no grace period; grace is Kafka Streams' (kafka-streams), \
+                 where the other engines have watermark delays",
+                profile.name()
+            ),
+        ),
+        Unsupported::Windows => at(
+            "join.bounds",
+            raw.join.bounds.span(),
+            format!(
+                "Kafka Streams cannot run the windows of {} with grace {}: before = -lower, \
+                 after = upper and before + after + grace (the stores' retention) must fit a Java long",
+                params.bounds,
+                params.grace()
+            ),
+        ),
+        Unsupported::StreamTime => {
+            let expected = KafkaWindows::of(params).map(|k| k.stream_time());
+            let lines = expected.map_or(String::new(), |w| {
+                format!(
+                    "source = \"derived\", left_delay = \"{}\", right_delay = \"{}\", policy = \"max\", \
+                     lateness = \"ts < wm\"",
+                    w.delay[0], w.delay[1]
+                )
+            });
+            at(
+                "watermark",
+                source_span,
+                format!(
+                    "Kafka Streams has one stream time per task, the largest timestamp seen on either input, \
+                     and a record more than the grace period behind it is late: its [watermark] is \
+                     {lines} (the grace on both inputs); write that, or leave [watermark] out"
+                ),
+            )
+        }
         Unsupported::Timing => unreachable!("the reader sets the profile's timing"),
     }
 }
@@ -649,7 +709,8 @@ pub fn write(params: &JoinParams) -> String {
         params.profile.name(),
         params.kind.name(),
         params.bounds,
-        params.horizon.map_or(String::new(), |h| format!("horizon = \"{h}\"\n")),
+        params.horizon.map_or(String::new(), |h| format!("horizon = \"{h}\"\n"))
+            + &params.grace.map_or(String::new(), |g| format!("grace = \"{g}\"\n")),
         w.source.name(),
         w.delay[0],
         w.delay[1],

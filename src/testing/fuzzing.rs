@@ -63,8 +63,8 @@ use crate::engine::StepReport;
 use crate::error::InputError;
 use crate::event::{Emitted, Position, RecordId, Side};
 use crate::model::{
-    Bound, Bounds, JoinKind, JoinParams, JoinSpec, Lateness, Policy, Profile, SpecWatermarks, WatermarkSource,
-    WatermarkSpec,
+    Bound, Bounds, JoinKind, JoinParams, JoinSpec, KafkaWindows, Lateness, Policy, Profile, SpecWatermarks,
+    WatermarkSource, WatermarkSpec,
 };
 use crate::oracle::Analysis;
 use crate::property::Property;
@@ -90,13 +90,14 @@ pub const MAX_STEPS: usize = 32;
 const MAX_RUN_STEPS: usize = 64;
 
 /// The profiles [`eviction_vs_oracle`] draws from: every profile but the canary.
-pub const FUZZED_PROFILES: [Profile; 6] = [
+pub const FUZZED_PROFILES: [Profile; 7] = [
     Profile::Reference,
     Profile::Spark,
     Profile::FlinkInterval,
     Profile::FlinkSqlInterval,
     Profile::FlinkKeyedTtl,
     Profile::FlinkKeyedFixed,
+    Profile::KafkaStreams,
 ];
 
 /// The `eviction_vs_oracle` target: decodes a [`Case`] and panics, with the case written
@@ -937,7 +938,7 @@ fn decode_params(input: &mut Choices<'_>, profile: Profile) -> JoinParams {
     } else {
         Lateness::Strict
     };
-    JoinParams {
+    let mut params = JoinParams {
         profile,
         kind,
         bounds,
@@ -949,14 +950,23 @@ fn decode_params(input: &mut Choices<'_>, profile: Profile) -> JoinParams {
             timing: profile.timing(),
         },
         horizon: None,
+        grace: None,
+    };
+    if profile == Profile::KafkaStreams {
+        // The grace is drawn like a delay; the watermark rule is the one the windows imply.
+        params.grace = Some(decode_delay(input));
+        if let Some(windows) = KafkaWindows::of(&params) {
+            params.watermark = windows.stream_time();
+        }
     }
+    params
 }
 
 const KEYS: [&str; 3] = ["a", "b", "c"];
 
 /// The steps, as the swarm configuration mixes them.
 fn decode_trace(input: &mut Choices<'_>, swarm: &Swarm, params: &JoinParams) -> Trace {
-    let range = params.profile.time_range();
+    let range = params.profile.record_times().map(|(r, _)| r);
     let clamp = |ms: i64| match &range {
         Some(range) => ms.clamp(*range.start(), *range.end()),
         None => ms,
@@ -1185,5 +1195,6 @@ fn protocol_params(kind: JoinKind) -> JoinParams {
             timing: Profile::Reference.timing(),
         },
         horizon: None,
+        grace: None,
     }
 }

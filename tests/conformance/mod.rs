@@ -356,12 +356,18 @@ struct HarnessRun {
 }
 
 fn harness_runs(dir: &Path, traces: &Path) -> (Value, Vec<HarnessRun>) {
+    recorded_runs(dir, traces, ("flink_version", "2.3.0"))
+}
+
+/// The runs of `dir` (with the traces under `traces`), recorded by the engine version that
+/// `meta.json` must name.
+fn recorded_runs(dir: &Path, traces: &Path, (version_key, version): (&str, &str)) -> (Value, Vec<HarnessRun>) {
     let meta: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("meta.json")).expect("meta.json"))
         .expect("meta.json is JSON");
     assert_eq!(
-        meta["flink_version"],
-        "2.3.0",
-        "{}: recorded with another Flink",
+        meta[version_key],
+        version,
+        "{}: recorded with another version",
         dir.display()
     );
     let mut runs = Vec::new();
@@ -610,4 +616,89 @@ fn flink_interval_agrees_with_the_interval_join_operator_in_flinks_operator_harn
         }
     }
     assert_all_agree("IntervalJoinOperator harness", checked, 400, &failures);
+}
+
+/// Kafka Streams 4.4.0's KStream-KStream join in `TopologyTestDriver`
+/// (`tests/conformance/kafka-streams`): `[0, 1h]` with 10 minutes' grace and `[5m, 20m]` with
+/// none, each inner, left and outer, over every trace of a small scope and seeded random ones.
+/// After every record the `kafka-streams` profile emits the same pairs and null-padded rows,
+/// its window stores return as many records per side and its outer store holds as many
+/// entries, and as many puts were skipped as the task's `dropped-records-total` counts.
+#[test]
+fn kafka_streams_agrees_with_topology_test_driver() {
+    use joincheck::engine::Engine as _;
+    let fixtures = root().join("tests/conformance/kafka-streams/fixtures");
+    let (mut checked, mut failures) = (0, Vec::new());
+    let mut kinds_seen = std::collections::BTreeSet::new();
+    for join in ["within-1h-grace-10m", "5m-to-20m-no-grace"] {
+        for kind in ["inner", "left_outer", "full_outer"] {
+            let dir = fixtures.join(join).join(kind);
+            let (meta, runs) = recorded_runs(&dir, &fixtures.join("traces"), ("kafka_streams_version", "4.4.0"));
+            let p = &meta["join_params"];
+            assert_eq!(p["kind"], kind);
+            let ms = |k: &str| joincheck::time::Duration::from_millis(p[k].as_i64().unwrap()).to_string();
+            let spec = JoinSpec::builder("kafka-streams-recorded")
+                .profile(Profile::KafkaStreams)
+                .kind(match kind {
+                    "inner" => JoinKind::Inner,
+                    "left_outer" => JoinKind::LeftOuter,
+                    _ => JoinKind::FullOuter,
+                })
+                .bounds(&format!("[{}, {}]", ms("lowest_ms"), ms("highest_ms")))
+                .grace(&ms("grace_ms"))
+                .build()
+                .expect("the recorded join is a model");
+            for run in &runs {
+                let mut engine = engine::KafkaStreamsEngine::new(spec.params);
+                let (mut ours, mut out, mut why) = (Vec::new(), Vec::new(), None);
+                for (i, (step, real)) in run.trace.steps().iter().zip(&run.after).enumerate() {
+                    out.clear();
+                    engine.step(step, &mut out);
+                    ours.extend(out.iter().map(|&o| (i, o)));
+                    let [l, r, o] = engine.store_sizes();
+                    let held = [l as u64, r as u64, o as u64, engine.dropped()];
+                    if why.is_none() && held[..] != real[..] {
+                        why = Some(format!(
+                            "after step {i}: the profile has [left store, right store, outer store, dropped] = \
+                             {held:?}, Kafka Streams {real:?}"
+                        ));
+                    }
+                }
+                let mut theirs: Vec<(usize, Output)> = run
+                    .real
+                    .iter()
+                    .map(|e| (e.at.step.expect("rows carry steps"), e.output))
+                    .collect();
+                ours.sort();
+                theirs.sort();
+                if ours != theirs {
+                    let words = |v: &[(usize, Output)]| {
+                        v.iter()
+                            .map(|(s, o)| format!("[{s}] {}", joincheck::report::output_words(&run.trace, o)))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    };
+                    why = Some(format!(
+                        "rows differ:\n  profile: {}\n  kafka:   {}",
+                        words(&ours),
+                        words(&theirs)
+                    ));
+                }
+                if run.after.len() != run.trace.steps().len() {
+                    why = Some(format!(
+                        "{} steps recorded for {}",
+                        run.after.len(),
+                        run.trace.steps().len()
+                    ));
+                }
+                if let Some(why) = why {
+                    failures.push(format!("{join}/{kind}/{}: {why}", run.name));
+                }
+                checked += 1;
+            }
+            kinds_seen.insert(kind);
+        }
+    }
+    assert_all_agree("Kafka Streams TopologyTestDriver", checked, 2000, &failures);
+    assert_eq!(kinds_seen.len(), 3);
 }

@@ -91,6 +91,7 @@ pub fn arb_params(profile: Profile) -> impl Strategy<Value = JoinParams> {
                 timing: profile.timing(),
             },
             horizon: None,
+            grace: None,
         })
 }
 

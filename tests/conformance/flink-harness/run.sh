@@ -25,7 +25,7 @@ drive() { java -cp "$cp" joincheck.harness.Drive "$@"; }
 # counterexamples for the seed's six defects.
 rm -rf "$out/keyed" "$out/interval"
 mkdir -p "$out/keyed/traces" "$out/interval/traces"
-python3 gen_traces.py --set keyed-ttl --out "$out/keyed/traces" --seed 7 --random 120
+python3 ../gen_harness_traces.py --set keyed-ttl --out "$out/keyed/traces" --seed 7 --random 120
 (cd "$repo" && cargo run --release -q -- check models/flink-keyed-ttl.toml --out "$out/keyed/cx" > /dev/null || true)
 for f in "$out/keyed/cx"/flink-keyed-ttl/defect-*.jsonl; do cp "$f" "$out/keyed/traces/"; done
 rm -rf "$out/keyed/cx"
@@ -35,7 +35,7 @@ for kind in inner left_outer right_outer full_outer; do
 done
 
 # IntervalJoinOperator: [0, 1h], BoundedOutOfOrderness 10m on both inputs (the bundled model).
-python3 gen_traces.py --set interval --out "$out/interval/traces" --seed 7 --random 120
+python3 ../gen_harness_traces.py --set interval --out "$out/interval/traces" --seed 7 --random 120
 drive --operator interval --lowest 0 --highest 3600000 --left-delay 600000 --right-delay 600000 \
   --out "$out/interval/inner" "$out/interval/traces"/*.jsonl
 # Another window and other delays over the same traces: [-5m, 20m], 2m / 20m.

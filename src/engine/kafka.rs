@@ -1,0 +1,285 @@
+//! The `kafka-streams` profile: Kafka Streams' KStream-KStream windowed join
+//! (`KStream.join`/`leftJoin`/`outerJoin` with `JoinWindows`), as Kafka Streams 4.4.0 runs it
+//! in one task (`docs/CONFORMANCE.md` has the recorded runs that check it).
+//!
+//! For `right.ts - left.ts ∈ [lo, hi]` the windows are `before = -lo`, `after = hi` and a
+//! `grace`; each store keeps records for `retention = before + after + grace`
+//! (`KStreamImplJoin`, `JoinWindows.size()`). The classes, by what they do:
+//!
+//! ```text
+//! stream_time = max ts of every record of the task, both inputs (KStreamImplJoin.TimeTracker)
+//! obs[s]      = max ts put into side s's window store            (AbstractRocksDBSegmentedBytesStore)
+//! visible(s)  = the records of s's store with ts >= obs[s] - retention + 1   (getActualFrom)
+//! record x@t of side s, o the other side; (jb, ja) = (before, after) for the left processor,
+//! (after, before) for the right one (KStreamKStreamJoinLeftSide / RightSide):
+//!   stream_time = max(stream_time, t)                              (KStreamKStreamJoin.process)
+//!   if an outer store exists and t == stream_time: emit_closed(ja)
+//!   from = max(0, t - jb); to = max(0, t + ja)
+//!   for y in visible(o) with y.key = x.key, from <= y.ts <= to:
+//!       delete the outer entries (o, key, y.ts); emit (x, y)               (emitInnerJoin)
+//!   if s is padded and nothing matched:
+//!       if to < stream_time: emit x null-padded now
+//!       else: min_time = min(min_time, t); put x in the outer store
+//!   then put x in s's store (KStreamJoinWindow forwards first, then puts):
+//!       obs[s] = max(obs[s], t); skipped, and counted as a dropped record, when
+//!       t / seg < (obs[s] - retention) / seg, seg = max(retention / 2, 60 s)  (segments)
+//! emit_closed(ja):                                   (emitNonJoinedOuterRecords)
+//!   return if min_time + ja + grace >= stream_time   (Java long arithmetic: MAX wraps)
+//!   min_time = MAX
+//!   for entry e in (ts, right before left, key) order:
+//!       min_time = e.ts; stop if both sides were found open
+//!       open if e.ts + (left: after, right: before) + grace >= stream_time: note it, next
+//!       emit e's records null-padded, delete e
+//! ```
+//!
+//! An outer store exists for left and outer joins and both processors use it; the left
+//! processor pads for left and outer joins, the right one for outer joins (Kafka Streams has
+//! no right join). A stream does not end: end of input emits nothing and frees nothing.
+//! Kafka Streams drops no record from the join for being late: a record behind stream time
+//! still probes the other store, and is padded at once if nothing matches; what lateness
+//! costs it is its own store entry (and its partners' entries, already expired). The engine
+//! therefore never emits [`Output::Late`]; [`KafkaStreamsEngine::dropped`] counts the
+//! skipped puts, as the task's `dropped-records-total` metric does.
+//!
+//! Kafka's default timestamp extractor stops the application on a negative timestamp
+//! (`FailOnInvalidTimestamp`); the profile's traces have none, and the engine skips such a
+//! record entirely, as `LogAndSkipOnInvalidTimestamp` would.
+
+use crate::engine::store::SideStore;
+use crate::event::{Key, Output, Record, RecordId, Side};
+use crate::model::{JoinKind, JoinParams, KafkaWindows};
+use crate::time::EventTime;
+use crate::trace::Step;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Kafka's `ConsumerRecord.NO_TIMESTAMP`: the stream time before any record.
+const NO_TIMESTAMP: i64 = -1;
+
+/// An outer-store key: `TimestampedKeyAndJoinSide` in its serialized order (timestamp, then
+/// the side byte, 0 for right and 1 for left, then the key).
+type OuterKey = (i64, u8, Key);
+
+/// Kafka Streams' KStream-KStream join in one task.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct KafkaStreamsEngine {
+    params: JoinParams,
+    /// `JoinWindows.beforeMs`, `afterMs` and `gracePeriodMs`.
+    before: i64,
+    after: i64,
+    grace: i64,
+    /// The window stores' retention, `before + after + grace`.
+    retention: i64,
+    /// The task's stream time (`TimeTracker.streamTime`).
+    stream_time: i64,
+    /// `TimeTracker.minTime`: where the last outer-store scan stopped, or the least time put
+    /// in the outer store since.
+    min_time: i64,
+    /// Per side: the window store's observed stream time.
+    observed: [i64; 2],
+    /// Per side: the visible records of the window store.
+    windows: SideStore,
+    /// The same records by time, for expiry.
+    by_time: [BTreeSet<(EventTime, Key, RecordId)>; 2],
+    /// The outer-join store: unmatched records waiting for their window to close.
+    outer: BTreeMap<OuterKey, Vec<RecordId>>,
+    /// Records whose put into their window store was skipped.
+    dropped: u64,
+    /// Whether the trace has ended (a stream does not; nothing happens after).
+    ended: bool,
+}
+
+impl KafkaStreamsEngine {
+    /// The engine for `params`, before its first step.
+    ///
+    /// # Panics
+    /// For a join Kafka Streams does not have (right outer, semi), or windows whose retention
+    /// does not fit a Java `long`; the model reader rejects both.
+    pub fn new(params: JoinParams) -> KafkaStreamsEngine {
+        assert!(
+            matches!(params.kind, JoinKind::Inner | JoinKind::LeftOuter | JoinKind::FullOuter),
+            "Kafka Streams joins streams inner, left or outer"
+        );
+        let windows = KafkaWindows::of(&params).expect("the model reader checks the windows");
+        KafkaStreamsEngine {
+            params,
+            before: windows.before,
+            after: windows.after,
+            grace: windows.grace,
+            retention: windows.retention,
+            stream_time: NO_TIMESTAMP,
+            min_time: i64::MAX,
+            observed: [NO_TIMESTAMP; 2],
+            windows: SideStore::default(),
+            by_time: Default::default(),
+            outer: BTreeMap::new(),
+            dropped: 0,
+            ended: false,
+        }
+    }
+
+    /// How many records' puts into their window store were skipped because their segment had
+    /// expired: the task's `dropped-records-total`.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    /// Per side, how many records a query of the window store returns (what retention has not
+    /// hidden), and how many entries the outer store holds.
+    pub fn store_sizes(&self) -> [usize; 3] {
+        [
+            self.windows[0].len(),
+            self.windows[1].len(),
+            self.outer.values().map(Vec::len).sum(),
+        ]
+    }
+
+    /// Whether the processor of `side` pads its unmatched records.
+    fn pads(&self, side: Side) -> bool {
+        match side {
+            Side::Left => matches!(self.params.kind, JoinKind::LeftOuter | JoinKind::FullOuter),
+            Side::Right => self.params.kind == JoinKind::FullOuter,
+        }
+    }
+
+    /// Whether the join has an outer store (left and outer joins, for both processors).
+    fn has_outer_store(&self) -> bool {
+        self.params.kind != JoinKind::Inner
+    }
+
+    /// The earliest time a query of `side`'s window store returns.
+    fn first_visible(&self, side: Side) -> i64 {
+        self.observed[side.index()]
+            .saturating_sub(self.retention)
+            .saturating_add(1)
+    }
+
+    fn process(&mut self, x: Record, out: &mut Vec<Output>) {
+        let t = x.ts.as_millis();
+        if t < 0 {
+            self.dropped += 1;
+            return;
+        }
+        let (s, o) = (x.side, x.side.other());
+        let (join_before, join_after) = match s {
+            Side::Left => (self.before, self.after),
+            Side::Right => (self.after, self.before),
+        };
+        self.stream_time = self.stream_time.max(t);
+        if self.has_outer_store() && t == self.stream_time {
+            self.emit_closed(join_after, out);
+        }
+        let from = t.saturating_sub(join_before).max(0).max(self.first_visible(o));
+        let to = t.saturating_add(join_after).max(0);
+        let mut matched = false;
+        if from <= to {
+            let range = (x.key, EventTime::from_millis(from), RecordId(0))
+                ..=(x.key, EventTime::from_millis(to), RecordId(u32::MAX));
+            let partners: Vec<(i64, RecordId)> = self.windows[o.index()]
+                .range(range)
+                .map(|(&(_, ts, id), _)| (ts.as_millis(), id))
+                .collect();
+            for (ts, id) in partners {
+                matched = true;
+                if self.has_outer_store() {
+                    self.outer.remove(&(ts, side_byte(o), x.key));
+                }
+                out.push(match s {
+                    Side::Left => Output::Match { left: x.id, right: id },
+                    Side::Right => Output::Match { left: id, right: x.id },
+                });
+            }
+        }
+        if self.pads(s) && !matched {
+            if to < self.stream_time {
+                out.push(Output::Unmatched(x.id));
+            } else {
+                self.min_time = self.min_time.min(t);
+                self.outer.entry((t, side_byte(s), x.key)).or_default().push(x.id);
+            }
+        }
+        self.put(x);
+    }
+
+    /// `KStreamJoinWindow`: the record goes into its side's window store.
+    fn put(&mut self, x: Record) {
+        let (t, i) = (x.ts.as_millis(), x.side.index());
+        self.observed[i] = self.observed[i].max(t);
+        let segment = (self.retention / 2).max(60_000);
+        if t / segment < self.observed[i].saturating_sub(self.retention) / segment {
+            self.dropped += 1;
+            return;
+        }
+        let first = self.first_visible(x.side);
+        if t >= first {
+            self.windows[i].insert((x.key, x.ts, x.id), false);
+            self.by_time[i].insert((x.ts, x.key, x.id));
+        }
+        // What a query no longer returns is gone for good: the observed time only grows.
+        while let Some(&(ts, key, id)) = self.by_time[i].first() {
+            if ts.as_millis() >= first {
+                break;
+            }
+            self.by_time[i].pop_first();
+            self.windows[i].remove(&(key, ts, id));
+        }
+    }
+
+    /// `emitNonJoinedOuterRecords`: null-pads the outer-store entries whose window has closed.
+    fn emit_closed(&mut self, join_after: i64, out: &mut Vec<Output>) {
+        if self.min_time.wrapping_add(join_after).wrapping_add(self.grace) >= self.stream_time {
+            return;
+        }
+        self.min_time = i64::MAX;
+        let mut open = [false; 2];
+        let mut closed = Vec::new();
+        for (&(ts, side, key), ids) in &self.outer {
+            self.min_time = ts;
+            if open[0] && open[1] {
+                break;
+            }
+            let (side, look_back) = if side == side_byte(Side::Left) {
+                (Side::Left, self.after)
+            } else {
+                (Side::Right, self.before)
+            };
+            if ts.wrapping_add(look_back).wrapping_add(self.grace) >= self.stream_time {
+                open[side.index()] = true;
+                continue;
+            }
+            out.extend(ids.iter().map(|&id| Output::Unmatched(id)));
+            closed.push((ts, side_byte(side), key));
+        }
+        for k in closed {
+            self.outer.remove(&k);
+        }
+    }
+}
+
+/// The side byte of `TimestampedKeyAndJoinSideSerializer`: 1 for left, 0 for right.
+fn side_byte(side: Side) -> u8 {
+    u8::from(side == Side::Left)
+}
+
+impl crate::engine::Engine for KafkaStreamsEngine {
+    fn step(&mut self, step: &Step, out: &mut Vec<Output>) {
+        // Kafka Streams has no watermarks, batches or end of input; its wall clock (the
+        // outer-join emit throttle) is set to emit on every record.
+        match *step {
+            Step::Record(r) if !self.ended => self.process(r, out),
+            Step::End => self.ended = true,
+            _ => {}
+        }
+    }
+
+    fn stored(&self) -> Vec<RecordId> {
+        let mut ids = self.windows.ids();
+        ids.extend(self.outer.values().flatten().copied());
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    fn pending_timers(&self) -> usize {
+        0
+    }
+}
