@@ -207,6 +207,8 @@ pub const PROFILES: [ProfileInfo; 8] = [
         // KafkaWindows::stream_time derives from the windows.
         source: Some(WatermarkSource::Derived),
         predicts_engine: true,
+        // Bounds within ±2^61 ms keep the stores' retention (before + after + grace) a long.
+        time_range: Some((-(1 << 61), 1 << 61)),
         record_times: Some((
             (0, i64::MAX),
             "Kafka refuses negative record timestamps (FailOnInvalidTimestamp)",

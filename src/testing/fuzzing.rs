@@ -8,6 +8,7 @@
 //! | target | the bytes are | what must hold |
 //! |---|---|---|
 //! | [`eviction_vs_oracle`] | choices, decoded into a join and a trace ([`Case::decode`]) | the profile's contract with the oracle ([`check`]) |
+//! | [`kafka_vs_oracle`] | the same, for the `kafka-streams` profile ([`LATER_PROFILES`]) | the same |
 //! | [`parse_trace`] | a JSON-lines trace | it parses or yields an [`InputError`]; a parsed trace writes and reads back identically and passes [`check`] under fixed models |
 //! | [`parse_model`] | a TOML model file | it parses or yields an [`InputError`]; a parsed model renders back to the same join, and its engine runs |
 //! | [`protocol_lines`] | output lines against a fixed trace | they parse or yield an [`InputError`]; parsed outputs write and read back identically, and the oracle can diff them |
@@ -45,7 +46,7 @@
 //! |---|---|
 //! | `reference`, `flink-keyed-fixed` | every invariant holds after every step (so nothing is left after end of input), and the outputs are exactly the oracle's, as a multiset |
 //! | `spark` | every row is one the oracle expects, and the only invariants broken are the two that Spark's missing end of input breaks: state kept at quiescence, and null rows never flushed (the `[expect]` of `models/spark-*.toml`) |
-//! | `flink-interval`, `flink-sql-interval`, `flink-keyed-ttl` | the invariants that their bundled models expect to hold ([`Contract::Holds`]); the others are their documented defects |
+//! | `flink-interval`, `flink-sql-interval`, `flink-keyed-ttl`, `kafka-streams` | the invariants that their bundled models expect to hold ([`Contract::Holds`]); the others are their documented defects |
 //! | every profile | the engine's `stored()` and `buffered()` are ascending and name only records it has received, and every output names a record it has received |
 //!
 //! The Flink profiles model real operators, which break some of these invariants in corners
@@ -89,21 +90,38 @@ pub const MAX_STEPS: usize = 32;
 /// Most steps of a parsed trace that [`parse_trace`] also runs through engines.
 const MAX_RUN_STEPS: usize = 64;
 
-/// The profiles [`eviction_vs_oracle`] draws from: every profile but the canary.
-pub const FUZZED_PROFILES: [Profile; 7] = [
+/// The profiles [`eviction_vs_oracle`] draws from: every profile of the first waves but the
+/// canary. The list is frozen: its first choice picks the profile by index, so a profile added
+/// here would give every committed input (`fuzz/corpus`, `fuzz/regressions`) another meaning.
+/// A later profile gets a target of its own ([`LATER_PROFILES`]).
+pub const FUZZED_PROFILES: [Profile; 6] = [
     Profile::Reference,
     Profile::Spark,
     Profile::FlinkInterval,
     Profile::FlinkSqlInterval,
     Profile::FlinkKeyedTtl,
     Profile::FlinkKeyedFixed,
-    Profile::KafkaStreams,
 ];
+
+/// Profiles added after [`FUZZED_PROFILES`] was frozen, each with a fuzz target of its own
+/// that decodes cases of that profile only: `kafka_vs_oracle`.
+pub const LATER_PROFILES: [(&str, Profile); 1] = [("kafka_vs_oracle", Profile::KafkaStreams)];
 
 /// The `eviction_vs_oracle` target: decodes a [`Case`] and panics, with the case written
 /// out as a model and a trace, when it breaks its profile's contract.
 pub fn eviction_vs_oracle(data: &[u8]) {
     let Some(case) = Case::decode(data, &FUZZED_PROFILES) else {
+        return;
+    };
+    if let Err(why) = check(&case) {
+        panic!("{why}\n\n{case}");
+    }
+}
+
+/// The `kafka_vs_oracle` target: [`eviction_vs_oracle`] for the `kafka-streams` profile (the
+/// profile choice reads no byte; the join, swarm and steps are decoded alike).
+pub fn kafka_vs_oracle(data: &[u8]) {
+    let Some(case) = Case::decode(data, &[Profile::KafkaStreams]) else {
         return;
     };
     if let Err(why) = check(&case) {
@@ -954,7 +972,7 @@ fn decode_params(input: &mut Choices<'_>, profile: Profile) -> JoinParams {
     };
     if profile == Profile::KafkaStreams {
         // The grace is drawn like a delay; the watermark rule is the one the windows imply.
-        params.grace = Some(decode_delay(input));
+        params.grace = Some(decode_delay(input).min(Duration::from_millis(1 << 61)));
         if let Some(windows) = KafkaWindows::of(&params) {
             params.watermark = windows.stream_time();
         }

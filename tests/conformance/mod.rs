@@ -620,7 +620,8 @@ fn flink_interval_agrees_with_the_interval_join_operator_in_flinks_operator_harn
 
 /// Kafka Streams 4.4.0's KStream-KStream join in `TopologyTestDriver`
 /// (`tests/conformance/kafka-streams`): `[0, 1h]` with 10 minutes' grace and `[5m, 20m]` with
-/// none, each inner, left and outer, over every trace of a small scope and seeded random ones.
+/// none, each inner, left and outer, over every trace of a small scope, seeded random ones and
+/// the checker's counterexamples on the two bundled Kafka Streams models.
 /// After every record the `kafka-streams` profile emits the same pairs and null-padded rows,
 /// its window stores return as many records per side and its outer store holds as many
 /// entries, and as many puts were skipped as the task's `dropped-records-total` counts.
@@ -630,7 +631,8 @@ fn kafka_streams_agrees_with_topology_test_driver() {
     let fixtures = root().join("tests/conformance/kafka-streams/fixtures");
     let (mut checked, mut failures) = (0, Vec::new());
     let mut kinds_seen = std::collections::BTreeSet::new();
-    for join in ["within-1h-grace-10m", "5m-to-20m-no-grace"] {
+    let mut cx_seen = std::collections::BTreeSet::new();
+    for join in ["within-1h-grace-10m", "5m-to-20m-no-grace", "within-5m-grace-10m"] {
         for kind in ["inner", "left_outer", "full_outer"] {
             let dir = fixtures.join(join).join(kind);
             let (meta, runs) = recorded_runs(&dir, &fixtures.join("traces"), ("kafka_streams_version", "4.4.0"));
@@ -648,7 +650,51 @@ fn kafka_streams_agrees_with_topology_test_driver() {
                 .grace(&ms("grace_ms"))
                 .build()
                 .expect("the recorded join is a model");
+            // The bundled model this recording runs, if any: the checker's counterexamples on
+            // it must show on Kafka Streams as the checker says.
+            let bundled = [
+                "kafka-streams-impressions-clicks",
+                "kafka-streams-clicks-5m-to-20m-left-outer",
+                "kafka-streams-clicks-within-5m-left-outer",
+            ]
+            .into_iter()
+            .find(|m| JoinSpec::bundled(m).unwrap().params == spec.params);
             for run in &runs {
+                if let Some(model) = bundled {
+                    let short = model.trim_start_matches("kafka-streams-");
+                    let expected = joincheck::oracle::Analysis::new(spec.params, &run.trace).expected();
+                    let real: Vec<Output> = run.real.iter().map(|e| e.output).collect();
+                    let pair = |o: &&Output| matches!(o, Output::Match { .. });
+                    if run.name == format!("cx-{short}-no_lost_match") {
+                        assert!(
+                            expected.iter().filter(pair).any(|o| !real.contains(o)),
+                            "{model}: Kafka Streams emits every valid pair of {}",
+                            run.name
+                        );
+                        cx_seen.insert((model, "no_lost_match"));
+                    }
+                    if run.name == "kafka-19536-null-row-then-match" && model.contains("within-5m") {
+                        // KAFKA-19536: the null row at once, then the match.
+                        let at = |o: Output| run.real.iter().find(|e| e.output == o).and_then(|e| e.at.step);
+                        let i1 = run.trace.lookup_id(joincheck::event::Side::Left, "i1").unwrap();
+                        let c1 = run.trace.lookup_id(joincheck::event::Side::Right, "c1").unwrap();
+                        assert_eq!(
+                            (at(Output::Unmatched(i1)), at(Output::Match { left: i1, right: c1 })),
+                            (Some(1), Some(2)),
+                            "{model}: KAFKA-19536 on {}",
+                            run.name
+                        );
+                        cx_seen.insert((model, "KAFKA-19536"));
+                    }
+                    if run.name == format!("cx-{short}-no_spurious_output") {
+                        assert!(
+                            real.iter().filter(pair).any(|o| !expected.contains(o)),
+                            "{model}: Kafka Streams emits no pair the oracle does not expect on {}",
+                            run.name
+                        );
+                        cx_seen.insert((model, "no_spurious_output"));
+                    }
+                }
                 let mut engine = engine::KafkaStreamsEngine::new(spec.params);
                 let (mut ours, mut out, mut why) = (Vec::new(), Vec::new(), None);
                 for (i, (step, real)) in run.trace.steps().iter().zip(&run.after).enumerate() {
@@ -701,4 +747,9 @@ fn kafka_streams_agrees_with_topology_test_driver() {
     }
     assert_all_agree("Kafka Streams TopologyTestDriver", checked, 2000, &failures);
     assert_eq!(kinds_seen.len(), 3);
+    // The lost matches (a store's retention one millisecond, or with a positive lower bound
+    // minutes, short of the window), the spurious pairs (late records joined, a fetch clamped
+    // at 0) and KAFKA-19536's null row within the grace are Kafka Streams' own, on the three
+    // bundled models.
+    assert_eq!(cx_seen.len(), 7, "counterexamples seen on Kafka Streams: {cx_seen:?}");
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Records a KStream-KStream join in Kafka Streams 4.4.0's TopologyTestDriver on joincheck traces
-# (README.md), into fixtures/ (or into DIR with --out DIR): two joins, each inner, left and outer.
+# (README.md), into fixtures/ (or into DIR with --out DIR): three joins, each inner, left and outer.
 #
 #   bash tests/conformance/kafka-streams/run.sh            # regenerate every fixture (~1 minute)
 #   bash tests/conformance/kafka-streams/run.sh --out DIR  # the same runs, written under DIR
@@ -20,6 +20,25 @@ cp="$here/target/classes:$(cat target/classpath.txt)"
 rm -rf "$out"
 mkdir -p "$out/traces"
 python3 ../gen_harness_traces.py --set kafka --out "$out/traces" --seed 7 --random 150
+# The checker's counterexamples on the bundled Kafka Streams models, to see each on the real
+# engine: cx-<model>-<property>.jsonl.
+repo="$(cd "$here/../../.." && pwd)"
+for model in kafka-streams-impressions-clicks kafka-streams-clicks-5m-to-20m-left-outer \
+             kafka-streams-clicks-within-5m-left-outer; do
+  (cd "$repo" && cargo run --release -q -- check "models/$model.toml" --out "$out/cx" > /dev/null || true)
+  for f in "$out/cx/$model"/*.jsonl; do
+    cp "$f" "$out/traces/cx-${model#kafka-streams-}-$(basename "$f")"
+  done
+done
+rm -rf "$out/cx"
+# KAFKA-19536 in full: the impression within the grace is null-padded at once, then a click
+# inside its window joins it.
+cat > "$out/traces/kafka-19536-null-row-then-match.jsonl" <<'TRACE'
+{"type":"record","side":"right","key":"a","ts":600000,"id":"c0"}
+{"type":"record","side":"left","key":"a","ts":0,"id":"i1"}
+{"type":"record","side":"right","key":"a","ts":300000,"id":"c1"}
+{"type":"end"}
+TRACE
 # name | lowest ms | highest ms | grace ms
 while read -r name lowest highest grace; do
   for kind in inner left_outer full_outer; do
@@ -29,5 +48,6 @@ while read -r name lowest highest grace; do
 done <<'JOINS'
 within-1h-grace-10m 0 3600000 600000
 5m-to-20m-no-grace 300000 1200000 0
+within-5m-grace-10m 0 300000 600000
 JOINS
-echo "recorded under $out: $(ls "$out/traces" | wc -l) traces x 2 joins x 3 kinds"
+echo "recorded under $out: $(ls "$out/traces" | wc -l) traces x 3 joins x 3 kinds"
