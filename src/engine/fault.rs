@@ -27,4 +27,7 @@ pub(crate) enum Fault {
     /// Flink interval join: the cleanup timer at `ts` instead of `ts + upper` (removing the
     /// element's own bucket).
     TimerAtTimestamp,
+    /// Kafka Streams: no outer-join store, so an unmatched record of a padded side is
+    /// null-padded at once (before 3.1, KAFKA-10847's spurious left/outer results).
+    KafkaEagerNullRows,
 }

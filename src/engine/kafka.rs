@@ -45,6 +45,7 @@
 //! (`FailOnInvalidTimestamp`); the profile's traces have none, and the engine skips such a
 //! record entirely, as `LogAndSkipOnInvalidTimestamp` would.
 
+use crate::engine::fault::Fault;
 use crate::engine::store::SideStore;
 use crate::event::{Key, Output, Record, RecordId, Side};
 use crate::model::{JoinKind, JoinParams, KafkaWindows};
@@ -86,6 +87,8 @@ pub struct KafkaStreamsEngine {
     dropped: u64,
     /// Whether the trace has ended (a stream does not; nothing happens after).
     ended: bool,
+    /// Always `Fault::None` outside the mutation benchmark.
+    fault: Fault,
 }
 
 impl KafkaStreamsEngine {
@@ -95,6 +98,11 @@ impl KafkaStreamsEngine {
     /// For a join Kafka Streams does not have (right outer, semi), or windows whose retention
     /// does not fit a Java `long`; the model reader rejects both.
     pub fn new(params: JoinParams) -> KafkaStreamsEngine {
+        KafkaStreamsEngine::with_fault(params, Fault::None)
+    }
+
+    /// The engine with a deliberate defect, for the mutation benchmark.
+    pub(crate) fn with_fault(params: JoinParams, fault: Fault) -> KafkaStreamsEngine {
         assert!(
             matches!(params.kind, JoinKind::Inner | JoinKind::LeftOuter | JoinKind::FullOuter),
             "Kafka Streams joins streams inner, left or outer"
@@ -114,6 +122,7 @@ impl KafkaStreamsEngine {
             outer: BTreeMap::new(),
             dropped: 0,
             ended: false,
+            fault,
         }
     }
 
@@ -143,7 +152,7 @@ impl KafkaStreamsEngine {
 
     /// Whether the join has an outer store (left and outer joins, for both processors).
     fn has_outer_store(&self) -> bool {
-        self.params.kind != JoinKind::Inner
+        self.params.kind != JoinKind::Inner && self.fault != Fault::KafkaEagerNullRows
     }
 
     /// The earliest time a query of `side`'s window store returns.
@@ -190,7 +199,7 @@ impl KafkaStreamsEngine {
             }
         }
         if self.pads(s) && !matched {
-            if to < self.stream_time {
+            if to < self.stream_time || !self.has_outer_store() {
                 out.push(Output::Unmatched(x.id));
             } else {
                 self.min_time = self.min_time.min(t);

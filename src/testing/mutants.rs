@@ -11,7 +11,7 @@
 
 use crate::checker::{check_mutant, new_violation, Counterexample};
 use crate::engine::fault::Fault;
-use crate::engine::{Engine, IntervalJoinEngine, ProfileEngine, ReferenceEngine, SparkEngine};
+use crate::engine::{Engine, IntervalJoinEngine, KafkaStreamsEngine, ProfileEngine, ReferenceEngine, SparkEngine};
 use crate::error::InputError;
 use crate::event::{Output, RecordId, Side};
 use crate::model::{Bound, Bounds, JoinKind, JoinSpec, Policy};
@@ -206,6 +206,18 @@ fn shipped() -> Vec<Mutant> {
                 inner: Box::new(AnyEngine::Profile(ProfileEngine::Reference(ReferenceEngine::new(s.params)))),
                 sides: BTreeSet::new(),
                 padded: BTreeSet::new(),
+            },
+        },
+        Mutant {
+            name: "kafka-10847-eager-null-rows",
+            recreates: "KAFKA-10847: a left/outer stream-stream join null-pads an unmatched record at once, then emits its match too (Kafka Streams before 3.1)",
+            model: "kafka-streams-clicks-within-5m-left-outer.toml",
+            adjust: keep,
+            build: |s| {
+                AnyEngine::Profile(ProfileEngine::KafkaStreams(KafkaStreamsEngine::with_fault(
+                    s.params,
+                    Fault::KafkaEagerNullRows,
+                )))
             },
         },
         Mutant {

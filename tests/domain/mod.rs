@@ -10,11 +10,13 @@
 //! keep their derived times to it too (`time_range`), since times before the epoch mean
 //! something to them; the others derive times without a range, the first one at 0.
 //!
+//! Kafka Streams' models take the grace as both delays (one grace, so only equal delays).
+//!
 //! Only the spark, reference and flink-sql models run in debug builds (the rest are
 //! `--release` work: `cargo test --release` runs all).
 
 use joincheck::checker::{check_spec, mutant_violations, Options, Verdict};
-use joincheck::model::{Bounds, JoinSpec, Times, WatermarkSource};
+use joincheck::model::{Bounds, JoinSpec, KafkaWindows, Profile, Times, WatermarkSource};
 use joincheck::property::Property;
 use joincheck::testing::mutants;
 use joincheck::time::{Duration, EventTime, ProcessingTime};
@@ -56,7 +58,11 @@ fn scaled(file: &str, times: &Times, records: [u8; 2], delays: [i64; 2]) -> Join
         )
         .expect("a window")
     };
-    if p.watermark.source == WatermarkSource::Derived {
+    if p.profile == Profile::KafkaStreams {
+        // Kafka Streams' rule follows from the windows: the grace is the delay on both inputs.
+        p.grace = Some(Duration::from_millis(delays[0]));
+        p.watermark = KafkaWindows::of(p).expect("small windows").stream_time();
+    } else if p.watermark.source == WatermarkSource::Derived {
         p.watermark.delay = delays.map(Duration::from_millis);
     }
     spec.defects.clear();
@@ -116,6 +122,11 @@ fn verdicts(spec: &JoinSpec) -> Vec<(Property, bool)> {
 
 fn compare_models(files: &[&str], records: [u8; 2]) {
     for (file, delays) in files.iter().flat_map(|f| DELAYS.map(|d| (f, d))) {
+        let kafka = JoinSpec::load(&models().join(file)).unwrap().params.profile == Profile::KafkaStreams;
+        if kafka && delays[0] != delays[1] {
+            // One grace, the same delay on both inputs.
+            continue;
+        }
         let by_dense = verdicts(&scaled(file, &dense(file), records, delays));
         let by_derived = verdicts(&scaled(file, &Times::Derived, records, delays));
         assert_eq!(
@@ -201,4 +212,19 @@ fn flink_operators_derived_times_give_the_dense_verdicts() {
     // The keyed functions read watermarks from the trace: one record per side, one
     // watermark step per input.
     compare_models(&FLINK_OPERATORS[1..], [1, 1]);
+}
+
+/// Kafka Streams' models whose window starts at 0 (the scaling's assumption), with a grace of
+/// 3 ms; the bundled mutant (KAFKA-10847) with them.
+const KAFKA: [&str; 2] = [
+    "kafka-streams-impressions-clicks.toml",
+    "kafka-streams-clicks-within-5m-left-outer.toml",
+];
+
+#[test]
+#[cfg_attr(debug_assertions, ignore = "release builds only: cargo test --release")]
+fn kafka_streams_derived_times_give_the_dense_verdicts() {
+    compare_models(&KAFKA, [2, 1]);
+    compare_models(&KAFKA, [1, 2]);
+    compare_mutants(&KAFKA, [2, 1]);
 }
