@@ -15,6 +15,7 @@ mod cli; // the joincheck binary: oracle lines per bundled trace, diff and repla
 mod conformance; // the spark profile reproduces every recorded pyspark 4.3.0 run, batch by batch
 mod domain; // derived event times against brute force: every integer time of a dense window, same verdicts
 mod drive; // joincheck drive: the Python examples over the protocol, and protocol failures
+mod export_sql; // export-sql run by DuckDB (and Spark, opt-in) gives exactly the oracle's rows and loss
 mod flink; // the seed's Flink function: every defect caught and pinned; the corrected design holds
 mod fuzz_replay; // every committed fuzz corpus file and crash, replayed on stable; the canary is caught
 mod harness; // harness::check from an engine author's tests: typed failures by phase, property, trace, seed

@@ -6,6 +6,7 @@ mod bugs;
 mod check;
 mod diff;
 mod drive;
+mod export_sql;
 mod oracle;
 mod output_file;
 mod plot;
@@ -59,6 +60,9 @@ pub enum Command {
     Replay(replay::Args),
     /// Compare another implementation's outputs with the oracle's (as multisets).
     Diff(diff::Args),
+    /// Write the model's declarative oracle as SQL (DuckDB or Spark) over a table of trace
+    /// steps, with the loss against the ideal join and an audit of an actual output.
+    ExportSql(export_sql::Args),
 }
 
 impl Command {
@@ -73,6 +77,7 @@ impl Command {
             Command::Oracle(args) => oracle::run(args, out),
             Command::Replay(args) => replay::run(args, out),
             Command::Diff(args) => diff::run(args, out),
+            Command::ExportSql(args) => export_sql::run(args, out),
         }
     }
 }

@@ -31,6 +31,7 @@ use crate::event::{Emitted, Output, Position, Record, RecordId, Side};
 
 mod diff;
 pub mod ideal;
+pub mod sql;
 pub mod stream;
 pub mod streaming;
 

@@ -24,7 +24,8 @@ esac
 (cd "$here" && mvn -q -B compile dependency:build-classpath -Dmdep.outputFile=target/classpath.txt > target-mvn.log 2>&1) \
     || { cat "$here/target-mvn.log"; exit 1; }
 rm -f "$here/target-mvn.log"
-cp="$here/target/classes:$(cat "$here/target/classpath.txt")"
+# The class path in a java @argfile, so that drive's report names a short command.
+printf -- '-cp %s\n' "$here/target/classes:$(cat "$here/target/classpath.txt")" > "$here/target/drive.args"
 cd "$repo"
 cargo run --release -q -- drive --model "models/$model.toml" "$@" -- \
-    java -cp "$cp" joincheck.kstreams.DriveProtocol "${join[@]}"
+    java "@$here/target/drive.args" joincheck.kstreams.DriveProtocol "${join[@]}"
