@@ -427,19 +427,8 @@ fn harness_disagreement(spec: &JoinSpec, run: &HarnessRun, late: bool, held: Hel
         v.sort();
         v
     };
-    let (ours, theirs) = (rows(&emitted), rows(&run.real));
-    if ours != theirs {
-        let words = |v: &[(usize, Output)]| {
-            v.iter()
-                .map(|(s, o)| format!("[{s}] {}", joincheck::report::output_words(&run.trace, o)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        return Some(format!(
-            "rows differ:\n  profile: {}\n  flink:   {}",
-            words(&ours),
-            words(&theirs)
-        ));
+    if let Some(why) = rows_differ(&run.trace, rows(&emitted), rows(&run.real), "flink") {
+        return Some(why);
     }
     if reports.len() != run.after.len() {
         return Some(format!("{} steps run, Flink {}", reports.len(), run.after.len()));
@@ -449,6 +438,29 @@ fn harness_disagreement(spec: &JoinSpec, run: &HarnessRun, late: bool, held: Hel
         .zip(&run.after)
         .enumerate()
         .find_map(|(i, (r, a))| held(i, r, a))
+}
+
+/// Why the profile's rows (each with its step, sorted) differ from the real engine's, or
+/// `None`; `engine` names the real one.
+fn rows_differ(
+    trace: &Trace,
+    ours: Vec<(usize, Output)>,
+    theirs: Vec<(usize, Output)>,
+    engine: &str,
+) -> Option<String> {
+    (ours != theirs).then(|| {
+        let words = |v: &[(usize, Output)]| {
+            v.iter()
+                .map(|(s, o)| format!("[{s}] {}", joincheck::report::output_words(trace, o)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        format!(
+            "rows differ:\n  profile: {}\n  {engine}: {}",
+            words(&ours),
+            words(&theirs)
+        )
+    })
 }
 
 fn model_text(name: &str) -> String {
@@ -717,18 +729,8 @@ fn kafka_streams_agrees_with_topology_test_driver() {
                     .collect();
                 ours.sort();
                 theirs.sort();
-                if ours != theirs {
-                    let words = |v: &[(usize, Output)]| {
-                        v.iter()
-                            .map(|(s, o)| format!("[{s}] {}", joincheck::report::output_words(&run.trace, o)))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    };
-                    why = Some(format!(
-                        "rows differ:\n  profile: {}\n  kafka:   {}",
-                        words(&ours),
-                        words(&theirs)
-                    ));
+                if let Some(rows) = rows_differ(&run.trace, ours, theirs, "kafka") {
+                    why = Some(rows);
                 }
                 if run.after.len() != run.trace.steps().len() {
                     why = Some(format!(

@@ -148,6 +148,34 @@ public final class Drive {
         return builder.build();
     }
 
+    /** The driver's settings: one application, no broker, state under `stateDir`, and the
+     *  outer-join emit throttle off, so that null rows depend on stream time only. */
+    static Properties props(Path stateDir) {
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "joincheck");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(StreamsConfig.InternalConfig.EMIT_INTERVAL_MS_KSTREAMS_OUTER_JOIN_SPURIOUS_RESULTS_FIX, 0L);
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        return props;
+    }
+
+    /** A joined value "l|r" (the joiner's) as joincheck's output row. */
+    static ObjectNode row(KeyValue<String, String> kv) {
+        String[] ids = kv.value.split("\\|", -1);
+        ObjectNode row = JSON.createObjectNode();
+        if (!ids[0].isEmpty() && !ids[1].isEmpty()) {
+            row.put("type", "match");
+            row.put("left", ids[0]);
+            row.put("right", ids[1]);
+        } else {
+            row.put("type", "unmatched");
+            row.put("side", ids[0].isEmpty() ? "right" : "left");
+            row.put("id", ids[0].isEmpty() ? ids[1] : ids[0]);
+        }
+        row.put("key", kv.key);
+        return row;
+    }
+
     private static ObjectNode run(Path trace, Path outFile, String kind, long lowest, long highest, long grace, boolean stores)
             throws Exception {
         List<JsonNode> steps = new ArrayList<>();
@@ -156,12 +184,8 @@ public final class Drive {
                 steps.add(JSON.readTree(line));
             }
         }
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "joincheck");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        props.put(StreamsConfig.InternalConfig.EMIT_INTERVAL_MS_KSTREAMS_OUTER_JOIN_SPURIOUS_RESULTS_FIX, 0L);
-        props.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("joincheck-kstreams").toString());
         ArrayNode perStep = JSON.createArrayNode();
+        Properties props = props(Files.createTempDirectory("joincheck-kstreams"));
         try (TopologyTestDriver driver = new TopologyTestDriver(topology(kind, lowest, highest, grace), props, Instant.EPOCH);
              BufferedWriter out = Files.newBufferedWriter(outFile, StandardCharsets.UTF_8)) {
             TestInputTopic<String, String> left = driver.createInputTopic("left", new StringSerializer(), new StringSerializer());
@@ -177,18 +201,7 @@ public final class Drive {
                     topic.pipeInput(s.get("key").asText(), s.get("id").asText(), s.get("ts").asLong());
                 }
                 for (KeyValue<String, String> kv : output.readKeyValuesToList()) {
-                    String[] ids = kv.value.split("\\|", -1);
-                    ObjectNode row = JSON.createObjectNode();
-                    if (!ids[0].isEmpty() && !ids[1].isEmpty()) {
-                        row.put("type", "match");
-                        row.put("left", ids[0]);
-                        row.put("right", ids[1]);
-                    } else {
-                        row.put("type", "unmatched");
-                        row.put("side", ids[0].isEmpty() ? "right" : "left");
-                        row.put("id", ids[0].isEmpty() ? ids[1] : ids[0]);
-                    }
-                    row.put("key", kv.key);
+                    ObjectNode row = row(kv);
                     row.put("step", i);
                     out.write(JSON.writeValueAsString(row));
                     out.newLine();

@@ -13,12 +13,10 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeSet;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -102,7 +100,7 @@ public final class DriveProtocol {
                 TestInputTopic<String, String> topic = step.get("side").asText().equals("left") ? left : right;
                 topic.pipeInput(step.get("key").asText(), step.get("id").asText(), step.get("ts").asLong());
                 for (KeyValue<String, String> kv : output.readKeyValuesToList()) {
-                    out.println(JSON.writeValueAsString(row(kv)));
+                    out.println(JSON.writeValueAsString(Drive.row(kv)));
                 }
             }
             default -> { }
@@ -120,13 +118,8 @@ public final class DriveProtocol {
 
     private void reset() throws Exception {
         close();
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "joincheck-drive");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        props.put(StreamsConfig.InternalConfig.EMIT_INTERVAL_MS_KSTREAMS_OUTER_JOIN_SPURIOUS_RESULTS_FIX, 0L);
         stateDir = Files.createTempDirectory("joincheck-kstreams-drive");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        driver = new TopologyTestDriver(Drive.topology(kind, lowest, highest, grace), props, Instant.EPOCH);
+        driver = new TopologyTestDriver(Drive.topology(kind, lowest, highest, grace), Drive.props(stateDir), Instant.EPOCH);
         left = driver.createInputTopic("left", new StringSerializer(), new StringSerializer());
         right = driver.createInputTopic("right", new StringSerializer(), new StringSerializer());
         output = driver.createOutputTopic("out", new StringDeserializer(), new StringDeserializer());
@@ -143,23 +136,6 @@ public final class DriveProtocol {
             }
             stateDir = null;
         }
-    }
-
-    /** A joined value "l|r" as joincheck's output row. */
-    private static ObjectNode row(KeyValue<String, String> kv) {
-        String[] ids = kv.value.split("\\|", -1);
-        ObjectNode row = JSON.createObjectNode();
-        if (!ids[0].isEmpty() && !ids[1].isEmpty()) {
-            row.put("type", "match");
-            row.put("left", ids[0]);
-            row.put("right", ids[1]);
-        } else {
-            row.put("type", "unmatched");
-            row.put("side", ids[0].isEmpty() ? "right" : "left");
-            row.put("id", ids[0].isEmpty() ? ids[1] : ids[0]);
-        }
-        row.put("key", kv.key);
-        return row;
     }
 
     /** The ids the window stores return and the ids in the outer-join store. */
