@@ -41,6 +41,11 @@
 //! therefore never emits [`Output::Late`]; [`KafkaStreamsEngine::dropped`] counts the
 //! skipped puts, as the task's `dropped-records-total` metric does.
 //!
+//! Times here are bare `i64` milliseconds, not the crate's time newtypes, on purpose: Kafka's
+//! arithmetic is Java `long` arithmetic, which wraps where the newtypes saturate, and the wrap
+//! decides things (`minTime = Long.MAX_VALUE` plus `after + grace` is negative, so the outer
+//! store is scanned).
+//!
 //! Kafka's default timestamp extractor stops the application on a negative timestamp
 //! (`FailOnInvalidTimestamp`); the profile's traces have none, and the engine skips such a
 //! record entirely, as `LogAndSkipOnInvalidTimestamp` would.
@@ -65,11 +70,11 @@ type OuterKey = (i64, u8, Key);
 pub struct KafkaStreamsEngine {
     params: JoinParams,
     /// `JoinWindows.beforeMs`, `afterMs` and `gracePeriodMs`.
-    before: i64,
-    after: i64,
-    grace: i64,
+    before_ms: i64,
+    after_ms: i64,
+    grace_ms: i64,
     /// The window stores' retention, `before + after + grace`.
-    retention: i64,
+    retention_ms: i64,
     /// The task's stream time (`TimeTracker.streamTime`).
     stream_time: i64,
     /// `TimeTracker.minTime`: where the last outer-store scan stopped, or the least time put
@@ -110,10 +115,10 @@ impl KafkaStreamsEngine {
         let windows = KafkaWindows::of(&params).expect("the model reader checks the windows");
         KafkaStreamsEngine {
             params,
-            before: windows.before,
-            after: windows.after,
-            grace: windows.grace,
-            retention: windows.retention,
+            before_ms: windows.before_ms,
+            after_ms: windows.after_ms,
+            grace_ms: windows.grace_ms,
+            retention_ms: windows.retention_ms,
             stream_time: NO_TIMESTAMP,
             min_time: i64::MAX,
             observed: [NO_TIMESTAMP; 2],
@@ -158,7 +163,7 @@ impl KafkaStreamsEngine {
     /// The earliest time a query of `side`'s window store returns.
     fn first_visible(&self, side: Side) -> i64 {
         self.observed[side.index()]
-            .saturating_sub(self.retention)
+            .saturating_sub(self.retention_ms)
             .saturating_add(1)
     }
 
@@ -170,8 +175,8 @@ impl KafkaStreamsEngine {
         }
         let (s, o) = (x.side, x.side.other());
         let (join_before, join_after) = match s {
-            Side::Left => (self.before, self.after),
-            Side::Right => (self.after, self.before),
+            Side::Left => (self.before_ms, self.after_ms),
+            Side::Right => (self.after_ms, self.before_ms),
         };
         self.stream_time = self.stream_time.max(t);
         if self.has_outer_store() && t == self.stream_time {
@@ -202,6 +207,7 @@ impl KafkaStreamsEngine {
             if to < self.stream_time || !self.has_outer_store() {
                 out.push(Output::Unmatched(x.id));
             } else {
+                debug_assert!(self.has_outer_store(), "a padded side of a join with an outer store");
                 self.min_time = self.min_time.min(t);
                 self.outer.entry((t, side_byte(s), x.key)).or_default().push(x.id);
             }
@@ -213,8 +219,8 @@ impl KafkaStreamsEngine {
     fn put(&mut self, x: Record) {
         let (t, i) = (x.ts.as_millis(), x.side.index());
         self.observed[i] = self.observed[i].max(t);
-        let segment = (self.retention / 2).max(60_000);
-        if t / segment < self.observed[i].saturating_sub(self.retention) / segment {
+        let segment = (self.retention_ms / 2).max(60_000);
+        if t / segment < self.observed[i].saturating_sub(self.retention_ms) / segment {
             self.dropped += 1;
             return;
         }
@@ -229,13 +235,15 @@ impl KafkaStreamsEngine {
                 break;
             }
             self.by_time[i].pop_first();
-            self.windows[i].remove(&(key, ts, id));
+            let held = self.windows[i].remove(&(key, ts, id));
+            assert!(held.is_some(), "the time index and the store agree");
         }
+        debug_assert_eq!(self.windows[i].len(), self.by_time[i].len());
     }
 
     /// `emitNonJoinedOuterRecords`: null-pads the outer-store entries whose window has closed.
     fn emit_closed(&mut self, join_after: i64, out: &mut Vec<Output>) {
-        if self.min_time.wrapping_add(join_after).wrapping_add(self.grace) >= self.stream_time {
+        if self.min_time.wrapping_add(join_after).wrapping_add(self.grace_ms) >= self.stream_time {
             return;
         }
         self.min_time = i64::MAX;
@@ -247,11 +255,11 @@ impl KafkaStreamsEngine {
                 break;
             }
             let (side, look_back) = if side == side_byte(Side::Left) {
-                (Side::Left, self.after)
+                (Side::Left, self.after_ms)
             } else {
-                (Side::Right, self.before)
+                (Side::Right, self.before_ms)
             };
-            if ts.wrapping_add(look_back).wrapping_add(self.grace) >= self.stream_time {
+            if ts.wrapping_add(look_back).wrapping_add(self.grace_ms) >= self.stream_time {
                 open[side.index()] = true;
                 continue;
             }

@@ -257,29 +257,29 @@ pub enum Unsupported {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct KafkaWindows {
     /// `JoinWindows.beforeMs`: `-lo`.
-    pub before: i64,
+    pub before_ms: i64,
     /// `JoinWindows.afterMs`: `hi`.
-    pub after: i64,
+    pub after_ms: i64,
     /// `JoinWindows.gracePeriodMs`.
-    pub grace: i64,
+    pub grace_ms: i64,
     /// The window stores' retention, `before + after + grace` (`JoinWindows.size()` plus
     /// grace, `KStreamImplJoin`).
-    pub retention: i64,
+    pub retention_ms: i64,
 }
 
 impl KafkaWindows {
     /// The windows of `params`, or `None` when they (or the retention) do not fit a Java
     /// `long`.
     pub fn of(params: &JoinParams) -> Option<KafkaWindows> {
-        let before = i64::try_from(-params.bounds.lowest()).ok()?;
-        let after = i64::try_from(params.bounds.highest()).ok()?;
-        let grace = params.grace().as_millis();
-        let retention = before.checked_add(after)?.checked_add(grace)?;
+        let before_ms = i64::try_from(-params.bounds.lowest()).ok()?;
+        let after_ms = i64::try_from(params.bounds.highest()).ok()?;
+        let grace_ms = params.grace().as_millis();
+        let retention_ms = before_ms.checked_add(after_ms)?.checked_add(grace_ms)?;
         Some(KafkaWindows {
-            before,
-            after,
-            grace,
-            retention,
+            before_ms,
+            after_ms,
+            grace_ms,
+            retention_ms,
         })
     }
 
@@ -291,7 +291,7 @@ impl KafkaWindows {
     pub fn stream_time(&self) -> WatermarkSpec {
         WatermarkSpec {
             source: WatermarkSource::Derived,
-            delay: [Duration::from_millis(self.grace); 2],
+            delay: [Duration::from_millis(self.grace_ms); 2],
             policy: Policy::Max,
             lateness: Lateness::Strict,
             timing: Timing::PerRecord,

@@ -95,9 +95,9 @@ fn sorted(mut v: Vec<Output>) -> Vec<Output> {
     v
 }
 
-/// Exports every (model, trace) pair, runs the scripts in one `engine` session, and returns
-/// the disagreements and how many pairs were compared.
-fn compare_all(engine: &str, python: &str) -> (Vec<String>, usize) {
+/// Exports every `stride`th (model, trace) pair, runs the scripts in one `engine` session, and
+/// returns the disagreements and how many pairs were compared.
+fn compare_all(engine: &str, python: &str, stride: usize) -> (Vec<String>, usize) {
     let dir = TempDir::new(&format!("export-sql-{engine}"));
     let simulated: Vec<PathBuf> = (1..=3)
         .map(|seed| {
@@ -120,7 +120,7 @@ fn compare_all(engine: &str, python: &str) -> (Vec<String>, usize) {
     let mut jobs: Vec<(PathBuf, JoinSpec, PathBuf)> = Vec::new();
     for model in models(&dir) {
         let spec = JoinSpec::load(&model).expect("model loads");
-        for trace in traces_for(&spec, &simulated) {
+        for trace in traces_for(&spec, &simulated).into_iter().step_by(stride) {
             let sql = dir.path().join(format!("q{}.sql", jobs.len()));
             let run = joincheck([
                 "export-sql",
@@ -205,7 +205,7 @@ fn export_sql_duckdb_gives_the_oracles_rows_and_loss() {
         eprintln!("skipped: no Python with duckdb (pip install duckdb, or set JOINCHECK_DUCKDB_PYTHON)");
         return;
     };
-    let (failures, compared) = compare_all("duckdb", &python);
+    let (failures, compared) = compare_all("duckdb", &python, 1);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert!(compared >= 100, "only {compared} model and trace pairs");
 }
@@ -214,9 +214,10 @@ fn export_sql_duckdb_gives_the_oracles_rows_and_loss() {
 #[ignore = "opt-in: needs pyspark (JOINCHECK_SPARK_PYTHON), about 1.3 GB"]
 fn export_sql_spark_gives_the_oracles_rows_and_loss() {
     let python = python("spark").expect("JOINCHECK_SPARK_PYTHON names a Python with pyspark");
-    let (failures, compared) = compare_all("spark", &python);
+    // Every fifth pair: local Spark takes seconds per script where DuckDB takes milliseconds.
+    let (failures, compared) = compare_all("spark", &python, 5);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert!(compared >= 20);
+    assert!(compared >= 40, "only {compared} model and trace pairs");
 }
 
 #[test]
