@@ -11,7 +11,7 @@
 # 3. each command runs RUNS times, interleaved (A B C ... A B C ...), as a whole process under
 #    /usr/bin/time; the medians and the ratios of medians are printed.
 #
-# DuckDB (PyPI duckdb==2.0.1) goes into target/duckdb-venv, as .ci/run installs it.
+# DuckDB comes from tests/export_sql/duckdb-venv.sh, as in .ci/run.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
@@ -20,11 +20,7 @@ RECORDS=${1:-1000000}
 RUNS=${2:-5}
 MODEL=models/reference-impressions-clicks.toml
 WORK=target/bench-duckdb
-PY=target/duckdb-venv/bin/python
-if [[ ! -x "$PY" ]]; then
-    python3 -m venv target/duckdb-venv
-    target/duckdb-venv/bin/pip install --quiet --disable-pip-version-check duckdb==2.0.1
-fi
+PY=$(bash tests/export_sql/duckdb-venv.sh)
 cargo build --release --quiet
 B=target/release/joincheck
 mkdir -p "$WORK"

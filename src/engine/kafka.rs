@@ -188,14 +188,12 @@ impl KafkaStreamsEngine {
         if from <= to {
             let range = (x.key, EventTime::from_millis(from), RecordId(0))
                 ..=(x.key, EventTime::from_millis(to), RecordId(u32::MAX));
-            let partners: Vec<(i64, RecordId)> = self.windows[o.index()]
-                .range(range)
-                .map(|(&(_, ts, id), _)| (ts.as_millis(), id))
-                .collect();
-            for (ts, id) in partners {
+            let outer_store = self.has_outer_store();
+            let (windows, outer) = (&self.windows, &mut self.outer);
+            for &(_, ts, id) in windows[o.index()].range(range).map(|(k, _)| k) {
                 matched = true;
-                if self.has_outer_store() {
-                    self.outer.remove(&(ts, side_byte(o), x.key));
+                if outer_store {
+                    outer.remove(&(ts.as_millis(), side_byte(o), x.key));
                 }
                 out.push(match s {
                     Side::Left => Output::Match { left: x.id, right: id },

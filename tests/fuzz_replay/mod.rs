@@ -141,16 +141,14 @@ fn fuzz_cases_render_as_files_that_read_back() {
 
 /// The case of the file at `path` reads back from its model and trace files.
 fn read_back(path: &Path, profiles: &[Profile]) {
-    {
-        let case = Case::decode(&read(path), profiles).expect("corpus files are within the size cap");
-        let spec = JoinSpec::parse(&case.model_toml(), "case.toml", "case")
-            .unwrap_or_else(|e| panic!("{}: {e}\n{}", path.display(), case.model_toml()));
-        assert_eq!(spec.params, case.params, "{}", path.display());
-        let trace = Trace::parse(&case.trace.to_jsonl(), "case.jsonl").expect("a written trace reads");
-        assert_eq!(trace.steps(), case.trace.steps(), "{}", path.display());
-        spec.check_trace(&trace, "case.jsonl")
-            .unwrap_or_else(|e| panic!("{}: the model rejects its own trace: {e}", path.display()));
-    }
+    let case = Case::decode(&read(path), profiles).expect("corpus files are within the size cap");
+    let spec = JoinSpec::parse(&case.model_toml(), "case.toml", "case")
+        .unwrap_or_else(|e| panic!("{}: {e}\n{}", path.display(), case.model_toml()));
+    assert_eq!(spec.params, case.params, "{}", path.display());
+    let trace = Trace::parse(&case.trace.to_jsonl(), "case.jsonl").expect("a written trace reads");
+    assert_eq!(trace.steps(), case.trace.steps(), "{}", path.display());
+    spec.check_trace(&trace, "case.jsonl")
+        .unwrap_or_else(|e| panic!("{}: the model rejects its own trace: {e}", path.display()));
 }
 
 const DEFAULT_SEED: u64 = 0x6675_7a7a_6361_6e31;

@@ -69,7 +69,6 @@ public final class Drive {
         long lowest = 0;
         long highest = 0;
         long grace = 0;
-        boolean stores = false;
         List<Path> traces = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -78,7 +77,6 @@ public final class Drive {
                 case "--lowest" -> lowest = Long.parseLong(args[++i]);
                 case "--highest" -> highest = Long.parseLong(args[++i]);
                 case "--grace" -> grace = Long.parseLong(args[++i]);
-                case "--stores" -> stores = true;
                 default -> traces.add(Paths.get(args[i]));
             }
         }
@@ -90,7 +88,7 @@ public final class Drive {
         ObjectNode perTrace = JSON.createObjectNode();
         for (Path trace : traces) {
             String name = trace.getFileName().toString().replaceAll("\\.jsonl$", "");
-            perTrace.set(name, run(trace, out.resolve(name + ".out.jsonl"), kind, lowest, highest, grace, stores));
+            perTrace.set(name, run(trace, out.resolve(name + ".out.jsonl"), kind, lowest, highest, grace));
         }
         ObjectNode meta = JSON.createObjectNode();
         meta.put("engine", "Kafka Streams TopologyTestDriver");
@@ -176,7 +174,7 @@ public final class Drive {
         return row;
     }
 
-    private static ObjectNode run(Path trace, Path outFile, String kind, long lowest, long highest, long grace, boolean stores)
+    private static ObjectNode run(Path trace, Path outFile, String kind, long lowest, long highest, long grace)
             throws Exception {
         List<JsonNode> steps = new ArrayList<>();
         for (String line : Files.readAllLines(trace, StandardCharsets.UTF_8)) {
@@ -191,9 +189,6 @@ public final class Drive {
             TestInputTopic<String, String> left = driver.createInputTopic("left", new StringSerializer(), new StringSerializer());
             TestInputTopic<String, String> right = driver.createInputTopic("right", new StringSerializer(), new StringSerializer());
             TestOutputTopic<String, String> output = driver.createOutputTopic("out", new StringDeserializer(), new StringDeserializer());
-            if (stores) {
-                System.err.println(driver.getAllStateStores().keySet());
-            }
             for (int i = 0; i < steps.size(); i++) {
                 JsonNode s = steps.get(i);
                 if (s.get("type").asText().equals("record")) {
