@@ -51,12 +51,12 @@
 //! record entirely, as `LogAndSkipOnInvalidTimestamp` would.
 
 use crate::engine::fault::Fault;
-use crate::engine::store::SideStore;
+use crate::engine::store::{Entry, SideStore};
 use crate::event::{Key, Output, Record, RecordId, Side};
 use crate::model::{JoinKind, JoinParams, KafkaWindows};
 use crate::time::EventTime;
 use crate::trace::Step;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// Kafka's `ConsumerRecord.NO_TIMESTAMP`: the stream time before any record.
 const NO_TIMESTAMP: i64 = -1;
@@ -82,10 +82,8 @@ pub struct KafkaStreamsEngine {
     min_time: i64,
     /// Per side: the window store's observed stream time.
     observed: [i64; 2],
-    /// Per side: the visible records of the window store.
+    /// Per side: the visible records of the window store (expired oldest first).
     windows: SideStore,
-    /// The same records by time, for expiry.
-    by_time: [BTreeSet<(EventTime, Key, RecordId)>; 2],
     /// The outer-join store: unmatched records waiting for their window to close.
     outer: BTreeMap<OuterKey, Vec<RecordId>>,
     /// Records whose put into their window store was skipped.
@@ -123,7 +121,6 @@ impl KafkaStreamsEngine {
             min_time: i64::MAX,
             observed: [NO_TIMESTAMP; 2],
             windows: SideStore::default(),
-            by_time: Default::default(),
             outer: BTreeMap::new(),
             dropped: 0,
             ended: false,
@@ -186,11 +183,10 @@ impl KafkaStreamsEngine {
         let to = t.saturating_add(join_after).max(0);
         let mut matched = false;
         if from <= to {
-            let range = (x.key, EventTime::from_millis(from), RecordId(0))
-                ..=(x.key, EventTime::from_millis(to), RecordId(u32::MAX));
             let outer_store = self.has_outer_store();
             let (windows, outer) = (&self.windows, &mut self.outer);
-            for &(_, ts, id) in windows[o.index()].range(range).map(|(k, _)| k) {
+            let (from, to) = (EventTime::from_millis(from), EventTime::from_millis(to));
+            for &Entry { ts, id, .. } in windows[o.index()].range(x.key, from, to) {
                 matched = true;
                 if outer_store {
                     outer.remove(&(ts.as_millis(), side_byte(o), x.key));
@@ -224,19 +220,10 @@ impl KafkaStreamsEngine {
         }
         let first = self.first_visible(x.side);
         if t >= first {
-            self.windows[i].insert((x.key, x.ts, x.id), false);
-            self.by_time[i].insert((x.ts, x.key, x.id));
+            self.windows[i].insert(x.key, x.ts, x.id, false);
         }
         // What a query no longer returns is gone for good: the observed time only grows.
-        while let Some(&(ts, key, id)) = self.by_time[i].first() {
-            if ts.as_millis() >= first {
-                break;
-            }
-            self.by_time[i].pop_first();
-            let held = self.windows[i].remove(&(key, ts, id));
-            assert!(held.is_some(), "the time index and the store agree");
-        }
-        debug_assert_eq!(self.windows[i].len(), self.by_time[i].len());
+        self.windows[i].pop_oldest_while(|_, e| e.ts.as_millis() < first, |_, _| {});
     }
 
     /// `emitNonJoinedOuterRecords`: null-pads the outer-store entries whose window has closed.

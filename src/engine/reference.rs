@@ -19,14 +19,13 @@
 //! - End of input is the final `MAX` watermark: nothing can arrive any more, so every stored
 //!   record is evicted and the state ends empty. This profile uses no timers.
 
-use super::store::{SideStore, StoreKey};
+use super::store::SideStore;
 use super::{Engine, Watermarks};
 use crate::engine::fault::Fault;
 use crate::event::{Key, Output, Record, RecordId, Side};
 use crate::model::{JoinKind, JoinParams};
 use crate::time::{EventTime, Watermark};
 use crate::trace::Step;
-use std::collections::BTreeSet;
 
 /// The reference join engine.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,10 +38,9 @@ pub struct ReferenceEngine {
     /// The watermark lateness and eviction act on.
     join_wm: Watermark,
     ended: bool,
-    /// Per side: stored records by (key, ts, id), with whether each has matched.
+    /// Per side: stored records by key, each with whether it has matched, and their eviction
+    /// queue.
     state: SideStore,
-    /// Per side: the same records in eviction order.
-    by_time: [BTreeSet<(EventTime, RecordId, Key)>; 2],
     /// Always `Fault::None` outside the mutation benchmark.
     fault: Fault,
     /// The key of the record being processed (for `Fault::EvictOnlyOnKeyArrival`).
@@ -50,8 +48,8 @@ pub struct ReferenceEngine {
 }
 
 /// The model checker tells states apart by this hash alone: it covers the engine's state, but
-/// not what is the same throughout a check (`params`, `fault`), what another field determines
-/// (`by_time` indexes `state`), or what is only set during a step (`arriving`).
+/// not what is the same throughout a check (`params`, `fault`) or what is only set during a
+/// step (`arriving`).
 impl std::hash::Hash for ReferenceEngine {
     fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
         self.input_wm.hash(h);
@@ -72,7 +70,6 @@ impl ReferenceEngine {
             join_wm: Watermark::MIN,
             ended: false,
             state: Default::default(),
-            by_time: Default::default(),
             fault: Fault::None,
             arriving: None,
         }
@@ -111,56 +108,52 @@ impl ReferenceEngine {
     }
 
     fn join_on_arrival(&mut self, r: Record, out: &mut Vec<Output>) {
-        let other = r.side.other();
         let semi = self.params.kind == JoinKind::LeftSemi;
-        let partners: Vec<StoreKey> = self.state.partners(&self.params, &r).map(|(k, _)| *k).collect();
-        for &partner_key in &partners {
-            let (key, ts, partner) = partner_key;
-            let p = Record {
-                side: other,
-                key,
-                ts,
-                id: partner,
-            };
-            debug_assert!(match r.side {
-                Side::Left => self.params.matches(&r, &p),
-                Side::Right => self.params.matches(&p, &r),
+        let partners = self.state.partners_mut(&self.params, &r);
+        let matched = !partners.is_empty();
+        for p in partners.iter_mut() {
+            debug_assert!({
+                let p = Record {
+                    side: r.side.other(),
+                    key: r.key,
+                    ts: p.ts,
+                    id: p.id,
+                };
+                match r.side {
+                    Side::Left => self.params.matches(&r, &p),
+                    Side::Right => self.params.matches(&p, &r),
+                }
             });
             match (semi, r.side) {
                 (false, Side::Left) => out.push(Output::Match {
                     left: r.id,
-                    right: partner,
+                    right: p.id,
                 }),
                 (false, Side::Right) => out.push(Output::Match {
-                    left: partner,
+                    left: p.id,
                     right: r.id,
                 }),
                 // A stored left record of a semi join has not matched yet (matched ones leave
-                // state at once): this is its first match.
-                (true, Side::Right) => {
-                    out.push(Output::Semi { left: partner });
-                    self.remove(Side::Left, partner_key);
-                    continue;
-                }
+                // state at once): this is its first match. They leave below.
+                (true, Side::Right) => out.push(Output::Semi { left: p.id }),
                 (true, Side::Left) => {}
             }
-            *self.state[other.index()]
-                .get_mut(&partner_key)
-                .expect("partner is stored") = true;
+            p.matched = true;
         }
-        let matched = !partners.is_empty();
+        if semi && r.side == Side::Right && matched {
+            let (lo, hi) = super::store::partner_times(&self.params, &r).expect("partners were found");
+            self.state[Side::Left.index()].remove_where(r.key, lo, hi, |_| true, |_| {});
+        }
         if semi && r.side == Side::Left && matched {
             out.push(Output::Semi { left: r.id });
             return;
         }
         if self.params.can_still_match(&r, self.join_wm, self.ended) {
-            let side = r.side.index();
             assert!(
-                self.state[side].insert((r.key, r.ts, r.id), matched).is_none(),
+                self.state[r.side.index()].insert(r.key, r.ts, r.id, matched),
                 "record {:?} stored twice",
                 r.id
             );
-            self.by_time[side].insert((r.ts, r.id, r.key));
         } else if !matched && self.params.kind.pads(r.side) {
             out.push(Output::Unmatched(r.id));
         }
@@ -199,17 +192,24 @@ impl ReferenceEngine {
         if self.fault != Fault::None {
             return self.evict_with_fault(out);
         }
+        let (params, join_wm, ended) = (self.params, self.join_wm, self.ended);
         for side in Side::BOTH {
-            while let Some(&(ts, id, key)) = self.by_time[side.index()].first() {
-                let record = Record { side, key, ts, id };
-                if self.params.can_still_match(&record, self.join_wm, self.ended) {
-                    break;
-                }
-                let matched = self.remove(side, (key, ts, id));
-                if !matched && self.params.kind.pads(side) {
-                    out.push(Output::Unmatched(id));
-                }
-            }
+            self.state[side.index()].pop_oldest_while(
+                |key, e| {
+                    let record = Record {
+                        side,
+                        key,
+                        ts: e.ts,
+                        id: e.id,
+                    };
+                    !params.can_still_match(&record, join_wm, ended)
+                },
+                |_, e| {
+                    if !e.matched && params.kind.pads(side) {
+                        out.push(Output::Unmatched(e.id));
+                    }
+                },
+            );
         }
         debug_assert!(
             self.stored_records()
@@ -238,12 +238,11 @@ impl ReferenceEngine {
         }
     }
 
-    /// Removes one stored record from both indexes; returns whether it had matched.
+    /// Removes one stored record; returns whether it had matched.
     fn remove(&mut self, side: Side, at: (Key, EventTime, RecordId)) -> bool {
-        let matched = self.state[side.index()].remove(&at).expect("record is stored");
-        let removed = self.by_time[side.index()].remove(&(at.1, at.2, at.0));
-        assert!(removed, "the two state indexes disagree");
-        matched
+        self.state[side.index()]
+            .remove(at.0, at.1, at.2)
+            .expect("record is stored")
     }
 
     fn stored_records(&self) -> impl Iterator<Item = Record> + '_ {

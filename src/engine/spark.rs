@@ -59,10 +59,10 @@
 //! Spark's timestamps are microseconds and its watermarks milliseconds; joincheck's times are
 //! milliseconds, for which Spark's `ts_us <= wm_ms * 1000` is exactly `ts <= wm`.
 
-use super::store::{SideStore, StoreKey};
+use super::store::SideStore;
 use super::{Engine, Watermarks};
 use crate::engine::fault::Fault;
-use crate::event::{Key, Output, Record, RecordId, Side};
+use crate::event::{Output, Record, RecordId, Side};
 use crate::model::{JoinKind, JoinParams};
 use crate::time::{EventTime, Watermark};
 use crate::trace::Step;
@@ -117,20 +117,7 @@ impl SparkEngine {
 
     /// Whether a row of `side` at `ts` is evicted by the state watermark of `w`.
     fn evictable(&self, side: Side, ts: EventTime, w: Watermark) -> bool {
-        let ts = i128::from(ts.as_millis());
-        let w = i128::from(w.as_millis());
-        if self.params.bounds.is_equality() {
-            // The key predicate `key <= W` on the event-time key: `l.ts + d` and `r.ts`.
-            return match side {
-                Side::Left => ts + self.params.bounds.lowest() <= w,
-                Side::Right => ts <= w,
-            };
-        }
-        match side {
-            Side::Left if self.fault == Fault::SparkLeftStateFromLowerBound => ts + self.params.bounds.lowest() < w,
-            Side::Left => ts + self.params.bounds.highest() < w,
-            Side::Right => ts - self.params.bounds.lowest() < w,
-        }
+        evictable(&self.params, self.fault, side, ts, w)
     }
 
     /// Runs the pending records as one data batch, then the no-data batch if `W` moved.
@@ -184,23 +171,28 @@ impl SparkEngine {
 
     fn join_and_store(&mut self, r: Record, batch_w: Watermark, out: &mut Vec<Output>) {
         let semi = self.params.kind == JoinKind::LeftSemi;
-        let other = r.side.other();
-        let partners: Vec<StoreKey> = self.state.partners(&self.params, &r).map(|(k, _)| *k).collect();
-        for &p in &partners {
+        let partners = self.state.partners_mut(&self.params, &r);
+        let matched = !partners.is_empty();
+        for p in partners.iter_mut() {
             match (semi, r.side) {
-                (false, Side::Left) => out.push(Output::Match { left: r.id, right: p.2 }),
-                (false, Side::Right) => out.push(Output::Match { left: p.2, right: r.id }),
-                (true, Side::Right) => {
-                    // Emitted once and removed at once: a stored left row is never matched.
-                    out.push(Output::Semi { left: p.2 });
-                    self.state[Side::Left.index()].remove(&p);
-                    continue;
-                }
+                (false, Side::Left) => out.push(Output::Match {
+                    left: r.id,
+                    right: p.id,
+                }),
+                (false, Side::Right) => out.push(Output::Match {
+                    left: p.id,
+                    right: r.id,
+                }),
+                // Emitted once and removed at once (below): a stored left row is never matched.
+                (true, Side::Right) => out.push(Output::Semi { left: p.id }),
                 (true, Side::Left) => {}
             }
-            *self.state[other.index()].get_mut(&p).expect("partner is stored") = true;
+            p.matched = true;
         }
-        let matched = !partners.is_empty();
+        if semi && r.side == Side::Right && matched {
+            let (lo, hi) = super::store::partner_times(&self.params, &r).expect("partners were found");
+            self.state[Side::Left.index()].remove_where(r.key, lo, hi, |_| true, |_| {});
+        }
         let store = match r.side {
             Side::Left if semi && matched => {
                 out.push(Output::Semi { left: r.id });
@@ -216,32 +208,58 @@ impl SparkEngine {
             }
         };
         if store {
-            self.state[r.side.index()].insert((r.key, r.ts, r.id), matched);
+            self.state[r.side.index()].insert(r.key, r.ts, r.id, matched);
         }
     }
 
     /// Removes every row its side's state watermark (from `w`) evicts; null-pads unmatched
-    /// rows of padded sides, left first.
+    /// rows of padded sides, left first, each side in (key, time, id) order as Spark's
+    /// state store iterates. Whether a row is evictable is monotone in its time, so the rows
+    /// come off the oldest end of the side's queue.
     fn evict(&mut self, w: Watermark, out: &mut Vec<Output>) {
+        let (params, fault) = (self.params, self.fault);
+        let mut doomed = Vec::new();
         for side in Side::BOTH {
-            let doomed: Vec<(Key, EventTime, RecordId)> = self.state[side.index()]
-                .keys()
-                .filter(|k| self.evictable(side, k.1, w))
-                .copied()
-                .collect();
-            for k in doomed {
-                let matched = self.state[side.index()].remove(&k).expect("row is stored");
-                if !matched && self.params.kind.pads(side) {
-                    out.push(Output::Unmatched(k.2));
-                }
+            self.state[side.index()].pop_oldest_while(
+                |_, e| evictable(&params, fault, side, e.ts, w),
+                |key, e| doomed.push((key, e)),
+            );
+            if self.params.kind.pads(side) {
+                doomed.sort_unstable_by_key(|&(key, e)| (key, e.ts, e.id));
+                out.extend(
+                    doomed
+                        .iter()
+                        .filter(|(_, e)| !e.matched)
+                        .map(|(_, e)| Output::Unmatched(e.id)),
+                );
             }
+            doomed.clear();
         }
         debug_assert!(
-            Side::BOTH
+            Side::BOTH.iter().all(|s| self.state[s.index()]
+                .sorted()
                 .iter()
-                .all(|s| self.state[s.index()].keys().all(|k| !self.evictable(*s, k.1, w))),
+                .all(|(_, e)| !self.evictable(*s, e.ts, w))),
             "a row older than its state watermark survived eviction"
         );
+    }
+}
+
+/// Whether a row of `side` at `ts` is evicted by the state watermark of `w`.
+fn evictable(params: &JoinParams, fault: Fault, side: Side, ts: EventTime, w: Watermark) -> bool {
+    let ts = i128::from(ts.as_millis());
+    let w = i128::from(w.as_millis());
+    if params.bounds.is_equality() {
+        // The key predicate `key <= W` on the event-time key: `l.ts + d` and `r.ts`.
+        return match side {
+            Side::Left => ts + params.bounds.lowest() <= w,
+            Side::Right => ts <= w,
+        };
+    }
+    match side {
+        Side::Left if fault == Fault::SparkLeftStateFromLowerBound => ts + params.bounds.lowest() < w,
+        Side::Left => ts + params.bounds.highest() < w,
+        Side::Right => ts - params.bounds.lowest() < w,
     }
 }
 

@@ -1,82 +1,435 @@
-//! The per-side join state every engine keeps: records by (key, time, id), each with whether it
-//! has matched, ordered so that a record's partners are one range query away.
+//! The per-side join state every engine keeps, and the streaming oracle's window: records in
+//! per-key buckets, each bucket ordered by (time, id), each record with whether it has
+//! matched; and, for the engines that evict oldest first, a time-ordered queue beside them.
+//!
+//! A record's partners are one hash lookup and a binary search away (same key, time inside
+//! the window); a record is stored and removed without touching any ordered index of the
+//! whole state. The eviction queue is a binary heap of (time, id, key) that is built on first
+//! use and cleaned lazily: a record removed by other means (a semi join's first match, a
+//! timer, a Kafka segment) leaves its queue entry behind, and the queue skips entries whose
+//! record is gone when it is asked for the oldest. The state itself is the buckets: equality
+//! and the hash the model checker tells states apart by see only them, in a canonical order.
 
 use crate::event::{Key, Record, RecordId, Side};
 use crate::model::JoinParams;
 use crate::time::EventTime;
-use std::collections::BTreeMap;
-use std::ops::{Index, IndexMut, RangeInclusive};
+use smallvec::SmallVec;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::ops::{Index, IndexMut};
 
-/// Where a record sits in its side's state.
-pub type StoreKey = (Key, EventTime, RecordId);
+/// FxHash (rustc's) with a final mix (MurmurHash3's `fmix64`, so that the low bits the hash
+/// table picks buckets with depend on every input word): the maps of join state and of record
+/// names are on the per-record path, where SipHash would cost more than the rest of the step.
+/// Their keys come from the trace, not from an adversary who could aim collisions at them.
+#[derive(Default, Clone, Copy)]
+pub struct Fx(u64);
 
-/// Records held in join state, per side (indexed by [`Side::index`]), each with whether it
-/// has matched.
+impl Hasher for Fx {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            self.add(u64::from_le_bytes(chunk.try_into().expect("8 bytes")));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
+    }
+}
+
+impl Fx {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+/// A hash map with [`Fx`].
+pub type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
+
+/// A stored record of one side and key: its time, its id and whether it has matched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Entry {
+    /// The record's event time.
+    pub ts: EventTime,
+    /// The record.
+    pub id: RecordId,
+    /// Whether it has matched (for outer joins: whether it needs no null row).
+    pub matched: bool,
+}
+
+/// The records of one key, ordered by (time, id); most keys hold one or two.
+type Bucket = SmallVec<[Entry; 2]>;
+
+/// Where the records at times `lo..=hi` sit in `bucket`.
+fn span(bucket: &[Entry], lo: EventTime, hi: EventTime) -> std::ops::Range<usize> {
+    let start = bucket.partition_point(|e| e.ts < lo);
+    let end = start + bucket[start..].partition_point(|e| e.ts <= hi);
+    start..end
+}
+
+/// One side's records held in join state.
+#[derive(Clone, Default)]
+pub struct Store {
+    buckets: FxMap<Key, Bucket>,
+    len: usize,
+    /// (time, id, key) of every stored record, oldest first, plus entries of records removed
+    /// since; `None` until the first call of [`Store::oldest`].
+    queue: Option<BinaryHeap<Reverse<(EventTime, RecordId, Key)>>>,
+}
+
+impl PartialEq for Store {
+    fn eq(&self, other: &Store) -> bool {
+        self.buckets == other.buckets
+    }
+}
+
+impl Eq for Store {}
+
+impl Hash for Store {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        self.len.hash(h);
+        let mut keys: SmallVec<[Key; 16]> = self.buckets.keys().copied().collect();
+        keys.sort_unstable();
+        for key in keys {
+            key.hash(h);
+            self.buckets[&key].hash(h);
+        }
+    }
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut keys: Vec<&Key> = self.buckets.keys().collect();
+        keys.sort_unstable();
+        f.debug_map()
+            .entries(keys.into_iter().map(|k| (k, &self.buckets[k])))
+            .finish()
+    }
+}
+
+impl Store {
+    /// How many records are stored.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether no record is stored.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Stores a record; `false` (and nothing changes) when it is stored already.
+    pub fn insert(&mut self, key: Key, ts: EventTime, id: RecordId, matched: bool) -> bool {
+        let bucket = self.buckets.entry(key).or_default();
+        let at = match bucket.last() {
+            // Records mostly arrive in time order: the usual place is the end.
+            Some(last) if (last.ts, last.id) < (ts, id) => bucket.len(),
+            None => 0,
+            Some(_) => match bucket.binary_search_by(|e| (e.ts, e.id).cmp(&(ts, id))) {
+                Ok(_) => return false,
+                Err(at) => at,
+            },
+        };
+        bucket.insert(at, Entry { ts, id, matched });
+        self.len += 1;
+        if let Some(queue) = &mut self.queue {
+            queue.push(Reverse((ts, id, key)));
+        }
+        true
+    }
+
+    /// Removes a record; whether it had matched, or `None` when it was not stored.
+    pub fn remove(&mut self, key: Key, ts: EventTime, id: RecordId) -> Option<bool> {
+        let bucket = self.buckets.get_mut(&key)?;
+        let at = bucket.binary_search_by(|e| (e.ts, e.id).cmp(&(ts, id))).ok()?;
+        let entry = bucket.remove(at);
+        if bucket.is_empty() {
+            self.buckets.remove(&key);
+        }
+        self.len -= 1;
+        Some(entry.matched)
+    }
+
+    /// Whether a record is stored, and if so, whether it has matched.
+    pub fn get(&self, key: Key, ts: EventTime, id: RecordId) -> Option<bool> {
+        let bucket = self.buckets.get(&key)?;
+        let at = bucket.binary_search_by(|e| (e.ts, e.id).cmp(&(ts, id))).ok()?;
+        Some(bucket[at].matched)
+    }
+
+    /// The records of `key`, by (time, id).
+    pub fn of_key(&self, key: Key) -> &[Entry] {
+        self.buckets.get(&key).map_or(&[], |b| b.as_slice())
+    }
+
+    /// The records of `key` at times `lo..=hi`, by (time, id).
+    pub fn range(&self, key: Key, lo: EventTime, hi: EventTime) -> &[Entry] {
+        match self.buckets.get(&key) {
+            Some(bucket) => &bucket[span(bucket, lo, hi)],
+            None => &[],
+        }
+    }
+
+    /// The records of `key` at times `lo..=hi`, by (time, id), to mark as matched.
+    pub fn range_mut(&mut self, key: Key, lo: EventTime, hi: EventTime) -> &mut [Entry] {
+        match self.buckets.get_mut(&key) {
+            Some(bucket) => {
+                let at = span(bucket, lo, hi);
+                &mut bucket[at]
+            }
+            None => &mut [],
+        }
+    }
+
+    /// Visits the records of `key` at times `lo..=hi` in (time, id) order, and removes those
+    /// for which `doomed` holds, handing each to `removed`; `doomed` may mark the records it
+    /// keeps as matched.
+    pub fn remove_where(
+        &mut self,
+        key: Key,
+        lo: EventTime,
+        hi: EventTime,
+        mut doomed: impl FnMut(&mut Entry) -> bool,
+        mut removed: impl FnMut(Entry),
+    ) {
+        let Some(bucket) = self.buckets.get_mut(&key) else {
+            return;
+        };
+        let at = span(bucket, lo, hi);
+        let mut kept = at.start;
+        for i in at.clone() {
+            let mut e = bucket[i];
+            if doomed(&mut e) {
+                removed(e);
+            } else {
+                bucket[kept] = e;
+                kept += 1;
+            }
+        }
+        let gone = at.end - kept;
+        if gone > 0 {
+            bucket.drain(kept..at.end);
+            self.len -= gone;
+            if bucket.is_empty() {
+                self.buckets.remove(&key);
+            }
+        }
+    }
+
+    /// The oldest stored record by (time, id, key), without removing it.
+    pub fn oldest(&mut self) -> Option<(Key, Entry)> {
+        let buckets = &self.buckets;
+        let queue = self.queue.get_or_insert_with(|| {
+            buckets
+                .iter()
+                .flat_map(|(&key, b)| b.iter().map(move |e| Reverse((e.ts, e.id, key))))
+                .collect()
+        });
+        // Entries of records removed by other means outnumbering the records: rebuild.
+        if queue.len() > 2 * self.len + 1024 {
+            *queue = buckets
+                .iter()
+                .flat_map(|(&key, b)| b.iter().map(move |e| Reverse((e.ts, e.id, key))))
+                .collect();
+        }
+        while let Some(&Reverse((ts, id, key))) = queue.peek() {
+            if let Some(bucket) = buckets.get(&key) {
+                if let Ok(at) = bucket.binary_search_by(|e| (e.ts, e.id).cmp(&(ts, id))) {
+                    return Some((key, bucket[at]));
+                }
+            }
+            queue.pop();
+        }
+        None
+    }
+
+    /// Removes and returns the oldest record while `doomed` holds for it.
+    pub fn pop_oldest_while(
+        &mut self,
+        mut doomed: impl FnMut(Key, &Entry) -> bool,
+        mut removed: impl FnMut(Key, Entry),
+    ) {
+        while let Some((key, e)) = self.oldest() {
+            if !doomed(key, &e) {
+                break;
+            }
+            if let Some(queue) = &mut self.queue {
+                queue.pop();
+            }
+            self.remove(key, e.ts, e.id).expect("the queue's oldest is stored");
+            removed(key, e);
+        }
+    }
+
+    /// Every stored record as (key, entry), in (key, time, id) order.
+    pub fn sorted(&self) -> Vec<(Key, Entry)> {
+        let mut keys: Vec<Key> = self.buckets.keys().copied().collect();
+        keys.sort_unstable();
+        keys.into_iter()
+            .flat_map(|k| self.buckets[&k].iter().map(move |e| (k, *e)))
+            .collect()
+    }
+}
+
+/// Records held in join state, per side (indexed by [`Side::index`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub struct SideStore([BTreeMap<StoreKey, bool>; 2]);
+pub struct SideStore([Store; 2]);
 
 impl SideStore {
     /// The ids of every stored record, ascending (what [`super::Engine::stored`] returns).
     pub fn ids(&self) -> Vec<RecordId> {
-        let mut ids: Vec<RecordId> = self.0.iter().flat_map(|s| s.keys().map(|k| k.2)).collect();
+        let mut ids: Vec<RecordId> = self
+            .0
+            .iter()
+            .flat_map(|s| s.buckets.values().flat_map(|b| b.iter().map(|e| e.id)))
+            .collect();
         ids.sort_unstable();
         ids
     }
 
     /// How many records are stored, on both sides.
     pub fn len(&self) -> usize {
-        self.0[0].len() + self.0[1].len()
+        self.0[0].len + self.0[1].len
     }
 
     /// Whether no record is stored on either side.
     pub fn is_empty(&self) -> bool {
-        self.0.iter().all(BTreeMap::is_empty)
+        self.len() == 0
     }
 
     /// Every stored record, left side first, each side in (key, time, id) order.
     pub fn records(&self) -> impl Iterator<Item = Record> + '_ {
         Side::BOTH.into_iter().flat_map(move |side| {
-            self.0[side.index()]
-                .keys()
-                .map(move |&(key, ts, id)| Record { side, key, ts, id })
+            self.0[side.index()].sorted().into_iter().map(move |(key, e)| Record {
+                side,
+                key,
+                ts: e.ts,
+                id: e.id,
+            })
         })
     }
 
-    /// The stored records of the other side that `r` matches by key and time, with whether
-    /// each has matched.
-    pub fn partners<'a>(
-        &'a self,
-        params: &JoinParams,
-        r: &Record,
-    ) -> impl Iterator<Item = (&'a StoreKey, &'a bool)> + 'a {
-        let side = &self.0[r.side.other().index()];
-        partner_keys(params, r)
-            .into_iter()
-            .flat_map(move |range| side.range(range))
+    /// The stored records of the other side that `r` matches by key and time, by (time, id).
+    pub fn partners(&self, params: &JoinParams, r: &Record) -> &[Entry] {
+        match partner_times(params, r) {
+            Some((lo, hi)) => self.0[r.side.other().index()].range(r.key, lo, hi),
+            None => &[],
+        }
+    }
+
+    /// The same partners, to mark as matched.
+    pub fn partners_mut(&mut self, params: &JoinParams, r: &Record) -> &mut [Entry] {
+        match partner_times(params, r) {
+            Some((lo, hi)) => self.0[r.side.other().index()].range_mut(r.key, lo, hi),
+            None => &mut [],
+        }
     }
 }
 
 impl Index<usize> for SideStore {
-    type Output = BTreeMap<StoreKey, bool>;
+    type Output = Store;
 
-    fn index(&self, side: usize) -> &Self::Output {
+    fn index(&self, side: usize) -> &Store {
         &self.0[side]
     }
 }
 
 impl IndexMut<usize> for SideStore {
-    fn index_mut(&mut self, side: usize) -> &mut Self::Output {
+    fn index_mut(&mut self, side: usize) -> &mut Store {
         &mut self.0[side]
     }
 }
 
-/// The state keys a partner of `r` can have: same key, time inside the window, any id.
-/// `None` when the window lies entirely outside `i64`.
-pub fn partner_keys(params: &JoinParams, r: &Record) -> Option<RangeInclusive<StoreKey>> {
+/// The times a partner of `r` can have (same key, any id), or `None` when the window lies
+/// entirely outside `i64`.
+pub fn partner_times(params: &JoinParams, r: &Record) -> Option<(EventTime, EventTime)> {
     let (lo, hi) = params.bounds.partner_range(r);
     let lo = i64::try_from(lo.max(i128::from(i64::MIN))).ok()?;
     let hi = i64::try_from(hi.min(i128::from(i64::MAX))).ok()?;
-    (lo <= hi).then(|| {
-        (r.key, EventTime::from_millis(lo), RecordId(0))..=(r.key, EventTime::from_millis(hi), RecordId(u32::MAX))
-    })
+    (lo <= hi).then(|| (EventTime::from_millis(lo), EventTime::from_millis(hi)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(ms: i64) -> EventTime {
+        EventTime::from_millis(ms)
+    }
+
+    #[test]
+    fn buckets_keep_time_order_and_the_queue_skips_removed_records() {
+        let mut s = Store::default();
+        assert!(s.insert(Key(1), t(5), RecordId(0), false));
+        assert!(s.insert(Key(1), t(3), RecordId(1), false));
+        assert!(s.insert(Key(2), t(4), RecordId(2), false));
+        assert!(!s.insert(Key(1), t(3), RecordId(1), true), "stored twice");
+        assert_eq!(s.len(), 3);
+        let times: Vec<i64> = s.of_key(Key(1)).iter().map(|e| e.ts.as_millis()).collect();
+        assert_eq!(times, [3, 5]);
+        assert_eq!(s.oldest().map(|(k, e)| (k, e.id)), Some((Key(1), RecordId(1))));
+        // Removed by other means: the queue skips it.
+        assert_eq!(s.remove(Key(1), t(3), RecordId(1)), Some(false));
+        assert_eq!(s.oldest().map(|(k, e)| (k, e.id)), Some((Key(2), RecordId(2))));
+        // Inserted after the queue exists: it is queued too.
+        s.insert(Key(3), t(1), RecordId(3), true);
+        let mut gone = Vec::new();
+        s.pop_oldest_while(|_, e| e.ts < t(5), |k, e| gone.push((k, e.id)));
+        assert_eq!(gone, [(Key(3), RecordId(3)), (Key(2), RecordId(2))]);
+        assert_eq!(s.len(), 1);
+        assert_eq!(s.range(Key(1), t(5), t(5)).len(), 1);
+        assert!(s.range(Key(1), t(6), t(9)).is_empty());
+    }
+
+    #[test]
+    fn equal_states_hash_alike_whatever_their_history() {
+        use std::hash::BuildHasher;
+        let h = |s: &Store| {
+            std::hash::BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default().hash_one(s)
+        };
+        let mut a = Store::default();
+        let mut b = Store::default();
+        for k in 0..40 {
+            a.insert(Key(k), t(i64::from(k)), RecordId(k), false);
+        }
+        for k in (0..40).rev() {
+            b.insert(Key(k), t(i64::from(k)), RecordId(k), false);
+        }
+        b.insert(Key(99), t(0), RecordId(99), false);
+        b.oldest();
+        b.remove(Key(99), t(0), RecordId(99));
+        assert_eq!(a, b);
+        assert_eq!(h(&a), h(&b));
+        a.remove_where(Key(3), t(0), t(10), |_| true, |_| {});
+        assert_ne!(a, b);
+    }
 }

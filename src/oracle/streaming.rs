@@ -1,7 +1,8 @@
 //! The declarative semantics evaluated as a stream, with memory bounded by the live window.
 
+use crate::engine::store::SideStore;
 use crate::event::{Side, Step};
-use crate::time::{EventTime, Watermark};
+use crate::time::Watermark;
 
 /// The declarative semantics evaluated as a stream: the outputs `crate::oracle` would expect,
 /// computed with memory bounded by the records that can still match (the live window), not
@@ -11,9 +12,9 @@ use crate::time::{EventTime, Watermark};
 pub struct StreamingOracle {
     params: crate::model::JoinParams,
     wm: crate::model::SpecWatermarks,
-    /// Per side: admitted records that can still match, with whether they have matched.
-    window: [std::collections::BTreeMap<(crate::event::Key, EventTime, crate::event::RecordId), bool>; 2],
-    by_time: [std::collections::BTreeSet<(EventTime, crate::event::RecordId, crate::event::Key)>; 2],
+    /// Per side: admitted records that can still match, with whether they have matched,
+    /// leaving oldest first.
+    window: SideStore,
     ended: bool,
 }
 
@@ -24,14 +25,13 @@ impl StreamingOracle {
             params,
             wm: crate::model::SpecWatermarks::new(&params.watermark),
             window: Default::default(),
-            by_time: Default::default(),
             ended: false,
         }
     }
 
     /// Records still in the window.
     pub fn live(&self) -> usize {
-        self.window[0].len() + self.window[1].len()
+        self.window.len()
     }
 
     /// The spec's join watermark now.
@@ -67,27 +67,29 @@ impl StreamingOracle {
                 out.push(Output::Late(r.id));
                 departed(r);
             } else {
-                let other = r.side.other().index();
-                let mut matched = false;
-                if let Some(range) = crate::engine::store::partner_keys(&self.params, &r) {
-                    for (p, p_matched) in self.window[other].range_mut(range) {
-                        match (semi, r.side) {
-                            (false, Side::Left) => out.push(Output::Match { left: r.id, right: p.2 }),
-                            (false, Side::Right) => out.push(Output::Match { left: p.2, right: r.id }),
-                            (true, Side::Left) => {}
-                            (true, Side::Right) if !*p_matched => out.push(Output::Semi { left: p.2 }),
-                            (true, Side::Right) => {}
-                        }
-                        matched = true;
-                        *p_matched = true;
+                let partners = self.window.partners_mut(&self.params, &r);
+                let matched = !partners.is_empty();
+                for p in partners {
+                    match (semi, r.side) {
+                        (false, Side::Left) => out.push(Output::Match {
+                            left: r.id,
+                            right: p.id,
+                        }),
+                        (false, Side::Right) => out.push(Output::Match {
+                            left: p.id,
+                            right: r.id,
+                        }),
+                        (true, Side::Left) => {}
+                        (true, Side::Right) if !p.matched => out.push(Output::Semi { left: p.id }),
+                        (true, Side::Right) => {}
                     }
+                    p.matched = true;
                 }
                 if semi && matched && r.side == Side::Left {
                     out.push(Output::Semi { left: r.id });
                 }
                 if self.params.can_still_match(&r, self.watermark(), false) {
-                    self.window[r.side.index()].insert((r.key, r.ts, r.id), matched);
-                    self.by_time[r.side.index()].insert((r.ts, r.id, r.key));
+                    self.window[r.side.index()].insert(r.key, r.ts, r.id, matched);
                 } else {
                     if !matched && self.params.kind.pads(r.side) {
                         out.push(Output::Unmatched(r.id));
@@ -99,19 +101,30 @@ impl StreamingOracle {
         self.wm.observe(&self.params.watermark, step);
         self.ended |= *step == Step::End;
         let wm = self.watermark();
+        let (params, ended) = (self.params, self.ended);
         for side in Side::BOTH {
-            while let Some(&(ts, id, key)) = self.by_time[side.index()].first() {
-                let record = crate::event::Record { side, key, ts, id };
-                if self.params.can_still_match(&record, wm, self.ended) {
-                    break;
-                }
-                self.by_time[side.index()].pop_first();
-                let matched = self.window[side.index()].remove(&(key, ts, id)).expect("indexes agree");
-                if !matched && self.params.kind.pads(side) {
-                    out.push(Output::Unmatched(id));
-                }
-                departed(record);
-            }
+            self.window[side.index()].pop_oldest_while(
+                |key, e| {
+                    let record = crate::event::Record {
+                        side,
+                        key,
+                        ts: e.ts,
+                        id: e.id,
+                    };
+                    !params.can_still_match(&record, wm, ended)
+                },
+                |key, e| {
+                    if !e.matched && params.kind.pads(side) {
+                        out.push(Output::Unmatched(e.id));
+                    }
+                    departed(crate::event::Record {
+                        side,
+                        key,
+                        ts: e.ts,
+                        id: e.id,
+                    });
+                },
+            );
         }
     }
 }

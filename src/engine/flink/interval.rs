@@ -25,8 +25,8 @@ use super::operator::TwoInputOperator;
 use super::timers::TimerService;
 use super::watermark::{BoundedOutOfOrderness, TwoInputWatermark};
 use crate::engine::fault::Fault;
-use crate::engine::store::SideStore;
-use crate::event::{Output, Record, RecordId, Side};
+use crate::engine::store::{Entry, SideStore};
+use crate::event::{Output, Record, Side};
 use crate::model::{JoinKind, JoinParams, WatermarkSource};
 use crate::time::{EventTime, Watermark};
 
@@ -94,8 +94,8 @@ impl IntervalJoinEngine {
             out.push(Output::Late(x.id));
             return;
         }
-        self.buffer[x.side.index()].insert((x.key, x.ts, x.id), false);
-        for (&(_, _, partner), _) in self.buffer.partners(&self.params, &x) {
+        self.buffer[x.side.index()].insert(x.key, x.ts, x.id, false);
+        for &Entry { id: partner, .. } in self.buffer.partners(&self.params, &x) {
             out.push(match x.side {
                 Side::Left => Output::Match {
                     left: x.id,
@@ -134,13 +134,7 @@ impl IntervalJoinEngine {
                 // all, from its bucket up (fuzz/regressions/eviction_vs_oracle/flink-interval-
                 // clamped-timer-leak).
                 let last = if at == EventTime::MAX { EventTime::MAX } else { bucket };
-                let doomed: Vec<_> = self.buffer[side.index()]
-                    .range((key, bucket, RecordId(0))..=(key, last, RecordId(u32::MAX)))
-                    .map(|(k, _)| *k)
-                    .collect();
-                for k in doomed {
-                    self.buffer[side.index()].remove(&k);
-                }
+                self.buffer[side.index()].remove_where(key, bucket, last, |_| true, |_| {});
             }
         }
     }

@@ -22,8 +22,8 @@
 use super::operator::TwoInputOperator;
 use super::timers::TimerService;
 use super::watermark::TwoInputWatermark;
-use crate::engine::store::{SideStore, StoreKey};
-use crate::event::{Key, Output, Record, RecordId, Side};
+use crate::engine::store::{Entry, SideStore};
+use crate::event::{Output, Record, Side};
 use crate::model::{JoinKind, JoinParams};
 use crate::time::{EventTime, Watermark};
 
@@ -58,17 +58,17 @@ impl KeyedFixedEngine {
     }
 
     /// The first watermark at which no on-time record of the other side can match `r`.
-    fn cleanup(&self, r: &Record) -> EventTime {
-        let (_, last_partner) = self.params.bounds.partner_range(r);
+    fn cleanup(params: &JoinParams, r: &Record) -> EventTime {
+        let (_, last_partner) = params.bounds.partner_range(r);
         let at = match r.side {
             // A click at `last_partner` is on time until the watermark passes it; a model's
             // own horizon replaces that last chance (shorter loses matches, longer holds state).
-            Side::Left => match self.params.horizon {
+            Side::Left => match params.horizon {
                 Some(h) => i128::from(r.ts.as_millis()) + i128::from(h.as_millis()) + 1,
                 None => last_partner + 1,
             },
             // An impression at `ts - lowest` likewise.
-            Side::Right => i128::from(r.ts.as_millis()) - self.params.bounds.lowest() + 1,
+            Side::Right => i128::from(r.ts.as_millis()) - params.bounds.lowest() + 1,
         };
         EventTime::clamped(at)
     }
@@ -78,40 +78,46 @@ impl KeyedFixedEngine {
             out.push(Output::Late(r.id));
             return;
         }
-        let other = r.side.other();
-        let partners: Vec<StoreKey> = self.buffer.partners(&self.params, &r).map(|(k, _)| *k).collect();
-        for p in &partners {
+        let partners = self.buffer.partners_mut(&self.params, &r);
+        let matched = !partners.is_empty();
+        for p in partners {
             out.push(match r.side {
-                Side::Left => Output::Match { left: r.id, right: p.2 },
-                Side::Right => Output::Match { left: p.2, right: r.id },
+                Side::Left => Output::Match {
+                    left: r.id,
+                    right: p.id,
+                },
+                Side::Right => Output::Match {
+                    left: p.id,
+                    right: r.id,
+                },
             });
-            *self.buffer[other.index()].get_mut(p).expect("partner is buffered") = true;
+            p.matched = true;
         }
-        self.buffer[r.side.index()].insert((r.key, r.ts, r.id), !partners.is_empty());
-        self.timers.register(r.key, self.cleanup(&r));
+        self.buffer[r.side.index()].insert(r.key, r.ts, r.id, matched);
+        self.timers.register(r.key, Self::cleanup(&self.params, &r));
     }
 
     fn on_timers(&mut self, w: Watermark, out: &mut Vec<Output>) {
         while let Some((at, key, _)) = self.timers.pop_due(w) {
             for side in Side::BOTH {
-                let due: Vec<(Key, EventTime, RecordId)> = self.buffer[side.index()]
-                    .range((key, EventTime::MIN, RecordId(0))..=(key, EventTime::MAX, RecordId(u32::MAX)))
-                    .map(|(k, _)| *k)
-                    .filter(|k| {
-                        self.cleanup(&Record {
-                            side,
-                            key,
-                            ts: k.1,
-                            id: k.2,
-                        }) <= at
-                    })
-                    .collect();
-                for k in due {
-                    let matched = self.buffer[side.index()].remove(&k).expect("due record is buffered");
-                    if !matched && self.params.kind.pads(side) {
-                        out.push(Output::Unmatched(k.2));
-                    }
-                }
+                let params = self.params;
+                let due = |e: &mut Entry| {
+                    let r = Record {
+                        side,
+                        key,
+                        ts: e.ts,
+                        id: e.id,
+                    };
+                    Self::cleanup(&params, &r) <= at
+                };
+                let pads = self.params.kind.pads(side);
+                let mut gone = Vec::new();
+                self.buffer[side.index()].remove_where(key, EventTime::MIN, EventTime::MAX, due, |e| gone.push(e));
+                out.extend(
+                    gone.into_iter()
+                        .filter(|e| pads && !e.matched)
+                        .map(|e| Output::Unmatched(e.id)),
+                );
             }
         }
     }

@@ -36,10 +36,11 @@
 use super::operator::TwoInputOperator;
 use super::timers::TimerService;
 use super::watermark::{SqlWatermark, TwoInputWatermark};
-use crate::engine::store::SideStore;
-use crate::event::{Key, Output, Record, RecordId, Side};
+use crate::engine::store::{Entry, SideStore};
+use crate::event::{Key, Output, Record, Side};
 use crate::model::{JoinKind, JoinParams, WatermarkSource};
 use crate::time::{EventTime, Watermark};
+use smallvec::SmallVec;
 use std::collections::BTreeMap;
 
 /// Flink SQL's interval join.
@@ -104,10 +105,12 @@ impl SqlIntervalEngine {
 
     /// Removes the cached row at `k` of `side`, null-padding it if it never joined and its
     /// side is outer.
-    fn expire(&mut self, side: Side, k: (Key, EventTime, RecordId), out: &mut Vec<Output>) {
-        let joined = self.cache[side.index()].remove(&k).expect("expired row is cached");
+    fn expire(&mut self, side: Side, key: Key, e: Entry, out: &mut Vec<Output>) {
+        let joined = self.cache[side.index()]
+            .remove(key, e.ts, e.id)
+            .expect("expired row is cached");
         if !joined && self.params.kind.pads(side) {
-            out.push(Output::Unmatched(k.2));
+            out.push(Output::Unmatched(e.id));
         }
     }
 
@@ -117,28 +120,43 @@ impl SqlIntervalEngine {
         let mut emitted = false;
         if self.exp_time[o.index()] < hi {
             self.exp_time[o.index()] = self.expiration(o);
-            let all: Vec<(Key, EventTime, RecordId)> = self.cache[o.index()]
-                .range((x.key, EventTime::MIN, RecordId(0))..=(x.key, EventTime::MAX, RecordId(u32::MAX)))
-                .map(|(k, _)| *k)
-                .collect();
-            for k in all {
-                let t2 = i128::from(k.1.as_millis());
-                if lo <= t2 && t2 <= hi {
-                    out.push(match s {
-                        Side::Left => Output::Match { left: x.id, right: k.2 },
-                        Side::Right => Output::Match { left: k.2, right: x.id },
-                    });
-                    emitted = true;
-                    *self.cache[o.index()].get_mut(&k).expect("cached") = true;
-                }
-                if t2 <= self.exp_time[o.index()] {
-                    self.expire(o, k, out);
-                }
-            }
+            // Every cached row of the key is visited: it joins if in range, and then leaves
+            // if expired (with its null row if it never joined).
+            let exp = self.exp_time[o.index()];
+            let pads = self.params.kind.pads(o);
+            self.cache[o.index()].remove_where(
+                x.key,
+                EventTime::MIN,
+                EventTime::MAX,
+                |e| {
+                    let t2 = i128::from(e.ts.as_millis());
+                    let joins = lo <= t2 && t2 <= hi;
+                    if joins {
+                        out.push(match s {
+                            Side::Left => Output::Match {
+                                left: x.id,
+                                right: e.id,
+                            },
+                            Side::Right => Output::Match {
+                                left: e.id,
+                                right: x.id,
+                            },
+                        });
+                        emitted = true;
+                    }
+                    let gone = t2 <= exp;
+                    if gone && !joins && !e.matched && pads {
+                        out.push(Output::Unmatched(e.id));
+                    }
+                    e.matched |= joins;
+                    gone
+                },
+                |_| {},
+            );
         }
         let own_hi = i128::from(x.ts.as_millis()) + self.rel(s);
         if self.op_time() < own_hi {
-            self.cache[s.index()].insert((x.key, x.ts, x.id), emitted);
+            self.cache[s.index()].insert(x.key, x.ts, x.id, emitted);
             if let std::collections::btree_map::Entry::Vacant(slot) = self.pending[s.index()].entry(x.key) {
                 let at = EventTime::clamped(own_hi + 1);
                 slot.insert(at);
@@ -155,15 +173,12 @@ impl SqlIntervalEngine {
                 continue;
             }
             self.exp_time[s.index()] = self.expiration(s);
-            let rows: Vec<(Key, EventTime, RecordId)> = self.cache[s.index()]
-                .range((key, EventTime::MIN, RecordId(0))..=(key, EventTime::MAX, RecordId(u32::MAX)))
-                .map(|(k, _)| *k)
-                .collect();
+            let rows: SmallVec<[Entry; 4]> = self.cache[s.index()].of_key(key).into();
             let mut e: i128 = -1;
             for k in rows {
-                let t = i128::from(k.1.as_millis());
+                let t = i128::from(k.ts.as_millis());
                 if t <= self.exp_time[s.index()] {
-                    self.expire(s, k, out);
+                    self.expire(s, key, k, out);
                 } else if t < e || e < 0 {
                     e = t;
                 }
@@ -175,13 +190,7 @@ impl SqlIntervalEngine {
             } else {
                 // Survivors at or before the epoch vanish: no null row, no later join.
                 self.pending[s.index()].remove(&key);
-                let gone: Vec<_> = self.cache[s.index()]
-                    .range((key, EventTime::MIN, RecordId(0))..=(key, EventTime::MAX, RecordId(u32::MAX)))
-                    .map(|(k, _)| *k)
-                    .collect();
-                for k in gone {
-                    self.cache[s.index()].remove(&k);
-                }
+                self.cache[s.index()].remove_where(key, EventTime::MIN, EventTime::MAX, |_| true, |_| {});
             }
         }
     }
