@@ -23,7 +23,7 @@ pub struct Args {
 pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
     let spec = JoinSpec::load(&args.input.model)?;
     let actual_name = args.actual.display().to_string();
-    if stream::should_stream(&spec, &args.input.trace, args.stream)? {
+    if stream::should_stream(&spec, &args.input.trace, args.stream, stream::Command::Diff)? {
         let trace = open_input(&args.input.trace)?;
         let diff = stream::diff(
             &spec,

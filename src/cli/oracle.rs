@@ -21,7 +21,7 @@ pub struct Args {
 
 pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
     let spec = JoinSpec::load(&args.input.model)?;
-    if stream::should_stream(&spec, &args.input.trace, args.stream)? {
+    if stream::should_stream(&spec, &args.input.trace, args.stream, stream::Command::Oracle)? {
         let input = open_input(&args.input.trace)?;
         let mut held = stream::HeldBack::new(&mut *out);
         stream::oracle(&spec, input, &args.input.trace_name(), &mut |row| held.row(row))?;

@@ -43,7 +43,13 @@ pub struct Args {
 
 pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
     let spec = JoinSpec::load(&args.input.model)?;
-    let big = joincheck::oracle::stream::should_stream(&spec, &args.input.trace, false)?;
+    // Large traces as `diff` streams them: replay compares the engine with the oracle.
+    let big = joincheck::oracle::stream::should_stream(
+        &spec,
+        &args.input.trace,
+        false,
+        joincheck::oracle::stream::Command::Diff,
+    )?;
     if args.stats || (big && !args.json) {
         return stats(&spec, &args, out);
     }

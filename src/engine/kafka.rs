@@ -223,7 +223,7 @@ impl KafkaStreamsEngine {
             self.windows[i].insert(x.key, x.ts, x.id, false);
         }
         // What a query no longer returns is gone for good: the observed time only grows.
-        self.windows[i].pop_oldest_while(|_, e| e.ts.as_millis() < first, |_, _| {});
+        self.windows[i].pop_oldest_while(|_, ts, _| ts.as_millis() < first, |_, _| {});
     }
 
     /// `emitNonJoinedOuterRecords`: null-pads the outer-store entries whose window has closed.

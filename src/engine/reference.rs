@@ -195,13 +195,8 @@ impl ReferenceEngine {
         let (params, join_wm, ended) = (self.params, self.join_wm, self.ended);
         for side in Side::BOTH {
             self.state[side.index()].pop_oldest_while(
-                |key, e| {
-                    let record = Record {
-                        side,
-                        key,
-                        ts: e.ts,
-                        id: e.id,
-                    };
+                |key, ts, id| {
+                    let record = Record { side, key, ts, id };
                     !params.can_still_match(&record, join_wm, ended)
                 },
                 |_, e| {

@@ -221,7 +221,7 @@ impl SparkEngine {
         let mut doomed = Vec::new();
         for side in Side::BOTH {
             self.state[side.index()].pop_oldest_while(
-                |_, e| evictable(&params, fault, side, e.ts, w),
+                |_, ts, _| evictable(&params, fault, side, ts, w),
                 |key, e| doomed.push((key, e)),
             );
             if self.params.kind.pads(side) {

@@ -15,7 +15,7 @@ use crate::model::JoinParams;
 use crate::time::EventTime;
 use smallvec::SmallVec;
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::ops::{Index, IndexMut};
 
@@ -101,9 +101,9 @@ fn span(bucket: &[Entry], lo: EventTime, hi: EventTime) -> std::ops::Range<usize
 pub struct Store {
     buckets: FxMap<Key, Bucket>,
     len: usize,
-    /// (time, id, key) of every stored record, oldest first, plus entries of records removed
-    /// since; `None` until the first call of [`Store::oldest`].
-    queue: Option<BinaryHeap<Reverse<(EventTime, RecordId, Key)>>>,
+    /// (time, id, key) of every stored record, plus entries of records removed since by other
+    /// means than the queue; `None` until the first call of [`Store::oldest`].
+    queue: Option<Queue>,
 }
 
 impl PartialEq for Store {
@@ -162,7 +162,7 @@ impl Store {
         bucket.insert(at, Entry { ts, id, matched });
         self.len += 1;
         if let Some(queue) = &mut self.queue {
-            queue.push(Reverse((ts, id, key)));
+            queue.push((ts, id, key));
         }
         true
     }
@@ -246,25 +246,28 @@ impl Store {
     }
 
     /// The oldest stored record by (time, id, key), without removing it.
-    pub fn oldest(&mut self) -> Option<(Key, Entry)> {
+    pub fn oldest(&mut self) -> Option<(EventTime, RecordId, Key)> {
         let buckets = &self.buckets;
-        let queue = self.queue.get_or_insert_with(|| {
-            buckets
-                .iter()
-                .flat_map(|(&key, b)| b.iter().map(move |e| Reverse((e.ts, e.id, key))))
-                .collect()
-        });
+        let every = || {
+            Queue::of(
+                buckets
+                    .iter()
+                    .flat_map(|(&key, b)| b.iter().map(move |e| (e.ts, e.id, key))),
+            )
+        };
+        let queue = self.queue.get_or_insert_with(every);
         // Entries of records removed by other means outnumbering the records: rebuild.
         if queue.len() > 2 * self.len + 1024 {
-            *queue = buckets
-                .iter()
-                .flat_map(|(&key, b)| b.iter().map(move |e| Reverse((e.ts, e.id, key))))
-                .collect();
+            *queue = every();
         }
-        while let Some(&Reverse((ts, id, key))) = queue.peek() {
+        while let Some(top @ (ts, id, key)) = queue.peek() {
+            // One entry per record: the queue has no entry of a removed record.
+            if queue.len() == self.len {
+                return Some(top);
+            }
             if let Some(bucket) = buckets.get(&key) {
-                if let Ok(at) = bucket.binary_search_by(|e| (e.ts, e.id).cmp(&(ts, id))) {
-                    return Some((key, bucket[at]));
+                if bucket.binary_search_by(|e| (e.ts, e.id).cmp(&(ts, id))).is_ok() {
+                    return Some(top);
                 }
             }
             queue.pop();
@@ -272,21 +275,22 @@ impl Store {
         None
     }
 
-    /// Removes and returns the oldest record while `doomed` holds for it.
+    /// Removes the oldest record, by (time, id, key), while `doomed` holds for it, handing
+    /// each to `removed`.
     pub fn pop_oldest_while(
         &mut self,
-        mut doomed: impl FnMut(Key, &Entry) -> bool,
+        mut doomed: impl FnMut(Key, EventTime, RecordId) -> bool,
         mut removed: impl FnMut(Key, Entry),
     ) {
-        while let Some((key, e)) = self.oldest() {
-            if !doomed(key, &e) {
+        while let Some((ts, id, key)) = self.oldest() {
+            if !doomed(key, ts, id) {
                 break;
             }
             if let Some(queue) = &mut self.queue {
                 queue.pop();
             }
-            self.remove(key, e.ts, e.id).expect("the queue's oldest is stored");
-            removed(key, e);
+            let matched = self.remove(key, ts, id).expect("the queue's oldest is stored");
+            removed(key, Entry { ts, id, matched });
         }
     }
 
@@ -297,6 +301,57 @@ impl Store {
         keys.into_iter()
             .flat_map(|k| self.buckets[&k].iter().map(move |e| (k, *e)))
             .collect()
+    }
+}
+
+/// Records in time order: those pushed after every other in a deque (in a stream, most
+/// are), the rest in a binary heap.
+#[derive(Clone, Default)]
+struct Queue {
+    ordered: VecDeque<(EventTime, RecordId, Key)>,
+    heap: BinaryHeap<Reverse<(EventTime, RecordId, Key)>>,
+}
+
+impl Queue {
+    fn of(entries: impl Iterator<Item = (EventTime, RecordId, Key)>) -> Queue {
+        let mut ordered: Vec<_> = entries.collect();
+        ordered.sort_unstable();
+        Queue {
+            ordered: ordered.into(),
+            heap: BinaryHeap::new(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.ordered.len() + self.heap.len()
+    }
+
+    fn push(&mut self, e: (EventTime, RecordId, Key)) {
+        match self.ordered.back() {
+            Some(last) if *last >= e => self.heap.push(Reverse(e)),
+            _ => self.ordered.push_back(e),
+        }
+    }
+
+    fn peek(&self) -> Option<(EventTime, RecordId, Key)> {
+        match (self.ordered.front(), self.heap.peek()) {
+            (Some(&a), Some(&Reverse(b))) => Some(a.min(b)),
+            (a, b) => a.copied().or(b.map(|r| r.0)),
+        }
+    }
+
+    fn pop(&mut self) {
+        match (self.ordered.front(), self.heap.peek()) {
+            (Some(a), Some(Reverse(b))) if b < a => {
+                self.heap.pop();
+            }
+            (Some(_), _) => {
+                self.ordered.pop_front();
+            }
+            (None, _) => {
+                self.heap.pop();
+            }
+        }
     }
 }
 
@@ -396,14 +451,14 @@ mod tests {
         assert_eq!(s.len(), 3);
         let times: Vec<i64> = s.of_key(Key(1)).iter().map(|e| e.ts.as_millis()).collect();
         assert_eq!(times, [3, 5]);
-        assert_eq!(s.oldest().map(|(k, e)| (k, e.id)), Some((Key(1), RecordId(1))));
+        assert_eq!(s.oldest(), Some((t(3), RecordId(1), Key(1))));
         // Removed by other means: the queue skips it.
         assert_eq!(s.remove(Key(1), t(3), RecordId(1)), Some(false));
-        assert_eq!(s.oldest().map(|(k, e)| (k, e.id)), Some((Key(2), RecordId(2))));
+        assert_eq!(s.oldest(), Some((t(4), RecordId(2), Key(2))));
         // Inserted after the queue exists: it is queued too.
         s.insert(Key(3), t(1), RecordId(3), true);
         let mut gone = Vec::new();
-        s.pop_oldest_while(|_, e| e.ts < t(5), |k, e| gone.push((k, e.id)));
+        s.pop_oldest_while(|_, ts, _| ts < t(5), |k, e| gone.push((k, e.id)));
         assert_eq!(gone, [(Key(3), RecordId(3)), (Key(2), RecordId(2))]);
         assert_eq!(s.len(), 1);
         assert_eq!(s.range(Key(1), t(5), t(5)).len(), 1);

@@ -12,11 +12,18 @@
 //!   [`HOLD_BACK_BYTES`] of them have accumulated, so a bad line early in a large trace (or
 //!   anywhere in a small one) stops the run before anything is printed.
 //!
-//! The profiles whose `oracle` is a prediction of a real engine's timing (`spark`,
-//! `flink-sql-interval`) run their engine over the whole trace and are not streamed.
+//! The profiles whose `oracle` is a prediction of a real engine's timing run that engine.
+//! Spark's is streamed for `oracle` too: its state is its window, each micro-batch's rows are
+//! complete at the batch's marker, and they are printed sorted within the batch as the
+//! whole-trace run sorts them (same output, line for line); the names of records it no longer
+//! stores or buffers are let go of in rounds. `diff` against a prediction, and Flink SQL's
+//! prediction (sorted over the whole trace), run over the whole trace.
 
 use super::StreamingOracle;
+use crate::engine::store::{Fx, FxMap};
+use crate::engine::Engine;
 use crate::error::InputError;
+use crate::event::Position;
 use crate::event::{Key, Output, Record, RecordId, Side};
 use crate::format::{self, LineStep, Lines, RowName, StepReader};
 use crate::model::JoinSpec;
@@ -24,7 +31,6 @@ use crate::trace::Step;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{BufRead, Write};
-use std::rc::Rc;
 
 /// `oracle` and `diff` stream traces larger than this (64 MiB, about a million lines) even
 /// without `--stream`.
@@ -33,22 +39,47 @@ pub const STREAM_ABOVE_BYTES: u64 = 64 << 20;
 /// How much output `oracle` holds back before it starts printing (8 MiB).
 pub const HOLD_BACK_BYTES: usize = 8 << 20;
 
-/// Whether `spec`'s oracle can be streamed.
-pub fn streamable(spec: &JoinSpec) -> bool {
-    !spec.params.profile.predicts_engine()
+/// What a streamed run computes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// `oracle`: the expected rows.
+    Oracle,
+    /// `diff`: the expected rows against an actual output, by row names.
+    Diff,
 }
 
-/// Whether `oracle`/`diff` stream the trace at `trace`: when `asked`, or when the file is
-/// larger than [`STREAM_ABOVE_BYTES`] and the model's oracle can be streamed. Asking for a
-/// profile whose oracle is an engine's prediction is an error.
-pub fn should_stream(spec: &JoinSpec, trace: &std::path::Path, asked: bool) -> Result<bool, InputError> {
-    let streamable = streamable(spec);
+/// Whether `command` can be streamed for `spec`: the declarative oracle always; a profile's
+/// engine prediction for `oracle` when the engine runs in micro-batches (Spark: each batch's
+/// rows are complete at its marker and carry its number), and never for `diff`, which would
+/// compare rows by name and not check their batch.
+pub fn streamable(spec: &JoinSpec, command: Command) -> bool {
+    let profile = spec.params.profile;
+    !profile.predicts_engine() || (command == Command::Oracle && profile.timing() == crate::model::Timing::PerBatch)
+}
+
+/// Whether `command` streams the trace at `trace`: when `asked`, or when the file is larger
+/// than [`STREAM_ABOVE_BYTES`] and it can be streamed. Asking for what cannot be streamed is
+/// an error.
+pub fn should_stream(
+    spec: &JoinSpec,
+    trace: &std::path::Path,
+    asked: bool,
+    command: Command,
+) -> Result<bool, InputError> {
+    let streamable = streamable(spec, command);
     if asked && !streamable {
+        let why = match command {
+            Command::Oracle => "its oracle is its engine's prediction, which runs over the whole trace",
+            Command::Diff => {
+                "its oracle is its engine's prediction, and a streamed diff compares rows by name, \
+                 not by the batch or step that emits them"
+            }
+        };
         return Err(InputError::new(
             &spec.file,
             format!(
-                "--stream: the {} profile's oracle is its engine's prediction, which runs over the whole trace; \
-                 streaming applies to the declarative oracle (reference, canary, flink-interval, flink-keyed-*)",
+                "--stream: the {} profile cannot be streamed here: {why}; streaming applies to the declarative \
+                 oracle (reference, canary, flink-interval, flink-keyed-*) and to `oracle` for spark",
                 spec.params.profile.name()
             ),
         )
@@ -57,55 +88,6 @@ pub fn should_stream(spec: &JoinSpec, trace: &std::path::Path, asked: bool) -> R
     let large = std::fs::metadata(trace).is_ok_and(|m| m.is_file() && m.len() > STREAM_ABOVE_BYTES);
     Ok(asked || (streamable && large))
 }
-
-/// FxHash (rustc's) with a final mix (MurmurHash3's `fmix64`, so that the low bits hashbrown
-/// picks buckets with depend on every byte): names are short, and the maps are on the
-/// per-line path, where SipHash would cost more than the rest of the line.
-#[derive(Default, Clone, Copy)]
-struct Fx(u64);
-
-impl Hasher for Fx {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    fn write_u32(&mut self, i: u32) {
-        self.add(u64::from(i));
-    }
-
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        let mut h = self.0;
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-        h ^ (h >> 33)
-    }
-}
-
-impl Fx {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
 
 /// A record's id: inline up to 23 bytes (no allocation for the usual `i123456`), else boxed.
 #[derive(Clone, Debug)]
@@ -134,6 +116,27 @@ impl Name {
     }
 }
 
+// A name hashes and compares as its text, so that a map keyed by names is searched by `&str`.
+impl std::hash::Hash for Name {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        self.as_str().hash(h);
+    }
+}
+
+impl PartialEq for Name {
+    fn eq(&self, other: &Name) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Name {}
+
+impl std::borrow::Borrow<str> for Name {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
 /// A live record's names.
 #[derive(Clone, Debug)]
 struct Live {
@@ -142,6 +145,8 @@ struct Live {
     /// The fingerprint of (side, id) under which `Names::by_print` knows it, if it does.
     print: Option<u64>,
     name: Name,
+    /// Its place in the trace among the records (the id a whole-trace run gives it).
+    seq: u64,
 }
 
 /// Names of the live records and their keys, with numbers recycled as records leave.
@@ -152,13 +157,15 @@ struct Live {
 /// half a million, leave the second out of the check rather than report a false reuse.)
 #[derive(Default)]
 struct Names {
-    key_of: FxMap<Rc<str>, Key>,
+    key_of: FxMap<Name, Key>,
     /// Per key number: its name and how many live records (or records of this step) use it.
-    keys: Vec<(Rc<str>, u32)>,
+    keys: Vec<(Name, u32)>,
     free_keys: Vec<Key>,
     by_print: HashMap<u64, RecordId, BuildHasherDefault<Identity>>,
     records: Vec<Option<Live>>,
     free_ids: Vec<RecordId>,
+    /// How many records have been admitted.
+    admitted: u64,
 }
 
 /// The hasher of a map whose keys are already hashes.
@@ -190,7 +197,7 @@ impl format::Names for Names {
     }
 
     fn record_key(&self, id: RecordId) -> &str {
-        &self.keys[self.key(id).0 as usize].0
+        self.keys[self.key(id).0 as usize].0.as_str()
     }
 
     fn record_side(&self, id: RecordId) -> Side {
@@ -201,36 +208,44 @@ impl format::Names for Names {
 impl Names {
     /// Numbers a record; `None` when a live record of `side` already has the id.
     fn admit(&mut self, side: Side, key: &str, id: &str) -> Option<RecordId> {
+        use std::collections::hash_map::Entry;
         let print = fingerprint(side, id);
-        let free_print = match self.by_print.get(&print) {
-            None => true,
-            Some(&other) => {
-                let other = self.live(other);
+        let rid = match self.free_ids.last() {
+            Some(&rid) => rid,
+            None => RecordId(u32::try_from(self.records.len()).expect("fewer than 2^32 live records")),
+        };
+        let free_print = match self.by_print.entry(print) {
+            Entry::Vacant(slot) => {
+                slot.insert(rid);
+                true
+            }
+            Entry::Occupied(slot) => {
+                let other = self.records[slot.get().index()].as_ref().expect("a live record");
                 if other.side == side && other.name.as_str() == id {
                     return None;
                 }
                 false
             }
         };
-        let key = match self.key_of.get(key) {
-            Some(&k) => {
+        let key = match self.key_of.entry(Name::new(key)) {
+            Entry::Occupied(slot) => {
+                let k = *slot.get();
                 self.keys[k.0 as usize].1 += 1;
                 k
             }
-            None => {
-                let name: Rc<str> = key.into();
+            Entry::Vacant(slot) => {
+                let name = slot.key().clone();
                 let k = match self.free_keys.pop() {
                     Some(k) => {
-                        self.keys[k.0 as usize] = (name.clone(), 1);
+                        self.keys[k.0 as usize] = (name, 1);
                         k
                     }
                     None => {
-                        self.keys.push((name.clone(), 1));
+                        self.keys.push((name, 1));
                         Key(u32::try_from(self.keys.len() - 1).expect("fewer than 2^32 live keys"))
                     }
                 };
-                self.key_of.insert(name, k);
-                k
+                *slot.insert(k)
             }
         };
         let live = Live {
@@ -238,19 +253,12 @@ impl Names {
             key,
             print: free_print.then_some(print),
             name: Name::new(id),
+            seq: self.admitted,
         };
-        let rid = match self.free_ids.pop() {
-            Some(rid) => {
-                self.records[rid.index()] = Some(live);
-                rid
-            }
-            None => {
-                self.records.push(Some(live));
-                RecordId(u32::try_from(self.records.len() - 1).expect("fewer than 2^32 live records"))
-            }
-        };
-        if free_print {
-            self.by_print.insert(print, rid);
+        self.admitted += 1;
+        match self.free_ids.pop() {
+            Some(_) => self.records[rid.index()] = Some(live),
+            None => self.records.push(Some(live)),
         }
         Some(rid)
     }
@@ -273,8 +281,31 @@ impl Names {
         let slot = &mut self.keys[live.key.0 as usize];
         slot.1 -= 1;
         if slot.1 == 0 {
-            self.key_of.remove(&slot.0);
+            self.key_of.remove(slot.0.as_str());
             self.free_keys.push(live.key);
+        }
+    }
+
+    /// Forgets every live record but those in `held` (ascending).
+    fn release_all_but(&mut self, held: &[RecordId]) {
+        for i in 0..self.records.len() {
+            let id = RecordId(i as u32);
+            if self.records[i].is_some() && held.binary_search(&id).is_err() {
+                self.release(id);
+            }
+        }
+    }
+
+    /// The order key of an output among outputs of one batch: the order of [`Output`] with
+    /// each id replaced by its record's place in the trace, so that rows sort as a
+    /// whole-trace run sorts them.
+    fn order(&self, o: &Output) -> (u8, u64, u64) {
+        let seq = |id: RecordId| self.live(id).seq;
+        match *o {
+            Output::Match { left, right } => (0, seq(left), seq(right)),
+            Output::Semi { left } => (1, seq(left), 0),
+            Output::Unmatched(id) => (2, seq(id), 0),
+            Output::Late(id) => (3, seq(id), 0),
         }
     }
 
@@ -306,21 +337,29 @@ pub fn oracle(
     row: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
 ) -> Result<StreamStats, StreamError> {
     let mut buf = Vec::with_capacity(128);
-    rows(spec, input, file, &mut |o, names| {
+    rows(spec, input, file, &mut |o, names, at| {
         buf.clear();
-        format::write_output(&mut buf, names, o, crate::event::Position::default());
+        format::write_output(&mut buf, names, o, at);
         row(&buf)
     })
 }
 
-/// What a row callback gets: the row and the names of the records it can name.
-type OnRow<'a> = dyn FnMut(&Output, &Names) -> std::io::Result<()> + 'a;
+/// What a row callback gets: the row, the names of the records it can name, and its batch.
+type OnRow<'a> = dyn FnMut(&Output, &Names, Position) -> std::io::Result<()> + 'a;
 
 /// Reads the trace from `input` and hands every expected row to `row`, with the names.
 fn rows(spec: &JoinSpec, input: impl BufRead, file: &str, row: &mut OnRow<'_>) -> Result<StreamStats, StreamError> {
     let mut reader = StepReader::new(file);
     let mut feed = Feed {
-        oracle: StreamingOracle::new(spec.params),
+        run: if spec.params.profile.predicts_engine() {
+            Run::Engine {
+                engine: crate::engine::for_spec(spec),
+                batch: 0,
+                held: 0,
+            }
+        } else {
+            Run::Oracle(StreamingOracle::new(spec.params))
+        },
         names: Names::default(),
         outs: Vec::new(),
         departed: Vec::new(),
@@ -333,7 +372,7 @@ fn rows(spec: &JoinSpec, input: impl BufRead, file: &str, row: &mut OnRow<'_>) -
         let step = match reader.line(line, line_no)? {
             None => continue,
             Some(LineStep::Record { side, key, ts, id }) => {
-                let rid = feed.names.admit(side, &key, &id).ok_or_else(|| {
+                let rid = feed.admit(side, &key, &id).ok_or_else(|| {
                     InputError::new(
                         file,
                         format!("record id {id:?} is used twice on the {side} side (the first is still in the window)"),
@@ -363,26 +402,83 @@ fn rows(spec: &JoinSpec, input: impl BufRead, file: &str, row: &mut OnRow<'_>) -
     Ok(stats)
 }
 
-/// The streaming oracle and the names of what it holds.
+/// What computes the expected rows.
+enum Run {
+    /// The declarative oracle, which says when a record leaves its window.
+    Oracle(StreamingOracle),
+    /// The engine whose run is the profile's prediction (Spark's micro-batches: its state is
+    /// its window). It does not say when a record leaves: names are let go of in rounds,
+    /// keeping what it stores or buffers.
+    Engine {
+        engine: Box<dyn Engine>,
+        /// The trace micro-batch of the next step: markers before it (DESIGN.md).
+        batch: u64,
+        /// How many records the engine held after the last round.
+        held: usize,
+    },
+}
+
+/// What computes the rows and the names of what it holds.
 struct Feed {
-    oracle: StreamingOracle,
+    run: Run,
     names: Names,
     outs: Vec<Output>,
     departed: Vec<RecordId>,
 }
 
 impl Feed {
+    /// Numbers a record; `None` when a record the run still holds has the id on `side`.
+    fn admit(&mut self, side: Side, key: &str, id: &str) -> Option<RecordId> {
+        if let Some(rid) = self.names.admit(side, key, id) {
+            return Some(rid);
+        }
+        // An engine's names are let go of in rounds: the first record may be gone already.
+        self.forget_released();
+        self.names.admit(side, key, id)
+    }
+
+    /// Lets go of the names of records the engine no longer holds.
+    fn forget_released(&mut self) {
+        if let Run::Engine { engine, held, .. } = &mut self.run {
+            let mut ids = engine.stored();
+            ids.extend(engine.buffered());
+            ids.sort_unstable();
+            self.names.release_all_but(&ids);
+            *held = ids.len();
+        }
+    }
+
     /// Runs one step, hands its rows to `row`, forgets the records that left; the row count.
     fn step(&mut self, step: &Step, row: &mut OnRow<'_>) -> std::io::Result<u64> {
-        let departed = &mut self.departed;
-        self.oracle
-            .step_departing(step, &mut self.outs, &mut |r| departed.push(r.id));
+        let mut at = Position::default();
+        match &mut self.run {
+            Run::Oracle(oracle) => {
+                let departed = &mut self.departed;
+                oracle.step_departing(step, &mut self.outs, &mut |r| departed.push(r.id));
+            }
+            Run::Engine { engine, batch, .. } => {
+                engine.step(step, &mut self.outs);
+                if engine.micro_batches() {
+                    at.batch = Some(*batch as usize);
+                }
+                *batch += u64::from(*step == Step::Batch);
+                // A whole-trace prediction sorts each batch's rows; a batch's rows all come
+                // from its closing step.
+                let names = &self.names;
+                self.outs.sort_by_cached_key(|o| names.order(o));
+            }
+        }
         let rows = self.outs.len() as u64;
         for o in self.outs.drain(..) {
-            row(&o, &self.names)?;
+            row(&o, &self.names, at)?;
         }
         for id in self.departed.drain(..) {
             self.names.release(id);
+        }
+        if let Run::Engine { held, .. } = self.run {
+            if self.names.len() >= 2 * held + 65_536 {
+                self.forget_released();
+            }
         }
         Ok(rows)
     }
@@ -517,7 +613,7 @@ pub fn diff(
         }
     };
     let mut pending_max = 0;
-    let stats = rows(spec, trace, trace_file, &mut |o, names| {
+    let stats = rows(spec, trace, trace_file, &mut |o, names, _| {
         result.expected_rows += 1;
         count(&mut pending, expected_row(o, names), 1);
         // Keep the actual file level with the expected rows.

@@ -104,13 +104,8 @@ impl StreamingOracle {
         let (params, ended) = (self.params, self.ended);
         for side in Side::BOTH {
             self.window[side.index()].pop_oldest_while(
-                |key, e| {
-                    let record = crate::event::Record {
-                        side,
-                        key,
-                        ts: e.ts,
-                        id: e.id,
-                    };
+                |key, ts, id| {
+                    let record = crate::event::Record { side, key, ts, id };
                     !params.can_still_match(&record, wm, ended)
                 },
                 |key, e| {

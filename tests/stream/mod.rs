@@ -1,7 +1,8 @@
 //! Streaming `oracle` and `diff` (`joincheck::oracle::stream`): the same rows and the same verdicts as
 //! the whole-trace oracle (`differential_*`), on every bundled model the stream serves and on
-//! every join kind; bad input is an error at the same line; the profiles that predict an
-//! engine's timing refuse `--stream`.
+//! every join kind; bad input is an error at the same line. Spark's prediction streams for
+//! `oracle`, line for line the whole-trace prediction (`spark_*`); `diff` against a prediction
+//! and Flink SQL's prediction refuse `--stream`.
 
 use crate::support::{joincheck, root, TempDir};
 use joincheck::event::{Emitted, Position, Side};
@@ -18,7 +19,7 @@ fn streamed_models() -> Vec<JoinSpec> {
         let path = entry.expect("an entry").path();
         if path.extension().is_some_and(|e| e == "toml") {
             let spec = JoinSpec::load(&path).expect("a bundled model loads");
-            if stream::streamable(&spec) {
+            if stream::streamable(&spec, stream::Command::Diff) {
                 specs.push(spec);
             }
         }
@@ -238,9 +239,111 @@ fn the_cli_streams_on_request_and_refuses_engine_predictions() {
         "models/traces/spark-trace-a.jsonl",
         "--stream",
     ]);
-    assert_eq!(spark.code, Some(2), "{spark:?}");
-    assert!(spark.stderr.contains("field \"profile\": --stream"), "{spark:?}");
-    assert_eq!(spark.stdout, "");
+    assert_eq!(spark.code, Some(0), "{spark:?}");
+    let spark_whole = joincheck([
+        "oracle",
+        "--model",
+        "models/spark-impressions-clicks.toml",
+        "--trace",
+        "models/traces/spark-trace-a.jsonl",
+    ]);
+    assert_eq!(spark.stdout, spark_whole.stdout, "line for line");
+    let actual = dir.write("spark.jsonl", &spark_whole.stdout);
+    for (model, command) in [
+        ("models/spark-impressions-clicks.toml", "diff"),
+        ("models/flink-sql-impressions-clicks.toml", "oracle"),
+    ] {
+        let mut args = vec![
+            command,
+            "--model",
+            model,
+            "--trace",
+            "models/traces/spark-trace-a.jsonl",
+            "--stream",
+        ];
+        if command == "diff" {
+            args.extend(["--actual", actual.to_str().expect("a UTF-8 path")]);
+        }
+        let refused = joincheck(args);
+        assert_eq!(refused.code, Some(2), "{refused:?}");
+        assert!(refused.stderr.contains("field \"profile\": --stream"), "{refused:?}");
+        assert_eq!(refused.stdout, "");
+    }
+}
+
+/// The streamed Spark prediction, as `joincheck oracle` prints it.
+fn streamed_lines(spec: &JoinSpec, text: &str) -> Vec<String> {
+    let mut rows = Vec::new();
+    stream::oracle(spec, text.as_bytes(), "t.jsonl", &mut |row| {
+        rows.push(String::from_utf8(row.to_vec()).expect("UTF-8"));
+        Ok(())
+    })
+    .expect("a good trace streams");
+    rows
+}
+
+/// Spark's prediction streamed is the whole-trace prediction line for line: on the bundled
+/// Spark traces and the recorded real-Spark fixtures, in every join kind the profile has, and
+/// on a simulated trace of 300,000 records in batches of 10,000, long enough for several
+/// rounds of letting go of names (every record id is new, so any name let go of too early
+/// would fail the run).
+#[test]
+fn spark_prediction_streams_line_for_line() {
+    let spark = JoinSpec::load(&root().join("models/spark-impressions-clicks.toml")).expect("loads");
+    let mut traces: Vec<Trace> = Vec::new();
+    for dir in ["models/traces", "tests/conformance/spark/fixtures/traces"] {
+        let mut paths: Vec<_> = std::fs::read_dir(root().join(dir))
+            .map(|d| d.map(|e| e.expect("an entry").path()).collect())
+            .unwrap_or_default();
+        paths.sort();
+        for path in paths.iter().filter(|p| p.extension().is_some_and(|e| e == "jsonl")) {
+            if let Ok(t) = Trace::load(path) {
+                if spark.check_trace(&t, "t.jsonl").is_ok() {
+                    traces.push(t);
+                }
+            }
+        }
+    }
+    assert!(traces.len() >= 20, "{} Spark traces", traces.len());
+    let workload = joincheck::sim::Workload {
+        batch_records: Some(10_000),
+        ..joincheck::sim::Workload::default()
+    };
+    let mut big = Trace::new();
+    for step in workload.steps(7, 300_000) {
+        match step {
+            Step::Record(r) => {
+                let prefix = if r.side == Side::Left { "i" } else { "c" };
+                big.push_record(
+                    r.side,
+                    &format!("k{}", r.key.0),
+                    r.ts.as_millis(),
+                    &format!("{prefix}{}", r.id.0),
+                );
+            }
+            other => big.push(other),
+        }
+    }
+    traces.push(big);
+    let mut rows = 0;
+    for kind in spark.params.profile.info().kinds.iter().copied() {
+        let mut spec = spark.clone();
+        spec.params.kind = kind;
+        for (i, trace) in traces.iter().enumerate() {
+            let whole: Vec<String> = joincheck::oracle::expected_outputs(&spec, trace)
+                .iter()
+                .map(|e| trace.output_json(&e.output, e.at))
+                .collect();
+            let streamed = streamed_lines(&spec, &trace.to_jsonl());
+            assert!(
+                streamed == whole,
+                "{} trace {i}: the streamed prediction differs",
+                kind.name()
+            );
+            rows += whole.len();
+        }
+    }
+    assert!(rows > 50_000, "{rows} rows compared");
 }
 
 /// A record id used again while its first record can still match is an error naming the
