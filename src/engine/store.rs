@@ -2,10 +2,10 @@
 //! per-key buckets, each bucket ordered by (time, id), each record with whether it has
 //! matched; and, for the engines that evict oldest first, a time-ordered queue beside them.
 //!
-//! A record's partners are one hash lookup and a binary search away (same key, time inside
-//! the window); a record is stored and removed without touching any ordered index of the
-//! whole state. The eviction queue is a binary heap of (time, id, key) that is built on first
-//! use and cleaned lazily: a record removed by other means (a semi join's first match, a
+//! A record's partners are one index (or hash) lookup and a binary search away (same key,
+//! time inside the window); engines that evict by timers or ranges of one key store and
+//! remove a record without touching any ordered index of the whole state. The eviction queue
+//! is an ordered set of (time, id, key), built on first use and cleaned lazily: a record removed by other means (a semi join's first match, a
 //! timer, a Kafka segment) leaves its queue entry behind, and the queue skips entries whose
 //! record is gone when it is asked for the oldest. The state itself is the buckets: equality
 //! and the hash the model checker tells states apart by see only them, in a canonical order.
@@ -14,8 +14,7 @@ use crate::event::{Key, Record, RecordId, Side};
 use crate::model::JoinParams;
 use crate::time::EventTime;
 use smallvec::SmallVec;
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::ops::{Index, IndexMut};
 
@@ -96,10 +95,88 @@ fn span(bucket: &[Entry], lo: EventTime, hi: EventTime) -> std::ops::Range<usize
     start..end
 }
 
+/// Buckets by key: in a vector indexed by the key's number below [`Buckets::DENSE`] (every
+/// reader numbers keys densely from 0, and the streaming readers reuse the numbers of keys
+/// no record holds any more), in a hash map above it. An empty bucket is no bucket.
+#[derive(Clone, Default)]
+struct Buckets {
+    dense: Vec<Bucket>,
+    sparse: FxMap<Key, Bucket>,
+}
+
+impl Buckets {
+    /// Key numbers below this index the vector (40 MB of empty buckets at most).
+    const DENSE: u32 = 1 << 20;
+
+    fn get(&self, key: &Key) -> Option<&Bucket> {
+        if key.0 < Self::DENSE {
+            self.dense.get(key.0 as usize).filter(|b| !b.is_empty())
+        } else {
+            self.sparse.get(key)
+        }
+    }
+
+    fn get_mut(&mut self, key: &Key) -> Option<&mut Bucket> {
+        if key.0 < Self::DENSE {
+            self.dense.get_mut(key.0 as usize).filter(|b| !b.is_empty())
+        } else {
+            self.sparse.get_mut(key)
+        }
+    }
+
+    /// The bucket of `key`, made if there is none.
+    fn entry(&mut self, key: Key) -> &mut Bucket {
+        if key.0 < Self::DENSE {
+            let i = key.0 as usize;
+            if i >= self.dense.len() {
+                self.dense.resize_with(i + 1, Bucket::new);
+            }
+            &mut self.dense[i]
+        } else {
+            self.sparse.entry(key).or_default()
+        }
+    }
+
+    /// Forgets the bucket of `key`, which is empty.
+    fn remove(&mut self, key: &Key) {
+        if key.0 < Self::DENSE {
+            let b = &mut self.dense[key.0 as usize];
+            debug_assert!(b.is_empty());
+            if b.spilled() {
+                *b = Bucket::new();
+            }
+        } else {
+            self.sparse.remove(key);
+        }
+    }
+
+    /// Every bucket, in no particular order.
+    fn iter(&self) -> impl Iterator<Item = (Key, &Bucket)> {
+        let dense = self.dense.iter().enumerate().filter(|(_, b)| !b.is_empty());
+        dense
+            .map(|(i, b)| (Key(i as u32), b))
+            .chain(self.sparse.iter().map(|(k, b)| (*k, b)))
+    }
+
+    /// The keys, ascending.
+    fn sorted_keys(&self) -> Vec<Key> {
+        let mut keys: Vec<Key> = self.iter().map(|(k, _)| k).collect();
+        keys.sort_unstable();
+        keys
+    }
+}
+
+impl PartialEq for Buckets {
+    fn eq(&self, other: &Buckets) -> bool {
+        let (a, b) = (self.sorted_keys(), other.sorted_keys());
+        a == b && a.iter().all(|k| self.get(k) == other.get(k))
+    }
+}
+
 /// One side's records held in join state.
 #[derive(Clone, Default)]
 pub struct Store {
-    buckets: FxMap<Key, Bucket>,
+    buckets: Buckets,
     len: usize,
     /// (time, id, key) of every stored record, plus entries of records removed since by other
     /// means than the queue; `None` until the first call of [`Store::oldest`].
@@ -108,7 +185,7 @@ pub struct Store {
 
 impl PartialEq for Store {
     fn eq(&self, other: &Store) -> bool {
-        self.buckets == other.buckets
+        self.len == other.len && self.buckets == other.buckets
     }
 }
 
@@ -117,21 +194,18 @@ impl Eq for Store {}
 impl Hash for Store {
     fn hash<H: Hasher>(&self, h: &mut H) {
         self.len.hash(h);
-        let mut keys: SmallVec<[Key; 16]> = self.buckets.keys().copied().collect();
-        keys.sort_unstable();
-        for key in keys {
+        for key in self.buckets.sorted_keys() {
             key.hash(h);
-            self.buckets[&key].hash(h);
+            self.buckets.get(&key).hash(h);
         }
     }
 }
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut keys: Vec<&Key> = self.buckets.keys().collect();
-        keys.sort_unstable();
+        let keys = self.buckets.sorted_keys();
         f.debug_map()
-            .entries(keys.into_iter().map(|k| (k, &self.buckets[k])))
+            .entries(keys.iter().map(|k| (k, self.buckets.get(k))))
             .finish()
     }
 }
@@ -149,7 +223,7 @@ impl Store {
 
     /// Stores a record; `false` (and nothing changes) when it is stored already.
     pub fn insert(&mut self, key: Key, ts: EventTime, id: RecordId, matched: bool) -> bool {
-        let bucket = self.buckets.entry(key).or_default();
+        let bucket = self.buckets.entry(key);
         let at = match bucket.last() {
             // Records mostly arrive in time order: the usual place is the end.
             Some(last) if (last.ts, last.id) < (ts, id) => bucket.len(),
@@ -252,7 +326,7 @@ impl Store {
             Queue::of(
                 buckets
                     .iter()
-                    .flat_map(|(&key, b)| b.iter().map(move |e| (e.ts, e.id, key))),
+                    .flat_map(|(key, b)| b.iter().map(move |e| (e.ts, e.id, key))),
             )
         };
         let queue = self.queue.get_or_insert_with(every);
@@ -296,62 +370,38 @@ impl Store {
 
     /// Every stored record as (key, entry), in (key, time, id) order.
     pub fn sorted(&self) -> Vec<(Key, Entry)> {
-        let mut keys: Vec<Key> = self.buckets.keys().copied().collect();
-        keys.sort_unstable();
+        let keys = self.buckets.sorted_keys();
         keys.into_iter()
-            .flat_map(|k| self.buckets[&k].iter().map(move |e| (k, *e)))
+            .flat_map(|k| self.buckets.get(&k).into_iter().flatten().map(move |e| (k, *e)))
             .collect()
     }
 }
 
-/// Records in time order: those pushed after every other in a deque (in a stream, most
-/// are), the rest in a binary heap.
+/// Records in time order. A B-tree rather than a binary heap: the oldest entry sits in its
+/// leftmost leaf, so taking entries off in order stays in cache (a heap's pop walks a path
+/// through the whole array), and a stream's new entries go near the right end.
 #[derive(Clone, Default)]
-struct Queue {
-    ordered: VecDeque<(EventTime, RecordId, Key)>,
-    heap: BinaryHeap<Reverse<(EventTime, RecordId, Key)>>,
-}
+struct Queue(BTreeSet<(EventTime, RecordId, Key)>);
 
 impl Queue {
     fn of(entries: impl Iterator<Item = (EventTime, RecordId, Key)>) -> Queue {
-        let mut ordered: Vec<_> = entries.collect();
-        ordered.sort_unstable();
-        Queue {
-            ordered: ordered.into(),
-            heap: BinaryHeap::new(),
-        }
+        Queue(entries.collect())
     }
 
     fn len(&self) -> usize {
-        self.ordered.len() + self.heap.len()
+        self.0.len()
     }
 
     fn push(&mut self, e: (EventTime, RecordId, Key)) {
-        match self.ordered.back() {
-            Some(last) if *last >= e => self.heap.push(Reverse(e)),
-            _ => self.ordered.push_back(e),
-        }
+        self.0.insert(e);
     }
 
     fn peek(&self) -> Option<(EventTime, RecordId, Key)> {
-        match (self.ordered.front(), self.heap.peek()) {
-            (Some(&a), Some(&Reverse(b))) => Some(a.min(b)),
-            (a, b) => a.copied().or(b.map(|r| r.0)),
-        }
+        self.0.first().copied()
     }
 
     fn pop(&mut self) {
-        match (self.ordered.front(), self.heap.peek()) {
-            (Some(a), Some(Reverse(b))) if b < a => {
-                self.heap.pop();
-            }
-            (Some(_), _) => {
-                self.ordered.pop_front();
-            }
-            (None, _) => {
-                self.heap.pop();
-            }
-        }
+        self.0.pop_first();
     }
 }
 
@@ -365,7 +415,7 @@ impl SideStore {
         let mut ids: Vec<RecordId> = self
             .0
             .iter()
-            .flat_map(|s| s.buckets.values().flat_map(|b| b.iter().map(|e| e.id)))
+            .flat_map(|s| s.buckets.iter().flat_map(|(_, b)| b.iter().map(|e| e.id)))
             .collect();
         ids.sort_unstable();
         ids

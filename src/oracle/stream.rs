@@ -358,7 +358,7 @@ fn rows(spec: &JoinSpec, input: impl BufRead, file: &str, row: &mut OnRow<'_>) -
                 held: 0,
             }
         } else {
-            Run::Oracle(StreamingOracle::new(spec.params))
+            Run::Oracle(Box::new(StreamingOracle::new(spec.params)))
         },
         names: Names::default(),
         outs: Vec::new(),
@@ -405,7 +405,7 @@ fn rows(spec: &JoinSpec, input: impl BufRead, file: &str, row: &mut OnRow<'_>) -
 /// What computes the expected rows.
 enum Run {
     /// The declarative oracle, which says when a record leaves its window.
-    Oracle(StreamingOracle),
+    Oracle(Box<StreamingOracle>),
     /// The engine whose run is the profile's prediction (Spark's micro-batches: its state is
     /// its window). It does not say when a record leaves: names are let go of in rounds,
     /// keeping what it stores or buffers.
