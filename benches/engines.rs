@@ -18,17 +18,11 @@ fn model(name: &str) -> JoinSpec {
     JoinSpec::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("models").join(name)).expect("model loads")
 }
 
-/// The workload's steps, generated once per benchmark (not timed).
+/// The workload's steps as `simulate` makes them for the model (micro-batches of 10,000 for
+/// Spark, the upstream generator's watermarks and clock for the keyed Flink functions),
+/// generated once per benchmark (not timed).
 fn steps(spec: &JoinSpec) -> Vec<Step> {
-    let workload = Workload {
-        batch_records: Some(if spec.params.profile.timing() == joincheck::model::Timing::PerBatch {
-            10_000
-        } else {
-            0
-        }),
-        ..Workload::default()
-    };
-    workload.steps(1, RECORDS).collect()
+    Workload::for_spec(spec).steps(1, RECORDS).collect()
 }
 
 #[divan::bench(args = [
@@ -36,6 +30,8 @@ fn steps(spec: &JoinSpec) -> Vec<Step> {
     "spark-impressions-clicks.toml",
     "flink-interval-impressions-clicks.toml",
     "flink-sql-impressions-clicks.toml",
+    "flink-keyed-fixed.toml",
+    "kafka-streams-impressions-clicks.toml",
 ])]
 fn engine(bencher: divan::Bencher, name: &str) {
     let spec = model(name);

@@ -10,7 +10,8 @@ pub struct Args {
     #[command(flatten)]
     input: ModelTrace,
     /// Read the trace as a stream, holding only the records that can still match (the
-    /// default for traces over 64 MiB); rows come in the order the window produces them.
+    /// default for traces over 64 MiB); rows come in the order the window produces them
+    /// (spark: its prediction, line for line as without --stream).
     #[arg(long)]
     stream: bool,
     /// Also print, on standard error, what the model's own rules lose against the ideal join

@@ -85,8 +85,9 @@ pub struct Entry {
     pub matched: bool,
 }
 
-/// The records of one key, ordered by (time, id); most keys hold one or two.
-type Bucket = SmallVec<[Entry; 2]>;
+/// The records of one key, ordered by (time, id); most keys hold one on each side, inline
+/// (24 bytes a bucket).
+type Bucket = SmallVec<[Entry; 1]>;
 
 /// Where the records at times `lo..=hi` sit in `bucket`.
 fn span(bucket: &[Entry], lo: EventTime, hi: EventTime) -> std::ops::Range<usize> {
@@ -105,7 +106,7 @@ struct Buckets {
 }
 
 impl Buckets {
-    /// Key numbers below this index the vector (40 MB of empty buckets at most).
+    /// Key numbers below this index the vector (24 MB of empty buckets at most).
     const DENSE: u32 = 1 << 20;
 
     fn get(&self, key: &Key) -> Option<&Bucket> {
