@@ -37,7 +37,7 @@ spark_s=$(sed -n 's/.*inner trace-[0-9]*: .* rows, \([0-9.]*\)s.*/\1/p' "$WORK/d
 session_s=$(sed -n 's/.*SparkSession up in \([0-9.]*\)s.*/\1/p' "$WORK/driver.log")
 
 start=$(date +%s.%N)
-$B oracle --model $MODEL --trace "$TRACE" >"$WORK/joincheck.jsonl"
+$B oracle --model $MODEL --trace "$TRACE" --stream >"$WORK/joincheck.jsonl"
 end=$(date +%s.%N)
 jc_s=$(echo "$end - $start" | bc -l)
 
