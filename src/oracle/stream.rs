@@ -167,10 +167,14 @@ struct Names {
     /// Per key number: its name, its hash, how many live records (or records of this step)
     /// use it, and whether it is in `key_of_collided`.
     keys: Vec<KeySlot>,
-    free_keys: Vec<Key>,
+    /// Numbers of keys no live record has, reused first in, first out (see `free_ids`).
+    free_keys: std::collections::VecDeque<Key>,
     by_print: HashMap<u64, RecordId, BuildHasherDefault<Identity>>,
     records: Vec<Option<Live>>,
-    free_ids: Vec<RecordId>,
+    /// Numbers of records that left, reused first in, first out: records leave roughly in
+    /// time order and come roughly in time order, so the slots (and the state's buckets by
+    /// key number) are visited almost in sequence, where a stack would scatter them.
+    free_ids: std::collections::VecDeque<RecordId>,
     /// How many records have been admitted.
     admitted: u64,
 }
@@ -226,7 +230,7 @@ impl Names {
     fn admit(&mut self, side: Side, key: &str, id: &str) -> Option<RecordId> {
         use std::collections::hash_map::Entry;
         let print = fingerprint(side, id);
-        let rid = match self.free_ids.last() {
+        let rid = match self.free_ids.front() {
             Some(&rid) => rid,
             None => RecordId(u32::try_from(self.records.len()).expect("fewer than 2^32 live records")),
         };
@@ -252,7 +256,7 @@ impl Names {
             seq: self.admitted,
         };
         self.admitted += 1;
-        match self.free_ids.pop() {
+        match self.free_ids.pop_front() {
             Some(_) => self.records[rid.index()] = Some(live),
             None => self.records.push(Some(live)),
         }
@@ -263,7 +267,7 @@ impl Names {
     fn key_number(&mut self, key: &str) -> Key {
         use std::collections::hash_map::Entry;
         let hash = std::hash::BuildHasher::hash_one(&BuildHasherDefault::<Fx>::default(), key);
-        let next = match self.free_keys.last() {
+        let next = match self.free_keys.front() {
             Some(&k) => k,
             None => Key(u32::try_from(self.keys.len()).expect("fewer than 2^32 live keys")),
         };
@@ -297,7 +301,7 @@ impl Names {
             count: 1,
             collided,
         };
-        match self.free_keys.pop() {
+        match self.free_keys.pop_front() {
             Some(k) => self.keys[k.0 as usize] = slot,
             None => self.keys.push(slot),
         }
@@ -318,7 +322,7 @@ impl Names {
         if let Some(print) = live.print {
             self.by_print.remove(&print);
         }
-        self.free_ids.push(id);
+        self.free_ids.push_back(id);
         let slot = &mut self.keys[live.key.0 as usize];
         slot.count -= 1;
         if slot.count == 0 {
@@ -327,7 +331,7 @@ impl Names {
             } else {
                 self.key_of.remove(&slot.hash);
             }
-            self.free_keys.push(live.key);
+            self.free_keys.push_back(live.key);
         }
     }
 
