@@ -125,6 +125,20 @@ pub enum Output {
 }
 
 impl Output {
+    /// The match of `arriving`, a record of `side`, with `partner`, a record of the other side.
+    pub fn pair(side: Side, arriving: RecordId, partner: RecordId) -> Output {
+        match side {
+            Side::Left => Output::Match {
+                left: arriving,
+                right: partner,
+            },
+            Side::Right => Output::Match {
+                left: partner,
+                right: arriving,
+            },
+        }
+    }
+
     /// The records this output names.
     pub fn records(&self) -> impl Iterator<Item = RecordId> {
         let (a, b) = match *self {

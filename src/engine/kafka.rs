@@ -191,10 +191,7 @@ impl KafkaStreamsEngine {
                 if outer_store {
                     outer.remove(&(ts.as_millis(), side_byte(o), x.key));
                 }
-                out.push(match s {
-                    Side::Left => Output::Match { left: x.id, right: id },
-                    Side::Right => Output::Match { left: id, right: x.id },
-                });
+                out.push(Output::pair(s, x.id, id));
             }
         }
         if self.pads(s) && !matched {

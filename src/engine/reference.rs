@@ -109,37 +109,9 @@ impl ReferenceEngine {
 
     fn join_on_arrival(&mut self, r: Record, out: &mut Vec<Output>) {
         let semi = self.params.kind == JoinKind::LeftSemi;
-        let partners = self.state.partners_mut(&self.params, &r);
-        let matched = !partners.is_empty();
-        for p in partners.iter_mut() {
-            debug_assert!({
-                let p = Record {
-                    side: r.side.other(),
-                    key: r.key,
-                    ts: p.ts,
-                    id: p.id,
-                };
-                match r.side {
-                    Side::Left => self.params.matches(&r, &p),
-                    Side::Right => self.params.matches(&p, &r),
-                }
-            });
-            match (semi, r.side) {
-                (false, Side::Left) => out.push(Output::Match {
-                    left: r.id,
-                    right: p.id,
-                }),
-                (false, Side::Right) => out.push(Output::Match {
-                    left: p.id,
-                    right: r.id,
-                }),
-                // A stored left record of a semi join has not matched yet (matched ones leave
-                // state at once): this is its first match. They leave below.
-                (true, Side::Right) => out.push(Output::Semi { left: p.id }),
-                (true, Side::Left) => {}
-            }
-            p.matched = true;
-        }
+        // A stored left record of a semi join has not matched yet (matched ones leave state
+        // at once): a right record gives it its first match, and it leaves below.
+        let matched = self.state.join(&self.params, &r, out);
         if semi && r.side == Side::Right && matched {
             let (lo, hi) = super::store::partner_times(&self.params, &r).expect("partners were found");
             self.state[Side::Left.index()].remove_where(r.key, lo, hi, |_| true, |_| {});

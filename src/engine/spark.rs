@@ -171,24 +171,8 @@ impl SparkEngine {
 
     fn join_and_store(&mut self, r: Record, batch_w: Watermark, out: &mut Vec<Output>) {
         let semi = self.params.kind == JoinKind::LeftSemi;
-        let partners = self.state.partners_mut(&self.params, &r);
-        let matched = !partners.is_empty();
-        for p in partners.iter_mut() {
-            match (semi, r.side) {
-                (false, Side::Left) => out.push(Output::Match {
-                    left: r.id,
-                    right: p.id,
-                }),
-                (false, Side::Right) => out.push(Output::Match {
-                    left: p.id,
-                    right: r.id,
-                }),
-                // Emitted once and removed at once (below): a stored left row is never matched.
-                (true, Side::Right) => out.push(Output::Semi { left: p.id }),
-                (true, Side::Left) => {}
-            }
-            p.matched = true;
-        }
+        // Emitted once and removed at once (below): a stored left row is never matched.
+        let matched = self.state.join(&self.params, &r, out);
         if semi && r.side == Side::Right && matched {
             let (lo, hi) = super::store::partner_times(&self.params, &r).expect("partners were found");
             self.state[Side::Left.index()].remove_where(r.key, lo, hi, |_| true, |_| {});

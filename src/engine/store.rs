@@ -10,7 +10,7 @@
 //! record is gone when it is asked for the oldest. The state itself is the buckets: equality
 //! and the hash the model checker tells states apart by see only them, in a canonical order.
 
-use crate::event::{Key, Record, RecordId, Side};
+use crate::event::{Key, Output, Record, RecordId, Side};
 use crate::model::JoinParams;
 use crate::time::EventTime;
 use smallvec::SmallVec;
@@ -450,6 +450,35 @@ impl SideStore {
             Some((lo, hi)) => self.0[r.side.other().index()].range(r.key, lo, hi),
             None => &[],
         }
+    }
+
+    /// Joins `r` with its stored partners: a match row for each (for a left semi join, a
+    /// right record gives each partner its row on its first match, and a left record none),
+    /// and each partner marked as matched. Whether `r` had a partner.
+    pub fn join(&mut self, params: &JoinParams, r: &Record, out: &mut Vec<Output>) -> bool {
+        let semi = params.kind == crate::model::JoinKind::LeftSemi;
+        let partners = self.partners_mut(params, r);
+        for p in partners.iter_mut() {
+            debug_assert!({
+                let p = Record {
+                    side: r.side.other(),
+                    key: r.key,
+                    ts: p.ts,
+                    id: p.id,
+                };
+                match r.side {
+                    Side::Left => params.matches(r, &p),
+                    Side::Right => params.matches(&p, r),
+                }
+            });
+            match (semi, r.side) {
+                (false, side) => out.push(Output::pair(side, r.id, p.id)),
+                (true, Side::Right) if !p.matched => out.push(Output::Semi { left: p.id }),
+                (true, _) => {}
+            }
+            p.matched = true;
+        }
+        !partners.is_empty()
     }
 
     /// The same partners, to mark as matched.

@@ -67,24 +67,7 @@ impl StreamingOracle {
                 out.push(Output::Late(r.id));
                 departed(r);
             } else {
-                let partners = self.window.partners_mut(&self.params, &r);
-                let matched = !partners.is_empty();
-                for p in partners {
-                    match (semi, r.side) {
-                        (false, Side::Left) => out.push(Output::Match {
-                            left: r.id,
-                            right: p.id,
-                        }),
-                        (false, Side::Right) => out.push(Output::Match {
-                            left: p.id,
-                            right: r.id,
-                        }),
-                        (true, Side::Left) => {}
-                        (true, Side::Right) if !p.matched => out.push(Output::Semi { left: p.id }),
-                        (true, Side::Right) => {}
-                    }
-                    p.matched = true;
-                }
+                let matched = self.window.join(&self.params, &r, out);
                 if semi && matched && r.side == Side::Left {
                     out.push(Output::Semi { left: r.id });
                 }

@@ -40,6 +40,17 @@ fn streamed_models() -> Vec<JoinSpec> {
     specs
 }
 
+/// Appends a simulated record with names: key `k<n>`, id `i<n>` (left) or `c<n>` (right).
+fn push_named(t: &mut Trace, r: &joincheck::event::Record) {
+    let prefix = if r.side == Side::Left { "i" } else { "c" };
+    t.push_record(
+        r.side,
+        &format!("k{}", r.key.0),
+        r.ts.as_millis(),
+        &format!("{prefix}{}", r.id.0),
+    );
+}
+
 /// A busy seeded workload as a named trace; for models that read explicit watermarks, one
 /// watermark step on both inputs after every 5 records (the largest time seen minus 10m).
 fn workload_trace(seed: u64, explicit: bool) -> Trace {
@@ -50,13 +61,7 @@ fn workload_trace(seed: u64, explicit: bool) -> Trace {
     for step in w.steps(seed, 300) {
         match step {
             Step::Record(r) => {
-                let prefix = if r.side == Side::Left { "i" } else { "c" };
-                t.push_record(
-                    r.side,
-                    &format!("k{}", r.key.0),
-                    r.ts.as_millis(),
-                    &format!("{prefix}{}", r.id.0),
-                );
+                push_named(&mut t, &r);
                 max = max.max(r.ts.as_millis());
                 n += 1;
                 if explicit && n % 5 == 0 {
@@ -312,15 +317,7 @@ fn spark_prediction_streams_line_for_line() {
     let mut big = Trace::new();
     for step in workload.steps(7, 300_000) {
         match step {
-            Step::Record(r) => {
-                let prefix = if r.side == Side::Left { "i" } else { "c" };
-                big.push_record(
-                    r.side,
-                    &format!("k{}", r.key.0),
-                    r.ts.as_millis(),
-                    &format!("{prefix}{}", r.id.0),
-                );
-            }
+            Step::Record(r) => push_named(&mut big, &r),
             other => big.push(other),
         }
     }

@@ -96,16 +96,7 @@ impl IntervalJoinEngine {
         }
         self.buffer[x.side.index()].insert(x.key, x.ts, x.id, false);
         for &Entry { id: partner, .. } in self.buffer.partners(&self.params, &x) {
-            out.push(match x.side {
-                Side::Left => Output::Match {
-                    left: x.id,
-                    right: partner,
-                },
-                Side::Right => Output::Match {
-                    left: partner,
-                    right: x.id,
-                },
-            });
+            out.push(Output::pair(x.side, x.id, partner));
         }
         let at = match self.fault {
             Fault::TimerAtTimestamp => i128::from(x.ts.as_millis()),

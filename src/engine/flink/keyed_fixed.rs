@@ -81,16 +81,7 @@ impl KeyedFixedEngine {
         let partners = self.buffer.partners_mut(&self.params, &r);
         let matched = !partners.is_empty();
         for p in partners {
-            out.push(match r.side {
-                Side::Left => Output::Match {
-                    left: r.id,
-                    right: p.id,
-                },
-                Side::Right => Output::Match {
-                    left: p.id,
-                    right: r.id,
-                },
-            });
+            out.push(Output::pair(r.side, r.id, p.id));
             p.matched = true;
         }
         self.buffer[r.side.index()].insert(r.key, r.ts, r.id, matched);

@@ -132,16 +132,7 @@ impl SqlIntervalEngine {
                     let t2 = i128::from(e.ts.as_millis());
                     let joins = lo <= t2 && t2 <= hi;
                     if joins {
-                        out.push(match s {
-                            Side::Left => Output::Match {
-                                left: x.id,
-                                right: e.id,
-                            },
-                            Side::Right => Output::Match {
-                                left: e.id,
-                                right: x.id,
-                            },
-                        });
+                        out.push(Output::pair(s, x.id, e.id));
                         emitted = true;
                     }
                     let gone = t2 <= exp;
