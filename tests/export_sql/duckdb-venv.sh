@@ -4,10 +4,4 @@
 #
 #   export JOINCHECK_DUCKDB_PYTHON="$(bash tests/export_sql/duckdb-venv.sh)"
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-venv=target/duckdb-venv
-if ! "$venv/bin/python" -c "import duckdb" 2>/dev/null; then
-    python3 -m venv "$venv" >&2
-    "$venv/bin/pip" install --quiet --disable-pip-version-check duckdb==2.0.1 >&2
-fi
-echo "$PWD/$venv/bin/python"
+exec bash "$(dirname "$0")/../support/pyvenv.sh" target/duckdb-venv duckdb duckdb==2.0.1

@@ -4,10 +4,4 @@
 #
 #   python="$(bash examples/real/quix/venv.sh)"
 set -euo pipefail
-cd "$(dirname "$0")/../../.."
-venv=target/quix-venv
-if ! "$venv/bin/python" -c "import quixstreams" 2>/dev/null; then
-    python3 -m venv "$venv" >&2
-    "$venv/bin/pip" install --quiet --disable-pip-version-check quixstreams==3.28.1 >&2
-fi
-echo "$PWD/$venv/bin/python"
+exec bash "$(dirname "$0")/../../../tests/support/pyvenv.sh" target/quix-venv quixstreams quixstreams==3.28.1
