@@ -91,6 +91,11 @@ pub struct Entry {
 /// (24 bytes a bucket).
 type Bucket = SmallVec<[Entry; 1]>;
 
+/// Where the record (ts, id) sits in `bucket`, or where it would go.
+fn find(bucket: &[Entry], ts: EventTime, id: RecordId) -> Result<usize, usize> {
+    bucket.binary_search_by(|e| (e.ts, e.id).cmp(&(ts, id)))
+}
+
 /// Where the records at times `lo..=hi` sit in `bucket`.
 fn span(bucket: &[Entry], lo: EventTime, hi: EventTime) -> std::ops::Range<usize> {
     let start = bucket.partition_point(|e| e.ts < lo);
@@ -231,7 +236,7 @@ impl Store {
             // Records mostly arrive in time order: the usual place is the end.
             Some(last) if (last.ts, last.id) < (ts, id) => bucket.len(),
             None => 0,
-            Some(_) => match bucket.binary_search_by(|e| (e.ts, e.id).cmp(&(ts, id))) {
+            Some(_) => match find(bucket, ts, id) {
                 Ok(_) => return false,
                 Err(at) => at,
             },
@@ -247,20 +252,13 @@ impl Store {
     /// Removes a record; whether it had matched, or `None` when it was not stored.
     pub fn remove(&mut self, key: Key, ts: EventTime, id: RecordId) -> Option<bool> {
         let bucket = self.buckets.get_mut(&key)?;
-        let at = bucket.binary_search_by(|e| (e.ts, e.id).cmp(&(ts, id))).ok()?;
+        let at = find(bucket, ts, id).ok()?;
         let entry = bucket.remove(at);
         if bucket.is_empty() {
             self.buckets.remove(&key);
         }
         self.len -= 1;
         Some(entry.matched)
-    }
-
-    /// Whether a record is stored, and if so, whether it has matched.
-    pub fn get(&self, key: Key, ts: EventTime, id: RecordId) -> Option<bool> {
-        let bucket = self.buckets.get(&key)?;
-        let at = bucket.binary_search_by(|e| (e.ts, e.id).cmp(&(ts, id))).ok()?;
-        Some(bucket[at].matched)
     }
 
     /// The records of `key`, by (time, id).
@@ -343,7 +341,7 @@ impl Store {
                 return Some(top);
             }
             if let Some(bucket) = buckets.get(&key) {
-                if bucket.binary_search_by(|e| (e.ts, e.id).cmp(&(ts, id))).is_ok() {
+                if find(bucket, ts, id).is_ok() {
                     return Some(top);
                 }
             }

@@ -249,28 +249,17 @@ fn export_sql_audits_an_actual_output() {
         return;
     };
     let dir = TempDir::new("export-sql-audit");
+    let model = "models/reference-impressions-clicks-left-outer.toml";
     let trace = root().join("models/traces/out-of-order.jsonl");
-    let oracle = joincheck([
-        "oracle",
-        "--model",
-        "models/reference-impressions-clicks-left-outer.toml",
-        "--trace",
-        trace.to_str().unwrap(),
-    ]);
+    let trace = trace.to_str().unwrap();
+    let oracle = joincheck(["oracle", "--model", model, "--trace", trace]);
     let mut rows: Vec<&str> = oracle.lines();
     assert!(rows.len() >= 2, "a trace with rows: {}", oracle.stdout);
     let dropped = rows.remove(0).to_owned();
     let extra = r#"{"type":"unmatched","side":"right","id":"c1","key":"a"}"#;
     let actual = dir.write("actual.jsonl", format!("{}\n{extra}\n", rows.join("\n")));
-    let run = joincheck([
-        "export-sql",
-        "--model",
-        "models/reference-impressions-clicks-left-outer.toml",
-        "--trace",
-        trace.to_str().unwrap(),
-        "--actual",
-        actual.to_str().unwrap(),
-    ]);
+    let actual = actual.to_str().unwrap();
+    let run = joincheck(["export-sql", "--model", model, "--trace", trace, "--actual", actual]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     let sql = dir.write("audit.sql", &run.stdout);
     let out = Command::new(&python)

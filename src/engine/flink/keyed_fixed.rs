@@ -102,13 +102,11 @@ impl KeyedFixedEngine {
                     Self::cleanup(&params, &r) <= at
                 };
                 let pads = self.params.kind.pads(side);
-                let mut gone = Vec::new();
-                self.buffer[side.index()].remove_where(key, EventTime::MIN, EventTime::MAX, due, |e| gone.push(e));
-                out.extend(
-                    gone.into_iter()
-                        .filter(|e| pads && !e.matched)
-                        .map(|e| Output::Unmatched(e.id)),
-                );
+                self.buffer[side.index()].remove_where(key, EventTime::MIN, EventTime::MAX, due, |e| {
+                    if pads && !e.matched {
+                        out.push(Output::Unmatched(e.id));
+                    }
+                });
             }
         }
     }
