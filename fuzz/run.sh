@@ -17,7 +17,7 @@
 # tests/fuzz_replay that names the file. `cargo test --release --test tests fuzz_replay`
 # replays every committed file.
 set -euo pipefail
-usage="usage: fuzz/run.sh TARGET [SECONDS] [LIBFUZZER_FLAGS...]; targets: eviction_vs_oracle kafka_vs_oracle parse_trace parse_model protocol_lines"
+usage="usage: fuzz/run.sh TARGET [SECONDS] [LIBFUZZER_FLAGS...]; targets: eviction_vs_oracle kafka_vs_oracle quix_vs_oracle pathway_vs_oracle parse_trace parse_model protocol_lines"
 target=${1:?$usage}
 seconds=${2:-60}
 shift $(( $# >= 2 ? 2 : 1 ))
@@ -29,7 +29,7 @@ cd "$(dirname "$0")/.."
 # switching targets does not rebuild every dependency. The parsers keep comparison tracing,
 # which finds keywords and magic numbers (their dictionaries in fuzz/dicts help too).
 case "$target" in
-    eviction_vs_oracle | kafka_vs_oracle)  # joincheck::fuzzing::MAX_CASE_BYTES
+    eviction_vs_oracle | kafka_vs_oracle | quix_vs_oracle | pathway_vs_oracle)  # joincheck::fuzzing::MAX_CASE_BYTES
         max_len=1024
         build=(--no-trace-compares --target-dir "$PWD/fuzz/target/no-trace-compares") ;;
     parse_trace | parse_model | protocol_lines)  # MAX_TEXT_BYTES

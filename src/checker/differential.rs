@@ -372,7 +372,8 @@ pub struct Disagreement {
 /// `trace`: its rows first (as multisets per step, explained like `joincheck diff`), then the
 /// invariants `profile` keeps (those `state_checks` leaves out are skipped, never passed),
 /// then retractions: each one is a disagreement of its own kind,
-/// even when the net rows agree.
+/// even when the net rows agree, but for the null rows that `outer_rows = "eager_retract"`
+/// withdraws when their record's match arrives.
 pub fn disagreement(
     params: &JoinParams,
     trace: &crate::trace::Trace,
@@ -483,7 +484,16 @@ pub fn disagreement(
             ),
         });
     }
-    let r = retractions.first()?;
+    // Under `outer_rows = "eager_retract"` a null row withdrawn because its record's match
+    // came (the profile emits a match for it) is the profile's own behaviour.
+    let expected = |r: &&Retraction| {
+        params.knobs.outer_rows == crate::model::OuterRows::EagerRetract
+            && matches!(r.output, Output::Unmatched(x) if profile.emitted.iter().any(|e| match e.output {
+                Output::Match { left, right } => left == x || right == x,
+                _ => false,
+            }))
+    };
+    let r = retractions.iter().find(|r| !expected(r))?;
     Some(Disagreement {
         kind: Kind {
             property: None,

@@ -146,6 +146,8 @@ profile_engines! {
     FlinkInterval => IntervalJoinEngine,
     FlinkSqlInterval => SqlIntervalEngine,
     KafkaStreams => KafkaStreamsEngine,
+    QuixStreams => ReferenceEngine,
+    Pathway => ReferenceEngine,
 }
 
 impl Engine for ProfileEngine {

@@ -18,12 +18,28 @@
 //!   state (it can produce nothing more).
 //! - End of input is the final `MAX` watermark: nothing can arrive any more, so every stored
 //!   record is evicted and the state ends empty. This profile uses no timers.
+//!
+//! The model's knobs ([`crate::model::Knobs`], `policy = "per_side"`, `lateness = "none"`)
+//! change those rules one at a time, which is how the `quix-streams` and `pathway` profiles
+//! are this engine:
+//!
+//! - `policy = "per_side"`: a record is judged against its own input's watermark, and a
+//!   stored record waits for partners judged against the other input's; `lateness = "none"`:
+//!   nothing is late, so nothing is evicted by the bounds before end of input.
+//! - `eviction = "own_side"`: no eviction by the bounds; when a record arrives on a side, the
+//!   records of that side its watermark (before the arrival) has passed leave state.
+//!   `eviction = "per_key"`: no eviction by the bounds; after a record is stored, the records
+//!   of its key and side more than the side's delay older than the key's newest leave state.
+//! - `end_of_input = "nothing"`: end of input changes nothing.
+//! - `outer_rows = "eager"`: a record of a padded side that finds no partner on arrival gets
+//!   its null row at once (and none later); `"eager_retract"` emits the rows of `"at_close"`,
+//!   its net rows.
 
 use super::store::SideStore;
 use super::{Engine, Watermarks};
 use crate::engine::fault::Fault;
 use crate::event::{Key, Output, Record, RecordId, Side};
-use crate::model::{JoinKind, JoinParams};
+use crate::model::{EndOfInput, Eviction, JoinKind, JoinParams, OuterRows, Policy};
 use crate::time::{EventTime, Watermark};
 use crate::trace::Step;
 
@@ -91,10 +107,15 @@ impl ReferenceEngine {
     fn on_record(&mut self, r: Record, out: &mut Vec<Output>) {
         self.arriving = Some(r.key);
         let side = r.side.index();
-        if self.params.watermark.lateness.is_late(r.ts, self.join_wm) {
+        if self.params.watermark.lateness.is_late(r.ts, self.judge_wm(r.side)) {
             out.push(Output::Late(r.id));
         } else {
             self.join_on_arrival(r, out);
+        }
+        match self.params.knobs.eviction {
+            Eviction::Bounds => {}
+            Eviction::OwnSide => self.expire_own_side(r.side, out),
+            Eviction::PerKey => self.expire_key(r.side, r.key, out),
         }
         // Every record, late or not, counts towards its input's largest time (a late record
         // cannot raise it while delays are non-negative, but nothing here depends on that).
@@ -120,15 +141,86 @@ impl ReferenceEngine {
             out.push(Output::Semi { left: r.id });
             return;
         }
-        if self.params.can_still_match(&r, self.join_wm, self.ended) {
+        // An eager null row is the record's one row unless a match follows: stored as if it
+        // had matched, it gets none at eviction.
+        let eager = !matched && self.params.kind.pads(r.side) && self.params.knobs.outer_rows == OuterRows::Eager;
+        if eager {
+            out.push(Output::Unmatched(r.id));
+        }
+        // Under another eviction rule than the bounds, the rule alone decides what leaves.
+        let keep = self.params.knobs.eviction != Eviction::Bounds
+            || self.params.can_still_match(&r, self.partner_wm(r.side), self.ended);
+        if keep {
             assert!(
-                self.state[r.side.index()].insert(r.key, r.ts, r.id, matched),
+                self.state[r.side.index()].insert(r.key, r.ts, r.id, matched || eager),
                 "record {:?} stored twice",
                 r.id
             );
-        } else if !matched && self.params.kind.pads(r.side) {
+        } else if !matched && !eager && self.params.kind.pads(r.side) {
             out.push(Output::Unmatched(r.id));
         }
+    }
+
+    /// The watermark a record of `side` is judged against on arrival: the join's, or its own
+    /// input's under `policy = "per_side"`.
+    fn judge_wm(&self, side: Side) -> Watermark {
+        match self.params.watermark.policy {
+            Policy::PerSide => self.input_wm[side.index()],
+            _ => self.join_wm,
+        }
+    }
+
+    /// The watermark the partners of a stored record of `side` are judged against.
+    fn partner_wm(&self, side: Side) -> Watermark {
+        self.judge_wm(side.other())
+    }
+
+    /// `eviction = "own_side"`: the records of `side` that its input's watermark has passed
+    /// (late by the model's rule, `ts < wm` when nothing is late) leave state, whatever the
+    /// bounds say. Called before the arriving record raises the watermark: it acts on what
+    /// the earlier records of the side have done.
+    fn expire_own_side(&mut self, side: Side, out: &mut Vec<Output>) {
+        let wm = self.input_wm[side.index()];
+        let (lateness, pads) = (self.params.watermark.lateness, self.params.kind.pads(side));
+        self.state[side.index()].pop_oldest_while(
+            |_, ts, _| match lateness {
+                crate::model::Lateness::NonStrict => ts <= wm.time(),
+                _ => ts < wm.time(),
+            },
+            |_, e| {
+                if !e.matched && pads {
+                    out.push(Output::Unmatched(e.id));
+                }
+            },
+        );
+    }
+
+    /// `eviction = "per_key"`: the records of `key` on `side` more than the side's delay older
+    /// than the key's newest there leave state.
+    fn expire_key(&mut self, side: Side, key: Key, out: &mut Vec<Output>) {
+        let store = &mut self.state[side.index()];
+        let Some(newest) = store.of_key(key).last().map(|e| e.ts) else {
+            return;
+        };
+        let Some(cutoff) = newest
+            .saturating_sub(self.params.watermark.delay[side.index()])
+            .as_millis()
+            .checked_sub(1)
+        else {
+            return;
+        };
+        let pads = self.params.kind.pads(side);
+        store.remove_where(
+            key,
+            EventTime::MIN,
+            EventTime::from_millis(cutoff),
+            |_| true,
+            |e| {
+                if !e.matched && pads {
+                    out.push(Output::Unmatched(e.id));
+                }
+            },
+        );
     }
 
     fn on_watermark(&mut self, side: Option<Side>, ts: Watermark, out: &mut Vec<Output>) {
@@ -148,6 +240,9 @@ impl ReferenceEngine {
 
     fn on_end(&mut self, out: &mut Vec<Output>) {
         self.ended = true;
+        if self.params.knobs.end_of_input == EndOfInput::Nothing {
+            return;
+        }
         self.input_wm = [Watermark::MAX; 2];
         self.join_wm.advance_to(Watermark::MAX);
         self.evict(out);
@@ -164,12 +259,17 @@ impl ReferenceEngine {
         if self.fault != Fault::None {
             return self.evict_with_fault(out);
         }
-        let (params, join_wm, ended) = (self.params, self.join_wm, self.ended);
+        // Other rules evict as records arrive; end of input flushes whatever they kept.
+        if self.params.knobs.eviction != Eviction::Bounds && !self.ended {
+            return;
+        }
+        let ended = self.ended;
         for side in Side::BOTH {
+            let (params, partner_wm) = (self.params, self.partner_wm(side));
             self.state[side.index()].pop_oldest_while(
                 |key, ts, id| {
                     let record = Record { side, key, ts, id };
-                    !params.can_still_match(&record, join_wm, ended)
+                    !params.can_still_match(&record, partner_wm, ended)
                 },
                 |_, e| {
                     if !e.matched && params.kind.pads(side) {
@@ -180,7 +280,7 @@ impl ReferenceEngine {
         }
         debug_assert!(
             self.stored_records()
-                .all(|r| self.params.can_still_match(&r, self.join_wm, self.ended)),
+                .all(|r| self.params.can_still_match(&r, self.partner_wm(r.side), self.ended)),
             "a record that can no longer match survived eviction at {}",
             self.join_wm
         );
@@ -191,7 +291,7 @@ impl ReferenceEngine {
     fn evict_with_fault(&mut self, out: &mut Vec<Output>) {
         let doomed: Vec<Record> = self
             .stored_records()
-            .filter(|r| !self.params.can_still_match(r, self.join_wm, self.ended))
+            .filter(|r| !self.params.can_still_match(r, self.partner_wm(r.side), self.ended))
             .filter(|r| match self.fault {
                 Fault::NeverEvict(side) => r.side != side,
                 Fault::EvictOnlyOnKeyArrival => self.arriving == Some(r.key),

@@ -1,6 +1,6 @@
 //! The join condition: kinds, the time window, and the parameters every engine takes.
 
-use super::{Profile, WatermarkSpec};
+use super::{Knobs, Profile, SpecWatermarks, WatermarkSpec};
 use crate::event::{Record, Side};
 use crate::time::{Duration, Watermark};
 use std::fmt;
@@ -230,6 +230,9 @@ pub struct JoinParams {
     /// grace`, `JoinWindows.ofTimeDifferenceAndGrace`): the `kafka-streams` profile's only;
     /// `None` is no grace.
     pub grace: Option<Duration>,
+    /// The engine knobs (`[join] eviction`, `end_of_input`, `outer_rows`), the profile's
+    /// row unless the model states them.
+    pub knobs: Knobs,
 }
 
 impl JoinParams {
@@ -251,8 +254,21 @@ impl JoinParams {
         l.key == r.key && self.bounds.contains(l.ts.offset_to(r.ts))
     }
 
-    /// Whether a record that arrives after the join watermark reached `wm` could still be a
-    /// partner of `record`. `ended` means no record arrives any more.
+    /// Whether a record that arrives now could still be a partner of `record`, with the
+    /// spec's watermarks at `wm` (its partners are judged against the other side's,
+    /// [`SpecWatermarks::judge`]). `ended` means no record arrives any more.
+    pub fn can_still_match_now(&self, record: &Record, wm: &SpecWatermarks, ended: bool) -> bool {
+        self.can_still_match(record, wm.judge(&self.watermark, record.side.other()), ended)
+    }
+
+    /// Whether the end of input flushes state ([`super::EndOfInput::Flush`]).
+    pub fn flushes_at_end(&self) -> bool {
+        self.knobs.end_of_input == super::EndOfInput::Flush
+    }
+
+    /// Whether a record that arrives after the watermark its partners are judged against
+    /// reached `wm` could still be a partner of `record`. `ended` means no record arrives any
+    /// more.
     pub fn can_still_match(&self, record: &Record, wm: Watermark, ended: bool) -> bool {
         if ended {
             return false;

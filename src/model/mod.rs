@@ -34,7 +34,9 @@ pub use builder::JoinBuilder;
 pub use bundled::BUNDLED;
 pub use domain::{TimeDomain, Times};
 pub use join::{Bound, Bounds, JoinKind, JoinParams};
-pub use profile::{Contract, KafkaWindows, Profile, ProfileInfo, Unsupported, PROFILES};
+pub use profile::{
+    knob_name, Contract, EndOfInput, Eviction, KafkaWindows, Knobs, OuterRows, Profile, ProfileInfo, Unsupported, PROFILES,
+};
 pub use scope::{Defect, Scope};
 pub use watermark::{Lateness, Policy, SpecWatermarks, Timing, WatermarkSource, WatermarkSpec};
 pub use workload::{Spread, WorkloadSpec};

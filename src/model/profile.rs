@@ -30,6 +30,127 @@ pub enum Profile {
     FlinkSqlInterval,
     /// Kafka Streams' KStream-KStream windowed join (the Kafka Streams engine).
     KafkaStreams,
+    /// Quix Streams' `join_interval` as documented: nothing is late, each side's store
+    /// expires a key's records `grace` behind that key's newest, a left join's null row is
+    /// emitted when the left record finds nothing, and a stream does not end (the reference
+    /// engine under the row's knobs).
+    QuixStreams,
+    /// Pathway's `interval_join` with `common_behavior(cutoff=...)` as intended: each input
+    /// judged late against its own progress, null rows emitted at once and retracted when a
+    /// match arrives (the reference engine under the row's knobs).
+    Pathway,
+}
+
+/// When a stored record leaves state: the engine's rule, which the semantics judge (a record
+/// must stay while an on-time record can still match it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Eviction {
+    /// When no on-time record can match it any more: its bounds against the watermark its
+    /// partners are judged by (`eviction = "bounds"`).
+    Bounds,
+    /// When its own input's watermark passes it (late by the model's rule, on its own side),
+    /// whatever the bounds say; applied lazily, when that input receives its next record
+    /// (`eviction = "own_side"`: Pathway's cutoff).
+    OwnSide,
+    /// Per key and side, when a newer record of that key arrives on that side more than the
+    /// side's delay (the grace) ahead of it (`eviction = "per_key"`: Quix Streams' grace).
+    PerKey,
+}
+
+/// What end of input does to state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EndOfInput {
+    /// Nothing can arrive any more: every stored record leaves, the unmatched ones of padded
+    /// sides with their null rows, and state ends empty (`end_of_input = "flush"`).
+    Flush,
+    /// The input stops and the engine does nothing: a stream does not end
+    /// (`end_of_input = "nothing"`). What is stored stays, and a record that could still
+    /// match at the last watermark gets no null row; the properties judge the state at end
+    /// as they judge it between watermarks.
+    Nothing,
+}
+
+/// When an outer join's null-padded rows appear.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum OuterRows {
+    /// When no on-time record can match the record any more (its eviction, or end of input):
+    /// exactly once, never for a record with a match (`outer_rows = "at_close"`).
+    AtClose,
+    /// At once, when the record finds no partner on arrival, and never withdrawn: a partner
+    /// arriving later gives a match as well (`outer_rows = "eager"`: Quix Streams), which
+    /// breaks `outer_exactly_once` by design.
+    Eager,
+    /// At once, and retracted when the record's first match arrives (`outer_rows =
+    /// "eager_retract"`: Pathway): the rows, net of retractions, are those of `at_close`,
+    /// which is what the engine emits and the checker checks; `drive` accepts a program's
+    /// retraction of a null row whose record has a match, and no other.
+    EagerRetract,
+}
+
+/// A profile's engine knobs, stated in a model's `[join]` table, each defaulting to the
+/// profile's row. Only profiles whose engine is the reference engine (the `knobs` column)
+/// take other values than `bounds`, `flush` and `at_close`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Knobs {
+    /// When a stored record leaves state.
+    pub eviction: Eviction,
+    /// What end of input does.
+    pub end_of_input: EndOfInput,
+    /// When null rows appear.
+    pub outer_rows: OuterRows,
+}
+
+impl Knobs {
+    /// The clean join's: eviction by the bounds, a flush at end of input, null rows at close.
+    pub const CLEAN: Knobs = Knobs {
+        eviction: Eviction::Bounds,
+        end_of_input: EndOfInput::Flush,
+        outer_rows: OuterRows::AtClose,
+    };
+
+    /// The invariants these knobs break by design, whatever the join: an eviction rule other
+    /// than the bounds frees records a partner may still come for (and keeps others that no
+    /// partner can), and eager null rows without retraction precede matches.
+    pub fn breaks(&self, p: Property) -> bool {
+        let evicts_by_own_rule = self.eviction != Eviction::Bounds;
+        match p {
+            Property::NoLostMatch | Property::NoPrematureEviction | Property::NoStateLeak => evicts_by_own_rule,
+            Property::OuterExactlyOnce => evicts_by_own_rule || self.outer_rows == OuterRows::Eager,
+            _ => false,
+        }
+    }
+}
+
+impl Eviction {
+    /// Every value with its name in a model file.
+    pub const ALL: [(&'static str, Eviction); 3] = [
+        ("bounds", Eviction::Bounds),
+        ("own_side", Eviction::OwnSide),
+        ("per_key", Eviction::PerKey),
+    ];
+}
+
+impl EndOfInput {
+    /// Every value with its name in a model file.
+    pub const ALL: [(&'static str, EndOfInput); 2] = [("flush", EndOfInput::Flush), ("nothing", EndOfInput::Nothing)];
+}
+
+impl OuterRows {
+    /// Every value with its name in a model file.
+    pub const ALL: [(&'static str, OuterRows); 3] = [
+        ("at_close", OuterRows::AtClose),
+        ("eager", OuterRows::Eager),
+        ("eager_retract", OuterRows::EagerRetract),
+    ];
+}
+
+/// The name of `value` in `table` (one of the knobs' `ALL`).
+pub fn knob_name<T: PartialEq + Copy>(table: &[(&'static str, T)], value: T) -> &'static str {
+    table
+        .iter()
+        .find(|(_, v)| *v == value)
+        .map(|(n, _)| *n)
+        .expect("every knob value is named")
 }
 
 /// What the fuzz target `eviction_vs_oracle` requires of a profile's engine on every join it
@@ -58,6 +179,8 @@ pub struct ProfileInfo {
     pub timing: Timing,
     /// The lateness rule when the model file names none.
     pub lateness: Lateness,
+    /// How the inputs' watermarks combine when the model file names no policy.
+    pub policy: Policy,
     /// The one watermark source the modelled engine has, when it has only one: Spark derives
     /// its watermarks from event times; the keyed function reads the ones upstream sends.
     pub source: Option<WatermarkSource>,
@@ -82,8 +205,14 @@ pub struct ProfileInfo {
     /// How long, in event time, the modelled engine may keep a record after no on-time
     /// record can match it any more (before end of input).
     pub cleanup_slack: Duration,
-    /// What fuzzing holds it to.
+    /// What fuzzing holds it to (beyond what the model's knobs break, [`Knobs::breaks`]).
     pub contract: Contract,
+    /// The engine knobs a model gets when it states none.
+    pub knobs: Knobs,
+    /// Whether the profile's engine is the reference engine, which takes every knob value,
+    /// per-side watermarks (`policy = "per_side"`) and no lateness (`lateness = "none"`);
+    /// the other engines run their engine's own rules and take only [`Knobs::CLEAN`].
+    pub tunable: bool,
 }
 
 const ALL_KINDS: &[JoinKind] = &[
@@ -109,6 +238,7 @@ const REFERENCE: ProfileInfo = ProfileInfo {
     kinds: ALL_KINDS,
     timing: Timing::PerRecord,
     lateness: Lateness::Strict,
+    policy: Policy::Min,
     source: None,
     flink: false,
     predicts_engine: false,
@@ -117,6 +247,8 @@ const REFERENCE: ProfileInfo = ProfileInfo {
     epoch: false,
     cleanup_slack: Duration::ZERO,
     contract: Contract::Oracle,
+    knobs: Knobs::CLEAN,
+    tunable: true,
 };
 
 /// What the seed's keyed function and its corrected version share.
@@ -126,11 +258,12 @@ const FLINK_KEYED: ProfileInfo = ProfileInfo {
     kinds: OUTER_KINDS,
     source: Some(WatermarkSource::Trace),
     flink: true,
+    tunable: false,
     ..REFERENCE
 };
 
 /// The table, in the order of [`Profile`]'s variants.
-pub const PROFILES: [ProfileInfo; 8] = [
+pub const PROFILES: [ProfileInfo; 10] = [
     REFERENCE,
     ProfileInfo {
         profile: Profile::Canary,
@@ -155,6 +288,7 @@ pub const PROFILES: [ProfileInfo; 8] = [
         // `- 1`).
         cleanup_slack: Duration::from_millis(1),
         contract: Contract::SparkEndOfStream,
+        tunable: false,
         ..REFERENCE
     },
     ProfileInfo {
@@ -181,6 +315,7 @@ pub const PROFILES: [ProfileInfo; 8] = [
             Property::NoStateLeak,
             Property::LatenessAgrees,
         ]),
+        tunable: false,
         ..REFERENCE
     },
     ProfileInfo {
@@ -197,6 +332,7 @@ pub const PROFILES: [ProfileInfo; 8] = [
             Property::NoDuplicateOutput,
             Property::NoPrematureEviction,
         ]),
+        tunable: false,
         ..REFERENCE
     },
     ProfileInfo {
@@ -218,6 +354,40 @@ pub const PROFILES: [ProfileInfo; 8] = [
         // models/kafka-streams-*.toml: records behind stream time are joined and padded, no
         // end of input flushes the stores.
         contract: Contract::Holds(&[Property::NoDuplicateOutput]),
+        tunable: false,
+        ..REFERENCE
+    },
+    ProfileInfo {
+        profile: Profile::QuixStreams,
+        name: "quix-streams",
+        kinds: OUTER_KINDS,
+        // join_interval drops nothing: `grace_ms` is a retention, the model's delays.
+        lateness: Lateness::Off,
+        source: Some(WatermarkSource::Derived),
+        record_times: Some((
+            (0, i64::MAX),
+            "Quix Streams' state store keys records by a non-negative timestamp",
+        )),
+        knobs: Knobs {
+            eviction: Eviction::PerKey,
+            end_of_input: EndOfInput::Nothing,
+            outer_rows: OuterRows::Eager,
+        },
+        ..REFERENCE
+    },
+    ProfileInfo {
+        profile: Profile::Pathway,
+        name: "pathway",
+        kinds: OUTER_KINDS,
+        // common_behavior(cutoff=c): a row at or before its own side's max - c is ignored.
+        lateness: Lateness::NonStrict,
+        policy: Policy::PerSide,
+        source: Some(WatermarkSource::Derived),
+        knobs: Knobs {
+            eviction: Eviction::Bounds,
+            end_of_input: EndOfInput::Flush,
+            outer_rows: OuterRows::EagerRetract,
+        },
         ..REFERENCE
     },
 ];
@@ -250,6 +420,11 @@ pub enum Unsupported {
     Windows,
     /// The `[watermark]` table is not Kafka Streams' stream time ([`KafkaWindows::stream_time`]).
     StreamTime,
+    /// An engine knob (`"eviction"`, `"end_of_input"`, `"outer_rows"`), `policy = "per_side"`
+    /// (`"policy"`) or `lateness = "none"` (`"lateness"`) on a profile whose engine has its
+    /// own rules; or `eviction = "per_key"` on a left semi join (`"eviction"`), whose matched
+    /// left records leave state at once.
+    Knob(&'static str),
 }
 
 /// A join's `JoinWindows` in Kafka Streams' terms: for `right.ts - left.ts ∈ [lo, hi]`,
@@ -378,9 +553,24 @@ impl Profile {
         self.info().lateness
     }
 
+    /// The watermark policy when a model names none.
+    pub fn default_policy(self) -> Policy {
+        self.info().policy
+    }
+
     /// What fuzzing holds the profile's engine to.
     pub fn contract(self) -> Contract {
         self.info().contract
+    }
+
+    /// The engine knobs a model of this profile gets when it states none.
+    pub fn default_knobs(self) -> Knobs {
+        self.info().knobs
+    }
+
+    /// Whether the profile's engine takes every knob (see [`ProfileInfo::tunable`]).
+    pub fn tunable(self) -> bool {
+        self.info().tunable
     }
 
     /// The first thing about `params` that this profile's engine would not run as stated, if
@@ -409,6 +599,27 @@ impl Profile {
         }
         if let Some(needed) = self.required_source().filter(|&needed| needed != w.source) {
             return Some(Unsupported::Source(needed));
+        }
+        if !self.info().tunable {
+            let knob = if params.knobs.eviction != Eviction::Bounds {
+                Some("eviction")
+            } else if params.knobs.end_of_input != EndOfInput::Flush {
+                Some("end_of_input")
+            } else if params.knobs.outer_rows != OuterRows::AtClose {
+                Some("outer_rows")
+            } else if w.policy == Policy::PerSide {
+                Some("policy")
+            } else if w.lateness == Lateness::Off {
+                Some("lateness")
+            } else {
+                None
+            };
+            if let Some(knob) = knob {
+                return Some(Unsupported::Knob(knob));
+            }
+        }
+        if params.knobs.eviction == Eviction::PerKey && params.kind == JoinKind::LeftSemi {
+            return Some(Unsupported::Knob("eviction"));
         }
         if self.is_flink() && w.policy != Policy::Min {
             return Some(Unsupported::Policy);

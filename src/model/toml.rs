@@ -3,8 +3,8 @@
 
 use super::profile::Unsupported;
 use super::{
-    Bounds, Defect, JoinKind, JoinParams, JoinSpec, KafkaWindows, Lateness, Policy, Profile, Scope, Times,
-    WatermarkSource, WatermarkSpec,
+    knob_name, Bounds, Defect, EndOfInput, Eviction, JoinKind, JoinParams, JoinSpec, KafkaWindows, Knobs, Lateness,
+    OuterRows, Policy, Profile, Scope, Times, WatermarkSource, WatermarkSpec,
 };
 use crate::error::InputError;
 use crate::event::Side;
@@ -147,6 +147,9 @@ struct RawJoin {
     bounds: Spanned<String>,
     horizon: Option<Spanned<String>>,
     grace: Option<Spanned<String>>,
+    eviction: Option<Spanned<String>>,
+    end_of_input: Option<Spanned<String>>,
+    outer_rows: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -187,6 +190,13 @@ pub fn read(text: &str, file: &str, default_name: &str) -> Result<JoinSpec, Inpu
     };
     let horizon = span_of(&raw.join.horizon, "join.horizon", "a horizon")?;
     let grace = span_of(&raw.join.grace, "join.grace", "a grace period")?;
+    let defaults = profile.default_knobs();
+    let knobs = Knobs {
+        eviction: knob(&at, "join.eviction", &raw.join.eviction, &Eviction::ALL)?.unwrap_or(defaults.eviction),
+        end_of_input: knob(&at, "join.end_of_input", &raw.join.end_of_input, &EndOfInput::ALL)?
+            .unwrap_or(defaults.end_of_input),
+        outer_rows: knob(&at, "join.outer_rows", &raw.join.outer_rows, &OuterRows::ALL)?.unwrap_or(defaults.outer_rows),
+    };
     let mut params = JoinParams {
         profile,
         kind,
@@ -200,6 +210,7 @@ pub fn read(text: &str, file: &str, default_name: &str) -> Result<JoinSpec, Inpu
         },
         horizon,
         grace,
+        knobs,
     };
     params.watermark = match &raw.watermark {
         Some(w) => read_watermark(w, profile, &at)?,
@@ -501,6 +512,20 @@ fn syntax_error(text: &str, file: &str, e: &toml::de::Error) -> InputError {
 }
 
 /// An unknown value for `key`, with the values it may take.
+/// A knob's value, when the model states it.
+fn knob<T: Copy>(
+    at: &At<'_>,
+    key: &str,
+    value: &Option<Spanned<String>>,
+    table: &[(&'static str, T)],
+) -> Result<Option<T>, InputError> {
+    let Some(value) = value else { return Ok(None) };
+    match table.iter().find(|(name, _)| name == value.get_ref()) {
+        Some((_, v)) => Ok(Some(*v)),
+        None => Err(choose(at, key, value, &table.iter().map(|(n, _)| *n).collect::<Vec<_>>())),
+    }
+}
+
 fn choose(at: &At<'_>, key: &str, value: &Spanned<String>, options: &[&str]) -> InputError {
     at(
         key,
@@ -542,16 +567,25 @@ fn read_watermark(w: &RawWatermark, profile: Profile, at: &At<'_>) -> Result<Wat
         }
     }
     let policy = match w.policy.as_ref() {
-        None => Policy::Min,
+        None => profile.default_policy(),
         Some(p) if p.get_ref() == "min" => Policy::Min,
         Some(p) if p.get_ref() == "max" => Policy::Max,
-        Some(p) => return Err(choose(at, "watermark.policy", p, &["min", "max"])),
+        Some(p) if p.get_ref() == "per_side" => Policy::PerSide,
+        Some(p) => return Err(choose(at, "watermark.policy", p, &["min", "max", "per_side"])),
     };
     let lateness = match w.lateness.as_ref() {
         None => profile.default_lateness(),
         Some(l) if l.get_ref() == "ts < wm" => Lateness::Strict,
         Some(l) if l.get_ref() == "ts <= wm" => Lateness::NonStrict,
-        Some(l) => return Err(choose(at, "watermark.lateness", l, &["\"ts < wm\"", "\"ts <= wm\""])),
+        Some(l) if l.get_ref() == "none" => Lateness::Off,
+        Some(l) => {
+            return Err(choose(
+                at,
+                "watermark.lateness",
+                l,
+                &["\"ts < wm\"", "\"ts <= wm\"", "\"none\""],
+            ))
+        }
     };
     Ok(WatermarkSpec {
         source,
@@ -696,13 +730,51 @@ fn unsupported(problem: Unsupported, raw: &RawModel, params: &JoinParams, at: &A
                 ),
             )
         }
+        Unsupported::Knob(name) => {
+            let (key, value) = match name {
+                "policy" => ("watermark.policy", span(|w| w.policy.as_ref())),
+                "lateness" => ("watermark.lateness", span(|w| w.lateness.as_ref())),
+                "eviction" => ("join.eviction", knob_span(&raw.join.eviction, raw)),
+                "end_of_input" => ("join.end_of_input", knob_span(&raw.join.end_of_input, raw)),
+                _ => ("join.outer_rows", knob_span(&raw.join.outer_rows, raw)),
+            };
+            let why = if name == "eviction" && params.kind == JoinKind::LeftSemi && profile.tunable() {
+                "a left semi join's matched left records leave state at once, so per-key expiry \
+                 cannot know a key's newest time; per_key is for the other kinds"
+                    .to_owned()
+            } else {
+                format!(
+                    "the {} profile's engine has its own rules for this; the knob is taken by the \
+                     profiles whose engine is the reference engine (reference, quix-streams, pathway), \
+                     see models/README.md",
+                    profile.name()
+                )
+            };
+            at(key, value, format!("{key} is not something this model can state: {why}"))
+        }
         Unsupported::Timing => unreachable!("the reader sets the profile's timing"),
     }
+}
+
+/// Where a knob's value is, or the join's kind when the model does not state it.
+fn knob_span(value: &Option<Spanned<String>>, raw: &RawModel) -> Range<usize> {
+    value.as_ref().map_or(raw.join.kind.span(), Spanned::span)
 }
 
 /// The join as a model file (see `models/README.md`): what [`read`] reads back to `params`.
 pub fn write(params: &JoinParams) -> String {
     let w = &params.watermark;
+    let k = &params.knobs;
+    let knobs = if *k == params.profile.default_knobs() {
+        String::new()
+    } else {
+        format!(
+            "eviction = \"{}\"\nend_of_input = \"{}\"\nouter_rows = \"{}\"\n",
+            knob_name(&Eviction::ALL, k.eviction),
+            knob_name(&EndOfInput::ALL, k.end_of_input),
+            knob_name(&OuterRows::ALL, k.outer_rows)
+        )
+    };
     format!(
         "profile = \"{}\"\n\n[join]\nkind = \"{}\"\nbounds = \"{}\"\n{}\n[watermark]\nsource = \"{}\"\n\
          left_delay = \"{}\"\nright_delay = \"{}\"\npolicy = \"{}\"\nlateness = \"{}\"\n",
@@ -710,12 +782,13 @@ pub fn write(params: &JoinParams) -> String {
         params.kind.name(),
         params.bounds,
         params.horizon.map_or(String::new(), |h| format!("horizon = \"{h}\"\n"))
-            + &params.grace.map_or(String::new(), |g| format!("grace = \"{g}\"\n")),
+            + &params.grace.map_or(String::new(), |g| format!("grace = \"{g}\"\n"))
+            + &knobs,
         w.source.name(),
         w.delay[0],
         w.delay[1],
         w.policy.name(),
-        w.lateness.describe(),
+        w.lateness.name(),
     )
 }
 

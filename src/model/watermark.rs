@@ -22,6 +22,11 @@ pub enum Policy {
     Min,
     /// The join's watermark is the larger of the two (the faster input decides).
     Max,
+    /// No joint watermark: each input's records are judged against that input's own
+    /// watermark, and a stored record waits for partners judged against the other input's
+    /// (Pathway's `common_behavior` cutoff, per side). For timelines the join's watermark is
+    /// shown as the smaller of the two.
+    PerSide,
 }
 
 impl WatermarkSource {
@@ -40,13 +45,14 @@ impl Policy {
         match self {
             Policy::Min => "min",
             Policy::Max => "max",
+            Policy::PerSide => "per_side",
         }
     }
 
     /// The join's watermark for inputs at `left` and `right`.
     pub fn combine(self, left: Watermark, right: Watermark) -> Watermark {
         match self {
-            Policy::Min => left.min(right),
+            Policy::Min | Policy::PerSide => left.min(right),
             Policy::Max => left.max(right),
         }
     }
@@ -59,6 +65,9 @@ pub enum Lateness {
     Strict,
     /// `ts <= wm` (Spark).
     NonStrict,
+    /// No record is ever late (`lateness = "none"`): every record is joined, whatever the
+    /// watermark says, so a stored record can match until end of input (Quix Streams).
+    Off,
 }
 
 impl Lateness {
@@ -67,19 +76,32 @@ impl Lateness {
         match self {
             Lateness::Strict => ts < wm.time(),
             Lateness::NonStrict => ts <= wm.time(),
+            Lateness::Off => false,
         }
     }
 
     /// The smallest event time that is still on time at watermark `wm`, exactly.
     pub fn first_on_time(self, wm: Watermark) -> i128 {
-        i128::from(wm.as_millis()) + i128::from(self == Lateness::NonStrict)
+        match self {
+            Lateness::Off => i128::MIN,
+            _ => i128::from(wm.as_millis()) + i128::from(self == Lateness::NonStrict),
+        }
     }
 
-    /// The rule as a formula, for messages: `ts < wm` or `ts <= wm`.
-    pub fn describe(self) -> &'static str {
+    /// The rule as a model file states it: `ts < wm`, `ts <= wm` or `none`.
+    pub fn name(self) -> &'static str {
         match self {
             Lateness::Strict => "ts < wm",
             Lateness::NonStrict => "ts <= wm",
+            Lateness::Off => "none",
+        }
+    }
+
+    /// The rule as a formula, for messages: `ts < wm`, `ts <= wm`, or `never`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Lateness::Off => "never",
+            _ => self.name(),
         }
     }
 }
@@ -158,7 +180,17 @@ impl SpecWatermarks {
         }
     }
 
-    /// Takes one step into account (after a record has been judged against [`Self::join`]).
+    /// The watermark a record of `side` arriving now is judged against: the join's, or under
+    /// [`Policy::PerSide`] its own input's. A stored record's future partners are judged
+    /// against the other side's.
+    pub fn judge(&self, spec: &WatermarkSpec, side: Side) -> Watermark {
+        match spec.policy {
+            Policy::PerSide => self.input[side.index()],
+            _ => self.join(spec),
+        }
+    }
+
+    /// Takes one step into account (after a record has been judged against [`Self::judge`]).
     pub fn observe(&mut self, spec: &WatermarkSpec, step: &Step) {
         match *step {
             Step::Record(r) if spec.source == WatermarkSource::Derived => match spec.timing {

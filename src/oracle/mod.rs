@@ -78,7 +78,10 @@ pub fn expected_outputs(spec: &JoinSpec, trace: &Trace) -> Vec<Emitted> {
 pub struct Analysis<'t> {
     trace: &'t Trace,
     params: JoinParams,
-    /// Per record (by id): the join watermark it met on arrival, and the step index.
+    /// The spec's watermarks before end of input.
+    last: SpecWatermarks,
+    /// Per record (by id): the watermark it was judged against on arrival (the join's, or its
+    /// input's under `policy = "per_side"`), and the step index.
     arrival: Vec<Option<(Watermark, usize)>>,
     /// Per record: its valid partners.
     partners: Vec<Vec<RecordId>>,
@@ -95,13 +98,14 @@ impl<'t> Analysis<'t> {
                 break;
             }
             if let Step::Record(r) = step {
-                arrival[r.id.index()] = Some((wm.join(&params.watermark), i));
+                arrival[r.id.index()] = Some((wm.judge(&params.watermark, r.side), i));
             }
             wm.observe(&params.watermark, step);
         }
         let mut analysis = Analysis {
             trace,
             params,
+            last: wm,
             arrival,
             partners: vec![Vec::new(); trace.records().len()],
         };
@@ -166,6 +170,13 @@ impl<'t> Analysis<'t> {
         v
     }
 
+    /// Whether an unmatched record's null row is due by end of input: always when end of input
+    /// flushes; under `end_of_input = "nothing"` only once no on-time record could match it
+    /// at the last watermarks.
+    fn closed(&self, r: &Record) -> bool {
+        self.params.flushes_at_end() || !self.params.can_still_match_now(r, &self.last, false)
+    }
+
     /// The expected outputs, sorted.
     pub fn expected(&self) -> Vec<Output> {
         let kind = self.params.kind;
@@ -176,7 +187,7 @@ impl<'t> Analysis<'t> {
             } else if !self.admitted(r.id) {
                 continue;
             } else if self.partners(r.id).is_empty() {
-                if kind.pads(r.side) {
+                if kind.pads(r.side) && self.closed(r) {
                     out.push(Output::Unmatched(r.id));
                 }
             } else if r.side == Side::Left {

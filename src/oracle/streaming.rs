@@ -62,8 +62,13 @@ impl StreamingOracle {
             return;
         }
         let semi = self.params.kind == JoinKind::LeftSemi;
+        if *step == Step::End && !self.params.flushes_at_end() {
+            // A stream that does not end: what is in the window stays, without null rows.
+            self.ended = true;
+            return;
+        }
         if let Step::Record(r) = *step {
-            if self.params.watermark.lateness.is_late(r.ts, self.watermark()) {
+            if self.params.watermark.lateness.is_late(r.ts, self.wm.judge(&self.params.watermark, r.side)) {
                 out.push(Output::Late(r.id));
                 departed(r);
             } else {
@@ -71,7 +76,7 @@ impl StreamingOracle {
                 if semi && matched && r.side == Side::Left {
                     out.push(Output::Semi { left: r.id });
                 }
-                if self.params.can_still_match(&r, self.watermark(), false) {
+                if self.params.can_still_match_now(&r, &self.wm, false) {
                     self.window[r.side.index()].insert(r.key, r.ts, r.id, matched);
                 } else {
                     if !matched && self.params.kind.pads(r.side) {
@@ -83,9 +88,9 @@ impl StreamingOracle {
         }
         self.wm.observe(&self.params.watermark, step);
         self.ended |= *step == Step::End;
-        let wm = self.watermark();
         let (params, ended) = (self.params, self.ended);
         for side in Side::BOTH {
+            let wm = self.wm.judge(&params.watermark, side.other());
             self.window[side.index()].pop_oldest_while(
                 |key, ts, id| {
                     let record = crate::event::Record { side, key, ts, id };

@@ -148,14 +148,18 @@ impl Monitor {
                 self.records.len(),
                 "record ids are given in arrival order"
             );
-            let join_wm = self.wm.join(&self.params.watermark);
-            self.late.push(self.params.watermark.lateness.is_late(r.ts, join_wm));
+            let judged_by = self.wm.judge(&self.params.watermark, r.side);
+            self.late.push(self.params.watermark.lateness.is_late(r.ts, judged_by));
             self.records.push(*r);
             if self.evicted_keys.binary_search(&r.key).is_ok() {
                 self.key_reused = true;
             }
         }
-        self.wm.observe(&self.params.watermark, step);
+        // Under `end_of_input = "nothing"` the end moves no watermark: the state at end is
+        // judged as between watermarks.
+        if *step != Step::End || self.params.flushes_at_end() {
+            self.wm.observe(&self.params.watermark, step);
+        }
         if *step == Step::End {
             self.ended = true;
         }
@@ -225,9 +229,13 @@ impl Monitor {
         })
     }
 
+    /// Whether end of input has settled everything: it has come, and it flushes state.
+    fn settled(&self) -> bool {
+        self.ended && self.params.flushes_at_end()
+    }
+
     fn can_still_match(&self, x: &Record) -> bool {
-        self.params
-            .can_still_match(x, self.wm.join(&self.params.watermark), self.ended)
+        self.params.can_still_match_now(x, &self.wm, self.settled())
     }
 
     fn sides(&self) -> impl Iterator<Item = (&Record, &Record)> {
@@ -338,6 +346,7 @@ impl Monitor {
             .find(|x| {
                 self.params.kind.pads(x.side)
                     && self.admitted(x.id)
+                    && !self.can_still_match(x)
                     && !self.has_valid_partner(x)
                     && !self.emitted(&Output::Unmatched(x.id))
             })
@@ -365,7 +374,7 @@ impl Monitor {
     /// `no_state_leak`: anything held at quiescence; before it, records kept past their last
     /// chance by more than the profile's cleanup slack, or more timers than records.
     fn state_leak(&self) -> Option<Finding> {
-        if self.ended {
+        if self.settled() {
             return (!self.stored.is_empty() || self.timers > 0).then(|| Finding::Leak {
                 stored: self.stored.to_vec(),
                 timers: self.timers,
@@ -375,12 +384,18 @@ impl Monitor {
         // The profile's cleanup slack: a record may outlive its last chance to match by this
         // much event time.
         let slack = self.params.profile.cleanup_slack();
-        let earlier = Watermark::at(self.wm.join(&self.params.watermark).time().saturating_sub(slack));
+        let earlier = |side: Side| {
+            let wm = self.wm.judge(&self.params.watermark, side.other());
+            Watermark::at(wm.time().saturating_sub(slack))
+        };
         let dead: Vec<RecordId> = self
             .stored
             .iter()
             .copied()
-            .filter(|id| !self.admitted(*id) || !self.params.can_still_match(self.record(*id), earlier, self.ended))
+            .filter(|id| {
+                let x = self.record(*id);
+                !self.admitted(*id) || !self.params.can_still_match(x, earlier(x.side), false)
+            })
             .collect();
         if self.timers > self.stored.len() {
             return Some(Finding::OrphanTimers {

@@ -84,9 +84,15 @@ fn departure(analysis: &Analysis<'_>, reports: &[StepReport], id: RecordId) -> S
     for r in reports {
         let now = r.stored.contains(&id);
         if was_stored && !now {
-            let wm = r
-                .watermarks
-                .map_or(String::new(), |w| format!(" (join watermark {})", w.join));
+            // Under per-side watermarks there is no joint one: the record's partners are
+            // judged against the other input's.
+            let side = analysis.trace().record(id).side;
+            let per_side = analysis.params().watermark.policy == crate::model::Policy::PerSide;
+            let wm = r.watermarks.map_or(String::new(), |w| match (per_side, side) {
+                (false, _) => format!(" (join watermark {})", w.join),
+                (true, crate::event::Side::Left) => format!(" (right watermark {})", w.right),
+                (true, crate::event::Side::Right) => format!(" (left watermark {})", w.left),
+            });
             let at = r
                 .index
                 .map_or("the implicit end of input".to_owned(), |s| format!("step {s}"));

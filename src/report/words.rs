@@ -23,12 +23,18 @@ pub fn arrival_words(a: &Analysis<'_>, id: RecordId) -> String {
     let r = a.trace().record(id);
     match a.arrival(id) {
         None => format!("{} arrived after end of input", a.trace().name(id)),
+        Some((wm, step)) if a.params().watermark.lateness == Lateness::Off => format!(
+            "{} was on time: nothing is late in this model (arrived at step {step}, ts {}, watermark {wm})",
+            a.trace().name(id),
+            r.ts
+        ),
         Some((wm, step)) => {
             let cmp = match (a.params().watermark.lateness, a.is_late(id)) {
                 (Lateness::Strict, true) => "<",
                 (Lateness::Strict, false) => ">=",
                 (Lateness::NonStrict, true) => "<=",
                 (Lateness::NonStrict, false) => ">",
+                (Lateness::Off, _) => unreachable!("answered above"),
             };
             let verdict = if a.is_late(id) { "late" } else { "on time" };
             format!(

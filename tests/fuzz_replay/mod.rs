@@ -15,9 +15,11 @@ use std::path::{Path, PathBuf};
 
 type Body = fn(&[u8]);
 
-const TARGETS: [(&str, Body); 5] = [
+const TARGETS: [(&str, Body); 7] = [
     ("eviction_vs_oracle", fuzzing::eviction_vs_oracle),
     ("kafka_vs_oracle", fuzzing::kafka_vs_oracle),
+    ("quix_vs_oracle", fuzzing::quix_vs_oracle),
+    ("pathway_vs_oracle", fuzzing::pathway_vs_oracle),
     ("parse_trace", fuzzing::parse_trace),
     ("parse_model", fuzzing::parse_model),
     ("protocol_lines", fuzzing::protocol_lines),

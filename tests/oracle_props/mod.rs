@@ -92,6 +92,7 @@ pub fn arb_params(profile: Profile) -> impl Strategy<Value = JoinParams> {
             },
             horizon: None,
             grace: None,
+            knobs: profile.default_knobs(),
         })
 }
 
