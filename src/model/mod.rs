@@ -35,7 +35,8 @@ pub use bundled::BUNDLED;
 pub use domain::{TimeDomain, Times};
 pub use join::{Bound, Bounds, JoinKind, JoinParams};
 pub use profile::{
-    knob_name, Contract, EndOfInput, Eviction, KafkaWindows, Knobs, OuterRows, Profile, ProfileInfo, Unsupported, PROFILES,
+    knob_name, Contract, EndOfInput, Eviction, KafkaWindows, Knobs, OuterRows, Profile, ProfileInfo, Unsupported,
+    PROFILES,
 };
 pub use scope::{Defect, Scope};
 pub use watermark::{Lateness, Policy, SpecWatermarks, Timing, WatermarkSource, WatermarkSpec};
@@ -242,6 +243,37 @@ right_delay = "10m"
                 8,
                 "watermark.left_delay",
                 "unknown unit",
+            ),
+            // Knobs: unknown values, and knobs an engine with rules of its own does not take.
+            (
+                MODEL.replace("bounds", "eviction = \"lazy\"\nbounds"),
+                5,
+                "join.eviction",
+                "unknown value",
+            ),
+            (
+                MODEL
+                    .replace("\"reference\"", "\"flink-interval\"")
+                    .replace("bounds", "outer_rows = \"eager\"\nbounds"),
+                5,
+                "join.outer_rows",
+                "its own rules",
+            ),
+            (
+                MODEL
+                    .replace("\"reference\"", "\"spark\"")
+                    .replace("right_delay = \"10m\"", "right_delay = \"10m\"\npolicy = \"per_side\""),
+                10,
+                "watermark.policy",
+                "its own rules",
+            ),
+            (
+                MODEL
+                    .replace("\"inner\"", "\"left_semi\"")
+                    .replace("bounds", "eviction = \"per_key\"\nbounds"),
+                5,
+                "join.eviction",
+                "left semi",
             ),
         ];
         for (text, line, field, words) in cases {

@@ -522,7 +522,12 @@ fn knob<T: Copy>(
     let Some(value) = value else { return Ok(None) };
     match table.iter().find(|(name, _)| name == value.get_ref()) {
         Some((_, v)) => Ok(Some(*v)),
-        None => Err(choose(at, key, value, &table.iter().map(|(n, _)| *n).collect::<Vec<_>>())),
+        None => Err(choose(
+            at,
+            key,
+            value,
+            &table.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+        )),
     }
 }
 
@@ -750,7 +755,11 @@ fn unsupported(problem: Unsupported, raw: &RawModel, params: &JoinParams, at: &A
                     profile.name()
                 )
             };
-            at(key, value, format!("{key} is not something this model can state: {why}"))
+            at(
+                key,
+                value,
+                format!("{key} is not something this model can state: {why}"),
+            )
         }
         Unsupported::Timing => unreachable!("the reader sets the profile's timing"),
     }

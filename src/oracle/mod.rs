@@ -8,7 +8,9 @@
 //! wm_s(i)   = max( max{ r.ts - delay_s : r ∈ T[..i], r.side = s }   (derived watermarks)
 //!                , max{ w.ts : w ∈ T[..i], w a watermark step for s } , MIN )
 //! wm(i)     = policy(wm_left(i), wm_right(i))             policy ∈ {min, max}
-//! late(r)   ⇔ r.ts < wm(i_r)   (or r.ts <= wm(i_r))        i_r = r's index in T
+//!             (policy per_side: wm(i) for a record of side s is wm_s(i))
+//! late(r)   ⇔ r.ts < wm(i_r)   (or r.ts <= wm(i_r); never, for lateness "none")
+//!                                                         i_r = r's index in T
 //! A(T)      = { r ∈ T : ¬late(r) }                          the admitted records
 //! V(T)      = { (l, r) ∈ A(T)² : l.side = left, r.side = right,
 //!                 l.key = r.key, r.ts − l.ts ∈ B }          the valid matches
@@ -20,7 +22,10 @@
 //! ```
 //!
 //! Padded sides: left outer pads the left, right outer the right, full outer both. Steps
-//! after `end` are ignored. The result is a set (ids are unique), compared with an engine's
+//! after `end` are ignored. Under `end_of_input = "nothing"` (a stream that does not end) an
+//! unmatched record is owed its null row only if no on-time record could match it at the
+//! last watermarks; the other engine knobs (eviction, outer-row timing) change what an engine
+//! does, not what it must emit. The result is a set (ids are unique), compared with an engine's
 //! outputs as a multiset, so an engine that emits a row twice differs from it.
 //!
 //! The computation below is deliberately naive (a fold for the watermarks, then every pair

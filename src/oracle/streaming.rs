@@ -68,7 +68,12 @@ impl StreamingOracle {
             return;
         }
         if let Step::Record(r) = *step {
-            if self.params.watermark.lateness.is_late(r.ts, self.wm.judge(&self.params.watermark, r.side)) {
+            if self
+                .params
+                .watermark
+                .lateness
+                .is_late(r.ts, self.wm.judge(&self.params.watermark, r.side))
+            {
                 out.push(Output::Late(r.id));
                 departed(r);
             } else {

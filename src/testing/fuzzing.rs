@@ -68,8 +68,8 @@ use crate::engine::StepReport;
 use crate::error::InputError;
 use crate::event::{Emitted, Position, RecordId, Side};
 use crate::model::{
-    Bound, Bounds, EndOfInput, Eviction, JoinKind, JoinParams, JoinSpec, KafkaWindows, Knobs, Lateness, OuterRows, Policy, Profile, SpecWatermarks,
-    WatermarkSource, WatermarkSpec,
+    Bound, Bounds, EndOfInput, Eviction, JoinKind, JoinParams, JoinSpec, KafkaWindows, Knobs, Lateness, OuterRows,
+    Policy, Profile, SpecWatermarks, WatermarkSource, WatermarkSpec,
 };
 use crate::oracle::Analysis;
 use crate::property::Property;
@@ -1033,7 +1033,11 @@ fn decode_knobs(input: &mut Choices<'_>, params: &mut JoinParams) {
         outer_rows: OuterRows::ALL[usize::from(byte >> 3 & 3) % 3].1,
     };
     let w = &mut params.watermark;
-    w.policy = if byte & 32 != 0 { Policy::PerSide } else { params.profile.default_policy() };
+    w.policy = if byte & 32 != 0 {
+        Policy::PerSide
+    } else {
+        params.profile.default_policy()
+    };
     w.lateness = match (byte >> 6) & 3 {
         0 => params.profile.default_lateness(),
         1 => Lateness::Off,

@@ -716,6 +716,50 @@ fn a_retracting_program_is_judged_on_the_rows_that_stand() {
 }
 
 #[test]
+fn outer_rows_eager_retract_makes_null_row_retractions_the_profiles_own() {
+    // The same program and join, stated as a profile whose null rows are eager and retracted
+    // (`pathway`, outer_rows = "eager_retract"): its retractions are no finding, with no
+    // allow-list; the same profile with rows at close finds them again.
+    assert!(python(), "python3 is needed for the protocol examples");
+    let dir = crate::support::TempDir::new("drive-eager-retract");
+    let text = std::fs::read_to_string(LEFT_OUTER).expect("the bundled model");
+    let drive = |outer_rows: &str| {
+        let model = dir.path().join(format!("{outer_rows}.toml"));
+        let stated = text
+            .replace("profile = \"reference\"", "profile = \"pathway\"")
+            .replace("[join]\n", &format!("[join]\nouter_rows = \"{outer_rows}\"\n"));
+        std::fs::write(&model, stated).expect("a temporary model");
+        let out = dir.path().join("out");
+        joincheck([
+            "drive",
+            "--model",
+            model.to_str().expect("utf-8"),
+            "--max-traces",
+            "3000",
+            "--out",
+            out.to_str().expect("utf-8"),
+            "--",
+            "python3",
+            "examples/external/retracting_join.py",
+        ])
+    };
+    let eager = drive("eager_retract");
+    assert_eq!(eager.code, Some(0), "{}\n{}", eager.stdout, eager.stderr);
+    assert!(
+        eager.stdout.contains("agrees with the pathway profile"),
+        "{}",
+        eager.stdout
+    );
+    let at_close = drive("at_close");
+    assert_eq!(at_close.code, Some(1), "{}\n{}", at_close.stdout, at_close.stderr);
+    assert!(
+        at_close.stdout.contains("profile: retracted unmatched"),
+        "{}",
+        at_close.stdout
+    );
+}
+
+#[test]
 fn a_whole_trace_program_answers_once_per_trace() {
     assert!(python(), "python3 is needed for the protocol examples");
     let dir = crate::support::TempDir::new("drive-whole-trace");

@@ -106,6 +106,9 @@ fn differential_streaming_oracle_matches_the_oracle() {
         "reference-impressions-clicks.toml",
         "reference-impressions-clicks-left-outer.toml",
         "spark-impressions-clicks-full-outer.toml",
+        // Per-side watermarks; no lateness and a stream that does not end.
+        "pathway-impressions-clicks.toml",
+        "quix-streams-interval-left.toml",
     ] {
         let spec = model(name);
         for seed in 0..20 {
