@@ -447,6 +447,9 @@ pub struct SimReport {
     pub missing_other_rows: u64,
     /// Rows the engine emitted that the semantics do not expect.
     pub extra_rows: u64,
+    /// ... of which null rows (an `outer_exactly_once` matter: eager rows, rows for records
+    /// with a match).
+    pub extra_null_rows: u64,
     /// `late` rows the streaming oracle expects.
     pub late_expected: u64,
     /// `late` rows the engine emitted.
@@ -764,6 +767,9 @@ impl Tally {
         for (o, n) in self.balance {
             if n <= 0 {
                 report.extra_rows += n.unsigned_abs();
+                if matches!(o, Output::Unmatched(_)) {
+                    report.extra_null_rows += n.unsigned_abs();
+                }
                 continue;
             }
             match o {

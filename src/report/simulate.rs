@@ -14,7 +14,8 @@ pub fn lost(report: &SimReport) -> u64 {
 
 /// What the run shows that the model's `[expect]` does not declare: lost matches unless it
 /// expects `no_lost_match` violated, missing rows (null rows never emitted) unless it expects
-/// `outer_exactly_once` violated, unexpected rows unless it expects `no_spurious_output` or
+/// `outer_exactly_once` violated, unexpected null rows unless it expects `outer_exactly_once`
+/// violated, other unexpected rows unless it expects `no_spurious_output` or
 /// `no_duplicate_output` violated. Empty when the run is as the model expects (exit 0).
 pub fn unexpected(spec: &JoinSpec, report: &SimReport) -> Vec<String> {
     let declared = |p: Property| spec.expected(p) == Expected::Violated;
@@ -25,8 +26,13 @@ pub fn unexpected(spec: &JoinSpec, report: &SimReport) -> Vec<String> {
     if report.missing_other_rows > 0 && !declared(Property::OuterExactlyOnce) {
         out.push(format!("{} expected rows missing", report.missing_other_rows));
     }
-    if report.extra_rows > 0 && !declared(Property::NoSpuriousOutput) && !declared(Property::NoDuplicateOutput) {
-        out.push(format!("{} unexpected rows", report.extra_rows));
+    let null_rows = report.extra_null_rows;
+    let other_rows = report.extra_rows - null_rows;
+    if null_rows > 0 && !declared(Property::OuterExactlyOnce) {
+        out.push(format!("{null_rows} unexpected null rows"));
+    }
+    if other_rows > 0 && !declared(Property::NoSpuriousOutput) && !declared(Property::NoDuplicateOutput) {
+        out.push(format!("{other_rows} unexpected rows"));
     }
     out
 }
@@ -41,6 +47,7 @@ pub fn json(spec: &JoinSpec, seed: u64, report: &SimReport) -> String {
             "evicted_expired_or_overwritten": report.lost_matches_other,
         },
         "missing_other_rows": report.missing_other_rows, "extra_rows": report.extra_rows,
+        "extra_null_rows": report.extra_null_rows,
         "late": {"expected": report.late_expected, "emitted": report.late_emitted},
         "state": {"max": report.state_max, "p99": report.state_p99},
         "watermark_lag_ms": {"max": report.watermark_lag_max_ms, "p99": report.watermark_lag_p99_ms},
@@ -77,8 +84,8 @@ pub fn text(spec: &JoinSpec, seed: u64, report: &SimReport) -> String {
     );
     let _ = writeln!(
         s,
-        "other rows: {} expected rows missing, {} unexpected rows",
-        report.missing_other_rows, report.extra_rows
+        "other rows: {} expected rows missing, {} unexpected rows ({} of them null rows)",
+        report.missing_other_rows, report.extra_rows, report.extra_null_rows
     );
     let _ = writeln!(
         s,

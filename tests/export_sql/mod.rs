@@ -45,6 +45,7 @@ fn models(dir: &TempDir) -> Vec<PathBuf> {
         "models/reference-impressions-clicks-left-outer.toml",
         "models/flink-interval-impressions-clicks.toml",
         "models/flink-keyed-fixed.toml",
+        "models/pathway-impressions-clicks.toml",
     ]
     .iter()
     .map(|m| root().join(m))
@@ -55,6 +56,9 @@ fn models(dir: &TempDir) -> Vec<PathBuf> {
         ("full_outer", "min", "ts <= wm"),
         ("left_semi", "max", "ts < wm"),
         ("full_outer", "max", "ts < wm"),
+        // Each input judged by its own watermark; no lateness at all.
+        ("full_outer", "per_side", "ts <= wm"),
+        ("left_outer", "min", "none"),
     ] {
         let text = base
             .replace("kind = \"inner\"", &format!("kind = \"{kind}\""))
@@ -230,6 +234,11 @@ fn export_sql_refuses_the_profiles_that_predict_an_engine() {
         assert_eq!(run.code, Some(2), "{model}: {}", run.stdout);
         assert!(run.stderr.contains("exact prediction"), "{}", run.stderr);
     }
+    // A stream that does not end owes null rows by the last watermarks, which the export
+    // does not compute: refused, saying so.
+    let run = joincheck(["export-sql", "--model", "models/quix-streams-interval-left.toml"]);
+    assert_eq!(run.code, Some(2), "{}", run.stdout);
+    assert!(run.stderr.contains("end_of_input = \"nothing\""), "{}", run.stderr);
     let run = joincheck([
         "export-sql",
         "--model",
