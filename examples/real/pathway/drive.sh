@@ -2,8 +2,8 @@
 # Pathway's interval join through `joincheck drive` (docs/REAL-ENGINES.md). Opt-in, not in
 # .ci/run: it installs pathway 0.33.0 into target/pathway-venv (venv.sh, about 1.6 GB) and runs
 # every trace of pathway-interval-0-1h.toml through drive_pathway.py, as an inner join and as a
-# left join (interval(0, 1h), common_behavior(cutoff=10m)), about 3.5 minutes each on two
-# cores, and of pathway-agrees.toml as an outer join (about 4 minutes). It requires exactly
+# left join (interval(0, 1h), common_behavior(cutoff=10m)), and of pathway-agrees.toml as an
+# outer join: 12 minutes 39 seconds in all on two cores. It requires exactly
 # the finding the document explains: a row freed by its own side's cutoff while a partner may
 # still come (a missing match), shrunk to four steps; the eager null rows and their
 # retractions are what the pathway profile states (outer_rows = "eager_retract"), not
