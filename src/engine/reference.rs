@@ -39,7 +39,7 @@ use super::store::SideStore;
 use super::{Engine, Watermarks};
 use crate::engine::fault::Fault;
 use crate::event::{Key, Output, Record, RecordId, Side};
-use crate::model::{EndOfInput, Eviction, JoinKind, JoinParams, OuterRows, Policy};
+use crate::model::{EndOfInput, Eviction, JoinKind, JoinParams, Lateness, OuterRows};
 use crate::time::{EventTime, Watermark};
 use crate::trace::Step;
 
@@ -161,13 +161,9 @@ impl ReferenceEngine {
         }
     }
 
-    /// The watermark a record of `side` is judged against on arrival: the join's, or its own
-    /// input's under `policy = "per_side"`.
+    /// The watermark a record of `side` is judged against on arrival ([`crate::model::Policy::judge`]).
     fn judge_wm(&self, side: Side) -> Watermark {
-        match self.params.watermark.policy {
-            Policy::PerSide => self.input_wm[side.index()],
-            _ => self.join_wm,
-        }
+        self.params.watermark.policy.judge(self.input_wm, self.join_wm, side)
     }
 
     /// The watermark the partners of a stored record of `side` are judged against.
@@ -181,18 +177,12 @@ impl ReferenceEngine {
     /// the earlier records of the side have done.
     fn expire_own_side(&mut self, side: Side, out: &mut Vec<Output>) {
         let wm = self.input_wm[side.index()];
-        let (lateness, pads) = (self.params.watermark.lateness, self.params.kind.pads(side));
-        self.state[side.index()].pop_oldest_while(
-            |_, ts, _| match lateness {
-                crate::model::Lateness::NonStrict => ts <= wm.time(),
-                _ => ts < wm.time(),
-            },
-            |_, e| {
-                if !e.matched && pads {
-                    out.push(Output::Unmatched(e.id));
-                }
-            },
-        );
+        let rule = match self.params.watermark.lateness {
+            Lateness::Off => Lateness::Strict,
+            rule => rule,
+        };
+        let pads = self.params.kind.pads(side);
+        self.state[side.index()].pop_oldest_while(|_, ts, _| rule.is_late(ts, wm), |_, e| close(e, pads, out));
     }
 
     /// `eviction = "per_key"`: the records of `key` on `side` more than the side's delay older
@@ -215,11 +205,7 @@ impl ReferenceEngine {
             EventTime::MIN,
             EventTime::from_millis(cutoff),
             |_| true,
-            |e| {
-                if !e.matched && pads {
-                    out.push(Output::Unmatched(e.id));
-                }
-            },
+            |e| close(e, pads, out),
         );
     }
 
@@ -271,11 +257,7 @@ impl ReferenceEngine {
                     let record = Record { side, key, ts, id };
                     !params.can_still_match(&record, partner_wm, ended)
                 },
-                |_, e| {
-                    if !e.matched && params.kind.pads(side) {
-                        out.push(Output::Unmatched(e.id));
-                    }
-                },
+                |_, e| close(e, params.kind.pads(side), out),
             );
         }
         debug_assert!(
@@ -314,6 +296,13 @@ impl ReferenceEngine {
 
     fn stored_records(&self) -> impl Iterator<Item = Record> + '_ {
         self.state.records()
+    }
+}
+
+/// A record leaving state: its null row, when it never matched and its side is padded.
+fn close(e: super::store::Entry, pads: bool, out: &mut Vec<Output>) {
+    if !e.matched && pads {
+        out.push(Output::Unmatched(e.id));
     }
 }
 

@@ -32,11 +32,7 @@ impl JoinKind {
     /// The kind's name in a model file (`"inner"`, `"left_outer"`, `"right_outer"`,
     /// `"full_outer"`, `"left_semi"`).
     pub fn name(self) -> &'static str {
-        JoinKind::ALL
-            .iter()
-            .find(|(_, k)| *k == self)
-            .map(|(n, _)| *n)
-            .expect("every kind is named")
+        super::name_in(&JoinKind::ALL, self)
     }
 
     /// Whether an unmatched record of `side` gets a null-padded row.

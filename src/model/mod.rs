@@ -35,14 +35,23 @@ pub use bundled::BUNDLED;
 pub use domain::{TimeDomain, Times};
 pub use join::{Bound, Bounds, JoinKind, JoinParams};
 pub use profile::{
-    knob_name, Contract, EndOfInput, Eviction, KafkaWindows, Knobs, OuterRows, Profile, ProfileInfo, Unsupported,
-    PROFILES,
+    Contract, EndOfInput, Eviction, KafkaWindows, Knob, Knobs, OuterRows, Profile, ProfileInfo, Unsupported, PROFILES,
 };
 pub use scope::{Defect, Scope};
 pub use watermark::{Lateness, Policy, SpecWatermarks, Timing, WatermarkSource, WatermarkSpec};
 pub use workload::{Spread, WorkloadSpec};
 
 use crate::error::{read_text, InputError};
+
+/// The name of `value` in `table`: one of the `ALL` tables of the values a model file names
+/// (join kinds, knobs), each value with its name.
+fn name_in<T: PartialEq + Copy>(table: &[(&'static str, T)], value: T) -> &'static str {
+    table
+        .iter()
+        .find(|(_, v)| *v == value)
+        .map(|(n, _)| *n)
+        .expect("every value is named")
+}
 use crate::property::{Expected, Property};
 use crate::trace::{Step, Trace};
 use std::collections::BTreeMap;

@@ -88,7 +88,7 @@ pub enum OuterRows {
 }
 
 /// A profile's engine knobs, stated in a model's `[join]` table, each defaulting to the
-/// profile's row. Only profiles whose engine is the reference engine (the `knobs` column)
+/// profile's row. Only profiles whose engine is the reference engine (the `tunable` column)
 /// take other values than `bounds`, `flush` and `at_close`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Knobs {
@@ -128,11 +128,21 @@ impl Eviction {
         ("own_side", Eviction::OwnSide),
         ("per_key", Eviction::PerKey),
     ];
+
+    /// The value's name in a model file.
+    pub fn name(self) -> &'static str {
+        super::name_in(&Eviction::ALL, self)
+    }
 }
 
 impl EndOfInput {
     /// Every value with its name in a model file.
     pub const ALL: [(&'static str, EndOfInput); 2] = [("flush", EndOfInput::Flush), ("nothing", EndOfInput::Nothing)];
+
+    /// The value's name in a model file.
+    pub fn name(self) -> &'static str {
+        super::name_in(&EndOfInput::ALL, self)
+    }
 }
 
 impl OuterRows {
@@ -142,15 +152,11 @@ impl OuterRows {
         ("eager", OuterRows::Eager),
         ("eager_retract", OuterRows::EagerRetract),
     ];
-}
 
-/// The name of `value` in `table` (one of the knobs' `ALL`).
-pub fn knob_name<T: PartialEq + Copy>(table: &[(&'static str, T)], value: T) -> &'static str {
-    table
-        .iter()
-        .find(|(_, v)| *v == value)
-        .map(|(n, _)| *n)
-        .expect("every knob value is named")
+    /// The value's name in a model file.
+    pub fn name(self) -> &'static str {
+        super::name_in(&OuterRows::ALL, self)
+    }
 }
 
 /// What the fuzz target `eviction_vs_oracle` requires of a profile's engine on every join it
@@ -420,11 +426,54 @@ pub enum Unsupported {
     Windows,
     /// The `[watermark]` table is not Kafka Streams' stream time ([`KafkaWindows::stream_time`]).
     StreamTime,
-    /// An engine knob (`"eviction"`, `"end_of_input"`, `"outer_rows"`), `policy = "per_side"`
-    /// (`"policy"`) or `lateness = "none"` (`"lateness"`) on a profile whose engine has its
-    /// own rules; or `eviction = "per_key"` on a left semi join (`"eviction"`), whose matched
-    /// left records leave state at once.
-    Knob(&'static str),
+    /// A knob the profile's engine does not take: it has rules of its own.
+    Knob(Knob),
+    /// `eviction = "per_key"` on a left semi join, whose matched left records leave state at
+    /// once, so that per-key expiry cannot know a key's newest time.
+    PerKeySemi,
+}
+
+/// What only the profiles whose engine is the reference engine take ([`ProfileInfo::tunable`]):
+/// a value other than [`Knobs::CLEAN`]'s, `policy = "per_side"`, `lateness = "none"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Knob {
+    /// `[join] eviction`.
+    Eviction,
+    /// `[join] end_of_input`.
+    EndOfInput,
+    /// `[join] outer_rows`.
+    OuterRows,
+    /// `[watermark] policy = "per_side"`.
+    PerSide,
+    /// `[watermark] lateness = "none"`.
+    NoLateness,
+}
+
+impl Knob {
+    /// The first knob `params` sets that an engine with rules of its own does not take.
+    fn stated(params: &JoinParams) -> Option<Knob> {
+        let (k, w) = (&params.knobs, &params.watermark);
+        [
+            (Knob::Eviction, k.eviction != Knobs::CLEAN.eviction),
+            (Knob::EndOfInput, k.end_of_input != Knobs::CLEAN.end_of_input),
+            (Knob::OuterRows, k.outer_rows != Knobs::CLEAN.outer_rows),
+            (Knob::PerSide, w.policy == Policy::PerSide),
+            (Knob::NoLateness, w.lateness == Lateness::Off),
+        ]
+        .into_iter()
+        .find_map(|(knob, set)| set.then_some(knob))
+    }
+
+    /// Its key in a model file.
+    pub fn key(self) -> &'static str {
+        match self {
+            Knob::Eviction => "join.eviction",
+            Knob::EndOfInput => "join.end_of_input",
+            Knob::OuterRows => "join.outer_rows",
+            Knob::PerSide => "watermark.policy",
+            Knob::NoLateness => "watermark.lateness",
+        }
+    }
 }
 
 /// A join's `JoinWindows` in Kafka Streams' terms: for `right.ts - left.ts ∈ [lo, hi]`,
@@ -600,26 +649,11 @@ impl Profile {
         if let Some(needed) = self.required_source().filter(|&needed| needed != w.source) {
             return Some(Unsupported::Source(needed));
         }
-        if !self.info().tunable {
-            let knob = if params.knobs.eviction != Eviction::Bounds {
-                Some("eviction")
-            } else if params.knobs.end_of_input != EndOfInput::Flush {
-                Some("end_of_input")
-            } else if params.knobs.outer_rows != OuterRows::AtClose {
-                Some("outer_rows")
-            } else if w.policy == Policy::PerSide {
-                Some("policy")
-            } else if w.lateness == Lateness::Off {
-                Some("lateness")
-            } else {
-                None
-            };
-            if let Some(knob) = knob {
-                return Some(Unsupported::Knob(knob));
-            }
+        if let Some(knob) = Knob::stated(params).filter(|_| !self.info().tunable) {
+            return Some(Unsupported::Knob(knob));
         }
         if params.knobs.eviction == Eviction::PerKey && params.kind == JoinKind::LeftSemi {
-            return Some(Unsupported::Knob("eviction"));
+            return Some(Unsupported::PerKeySemi);
         }
         if self.is_flink() && w.policy != Policy::Min {
             return Some(Unsupported::Policy);

@@ -1,10 +1,10 @@
 //! Model files in TOML: the reader, with errors that name file, line and key, and the writer
 //! for a join's parameters (which the fuzzers use to write out what they found).
 
-use super::profile::Unsupported;
+use super::profile::{Knob, Unsupported};
 use super::{
-    knob_name, Bounds, Defect, EndOfInput, Eviction, JoinKind, JoinParams, JoinSpec, KafkaWindows, Knobs, Lateness,
-    OuterRows, Policy, Profile, Scope, Times, WatermarkSource, WatermarkSpec,
+    Bounds, Defect, EndOfInput, Eviction, JoinKind, JoinParams, JoinSpec, KafkaWindows, Knobs, Lateness, OuterRows,
+    Policy, Profile, Scope, Times, WatermarkSource, WatermarkSpec,
 };
 use crate::error::InputError;
 use crate::event::Side;
@@ -174,11 +174,7 @@ pub fn read(text: &str, file: &str, default_name: &str) -> Result<JoinSpec, Inpu
         let names: Vec<&str> = Profile::all().map(Profile::name).collect();
         choose(&at, "profile", &raw.profile, &names)
     })?;
-    let kind = JoinKind::ALL
-        .iter()
-        .find(|(n, _)| n == raw.join.kind.get_ref())
-        .map(|(_, k)| *k)
-        .ok_or_else(|| choose(&at, "join.kind", &raw.join.kind, &JoinKind::ALL.map(|(n, _)| n)))?;
+    let kind = pick(&at, "join.kind", &raw.join.kind, &JoinKind::ALL)?;
     let bounds = Bounds::parse(raw.join.bounds.get_ref()).map_err(|m| at("join.bounds", raw.join.bounds.span(), m))?;
     let span_of = |d: &Option<Spanned<String>>, key: &str, what: &str| -> Result<Option<Duration>, InputError> {
         let Some(d) = d else { return Ok(None) };
@@ -512,16 +508,16 @@ fn syntax_error(text: &str, file: &str, e: &toml::de::Error) -> InputError {
 }
 
 /// An unknown value for `key`, with the values it may take.
-/// A knob's value, when the model states it.
-fn knob<T: Copy>(
+/// The value `value` names in `table` (an `ALL` table: join kinds, knobs), or an error at
+/// `key` listing the names there are.
+fn pick<T: Copy>(
     at: &At<'_>,
     key: &str,
-    value: &Option<Spanned<String>>,
+    value: &Spanned<String>,
     table: &[(&'static str, T)],
-) -> Result<Option<T>, InputError> {
-    let Some(value) = value else { return Ok(None) };
+) -> Result<T, InputError> {
     match table.iter().find(|(name, _)| name == value.get_ref()) {
-        Some((_, v)) => Ok(Some(*v)),
+        Some((_, v)) => Ok(*v),
         None => Err(choose(
             at,
             key,
@@ -529,6 +525,16 @@ fn knob<T: Copy>(
             &table.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
         )),
     }
+}
+
+/// A knob's value, when the model states it.
+fn knob<T: Copy>(
+    at: &At<'_>,
+    key: &str,
+    value: &Option<Spanned<String>>,
+    table: &[(&'static str, T)],
+) -> Result<Option<T>, InputError> {
+    value.as_ref().map(|v| pick(at, key, v, table)).transpose()
 }
 
 fn choose(at: &At<'_>, key: &str, value: &Spanned<String>, options: &[&str]) -> InputError {
@@ -735,32 +741,34 @@ fn unsupported(problem: Unsupported, raw: &RawModel, params: &JoinParams, at: &A
                 ),
             )
         }
-        Unsupported::Knob(name) => {
-            let (key, value) = match name {
-                "policy" => ("watermark.policy", span(|w| w.policy.as_ref())),
-                "lateness" => ("watermark.lateness", span(|w| w.lateness.as_ref())),
-                "eviction" => ("join.eviction", knob_span(&raw.join.eviction, raw)),
-                "end_of_input" => ("join.end_of_input", knob_span(&raw.join.end_of_input, raw)),
-                _ => ("join.outer_rows", knob_span(&raw.join.outer_rows, raw)),
-            };
-            let why = if name == "eviction" && params.kind == JoinKind::LeftSemi && profile.tunable() {
-                "a left semi join's matched left records leave state at once, so per-key expiry \
-                 cannot know a key's newest time; per_key is for the other kinds"
-                    .to_owned()
-            } else {
-                format!(
-                    "the {} profile's engine has its own rules for this; the knob is taken by the \
-                     profiles whose engine is the reference engine (reference, quix-streams, pathway), \
-                     see models/README.md",
-                    profile.name()
-                )
+        Unsupported::Knob(knob) => {
+            let key = knob.key();
+            let value = match knob {
+                Knob::PerSide => span(|w| w.policy.as_ref()),
+                Knob::NoLateness => span(|w| w.lateness.as_ref()),
+                Knob::Eviction => knob_span(&raw.join.eviction, raw),
+                Knob::EndOfInput => knob_span(&raw.join.end_of_input, raw),
+                Knob::OuterRows => knob_span(&raw.join.outer_rows, raw),
             };
             at(
                 key,
                 value,
-                format!("{key} is not something this model can state: {why}"),
+                format!(
+                    "{key} is not something this model can state: the {} profile's engine has its own \
+                     rules for this; the knob is taken by the profiles whose engine is the reference engine \
+                     (reference, quix-streams, pathway), see models/README.md",
+                    profile.name()
+                ),
             )
         }
+        Unsupported::PerKeySemi => at(
+            "join.eviction",
+            knob_span(&raw.join.eviction, raw),
+            "join.eviction is not something this model can state: a left semi join's matched left records \
+             leave state at once, so per-key expiry cannot know a key's newest time; per_key is for the \
+             other kinds"
+                .to_owned(),
+        ),
         Unsupported::Timing => unreachable!("the reader sets the profile's timing"),
     }
 }
@@ -779,9 +787,9 @@ pub fn write(params: &JoinParams) -> String {
     } else {
         format!(
             "eviction = \"{}\"\nend_of_input = \"{}\"\nouter_rows = \"{}\"\n",
-            knob_name(&Eviction::ALL, k.eviction),
-            knob_name(&EndOfInput::ALL, k.end_of_input),
-            knob_name(&OuterRows::ALL, k.outer_rows)
+            k.eviction.name(),
+            k.end_of_input.name(),
+            k.outer_rows.name()
         )
     };
     format!(

@@ -56,6 +56,16 @@ impl Policy {
             Policy::Max => left.max(right),
         }
     }
+
+    /// The watermark a record of `side` is judged against, with the inputs at `inputs` and
+    /// the join's at `joint`: the join's, or under [`Policy::PerSide`] its own input's. (A
+    /// stored record's future partners are judged against the other side's.)
+    pub fn judge(self, inputs: [Watermark; 2], joint: Watermark, side: Side) -> Watermark {
+        match self {
+            Policy::PerSide => inputs[side.index()],
+            _ => joint,
+        }
+    }
 }
 
 /// When a record counts as late against the watermark at its arrival.
@@ -180,14 +190,9 @@ impl SpecWatermarks {
         }
     }
 
-    /// The watermark a record of `side` arriving now is judged against: the join's, or under
-    /// [`Policy::PerSide`] its own input's. A stored record's future partners are judged
-    /// against the other side's.
+    /// The watermark a record of `side` arriving now is judged against ([`Policy::judge`]).
     pub fn judge(&self, spec: &WatermarkSpec, side: Side) -> Watermark {
-        match spec.policy {
-            Policy::PerSide => self.input[side.index()],
-            _ => self.join(spec),
-        }
+        spec.policy.judge(self.input, self.join(spec), side)
     }
 
     /// Takes one step into account (after a record has been judged against [`Self::judge`]).

@@ -123,39 +123,31 @@ pub const LATER_PROFILES: [(&str, Profile); 3] = [
 /// The `eviction_vs_oracle` target: decodes a [`Case`] and panics, with the case written
 /// out as a model and a trace, when it breaks its profile's contract.
 pub fn eviction_vs_oracle(data: &[u8]) {
-    let Some(case) = Case::decode(data, &FUZZED_PROFILES) else {
-        return;
-    };
-    if let Err(why) = check(&case) {
-        panic!("{why}\n\n{case}");
-    }
+    vs_oracle(data, &FUZZED_PROFILES)
 }
 
 /// The `kafka_vs_oracle` target: [`eviction_vs_oracle`] for the `kafka-streams` profile (the
 /// profile choice reads no byte; the join, swarm and steps are decoded alike).
 pub fn kafka_vs_oracle(data: &[u8]) {
-    let Some(case) = Case::decode(data, &[Profile::KafkaStreams]) else {
-        return;
-    };
-    if let Err(why) = check(&case) {
-        panic!("{why}\n\n{case}");
-    }
+    vs_oracle(data, &[Profile::KafkaStreams])
 }
 
 /// The `quix_vs_oracle` target: [`eviction_vs_oracle`] for the `quix-streams` profile, its
 /// knobs drawn as well.
 pub fn quix_vs_oracle(data: &[u8]) {
-    later_vs_oracle(data, Profile::QuixStreams)
+    vs_oracle(data, &[Profile::QuixStreams])
 }
 
 /// The `pathway_vs_oracle` target: [`eviction_vs_oracle`] for the `pathway` profile, its
 /// knobs drawn as well.
 pub fn pathway_vs_oracle(data: &[u8]) {
-    later_vs_oracle(data, Profile::Pathway)
+    vs_oracle(data, &[Profile::Pathway])
 }
 
-fn later_vs_oracle(data: &[u8], profile: Profile) {
-    let Some(case) = Case::decode(data, &[profile]) else {
+/// The body of the structured targets: a case of one of `profiles` (with one profile, the
+/// choice reads no byte), held to its profile's contract.
+fn vs_oracle(data: &[u8], profiles: &[Profile]) {
+    let Some(case) = Case::decode(data, profiles) else {
         return;
     };
     if let Err(why) = check(&case) {

@@ -10,13 +10,8 @@
 # findings, and where the freeing cannot show, the adapter agrees with the profile on every
 # trace. Exit 0 when joincheck finds exactly that.
 set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
-repo="$(cd "$here/../../.." && pwd)"
-python="$(bash "$here/venv.sh")"
-cd "$repo"
-cargo build --release --quiet
-mkdir -p target/joincheck
-status=0
+source "$(dirname "$0")/../lib.sh"
+pathway=("$python" -W ignore "$here/drive_pathway.py" --lower-ms 0 --upper-ms 3600000 --cutoff-ms 600000)
 
 # drive_as HOW KIND: the model with `kind` replaced, driven with `--how`.
 drive_as() {
@@ -25,22 +20,14 @@ drive_as() {
     local log="target/joincheck/pathway-drive-$how.log"
     sed "s/^kind = \"inner\"/kind = \"$kind\"/; s/^name = \"pathway-interval-0-1h\"/name = \"pathway-interval-0-1h-$how\"/" \
         "$here/pathway-interval-0-1h.toml" > "$model"
-    set +e
-    target/release/joincheck drive --model "$model" --keep-going -- \
-        "$python" -W ignore "$here/drive_pathway.py" --how "$how" --lower-ms 0 --upper-ms 3600000 \
-        --cutoff-ms 600000 > "$log" 2> "$log.stderr"
-    local code=$?
-    set -e
+    drive "$log" "$model" --keep-going -- "${pathway[@]}" --how "$how"
     # One finding: its headline names the kind and the shrunk length.
     if [[ $code -eq 1 ]] && grep -q '^no_lost_match: missing match: counterexample (4 steps' "$log" \
         && ! grep -q 'kinds of finding' "$log"; then
         echo "== $how join: the finding docs/REAL-ENGINES.md explains"
         sed -n '/^no_lost_match: missing match/,$p' "$log"
     else
-        echo "Pathway, $how join: drive's findings are not the one docs/REAL-ENGINES.md explains (exit $code):" >&2
-        cat "$log" >&2
-        grep -v ':INFO:' "$log.stderr" >&2 || true
-        status=1
+        fail "Pathway, $how join: drive's findings are not the one docs/REAL-ENGINES.md explains" "$log"
     fi
 }
 
@@ -50,18 +37,6 @@ drive_as left left_outer
 # Where the freeing cannot show, agreement on every trace: per-side lateness, eager null rows
 # and their retractions as the profile states them.
 log=target/joincheck/pathway-drive-agrees.log
-set +e
-target/release/joincheck drive --model "$here/pathway-agrees.toml" -- \
-    "$python" -W ignore "$here/drive_pathway.py" --how outer --lower-ms 0 --upper-ms 3600000 \
-    --cutoff-ms 600000 > "$log" 2> "$log.stderr"
-code=$?
-set -e
-if [[ $code -eq 0 ]] && grep -q "agrees with the pathway profile on every trace" "$log"; then
-    echo "== outer join, pathway-agrees.toml: agrees with the pathway profile on every trace"
-else
-    echo "Pathway, pathway-agrees.toml: expected agreement on every trace (exit $code):" >&2
-    cat "$log" >&2
-    grep -v ':INFO:' "$log.stderr" >&2 || true
-    status=1
-fi
+drive "$log" "$here/pathway-agrees.toml" -- "${pathway[@]}" --how outer
+expect_agreement "outer join, pathway-agrees.toml" "$log" pathway
 exit $status

@@ -1,45 +1,29 @@
 #!/usr/bin/env bash
 # Quix Streams' interval join through `joincheck drive` (docs/REAL-ENGINES.md): installs
-# quixstreams 3.28.1 into target/quix-venv (venv.sh, about 131 MB), runs every trace of two
-# scopes through drive_quix.py (join_interval with backward_ms=0, forward_ms=1h,
-# grace_ms=10m), and requires exactly the findings the document explains:
-#   quix-interval-0-1h.toml (inner; the window as promised, no retention): the backward-only
+# quixstreams 3.28.1 into target/quix-venv (venv.sh, about 131 MB), runs every trace of three
+# scopes through drive_quix.py (join_interval with backward_ms=0, grace_ms=10m), and requires
+# exactly what the document explains:
+#   quix-interval-0-1h.toml (inner, forward_ms=1h; the window as promised, no retention): the backward-only
 #     lookup (a missing match) and the left store expired by its own side's progress
 #     (a premature eviction), each shrunk to two steps;
-#   quix-streams-left.toml (left; the quix-streams profile, retention included): the
+#   quix-streams-left.toml (left, forward_ms=1h; the quix-streams profile, retention included): the
 #     backward-only lookup again, and a match the documented retention would not make (the
 #     per-key retention threshold forgotten at every checkpoint), in two and three steps;
 #   quix-streams-same-time.toml (left, forward_ms = 0, times within the grace): where none of
 #     the three can show, agreement with the profile on every trace (385).
 # Exit 0 when joincheck finds exactly those, 1 otherwise (the drive reports are printed).
-# About 40 s after the install.
+# 47 s here after the install.
 set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
-repo="$(cd "$here/../../.." && pwd)"
-python="$(bash "$here/venv.sh")"
-cd "$repo"
-cargo build --release --quiet
-mkdir -p target/joincheck
-status=0
+source "$(dirname "$0")/../lib.sh"
 
 # drive_scope MODEL HOW FORWARD_MS EXPECTED_SUMMARY EXPECTED_SHORTEST (no findings: both empty)
 drive_scope() {
     local model="$1" how="$2" forward="$3" expected="$4" shortest_expected="$5"
     local log="target/joincheck/quix-drive-$(basename "$model" .toml).log"
-    set +e
-    target/release/joincheck drive --model "$here/$model" --keep-going -- \
-        "$python" -W ignore "$here/drive_quix.py" --how "$how" --backward-ms 0 --forward-ms "$forward" \
-        --grace-ms 600000 > "$log" 2> "$log.stderr"
-    local code=$?
-    set -e
+    drive "$log" "$here/$model" --keep-going -- "$python" -W ignore "$here/drive_quix.py" --how "$how" \
+        --backward-ms 0 --forward-ms "$forward" --grace-ms 600000
     if [[ -z "$expected" ]]; then
-        if [[ $code -eq 0 ]] && grep -q "agrees with the quix-streams profile on every trace" "$log"; then
-            echo "== $model: agrees with the quix-streams profile on every trace"
-        else
-            echo "Quix Streams, $model: expected agreement on every trace (exit $code):" >&2
-            cat "$log" "$log.stderr" >&2
-            status=1
-        fi
+        expect_agreement "$model" "$log" quix-streams
         return
     fi
     # The summary table: kind, verdict, traces, shortest.
@@ -50,9 +34,7 @@ drive_scope() {
         echo "== $model: the findings docs/REAL-ENGINES.md explains"
         sed -n '/kinds\? of finding:/,$p' "$log"
     else
-        echo "Quix Streams, $model: drive's findings are not the ones docs/REAL-ENGINES.md explains (exit $code):" >&2
-        cat "$log" "$log.stderr" >&2
-        status=1
+        fail "Quix Streams, $model: drive's findings are not the ones docs/REAL-ENGINES.md explains" "$log"
     fi
 }
 
