@@ -78,7 +78,8 @@ use crate::checker::{check_model, disagreement, Disagreement, Kind, MonitoredRun
 use crate::engine::Engine;
 use crate::error::InputError;
 use crate::model::{JoinParams, JoinSpec};
-use crate::property::{monitor_run, Expected, Property};
+use crate::property::{Expected, Property};
+use crate::run::monitor_run;
 use crate::trace::Trace;
 use rand_chacha::rand_core::SeedableRng;
 use std::fmt::{self, Debug};

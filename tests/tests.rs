@@ -21,6 +21,7 @@ mod fuzz_replay; // every committed fuzz corpus file and crash, replayed on stab
 mod harness; // harness::check from an engine author's tests: typed failures by phase, property, trace, seed
 mod malformed; // bad model, trace and output files: exit 2, `file:line: field`, never a panic
 mod oracle_props; // oracle_*: reference engine vs oracle on seeded random traces; the canary is caught
+mod run; // differential_judge_*: a whole run's judgement equals the monitor's after every step
 mod sim; // seeded workloads: replay from a seed; the streaming oracle agrees with the oracle
 mod snapshots; // insta snapshots of `joincheck replay` timelines (tests/snapshots/*.snap)
 mod spark; // the spark profile against real Spark runs recorded in the reference docs

@@ -5,7 +5,7 @@
 //! covered), advance an input's watermark (models whose watermarks come from the trace), close
 //! a micro-batch, advance the processing-time clock, take a snapshot (each when the scope
 //! includes it), end the input. Its state is the engine under test plus a
-//! [`Monitor`] (`crate::property::monitor`), which follows the run from the outside: what was delivered, which records the
+//! [`Monitor`] (`crate::run::monitor`), which follows the run from the outside: what was delivered, which records the
 //! spec calls late, what was emitted, what the engine holds. Every property of
 //! [`crate::property`] is a function of the monitor, evaluated at every state; the ones about
 //! quiescence look only at states after end of input, when every timer has fired.
@@ -21,7 +21,7 @@ pub mod limits;
 mod model;
 mod search;
 
-pub use crate::property::{first_violation, monitor_run, Finding, Monitor, MonitoredRun, OuterProblem};
+pub use crate::run::{first_violation, monitor_run, Finding, Monitor, MonitoredRun, OuterProblem};
 pub use differential::{
     check_mutant, disagreement, first_output_difference, mutant_violations, new_violation, Disagreement, Kind,
     MutantVerdict, Paired, Retraction, RowKind, Shape, StateChecks,

@@ -63,14 +63,14 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
         }
     } else {
         let title = format!("replay of {} under model {}", args.input.trace_name(), spec.name);
-        let names = |r: &joincheck::engine::StepReport| -> Vec<joincheck::event::RecordId> {
+        let names = |r: &joincheck::run::StepReport| -> Vec<joincheck::event::RecordId> {
             let mut ids: Vec<_> = r.outputs.iter().flat_map(|o| o.records()).collect();
             if let joincheck::trace::Step::Record(rec) = r.step {
                 ids.push(rec.id);
             }
             ids
         };
-        let keep = |r: &joincheck::engine::StepReport| {
+        let keep = |r: &joincheck::run::StepReport| {
             let at = r.index.unwrap_or(usize::MAX);
             args.from.is_none_or(|f| at >= f)
                 && args.to.is_none_or(|t| r.index.is_some_and(|i| i <= t))

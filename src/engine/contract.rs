@@ -123,9 +123,10 @@ pub fn expect_views(engine: &dyn Engine, step: &crate::trace::Step, outputs: &[O
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{run, ReferenceEngine};
+    use crate::engine::ReferenceEngine;
     use crate::event::Side;
     use crate::model::JoinSpec;
+    use crate::run::run;
     use crate::trace::{Step, Trace};
 
     /// The reference engine with one answer broken.

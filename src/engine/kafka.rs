@@ -273,9 +273,7 @@ impl crate::engine::Engine for KafkaStreamsEngine {
     fn stored(&self) -> Vec<RecordId> {
         let mut ids = self.windows.ids();
         ids.extend(self.outer.values().flatten().copied());
-        ids.sort_unstable();
-        ids.dedup();
-        ids
+        crate::engine::store::ascending(ids)
     }
 
     fn pending_timers(&self) -> usize {

@@ -2,8 +2,8 @@
 //!
 //! An [`Engine`] takes the steps of a trace one at a time and emits [`Output`]s. It shows what
 //! it holds (the records in its state and its pending timers), which is what the leak and
-//! premature-eviction properties look at. Each profile is one engine; [`run`] drives any engine
-//! over a whole trace and annotates every output with where it appeared.
+//! premature-eviction properties look at. Each profile is one engine; [`crate::run`] drives any
+//! engine over a whole trace and annotates every output with where it appeared.
 
 pub mod canary;
 pub mod contract;
@@ -14,10 +14,10 @@ pub mod reference;
 pub mod spark;
 pub mod store;
 
-use crate::event::{Emitted, Output, Position, RecordId};
+use crate::event::{Output, RecordId};
 use crate::model::{JoinParams, JoinSpec, Profile};
 use crate::time::Watermark;
-use crate::trace::{Step, Trace};
+use crate::trace::Step;
 
 pub use canary::CanaryEngine;
 pub use flink::interval::IntervalJoinEngine;
@@ -161,82 +161,6 @@ impl Engine for ProfileEngine {
 /// The engine a model's profile prescribes, ready for the first step.
 pub fn for_spec(spec: &JoinSpec) -> Box<dyn Engine> {
     Box::new(ProfileEngine::new(spec.params))
-}
-
-/// What one step did, for timelines.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StepReport {
-    /// The step taken.
-    pub step: Step,
-    /// Index in the trace, or `None` for the implicit end of input at EOF.
-    pub index: Option<usize>,
-    /// What the engine emitted on this step.
-    pub outputs: Vec<Output>,
-    /// The engine's watermarks after the step, when it exposes them.
-    pub watermarks: Option<Watermarks>,
-    /// The ids of the records in the engine's state after the step, ascending.
-    pub stored: Vec<RecordId>,
-    /// The ids of the records received but not processed yet after the step, ascending.
-    pub buffered: Vec<RecordId>,
-    /// How many timers were pending after the step.
-    pub timers: usize,
-}
-
-/// Runs `engine` over `trace`, then over an implicit `end` when the trace has none (end of
-/// file is end of input), and returns every output with the step that emitted it, plus a
-/// report per step.
-pub fn run(engine: &mut dyn Engine, trace: &Trace) -> (Vec<Emitted>, Vec<StepReport>) {
-    let mut reports = Vec::new();
-    let emitted = drive(engine, trace, &mut |engine, step, index, outputs, delivered| {
-        let views = contract::expect_views(engine, &step, outputs, delivered);
-        reports.push(StepReport {
-            step,
-            index,
-            outputs: outputs.to_vec(),
-            watermarks: engine.watermarks(),
-            stored: views.stored,
-            buffered: views.buffered,
-            timers: views.timers,
-        });
-    });
-    (emitted, reports)
-}
-
-/// The engine's outputs on `trace`, as [`run`] gives them, without a report per step (whose
-/// stored-record lists cost time in proportion to the state, at every step).
-pub fn outputs(engine: &mut dyn Engine, trace: &Trace) -> Vec<Emitted> {
-    drive(engine, trace, &mut |_, _, _, _, _| {})
-}
-
-/// What [`drive`] calls after each step: the engine, the step, its index, its outputs, and how
-/// many records have been delivered.
-type AfterStep<'a> = dyn FnMut(&dyn Engine, Step, Option<usize>, &[Output], usize) + 'a;
-
-/// Steps `engine` through `trace` (and the implicit end), calling `after` after each step with
-/// the step, its index and its outputs.
-fn drive(engine: &mut dyn Engine, trace: &Trace, after: &mut AfterStep<'_>) -> Vec<Emitted> {
-    let implicit_end = (!trace.ends()).then_some((None, Step::End));
-    let steps = trace.steps().iter().copied().enumerate().map(|(i, s)| (Some(i), s));
-    let mut emitted = Vec::new();
-    let mut buf = Vec::new();
-    // The trace micro-batch a step belongs to: markers before it (DESIGN.md).
-    let mut batch = 0;
-    let mut delivered = 0;
-    for (index, step) in steps.chain(implicit_end) {
-        buf.clear();
-        delivered += usize::from(matches!(step, Step::Record(_)));
-        engine.step(&step, &mut buf);
-        let at = Position {
-            step: Some(index.unwrap_or(trace.steps().len())),
-            batch: engine.micro_batches().then_some(batch),
-        };
-        if step == Step::Batch {
-            batch += 1;
-        }
-        emitted.extend(buf.iter().map(|&output| Emitted { output, at }));
-        after(engine, step, index, &buf, delivered);
-    }
-    emitted
 }
 
 /// The [`Engine`] methods that say what an engine holds and how it works, answered by the engine

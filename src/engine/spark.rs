@@ -272,9 +272,7 @@ impl Engine for SparkEngine {
     }
 
     fn buffered(&self) -> Vec<RecordId> {
-        let mut ids: Vec<RecordId> = self.pending.iter().map(|r| r.id).collect();
-        ids.sort_unstable();
-        ids
+        super::store::ascending(self.pending.iter().map(|r| r.id).collect())
     }
 
     fn stored_len(&self) -> usize {

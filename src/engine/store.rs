@@ -450,6 +450,34 @@ impl Queue {
     }
 }
 
+/// `ids` in ascending order, each once. Engines answer [`super::Engine::stored`] after every step
+/// of a run, so this is on the path of every long `replay`: ids are dense (numbers given in
+/// arrival order), so where they are not too sparse a bitmap over their range puts them in
+/// order in linear time, several times faster than a comparison sort of a large state.
+pub fn ascending(mut ids: Vec<RecordId>) -> Vec<RecordId> {
+    let Some(max) = ids.iter().map(|id| id.index()).max() else {
+        return ids;
+    };
+    if ids.len() < 64 || max / 16 > ids.len() {
+        ids.sort_unstable();
+        ids.dedup();
+        return ids;
+    }
+    let mut bits = vec![0u64; max / 64 + 1];
+    for id in &ids {
+        bits[id.index() / 64] |= 1 << (id.index() % 64);
+    }
+    ids.clear();
+    for (w, mut word) in bits.into_iter().enumerate() {
+        while word != 0 {
+            let bit = word.trailing_zeros() as usize;
+            ids.push(RecordId((w * 64 + bit) as u32));
+            word &= word - 1;
+        }
+    }
+    ids
+}
+
 /// Records held in join state, per side (indexed by [`Side::index`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct SideStore([Store; 2]);
@@ -457,13 +485,12 @@ pub struct SideStore([Store; 2]);
 impl SideStore {
     /// The ids of every stored record, ascending (what [`super::Engine::stored`] returns).
     pub fn ids(&self) -> Vec<RecordId> {
-        let mut ids: Vec<RecordId> = self
+        let ids: Vec<RecordId> = self
             .0
             .iter()
             .flat_map(|s| s.buckets.iter().flat_map(|(_, b)| b.iter().map(|e| e.id)))
             .collect();
-        ids.sort_unstable();
-        ids
+        ascending(ids)
     }
 
     /// How many records are stored, on both sides.
@@ -563,6 +590,22 @@ mod tests {
 
     fn t(ms: i64) -> EventTime {
         EventTime::from_millis(ms)
+    }
+
+    #[test]
+    fn ascending_ids_are_a_sort_and_dedup_dense_or_sparse() {
+        use rand_chacha::rand_core::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        for case in 0..200 {
+            let len = (rng.next_u32() % 3000) as usize;
+            // Dense ranges take the bitmap, sparse ones the comparison sort.
+            let range = if case % 2 == 0 { len as u32 + 1 } else { u32::MAX / 2 };
+            let ids: Vec<RecordId> = (0..len).map(|_| RecordId(rng.next_u32() % range)).collect();
+            let mut want = ids.clone();
+            want.sort_unstable();
+            want.dedup();
+            assert_eq!(ascending(ids), want, "case {case}");
+        }
     }
 
     #[test]

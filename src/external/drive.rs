@@ -9,7 +9,7 @@ use crate::checker::{disagreement, Disagreement, Kind, MonitoredRun};
 use crate::error::InputError;
 use crate::event::Output;
 use crate::model::JoinSpec;
-use crate::property::monitor_run;
+use crate::run::monitor_run;
 use crate::trace::Trace;
 use std::collections::BTreeMap;
 

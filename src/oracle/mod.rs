@@ -54,7 +54,7 @@ pub use streaming::StreamingOracle;
 pub fn expected_outputs(spec: &JoinSpec, trace: &Trace) -> Vec<Emitted> {
     if spec.params.profile.predicts_engine() {
         let mut engine = crate::engine::for_spec(spec);
-        let emitted = crate::engine::outputs(engine.as_mut(), trace);
+        let emitted = crate::run::outputs(engine.as_mut(), trace);
         let mut rows: Vec<Emitted> = emitted
             .into_iter()
             .map(|e| Emitted {

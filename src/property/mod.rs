@@ -1,11 +1,7 @@
 //! The properties every correct join has, and the witnesses that keep a pass from being
-//! vacuous. Their meaning is stated here once, in words on [`Property`] and as executable
-//! checks in [`monitor`], which the checker, `replay`, `drive`, the harness and the fuzzers all
-//! evaluate.
-
-pub mod monitor;
-
-pub use monitor::{first_violation, monitor_run, Finding, Monitor, MonitoredRun, OuterProblem};
+//! vacuous. Their meaning is stated here once, in words on [`Property`]; their executable
+//! form is the monitor of [`crate::run`], which the checker, `replay`, `drive`, the harness
+//! and the fuzzers all evaluate.
 
 use std::fmt;
 

@@ -2,10 +2,11 @@
 //! counterexample (where it was written, its timeline, why), as text or as one JSON object.
 
 use crate::checker::{self, Counterexample, ModelReport, Verdict};
-use crate::engine::{self, StepReport};
+use crate::engine;
 use crate::model::JoinSpec;
 use crate::oracle::Analysis;
 use crate::property::{Expected, Property};
+use crate::run::StepReport;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 

@@ -2,10 +2,10 @@
 //! finding its shrunk counterexample, the program's own run on it, and why.
 
 use crate::checker::Kind;
-use crate::engine::StepReport;
 use crate::event::Output;
 use crate::external::Session;
 use crate::model::JoinSpec;
+use crate::run::StepReport;
 use crate::time::Watermark;
 use crate::trace::Trace;
 use std::fmt::Write as _;

@@ -3,10 +3,10 @@
 
 use super::output_words;
 use super::words::{arrival_words, describe, time_words, why_expected, why_not_expected};
-use crate::engine::StepReport;
 use crate::event::{Output, RecordId};
 use crate::oracle::Analysis;
-use crate::property::{Finding, OuterProblem};
+use crate::run::StepReport;
+use crate::run::{Finding, OuterProblem};
 
 /// `finding` in words; `reports` is the run that produced it.
 pub fn explain(analysis: &Analysis<'_>, reports: &[StepReport], finding: &Finding) -> String {
@@ -82,8 +82,9 @@ fn departure(analysis: &Analysis<'_>, reports: &[StepReport], id: RecordId) -> S
     let name = analysis.trace().name(id);
     let mut was_stored = false;
     for r in reports {
-        let now = r.stored.contains(&id);
-        if was_stored && !now {
+        if r.stored_in.binary_search(&id).is_ok() {
+            was_stored = true;
+        } else if was_stored && r.stored_out.binary_search(&id).is_ok() {
             // Under per-side watermarks there is no joint one: the record's partners are
             // judged against the other input's.
             let side = analysis.trace().record(id).side;
@@ -98,7 +99,6 @@ fn departure(analysis: &Analysis<'_>, reports: &[StepReport], id: RecordId) -> S
                 .map_or("the implicit end of input".to_owned(), |s| format!("step {s}"));
             return format!("{name} left the engine's state at {at}{wm}");
         }
-        was_stored |= now;
     }
     if was_stored {
         format!("{name} is still stored")
@@ -118,8 +118,8 @@ fn lost_pair(analysis: &Analysis<'_>, reports: &[StepReport], left: RecordId, ri
         (right, left)
     };
     let arrival = step_of(second);
-    let before = reports.iter().rev().find(|r| r.index.is_some_and(|i| i < arrival));
-    let cause = if before.is_some_and(|r| r.stored.contains(&first)) {
+    let before = reports.iter().rposition(|r| r.index.is_some_and(|i| i < arrival));
+    let cause = if crate::run::stored_after(reports, before, first) {
         format!(
             "When {} arrived (step {arrival}), {} was in the engine's state, yet no pair was emitted",
             name(second),

@@ -11,9 +11,9 @@ pub mod words;
 
 pub use explain::explain;
 
-use crate::engine::StepReport;
-use crate::event::{Output, RecordId, Side};
+use crate::event::{Output, Side};
 use crate::oracle::{Analysis, Diff, Difference};
+use crate::run::StepReport;
 use crate::trace::{Step, Trace};
 use std::fmt::Write as _;
 
@@ -83,31 +83,10 @@ pub fn verdict_line(unexpected: &[String]) -> String {
 /// At most this many record names per state cell; a larger state shows the first ones and a count.
 const NAMES_SHOWN: usize = 12;
 
-/// The timeline's cells: a header row, then one row per step.
+/// The timeline's cells: a header row, then one row per step. What each row shows of the state
+/// is rebuilt from the steps' changes as the rows are made ([`crate::run::Held`]), so a row costs
+/// what it shows, not what the engine holds.
 fn timeline_rows(trace: &Trace, reports: &[StepReport]) -> Vec<[String; 9]> {
-    // Records in join state, then, in parentheses, records received but waiting for their
-    // micro-batch to run.
-    let ids = |stored: &[RecordId], buffered: &[RecordId], side: Side| {
-        let on_side = |id: &&RecordId| trace.record(**id).side == side;
-        let mut names: Vec<String> = stored
-            .iter()
-            .filter(on_side)
-            .map(|id| trace.name(*id).to_owned())
-            .collect();
-        names.extend(
-            buffered
-                .iter()
-                .filter(on_side)
-                .map(|id| format!("({})", trace.name(*id))),
-        );
-        if names.is_empty() {
-            "-".to_owned()
-        } else if names.len() > NAMES_SHOWN {
-            format!("{} … ({} in all)", names[..NAMES_SHOWN].join(" "), names.len())
-        } else {
-            names.join(" ")
-        }
-    };
     let mut rows = vec![[
         "step".to_owned(),
         "event".to_owned(),
@@ -119,32 +98,53 @@ fn timeline_rows(trace: &Trace, reports: &[StepReport]) -> Vec<[String; 9]> {
         "timers".to_owned(),
         "outputs".to_owned(),
     ]];
-    for r in reports {
-        let (wl, wr, wj) = match r.watermarks {
-            Some(w) => (w.left.to_string(), w.right.to_string(), w.join.to_string()),
-            None => ("?".to_owned(), "?".to_owned(), "?".to_owned()),
-        };
-        let outputs: Vec<String> = r.outputs.iter().map(|o| output_words(trace, o)).collect();
-        rows.push([
-            r.index.map_or("eof".to_owned(), |i| i.to_string()),
-            match r.index {
-                Some(_) => step_words(trace, &r.step),
-                None => "end (implicit at end of file)".to_owned(),
-            },
-            wl,
-            wr,
-            wj,
-            ids(&r.stored, &r.buffered, Side::Left),
-            ids(&r.stored, &r.buffered, Side::Right),
-            r.timers.to_string(),
-            if outputs.is_empty() {
-                "-".to_owned()
-            } else {
-                outputs.join(", ")
-            },
-        ]);
-    }
+    crate::run::for_each_held(trace, reports, |r, held| {
+        rows.push(timeline_row(trace, r, held));
+    });
     rows
+}
+
+/// One step's row of the timeline.
+fn timeline_row(trace: &Trace, r: &StepReport, held: &crate::run::Held) -> [String; 9] {
+    let (wl, wr, wj) = match r.watermarks {
+        Some(w) => (w.left.to_string(), w.right.to_string(), w.join.to_string()),
+        None => ("?".to_owned(), "?".to_owned(), "?".to_owned()),
+    };
+    let outputs: Vec<String> = r.outputs.iter().map(|o| output_words(trace, o)).collect();
+    [
+        r.index.map_or("eof".to_owned(), |i| i.to_string()),
+        match r.index {
+            Some(_) => step_words(trace, &r.step),
+            None => "end (implicit at end of file)".to_owned(),
+        },
+        wl,
+        wr,
+        wj,
+        held_words(trace, held, Side::Left),
+        held_words(trace, held, Side::Right),
+        r.timers.to_string(),
+        if outputs.is_empty() {
+            "-".to_owned()
+        } else {
+            outputs.join(", ")
+        },
+    ]
+}
+
+/// What one side holds: the records in join state, then, in parentheses, records received but
+/// waiting for their micro-batch to run; at most [`NAMES_SHOWN`] names and the count.
+fn held_words(trace: &Trace, held: &crate::run::Held, side: Side) -> String {
+    let total = held.stored_count(side) + held.buffered_count(side);
+    let stored = held.stored_on(side).map(|id| trace.name(id).to_owned());
+    let buffered = held.buffered_on(side).map(|id| format!("({})", trace.name(id)));
+    let names: Vec<String> = stored.chain(buffered).take(NAMES_SHOWN).collect();
+    if total == 0 {
+        "-".to_owned()
+    } else if total > NAMES_SHOWN {
+        format!("{} … ({total} in all)", names.join(" "))
+    } else {
+        names.join(" ")
+    }
 }
 
 /// Left-aligned columns separated by two spaces; the last column is not padded.

@@ -4,8 +4,8 @@
 use super::check::step_label;
 use crate::model::JoinSpec;
 use crate::oracle::{Analysis, Diff};
-use crate::property::MonitoredRun;
 use crate::property::{Expected, Property};
+use crate::run::MonitoredRun;
 use std::fmt::Write as _;
 
 /// The whole report, under the heading `title`.
@@ -15,7 +15,7 @@ pub fn text(
     analysis: &Analysis<'_>,
     run: &MonitoredRun,
     diff: &Diff,
-    keep: &dyn Fn(&crate::engine::StepReport) -> bool,
+    keep: &dyn Fn(&crate::run::StepReport) -> bool,
 ) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "{title}");
@@ -30,8 +30,7 @@ pub fn text(
         super::diff_text(analysis, diff, expected, run.emitted.len())
     );
     let outputs: Vec<crate::event::Output> = run.emitted.iter().map(|e| e.output).collect();
-    let stored = run.reports.last().map_or(&[][..], |r| &r.stored[..]);
-    let loss = crate::oracle::ideal::loss_of_trace(analysis, &outputs, stored);
+    let loss = crate::oracle::ideal::loss_of_trace(analysis, &outputs, &run.stored_at_end);
     let _ = writeln!(s, "{}", loss.text_for(spec));
     let _ = writeln!(s, "properties:");
     for p in Property::ALL.into_iter().filter(|p| !p.is_witness()) {

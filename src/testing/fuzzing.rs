@@ -64,7 +64,6 @@
 //! seeded stream of inputs as canary cases and requires that some are caught. It is not a
 //! profile of the fuzz target, which would otherwise stop at its first (expected) crash.
 
-use crate::engine::StepReport;
 use crate::error::InputError;
 use crate::event::{Emitted, Position, RecordId, Side};
 use crate::model::{
@@ -73,7 +72,7 @@ use crate::model::{
 };
 use crate::oracle::Analysis;
 use crate::property::Property;
-use crate::property::{Finding, Monitor, OuterProblem};
+use crate::run::{Finding, Monitor, OuterProblem};
 use crate::time::{Duration, EventTime, ProcessingTime, Watermark};
 use crate::trace::{Step, Trace};
 use std::fmt;
@@ -237,22 +236,18 @@ pub fn parse_model(data: &[u8]) {
             in_domain(&spec.params),
             "a model outside its engine's domain reads:\n{rendered}"
         );
-        // The canary is wrong on purpose: only the engine's own contract applies to it.
-        let result = if spec.params.profile != Profile::Canary {
-            check(&case).map(drop)
+        // The canary is wrong on purpose: only the engine's own contract applies to it,
+        // which every run checks after every step (`crate::engine::contract`, a panic).
+        if spec.params.profile != Profile::Canary {
+            if let Err(why) = check(&case) {
+                panic!("{why}\n\n{case}");
+            }
         } else {
-            let (_, reports) = crate::engine::run(&mut crate::engine::for_spec(&spec), &case.trace);
-            engine_contract(&case.trace, &reports)
-        };
-        if let Err(why) = result {
-            panic!("{why}\n\n{case}");
+            crate::run::run(&mut crate::engine::for_spec(&spec), &case.trace);
         }
     }
     for defect in &spec.defects {
-        let (_, reports) = crate::engine::run(&mut crate::engine::for_spec(&spec), &defect.prefix);
-        if let Err(why) = engine_contract(&defect.prefix, &reports) {
-            panic!("defect {}: {why}", defect.name);
-        }
+        crate::run::run(&mut crate::engine::for_spec(&spec), &defect.prefix);
     }
 }
 
@@ -371,8 +366,8 @@ fn answers(trace: &Trace, text: &str) {
     };
     for kind in [JoinKind::FullOuter, JoinKind::LeftSemi] {
         let params = protocol_params(kind);
-        let run = crate::property::monitor_run(&params, Replay::new(&answers, rows.clone()), trace);
-        let profile = crate::property::monitor_run(&params, crate::engine::ProfileEngine::new(params), trace);
+        let run = crate::run::monitor_run(&params, Replay::new(&answers, rows.clone()), trace);
+        let profile = crate::run::monitor_run(&params, crate::engine::ProfileEngine::new(params), trace);
         let _ = crate::checker::disagreement(&params, trace, &profile, &run, answers.state_checks(), &[]);
     }
 }
@@ -481,16 +476,18 @@ pub fn check(case: &Case) -> Result<Vec<Excused>, String> {
     let trace = &case.trace;
     let profile = params.profile.name();
     let mut engine = crate::engine::for_spec(&spec_of(*params));
-    let (emitted, reports) = crate::engine::run(&mut engine, trace);
-    engine_contract(trace, &reports)?;
+    // The run checks the engine contract after every step (`crate::engine::contract`).
+    let (emitted, reports) = crate::run::run(&mut engine, trace);
     let contract = contract(params.profile);
     let analysis = Analysis::new(*params, trace);
     // Every invariant the contract names, after every step (not only its first violation).
     let mut monitor = Monitor::new(*params);
     let mut wm = SpecWatermarks::new(&params.watermark);
     let mut excused: Vec<Excused> = Vec::new();
+    let mut held = crate::run::Held::new();
     for (i, r) in reports.iter().enumerate() {
-        monitor.observe(&r.step, &r.outputs, r.stored.clone(), r.buffered.clone(), r.timers);
+        held.apply(r, trace);
+        monitor.observe(&r.step, &r.outputs, held.stored(), held.buffered(), r.timers);
         wm.observe(&params.watermark, &r.step);
         let now = wm.join(&params.watermark);
         for p in Property::ALL.into_iter().filter(|p| !p.is_witness()) {
@@ -701,39 +698,6 @@ pub fn known_deviation(analysis: &Analysis<'_>, now: Watermark, finding: &Findin
         }
         _ => None,
     }
-}
-
-/// What every engine promises about what it shows ([`crate::engine::Engine`]): stored and
-/// buffered ids ascending, and only ids of records it has been given. The monitor relies on
-/// the order (it binary-searches them), so a breach would silently blind the invariants.
-fn engine_contract(trace: &Trace, reports: &[StepReport]) -> Result<(), String> {
-    let mut delivered = 0;
-    for (i, report) in reports.iter().enumerate() {
-        if matches!(report.step, Step::Record(_)) {
-            delivered += 1;
-        }
-        for (what, ids) in [("stored", &report.stored), ("buffered", &report.buffered)] {
-            if !ids.windows(2).all(|w| w[0] < w[1]) {
-                return Err(format!(
-                    "after step {i}, {what} ids are not strictly ascending: {ids:?}"
-                ));
-            }
-            if let Some(id) = ids.iter().find(|id| id.index() >= delivered) {
-                return Err(format!("after step {i}, {what} names {id:?}, which has not arrived"));
-            }
-        }
-        if let Some(o) = report
-            .outputs
-            .iter()
-            .find(|o| o.records().any(|id| id.index() >= delivered))
-        {
-            return Err(format!(
-                "after step {i}, the output {o:?} names a record that has not arrived"
-            ));
-        }
-    }
-    debug_assert_eq!(delivered, trace.records().len());
-    Ok(())
 }
 
 /// A model with these parameters and nothing else (no scope, no expectations), as

@@ -15,8 +15,8 @@ use crate::engine::{Engine, IntervalJoinEngine, KafkaStreamsEngine, ProfileEngin
 use crate::error::InputError;
 use crate::event::{Output, RecordId, Side};
 use crate::model::{Bound, Bounds, JoinKind, JoinSpec, Policy};
-use crate::property::monitor_run;
 use crate::property::Property;
+use crate::run::monitor_run;
 use crate::time::{Duration, EventTime};
 use crate::trace::Step;
 use rand_chacha::rand_core::SeedableRng;

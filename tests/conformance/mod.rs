@@ -34,7 +34,7 @@ const KINDS: [(&str, &str); 4] = [
 /// Why one fixture disagrees, or `None`.
 fn disagreement(spec: &JoinSpec, trace: &Trace, real: &[Emitted], meta: &Value) -> Option<String> {
     let mut engine = engine::for_spec(spec);
-    let (emitted, reports) = engine::run(engine.as_mut(), trace);
+    let (emitted, reports) = joincheck::run::run(engine.as_mut(), trace);
 
     let rows = |rows: &[Emitted]| {
         let mut v: Vec<(usize, Output)> = rows
@@ -92,10 +92,10 @@ fn disagreement(spec: &JoinSpec, trace: &Trace, real: &[Emitted], meta: &Value) 
         let Some(&(rows, wm)) = after.get(&(tb as u64)) else {
             continue;
         };
-        if report.stored.len() as u64 != rows {
+        if report.stored_len as u64 != rows {
             return Some(format!(
                 "after trace batch {tb}: {} rows in state, Spark had {rows}",
-                report.stored.len()
+                report.stored_len
             ));
         }
         let ours = report.watermarks.expect("spark exposes watermarks").join.as_millis();
@@ -264,7 +264,7 @@ fn spark_profile_reproduces_recorded_spark_runs_of_other_joins() {
 /// drops nothing, so every row, as a multiset, must agree.
 fn flink_disagreement(spec: &JoinSpec, run: &Recorded) -> Option<String> {
     let mut engine = engine::for_spec(spec);
-    let (emitted, _) = engine::run(engine.as_mut(), &run.trace);
+    let (emitted, _) = joincheck::run::run(engine.as_mut(), &run.trace);
     let rows = |rows: &[Emitted]| {
         let mut v: Vec<Output> = rows
             .iter()
@@ -396,17 +396,14 @@ fn recorded_runs(dir: &Path, traces: &Path, (version_key, version): (&str, &str)
 
 /// What a harness run must hold after a step, given the profile's report of that step and
 /// Flink's figures: `None` when they agree.
-type HeldCheck<'a> = &'a dyn Fn(usize, &engine::StepReport, &[u64]) -> Option<String>;
+type HeldCheck<'a> = &'a dyn Fn(usize, &joincheck::run::StepReport, &[u64]) -> Option<String>;
 
 /// Exactly the profile's records and timers.
-fn same_held(i: usize, r: &engine::StepReport, a: &[u64]) -> Option<String> {
-    ((r.stored.len() as u64, r.timers as u64) != (a[0], a[1])).then(|| {
+fn same_held(i: usize, r: &joincheck::run::StepReport, a: &[u64]) -> Option<String> {
+    ((r.stored_len as u64, r.timers as u64) != (a[0], a[1])).then(|| {
         format!(
             "after step {i}: the profile holds {} records with {} timers, Flink {} with {}",
-            r.stored.len(),
-            r.timers,
-            a[0],
-            a[1]
+            r.stored_len, r.timers, a[0], a[1]
         )
     })
 }
@@ -417,7 +414,7 @@ fn same_held(i: usize, r: &engine::StepReport, a: &[u64]) -> Option<String> {
 /// and what is held after each step (`held`).
 fn harness_disagreement(spec: &JoinSpec, run: &HarnessRun, late: bool, held: HeldCheck<'_>) -> Option<String> {
     let mut engine = engine::for_spec(spec);
-    let (emitted, reports) = engine::run(engine.as_mut(), &run.trace);
+    let (emitted, reports) = joincheck::run::run(engine.as_mut(), &run.trace);
     let rows = |rows: &[Emitted]| {
         let mut v: Vec<(usize, Output)> = rows
             .iter()
@@ -508,8 +505,8 @@ fn flink_keyed_ttl_agrees_with_the_seed_function_in_flinks_operator_harness() {
         .iter()
         .filter_map(|run| {
             let unexpired = snapshot_entries(&spec, &run.trace);
-            let held = |i: usize, r: &engine::StepReport, a: &[u64]| -> Option<String> {
-                let (stored, live) = (r.stored.len() as u64, unexpired[i] as u64);
+            let held = |i: usize, r: &joincheck::run::StepReport, a: &[u64]| -> Option<String> {
+                let (stored, live) = (r.stored_len as u64, unexpired[i] as u64);
                 if r.timers as u64 != a[1] || !(live..=stored).contains(&a[0]) {
                     return Some(format!(
                         "after step {i}: the profile stores {stored} impressions ({live} unexpired) with {} timers, \

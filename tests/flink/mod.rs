@@ -177,7 +177,7 @@ fn sql_keeps_a_row_while_a_partner_at_the_watermark_can_come() {
     trace.push_record(joincheck::event::Side::Right, "b", t + hour + ten, "c2");
     let c3 = trace.push_record(joincheck::event::Side::Right, "a", t + hour, "c3");
     let c4 = trace.push_record(joincheck::event::Side::Right, "a", t + hour, "c4");
-    let emitted = joincheck::engine::outputs(for_spec(&spec).as_mut(), &trace);
+    let emitted = joincheck::run::outputs(for_spec(&spec).as_mut(), &trace);
     let matches: Vec<Output> = emitted.iter().map(|e| e.output).collect();
     for right in [c3, c4] {
         assert!(

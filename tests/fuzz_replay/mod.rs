@@ -223,11 +223,12 @@ fn fuzz_flink_interval_removes_elements_whose_cleanup_time_passes_i64() {
     // of input. Found by eviction_vs_oracle:
     // fuzz/regressions/eviction_vs_oracle/flink-interval-clamped-timer-leak (a click at 10 ms
     // with a window of exactly -(2^63 - 1) ms: relUpper = 2^63 - 1).
-    use joincheck::engine::{run, IntervalJoinEngine};
+    use joincheck::engine::IntervalJoinEngine;
+    use joincheck::run::run;
     let found = regression("flink-interval-clamped-timer-leak");
     let (_, reports) = run(&mut IntervalJoinEngine::new(found.params), &found.trace);
     assert_eq!(
-        reports.last().map(|r| r.stored.len()),
+        reports.last().map(|r| r.stored_len),
         Some(0),
         "state left at end of input"
     );
@@ -244,7 +245,7 @@ fn fuzz_flink_interval_removes_elements_whose_cleanup_time_passes_i64() {
     let (emitted, reports) = run(&mut IntervalJoinEngine::new(shared.params), &shared.trace);
     assert_eq!(emitted.len(), 2, "both impressions join the click");
     assert_eq!(
-        reports.last().map(|r| r.stored.len()),
+        reports.last().map(|r| r.stored_len),
         Some(0),
         "state left at end of input"
     );

@@ -204,9 +204,9 @@ pub fn agrees_with_oracle<E: Engine>(params: &JoinParams, engine: E, trace: &Tra
     );
     let last = run.reports.last().expect("a run ends with end of input");
     prop_assert!(
-        !params.flushes_at_end() || (last.stored.is_empty() && last.timers == 0),
+        !params.flushes_at_end() || (run.stored_at_end.is_empty() && last.timers == 0),
         "state left after end: {:?}",
-        last.stored
+        run.stored_at_end
     );
     Ok(())
 }
@@ -298,11 +298,11 @@ fn oracle_spark_profile_agrees_except_at_end_of_stream() {
         // A null row is excused only for a row Spark still holds when the stream stops: one
         // that left state unpadded is a lost outer row (a cargo-mutants mutant of the rule that
         // stores evictable unmatched right rows survived the broader excuse).
-        let held_at_end = |id: &joincheck::event::RecordId| {
-            run.reports
-                .last()
-                .is_some_and(|r| r.stored.contains(id) || r.buffered.contains(id))
-        };
+        let mut held = joincheck::run::Held::new();
+        for r in &run.reports {
+            held.apply(r, &trace);
+        }
+        let held_at_end = |id: &joincheck::event::RecordId| held.stored().contains(id) || held.buffered().contains(id);
         for (p, _, finding) in &run.violations {
             let end_of_stream = match (p, finding) {
                 (Property::NoStateLeak, Finding::Leak { quiescent: true, .. }) => true,

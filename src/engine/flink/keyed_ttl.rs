@@ -28,7 +28,7 @@ use super::operator::TwoInputOperator;
 use super::timers::TimerService;
 use super::ttl::{TtlConfig, TtlValueState, UpdateType, Visibility};
 use super::watermark::TwoInputWatermark;
-use crate::event::{Output, Record, RecordId, Side};
+use crate::event::{Output, Record, Side};
 use crate::model::JoinParams;
 use crate::time::{Duration, ProcessingTime, Watermark};
 
@@ -111,9 +111,7 @@ impl TwoInputOperator for KeyedTtlEngine {
 super::operator::flink_engine!(
     KeyedTtlEngine,
     stored: |e: &KeyedTtlEngine| {
-        let mut ids: Vec<RecordId> = e.impression.stored().map(|(_, r)| r.id).collect();
-        ids.sort_unstable();
-        ids
+        crate::engine::store::ascending(e.impression.stored().map(|(_, r)| r.id).collect())
     },
     len: |e: &KeyedTtlEngine| e.impression.stored().count()
 );

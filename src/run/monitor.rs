@@ -2,14 +2,14 @@
 //! engine (what was delivered, which records the spec calls late, what was emitted, what the
 //! engine holds) and says, in each state, which invariant is broken and why ([`Finding`]) and
 //! which witness is reached. The checker evaluates it at every state of its exploration;
-//! [`monitor_run`] evaluates it after every step of one run.
+//! [`super::monitor_run`] reaches the same verdicts over one whole run.
 
-use super::Property;
-use crate::engine::{Engine, StepReport};
-use crate::event::{Emitted, Key, Output, Record, RecordId, Side};
+use crate::engine::Engine;
+use crate::event::{Key, Output, Record, RecordId, Side};
 use crate::model::{JoinKind, JoinParams, SpecWatermarks};
+use crate::property::Property;
 use crate::time::Watermark;
-use crate::trace::{Step, Trace};
+use crate::trace::Step;
 use smallvec::SmallVec;
 
 /// Everything the properties look at, gathered step by step from outside the engine.
@@ -427,57 +427,5 @@ impl Monitor {
                 .any(|o| matches!(*o, Output::Match { left, right } if right < left)),
             _ => panic!("{p} is an invariant, not a witness"),
         }
-    }
-}
-
-/// Runs `engine` over `trace` under the monitor and returns the first step at which `p`
-/// fails, with its finding. This is also what `joincheck replay` uses, so a written
-/// counterexample replays to the same violation.
-pub fn first_violation<E: Engine>(
-    params: &JoinParams,
-    engine: E,
-    trace: &Trace,
-    p: Property,
-) -> Option<(usize, Finding)> {
-    monitor_run(params, engine, trace)
-        .violations
-        .into_iter()
-        .find(|(q, _, _)| *q == p)
-        .map(|(_, step, f)| (step, f))
-}
-
-/// A run of an engine over a trace, watched by the monitor.
-#[derive(Clone, Debug)]
-pub struct MonitoredRun {
-    /// Every output of the run, with the step that emitted it.
-    pub emitted: Vec<Emitted>,
-    /// One report per step, the implicit end included.
-    pub reports: Vec<StepReport>,
-    /// Per violated invariant: the first step (index into `reports`) that breaks it, and why.
-    pub violations: Vec<(Property, usize, Finding)>,
-}
-
-/// Runs `engine` over `trace` (with the implicit end at end of file) and evaluates every
-/// invariant after each step.
-pub fn monitor_run<E: Engine>(params: &JoinParams, mut engine: E, trace: &Trace) -> MonitoredRun {
-    let (emitted, reports) = crate::engine::run(&mut engine, trace);
-    let mut monitor = Monitor::new(*params);
-    let mut violations: Vec<(Property, usize, Finding)> = Vec::new();
-    for (i, r) in reports.iter().enumerate() {
-        monitor.observe(&r.step, &r.outputs, r.stored.clone(), r.buffered.clone(), r.timers);
-        for p in Property::ALL.into_iter().filter(|p| !p.is_witness()) {
-            if violations.iter().any(|(q, _, _)| *q == p) {
-                continue;
-            }
-            if let Some(f) = monitor.finding(p) {
-                violations.push((p, i, f));
-            }
-        }
-    }
-    violations.sort_by_key(|(p, _, _)| *p);
-    MonitoredRun {
-        emitted,
-        reports,
-        violations,
     }
 }
