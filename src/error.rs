@@ -72,7 +72,7 @@ impl fmt::Display for InputError {
 impl std::error::Error for InputError {}
 
 /// Reads a whole file as UTF-8 text, with the errors worded as [`InputError`]s.
-pub fn read_text(path: &Path) -> Result<String, InputError> {
+pub(crate) fn read_text(path: &Path) -> Result<String, InputError> {
     let bytes = std::fs::read(path).map_err(|e| InputError::io(path, &e))?;
     String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();

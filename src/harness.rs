@@ -54,12 +54,12 @@
 //! let replayed = joincheck::harness::replay(&spec, MyJoin(ReferenceEngine::new(spec.params)), &trace);
 //! let found = replayed.disagreement.expect("still broken");
 //! assert_eq!(found.kind.to_string(), "no_lost_match: missing match");
-//! println!("{}\n{}", found.explanation, replayed.timeline);
+//! println!("{}\n{}", replayed.explanation.unwrap_or_default(), replayed.timeline);
 //! ```
 //!
 //! ## The trait bounds, and engines whose state is not `Hash`
 //!
-//! [`check_spec`] needs `E: Engine + Clone + Debug + Hash + Eq + Send + Sync + 'static`: the
+//! [`check_spec`] needs `E: ModelEngine` (`ModelEngine`, a blanket impl): the
 //! model checker stores engine states, recognises a state it has seen by hashing and comparing
 //! it, clones a state to try each next step, and explores on threads. `Debug` prints a state
 //! in reports. Two rules keep the check exact and small:
@@ -75,7 +75,7 @@
 //! protocol and use `joincheck drive` (docs/PROTOCOL.md).
 
 use crate::checker::{check_model, disagreement, Disagreement, Kind, MonitoredRun, Options, Verdict};
-use crate::engine::Engine;
+use crate::engine::{Engine, ModelEngine};
 use crate::error::InputError;
 use crate::model::{JoinParams, JoinSpec};
 use crate::property::{Expected, Property};
@@ -83,7 +83,6 @@ use crate::run::monitor_run;
 use crate::trace::Trace;
 use rand_chacha::rand_core::SeedableRng;
 use std::fmt::{self, Debug};
-use std::hash::Hash;
 use std::path::Path;
 
 /// What a passing check covered.
@@ -207,6 +206,8 @@ impl HarnessError {
 pub struct Replayed {
     /// The first way it disagrees with the profile (rows, then invariants), if any.
     pub disagreement: Option<Disagreement>,
+    /// That disagreement in words, as `joincheck drive` prints it.
+    pub explanation: Option<String>,
     /// Its run as a timeline.
     pub timeline: String,
     /// Its run, as the monitor saw it.
@@ -235,8 +236,12 @@ pub fn replay<E: Engine>(spec: &JoinSpec, engine: E, trace: &Trace) -> Replayed 
         }
     }
     let timeline = crate::report::timeline(trace, &reports);
+    let explanation = disagreement
+        .as_ref()
+        .map(|d| crate::report::disagreement_words(&spec.params, trace, &profile, &run, d));
     Replayed {
         disagreement,
+        explanation,
         timeline,
         run,
     }
@@ -246,7 +251,7 @@ pub fn replay<E: Engine>(spec: &JoinSpec, engine: E, trace: &Trace) -> Replayed 
 /// `model`: [`check_spec`] on [`JoinSpec::load`].
 pub fn check<E, F>(model: impl AsRef<Path>, build: F, random: usize, seed: u64) -> Result<HarnessReport, HarnessError>
 where
-    E: Engine + Clone + Debug + Hash + Eq + Send + Sync + 'static,
+    E: ModelEngine,
     F: Fn(JoinParams) -> E,
 {
     check_spec(&JoinSpec::load(model.as_ref())?, build, random, seed)
@@ -256,7 +261,7 @@ where
 /// within its scope, then on `random` seeded random traces (see the module doc).
 pub fn check_spec<E, F>(spec: &JoinSpec, build: F, random: usize, seed: u64) -> Result<HarnessReport, HarnessError>
 where
-    E: Engine + Clone + Debug + Hash + Eq + Send + Sync + 'static,
+    E: ModelEngine,
     F: Fn(JoinParams) -> E,
 {
     let scope = spec.checker_scope()?.to_string();
@@ -319,13 +324,14 @@ where
         let Ok(small) = trace.shrink(shows);
         let replayed = replay(spec, build(spec.params), &small);
         let d = replayed.disagreement.expect("the shrunk trace shows its kind");
+        let explanation = replayed.explanation.expect("a disagreement has its words");
         return Err(HarnessError::Failed(Box::new(HarnessFailure {
             kind: Some(d.kind),
             trace: Some(small),
             found_steps: Some(found_steps),
             step: Some(d.step),
             timeline: Some(replayed.timeline),
-            ..failure(Phase::Random { index }, d.kind.property, d.explanation)
+            ..failure(Phase::Random { index }, d.kind.property, explanation)
         })));
     }
     Ok(HarnessReport {

@@ -80,12 +80,15 @@
 //! | [`sim`], [`external`], [`harness`] | seeded workloads; other programs; engine authors' tests |
 //! | [`report`] | everything a person reads: timelines, explanations, each command's report |
 //!
-//! The command line lives in the binary (`src/main.rs`, `src/cli/`, one file per command,
-//! behind the default `cli` feature). Test machinery (fuzz bodies, the bug benchmark's
+//! The command line lives in a hidden module (`src/cli/`, one file per command, behind the
+//! default `cli` feature) that `src/main.rs` calls. Test machinery (fuzz bodies, the bug benchmark's
 //! mutants and faults) is in a hidden `testing` module.
 
 #![warn(missing_docs)]
 pub mod checker;
+#[cfg(feature = "cli")]
+#[doc(hidden)]
+pub mod cli;
 pub mod engine;
 pub mod error;
 pub mod event;

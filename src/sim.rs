@@ -10,7 +10,7 @@ use rand_chacha::rand_core::Rng;
 /// A random trace from the scope's alphabet (up to twice the scope's records, its keys,
 /// watermark steps, batch markers, processing times and snapshots, then the end), with event
 /// times that do not share the scope's blind spots: a quarter of them from the scope's listed
-/// times, half at one of the join's constants (see [`crate::model::domain::constants`]) from an earlier record's
+/// times, half at one of the join's constants (see `model/domain.rs`) from an earlier record's
 /// time, give or take up to 2 ms, and a quarter anywhere in a continuous range around them.
 /// Explicit watermarks are drawn the same way. A 1 ms slip at any constant of the join is
 /// then a few hundred traces away, whatever times the model's author listed.
@@ -140,7 +140,7 @@ struct Pending {
 /// The steps of a workload, in arrival order, generated on the fly with memory bounded by the
 /// records in flight (those generated but not yet arrived); for a model whose watermarks come
 /// from the trace, with the upstream generator's watermarks and processing times
-/// ([`UpstreamWatermarks`]).
+/// (`UpstreamWatermarks`).
 pub struct WorkloadSteps(UpstreamWatermarks<Generated>);
 
 impl Iterator for WorkloadSteps {
@@ -357,7 +357,7 @@ impl Iterator for Generated {
 /// it moves on; an input with no records yet emits none. `None` passes the steps through.
 /// Existing watermark steps are dropped when a delay is given, so a trace can be re-watermarked
 /// (`joincheck advise` sweeps the delay over one generated trace this way).
-pub struct UpstreamWatermarks<I> {
+pub(crate) struct UpstreamWatermarks<I> {
     inner: I,
     delay: Option<[crate::time::Duration; 2]>,
     front: [Option<i64>; 2],
@@ -421,7 +421,7 @@ impl<I: Iterator<Item = Step>> Iterator for UpstreamWatermarks<I> {
 pub use crate::oracle::StreamingOracle;
 
 /// A generated step as a trace line: ids `i<n>` / `c<n>` (n the arrival number), keys `k<n>`.
-pub fn step_line(step: &Step) -> String {
+pub(crate) fn step_line(step: &Step) -> String {
     let mut buf = Vec::new();
     crate::format::write_step(&mut buf, step, |buf, r| {
         let id = format!("{}{}", if r.side == Side::Left { "i" } else { "c" }, r.id.0);
@@ -495,7 +495,7 @@ pub fn simulate(
 /// Runs `engine` on `steps` (holding `records` records) against the streaming oracle and the
 /// ideal join: what [`simulate`] does with a generated workload, and `joincheck advise` with
 /// one trace, generated or read once, for every setting it tries.
-pub fn run_steps(
+pub(crate) fn run_steps(
     spec: &JoinSpec,
     mut engine: impl crate::engine::Engine,
     steps: impl Iterator<Item = Step>,
@@ -516,7 +516,7 @@ pub fn run_steps(
 /// names are forgotten once neither holds the record (checked every 65,536 records), and the
 /// state and lag samples are thinned as they grow. The ideal join keeps every record, so it
 /// runs only when `ideal` is set. `records_hint` sizes the sampling (0 when unknown).
-pub fn run_stream(
+pub(crate) fn run_stream(
     spec: &JoinSpec,
     mut engine: impl crate::engine::Engine,
     input: impl std::io::BufRead,
@@ -566,7 +566,7 @@ pub fn run_stream(
 
 /// What [`run_stream`] read and held.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct StreamRun {
+pub(crate) struct StreamRun {
     /// Trace lines read.
     pub lines: u64,
     /// The most record names held at once.

@@ -48,6 +48,17 @@ impl Trace {
         &self.names[id.index()]
     }
 
+    /// An output in a few words, by the names of its records: `match i1+c1`, `semi i1`,
+    /// `unmatched i2`, `late c9` (what every report and error message calls a row).
+    pub fn output_words(&self, output: &Output) -> String {
+        match *output {
+            Output::Match { left, right } => format!("match {}+{}", self.name(left), self.name(right)),
+            Output::Semi { left } => format!("semi {}", self.name(left)),
+            Output::Unmatched(id) => format!("unmatched {}", self.name(id)),
+            Output::Late(id) => format!("late {}", self.name(id)),
+        }
+    }
+
     /// The key's string as written in the trace (`"a"`).
     pub fn key_name(&self, key: Key) -> &str {
         &self.keys[key.0 as usize]

@@ -16,16 +16,15 @@
 //! test.
 
 mod differential;
-pub mod estimate;
-pub mod limits;
+pub(crate) mod estimate;
+pub(crate) mod limits;
 mod model;
 mod search;
 
+pub(crate) use crate::run::{disagreement, new_violation, StateChecks};
 pub use crate::run::{first_violation, monitor_run, Finding, Monitor, MonitoredRun, OuterProblem};
-pub use differential::{
-    check_mutant, disagreement, first_output_difference, mutant_violations, new_violation, Disagreement, Kind,
-    MutantVerdict, Paired, Retraction, RowKind, Shape, StateChecks,
-};
+pub use crate::run::{Disagreement, Kind, Retraction, RowKind, Shape};
+pub use differential::{check_mutant, mutant_violations, MutantVerdict, Paired};
 pub use limits::{Limits, Stopped};
 pub use model::{Action, CheckState, JoinModel, Options};
 pub use search::{check_model, check_spec, enumerate_traces, Counterexample, ModelReport, Progress, Verdict};

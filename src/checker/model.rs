@@ -2,7 +2,7 @@
 //! as the state, every property of [`crate::property`] as a stateright property.
 
 use super::limits::Limits;
-use crate::engine::Engine;
+use crate::engine::{Engine, ModelEngine};
 use crate::event::{Key, Record, RecordId, Side};
 use crate::model::{JoinParams, Scope, TimeDomain, Times, WatermarkSource};
 use crate::property::Property;
@@ -111,7 +111,7 @@ pub struct JoinModel<E> {
     /// For a mutant run alongside the engine it was derived from ([`super::Paired`]): the baseline's
     /// monitor. A violation the baseline shares in the same state is not the mutant's.
     pub baseline: Option<fn(&E) -> &Monitor>,
-    /// Set to stop the exploration: no state is added after it (see [`super::limits`]).
+    /// Set to stop the exploration: no state is added after it (see `checker/limits.rs`).
     pub stop: Arc<AtomicBool>,
 }
 
@@ -236,7 +236,7 @@ impl<E> JoinModel<E> {
 
 impl<E> Model for JoinModel<E>
 where
-    E: Engine + Clone + Debug + Hash + Eq + Send + Sync + 'static,
+    E: ModelEngine,
 {
     type State = CheckState<E>;
     type Action = Action;
@@ -391,7 +391,7 @@ where
 /// stateright rule), hence one closure per property.
 fn all_properties<E>() -> Vec<(Property, stateright::Property<JoinModel<E>>)>
 where
-    E: Engine + Clone + Debug + Hash + Eq + Send + Sync + 'static,
+    E: ModelEngine,
 {
     use stateright::Property as P;
     type M<E> = JoinModel<E>;

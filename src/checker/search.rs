@@ -3,7 +3,7 @@
 
 use super::limits::{self, Stopped};
 use super::model::{Action, CheckState, JoinModel, Options};
-use crate::engine::{with_profile_engine, Engine, WithEngine};
+use crate::engine::{with_profile_engine, ModelEngine, WithEngine};
 use crate::error::InputError;
 use crate::model::{Defect, JoinSpec};
 use crate::property::{Expected, Property};
@@ -11,7 +11,6 @@ use crate::run::Finding;
 use crate::trace::Trace;
 use stateright::{Checker, HasDiscoveries, Model};
 use std::fmt::Debug;
-use std::hash::Hash;
 use std::time::{Duration as StdDuration, Instant};
 
 /// A shortest trace that breaks one invariant, with what it shows.
@@ -69,7 +68,7 @@ pub struct ModelReport {
     /// Why the exploration stopped before covering the scope, if it did: then a property
     /// that holds holds only in the part explored, and a missing witness may be reachable.
     pub stopped: Option<Stopped>,
-    /// The bound on unique states computed before exploring ([`super::estimate`]).
+    /// The bound on unique states computed before exploring (`checker/estimate.rs`).
     pub state_bound: u128,
 }
 
@@ -108,7 +107,7 @@ pub struct Progress {
     pub elapsed: StdDuration,
     /// The process's resident memory, where the system says.
     pub memory: Option<u64>,
-    /// At most this many unique states ([`super::estimate`]); 0 where not computed.
+    /// At most this many unique states (`checker/estimate.rs`); 0 where not computed.
     pub state_bound: u128,
 }
 
@@ -146,7 +145,7 @@ pub(super) fn explore<E>(
     progress: &mut dyn FnMut(Progress),
 ) -> Explored<E>
 where
-    E: Engine + Clone + Debug + Hash + Eq + Send + Sync + 'static,
+    E: ModelEngine,
 {
     let model = model.fresh();
     let stop = model.stop.clone();
@@ -169,7 +168,7 @@ fn watch<E, C>(
     progress: &mut dyn FnMut(Progress),
 ) -> Explored<E>
 where
-    E: Engine + Clone + Debug + Hash + Eq + Send + Sync + 'static,
+    E: ModelEngine,
     C: Checker<JoinModel<E>>,
 {
     let start = Instant::now();
@@ -218,7 +217,7 @@ pub fn check_model<E>(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<ModelReport, InputError>
 where
-    E: Engine + Clone + Debug + Hash + Eq + Send + Sync + 'static,
+    E: ModelEngine,
 {
     let scope = spec.checker_scope()?.clone();
     let model = JoinModel {
@@ -299,7 +298,7 @@ pub fn enumerate_traces(spec: &JoinSpec, visit: &mut dyn FnMut(Trace) -> bool) -
     /// Visits the traces of exactly `len` actions through `state`: `Err(())` when `visit`
     /// stopped, otherwise whether there was one (if not, there is no longer one either: the
     /// end is offered in every state before it).
-    fn walk<E: Engine + Clone + Debug + Hash + Eq + Send + Sync + 'static>(
+    fn walk<E: ModelEngine>(
         model: &JoinModel<E>,
         state: &CheckState<E>,
         len: usize,
@@ -348,10 +347,7 @@ pub fn check_spec(
     impl WithEngine for Check<'_> {
         type Output = Result<ModelReport, InputError>;
 
-        fn call<E>(self, engine: E) -> Self::Output
-        where
-            E: Engine + Clone + Debug + Hash + Eq + Send + Sync + 'static,
-        {
+        fn call<E: ModelEngine>(self, engine: E) -> Self::Output {
             check_model(self.spec, engine, self.options, self.progress)
         }
     }
@@ -371,7 +367,7 @@ pub fn check_spec(
 /// (with several properties open, a later discovery can replace an earlier one).
 pub(super) fn shortest_counterexample<E>(model: &JoinModel<E>, p: Property) -> Counterexample
 where
-    E: Engine + Clone + Debug + Hash + Eq + Send + Sync + 'static,
+    E: ModelEngine,
 {
     let (cx, stopped) = search_counterexample(model.only(p), p);
     cx.unwrap_or_else(|| panic!("the first run found a violation of {p}, so this one does ({stopped:?})"))
@@ -381,7 +377,7 @@ where
 /// violation, if there is one, and why the search stopped early, if it did.
 pub(super) fn search_counterexample<E>(model: JoinModel<E>, p: Property) -> (Option<Counterexample>, Option<Stopped>)
 where
-    E: Engine + Clone + Debug + Hash + Eq + Send + Sync + 'static,
+    E: ModelEngine,
 {
     debug_assert_eq!(model.options.only, Some(p));
     let mut run = explore(&model, Order::Breadth, 1, Some(HasDiscoveries::Any), &mut |_| {});
@@ -395,7 +391,7 @@ where
 /// The counterexample a search path shows: the path ends in the first state that breaks `p`.
 fn counterexample<E>(model: &JoinModel<E>, p: Property, states: Vec<(CheckState<E>, Option<Action>)>) -> Counterexample
 where
-    E: Engine + Clone + Debug + Hash + Eq + Send + Sync + 'static,
+    E: ModelEngine,
 {
     let actions: Vec<Action> = states.iter().filter_map(|(_, a)| *a).collect();
     let trace = model.trace_of(&actions);

@@ -15,10 +15,10 @@
 //! largest event time before it), but not state or eviction, which the engine decides.
 
 use super::{CliError, Outcome};
-use joincheck::model::JoinSpec;
-use joincheck::sim::{self, SimReport, Workload};
-use joincheck::time::Duration;
-use joincheck::trace::Step;
+use crate::model::JoinSpec;
+use crate::sim::{self, SimReport, Workload};
+use crate::time::Duration;
+use crate::trace::Step;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -89,8 +89,8 @@ struct Row {
 
 pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
     let mut spec = JoinSpec::load(&args.model)?;
-    joincheck::model::toml::override_workload(&mut spec, &args.workload)?;
-    let input_error = |what: &str, msg: String| joincheck::error::InputError::new(what.to_owned(), msg);
+    crate::model::toml::override_workload(&mut spec, &args.workload)?;
+    let input_error = |what: &str, msg: String| crate::error::InputError::new(what.to_owned(), msg);
     let budget = parse_percent(&args.max_loss).map_err(|e| input_error("--max-loss", e))?;
     let durations = |flag: &str, texts: &[String]| -> Result<Vec<Duration>, CliError> {
         let mut v: Vec<Duration> = texts
@@ -133,7 +133,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
     } else {
         durations("--delays", &args.delays)?
     };
-    let upstream = spec.params.watermark.source == joincheck::model::WatermarkSource::Trace;
+    let upstream = spec.params.watermark.source == crate::model::WatermarkSource::Trace;
 
     // The data, once.
     let workload = Workload::for_spec(&spec);
@@ -203,7 +203,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
             s.params.watermark.delay = delays;
             None
         };
-        let engine = joincheck::engine::for_spec(&s);
+        let engine = crate::engine::for_spec(&s);
         let steps = sim::UpstreamWatermarks::new(steps.iter().copied(), rewatermark);
         let report = sim::run_steps(&s, engine, steps, records, &mut |_| {}, &mut |_| {});
         rows.push(Row {
@@ -363,7 +363,7 @@ fn text(
         }
         table.push(row);
     }
-    s += &joincheck::report::table(&table);
+    s += &crate::report::table(&table);
     match chosen {
         Some(i) => {
             let r = &rows[i];

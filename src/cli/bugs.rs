@@ -1,8 +1,8 @@
 //! `joincheck bugs`: the real-bug benchmark.
 
 use super::{CliError, Outcome};
-use joincheck::testing::mutants;
-use joincheck::testing::report as render;
+use crate::testing::mutants;
+use crate::testing::report as render;
 use std::io::Write;
 use std::path::PathBuf;
 

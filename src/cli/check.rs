@@ -1,10 +1,10 @@
 //! `joincheck check`: model-check models, every interleaving within each model's scope.
 
 use super::{spinner, CliError, Outcome, OutputFile};
-use joincheck::checker::{self, limits, Limits, ModelReport, Stopped};
-use joincheck::error::InputError;
-use joincheck::model::JoinSpec;
-use joincheck::report::check::{self as render, WrittenCounterexample};
+use crate::checker::{self, limits, Limits, ModelReport, Stopped};
+use crate::error::InputError;
+use crate::model::JoinSpec;
+use crate::report::check::{self as render, WrittenCounterexample};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -185,12 +185,12 @@ const MEASURED_RECORDS: u64 = 100_000;
 /// its watermarks from the data.
 fn workload_loss(spec: &JoinSpec) -> Option<render::Measured> {
     spec.workload.as_ref()?;
-    if spec.params.watermark.source != joincheck::model::WatermarkSource::Derived {
+    if spec.params.watermark.source != crate::model::WatermarkSource::Derived {
         return None;
     }
-    let workload = joincheck::sim::Workload::for_spec(spec);
-    let engine = joincheck::engine::for_spec(spec);
-    let report = joincheck::sim::simulate(spec, engine, &workload, 1, MEASURED_RECORDS, &mut |_| {}, &mut |_| {});
+    let workload = crate::sim::Workload::for_spec(spec);
+    let engine = crate::engine::for_spec(spec);
+    let report = crate::sim::simulate(spec, engine, &workload, 1, MEASURED_RECORDS, &mut |_| {}, &mut |_| {});
     Some(render::Measured {
         seed: 1,
         records: MEASURED_RECORDS,

@@ -1,9 +1,10 @@
 //! `joincheck diff`: another implementation's outputs against the oracle's, as multisets.
 
 use super::{load_trace, open_input, CliError, ModelTrace, Outcome};
-use joincheck::model::JoinSpec;
-use joincheck::oracle::stream;
-use joincheck::oracle::{expected_outputs, Analysis};
+use crate::model::JoinSpec;
+use crate::oracle::stream;
+use crate::oracle::Analysis;
+use crate::run::expected_outputs;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -36,7 +37,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
         return Ok(Outcome::holds_if(diff.agrees()));
     }
     let trace = load_trace(&spec, &args.input.trace)?;
-    let text = joincheck::error::read_text(&args.actual)?;
+    let text = crate::error::read_text(&args.actual)?;
     let emitted = trace.parse_outputs(&text, &actual_name)?;
     let analysis = Analysis::new(spec.params, &trace);
     let expected = expected_outputs(&spec, &trace);
@@ -44,9 +45,9 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
     // The implementation's rows against the ideal join (what it still held is not known),
     // then the rows against the model, ending with the verdict.
     let outputs: Vec<_> = emitted.iter().map(|e| e.output).collect();
-    let loss = joincheck::oracle::ideal::loss_of_trace(&analysis, &outputs, &[]);
+    let loss = crate::oracle::ideal::loss_of_trace(&analysis, &outputs, &[]);
     writeln!(out, "{}", loss.text_for(&spec))?;
-    let text = joincheck::report::diff_text(&analysis, &diff, expected.len(), emitted.len());
+    let text = crate::report::diff_text(&analysis, &diff, expected.len(), emitted.len());
     write!(out, "{text}")?;
     Ok(Outcome::holds_if(diff.agrees()))
 }

@@ -1,9 +1,9 @@
 //! `joincheck drive`: check an external implementation over the JSON-lines protocol.
 
 use super::{spinner, CliError, Outcome, OutputFile};
-use joincheck::error::InputError;
-use joincheck::external::{self, DriveOptions, ExternalEngine};
-use joincheck::model::JoinSpec;
+use crate::error::InputError;
+use crate::external::{self, DriveOptions, ExternalEngine};
+use crate::model::JoinSpec;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -86,7 +86,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
         written.push(path);
     }
     let command = args.command.join(" ");
-    let text = joincheck::report::drive::text(&spec, &command, args.seed, &report, &written);
+    let text = crate::report::drive::text(&spec, &command, args.seed, &report, &written);
     write!(out, "{text}")?;
     Ok(Outcome::holds_if(!report.failed()))
 }

@@ -1,10 +1,10 @@
 //! `joincheck export-sql`: the model's declarative oracle as SQL, for DuckDB or Spark
-//! (`joincheck::oracle::sql` states what the views compute).
+//! (`crate::oracle::sql` states what the views compute).
 
 use super::{CliError, Outcome};
-use joincheck::error::InputError;
-use joincheck::model::JoinSpec;
-use joincheck::oracle::sql::{self, Dialect};
+use crate::error::InputError;
+use crate::model::JoinSpec;
+use crate::oracle::sql::{self, Dialect};
 use std::io::Write;
 use std::path::PathBuf;
 

@@ -1,5 +1,5 @@
 //! The command line: one file per command, each parsing its flags, calling the library and
-//! printing one of `joincheck::report`'s renderings. No semantics live here.
+//! printing one of `crate::report`'s renderings. No semantics live here.
 
 mod advise;
 mod bugs;
@@ -13,14 +13,38 @@ mod plot;
 mod replay;
 mod simulate;
 
+use crate::error::InputError;
+use crate::model::JoinSpec;
+use crate::trace::Trace;
 use clap::{Parser, Subcommand};
-use joincheck::error::InputError;
-use joincheck::model::JoinSpec;
-use joincheck::trace::Trace;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub use output_file::OutputFile;
+
+/// The `joincheck` command: parses the arguments, runs one command, maps its outcome to an
+/// exit code.
+pub fn main() -> std::process::ExitCode {
+    use std::process::ExitCode;
+    let parsed = Cli::parse();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let result = parsed.command.run(&mut out).and_then(|o| {
+        std::io::Write::flush(&mut out)?;
+        Ok(o)
+    });
+    match result {
+        Ok(outcome) => ExitCode::from(outcome.exit_code()),
+        // The reader went away (`joincheck oracle ... | head`): nothing more to say.
+        Err(CliError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            drop(out);
+            let e = anyhow::Error::from(e);
+            eprintln!("joincheck: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
 
 #[derive(Parser, Debug)]
 #[command(
@@ -121,17 +145,17 @@ pub enum CliError {
     Input(#[from] InputError),
     /// The external implementation broke the protocol: exit 2.
     #[error("{0}")]
-    Protocol(joincheck::external::ProtocolError),
+    Protocol(crate::external::ProtocolError),
     /// Writing the report failed (a closed pipe is not an error; see `main`).
     #[error("writing output: {0}")]
     Output(#[from] std::io::Error),
 }
 
-impl From<joincheck::oracle::stream::StreamError> for CliError {
-    fn from(e: joincheck::oracle::stream::StreamError) -> CliError {
+impl From<crate::oracle::stream::StreamError> for CliError {
+    fn from(e: crate::oracle::stream::StreamError) -> CliError {
         match e {
-            joincheck::oracle::stream::StreamError::Input(e) => CliError::Input(e),
-            joincheck::oracle::stream::StreamError::Io(e) => CliError::Output(e),
+            crate::oracle::stream::StreamError::Input(e) => CliError::Input(e),
+            crate::oracle::stream::StreamError::Io(e) => CliError::Output(e),
         }
     }
 }
@@ -170,7 +194,7 @@ fn seconds_warning(trace: &Trace) -> Option<String> {
     let records = trace.records();
     let first = records.first()?;
     records.iter().all(|r| seconds.contains(&r.ts.as_millis())).then(|| {
-        let as_ms = joincheck::time::EventTime::from_millis(first.ts.as_millis() * 1000);
+        let as_ms = crate::time::EventTime::from_millis(first.ts.as_millis() * 1000);
         format!(
             "its times look like seconds since the epoch ({} would be {as_ms} in seconds), but integer times \
              are milliseconds; multiply them by 1000 or write RFC 3339 timestamps (\"{}\")",

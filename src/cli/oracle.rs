@@ -1,8 +1,8 @@
 //! `joincheck oracle`: the outputs the oracle expects for a trace, as JSON lines.
 
 use super::{load_trace, open_input, CliError, ModelTrace, Outcome};
-use joincheck::model::JoinSpec;
-use joincheck::oracle::stream;
+use crate::model::JoinSpec;
+use crate::oracle::stream;
 use std::io::Write;
 
 #[derive(clap::Args, Debug)]
@@ -30,16 +30,16 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
         return Ok(Outcome::Holds);
     }
     let trace = load_trace(&spec, &args.input.trace)?;
-    let expected = joincheck::oracle::expected_outputs(&spec, &trace);
+    let expected = crate::run::expected_outputs(&spec, &trace);
     for e in &expected {
         writeln!(out, "{}", trace.output_json(&e.output, e.at))?;
     }
     // What the model's own rules cost against the ideal join, on standard error so that
     // standard output stays the rows.
     if args.loss {
-        let analysis = joincheck::oracle::Analysis::new(spec.params, &trace);
+        let analysis = crate::oracle::Analysis::new(spec.params, &trace);
         let outputs: Vec<_> = expected.iter().map(|e| e.output).collect();
-        let loss = joincheck::oracle::ideal::loss_of_trace(&analysis, &outputs, &[]);
+        let loss = crate::oracle::ideal::loss_of_trace(&analysis, &outputs, &[]);
         eprintln!("{}", loss.text_for(&spec));
     }
     Ok(Outcome::Holds)

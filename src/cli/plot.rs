@@ -2,8 +2,8 @@
 //! plotters' SVG backend: labelled axes with units, wall-clock dates on time axes, the legend
 //! in a corner away from the data.
 
-use joincheck::sim::SimReport;
-use joincheck::time::{Duration, EventTime};
+use crate::sim::SimReport;
+use crate::time::{Duration, EventTime};
 use plotters::prelude::*;
 
 const SIZE: (u32, u32) = (960, 480);

@@ -3,10 +3,10 @@
 //! bounded by what the engine holds, as a summary.
 
 use super::{load_trace, open_input, CliError, ModelTrace, Outcome};
-use joincheck::checker;
-use joincheck::engine;
-use joincheck::model::JoinSpec;
-use joincheck::oracle::Analysis;
+use crate::checker;
+use crate::engine;
+use crate::model::JoinSpec;
+use crate::oracle::Analysis;
 use std::io::Write;
 
 #[derive(clap::Args, Debug)]
@@ -44,12 +44,8 @@ pub struct Args {
 pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
     let spec = JoinSpec::load(&args.input.model)?;
     // Large traces as `diff` streams them: replay compares the engine with the oracle.
-    let big = joincheck::oracle::stream::should_stream(
-        &spec,
-        &args.input.trace,
-        false,
-        joincheck::oracle::stream::Command::Diff,
-    )?;
+    let big =
+        crate::oracle::stream::should_stream(&spec, &args.input.trace, false, crate::oracle::stream::Command::Diff)?;
     if args.stats || (big && !args.json) {
         return stats(&spec, &args, out);
     }
@@ -63,14 +59,14 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
         }
     } else {
         let title = format!("replay of {} under model {}", args.input.trace_name(), spec.name);
-        let names = |r: &joincheck::run::StepReport| -> Vec<joincheck::event::RecordId> {
+        let names = |r: &crate::run::StepReport| -> Vec<crate::event::RecordId> {
             let mut ids: Vec<_> = r.outputs.iter().flat_map(|o| o.records()).collect();
-            if let joincheck::trace::Step::Record(rec) = r.step {
+            if let crate::trace::Step::Record(rec) = r.step {
                 ids.push(rec.id);
             }
             ids
         };
-        let keep = |r: &joincheck::run::StepReport| {
+        let keep = |r: &crate::run::StepReport| {
             let at = r.index.unwrap_or(usize::MAX);
             args.from.is_none_or(|f| at >= f)
                 && args.to.is_none_or(|t| r.index.is_some_and(|i| i <= t))
@@ -87,12 +83,12 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
         write!(
             out,
             "{}",
-            joincheck::report::replay::text(&title, &spec, &analysis, &run, &diff, &keep)
+            crate::report::replay::text(&title, &spec, &analysis, &run, &diff, &keep)
         )?;
     }
     // Exit 0 when the run is as the model expects: findings its `[expect]` declares are shown
     // as such, as `check` does.
-    let unexpected = joincheck::report::replay::unexpected_findings(&spec, &run, &diff);
+    let unexpected = crate::report::replay::unexpected_findings(&spec, &run, &diff);
     Ok(Outcome::holds_if(unexpected.is_empty()))
 }
 
@@ -100,7 +96,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
 fn stats(spec: &JoinSpec, args: &Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
     let input = open_input(&args.input.trace)?;
     let bar = super::spinner();
-    let (report, streamed) = joincheck::sim::run_stream(
+    let (report, streamed) = crate::sim::run_stream(
         spec,
         engine::for_spec(spec),
         input,
@@ -121,9 +117,9 @@ fn stats(spec: &JoinSpec, args: &Args, out: &mut dyn Write) -> Result<Outcome, C
     write!(
         out,
         "{}",
-        joincheck::report::replay::stats_text(&title, spec, &report, &streamed, args.loss)
+        crate::report::replay::stats_text(&title, spec, &report, &streamed, args.loss)
     )?;
     Ok(Outcome::holds_if(
-        joincheck::report::simulate::unexpected(spec, &report).is_empty(),
+        crate::report::simulate::unexpected(spec, &report).is_empty(),
     ))
 }

@@ -2,10 +2,10 @@
 //! streaming oracle.
 
 use super::{CliError, Outcome, OutputFile};
-use joincheck::model::JoinSpec;
-use joincheck::report::simulate as render;
-use joincheck::sim::{self, Workload};
-use joincheck::trace::Step;
+use crate::model::JoinSpec;
+use crate::report::simulate as render;
+use crate::sim::{self, Workload};
+use crate::trace::Step;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -33,7 +33,7 @@ pub struct Args {
 
 pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
     let mut spec = JoinSpec::load(&args.model)?;
-    joincheck::model::toml::override_workload(&mut spec, &args.workload)?;
+    crate::model::toml::override_workload(&mut spec, &args.workload)?;
     let workload = Workload::for_spec(&spec);
     let mut writer = match &args.out {
         Some(path) => Some(OutputFile::create(path)?),
@@ -52,7 +52,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} records, {per_sec}, {elapsed}")
             .expect("a valid template"),
     );
-    let engine = joincheck::engine::for_spec(&spec);
+    let engine = crate::engine::for_spec(&spec);
     let report = sim::simulate(&spec, engine, &workload, args.seed, args.records, &mut sink, &mut |n| {
         bar.set_position(n)
     });

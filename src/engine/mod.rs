@@ -12,7 +12,7 @@ pub mod flink;
 pub mod kafka;
 pub mod reference;
 pub mod spark;
-pub mod store;
+pub(crate) mod store;
 
 use crate::event::{Output, RecordId};
 use crate::model::{JoinParams, JoinSpec, Profile};
@@ -69,6 +69,13 @@ pub trait Engine {
         std::any::type_name::<Self>()
     }
 }
+
+/// An engine the model checker can explore: its states hold the engine, so it is cloned,
+/// hashed and compared, and shared between the checker's threads. Every engine with these
+/// traits is one (a blanket impl: nothing to implement), so bounds say `E: ModelEngine`.
+pub trait ModelEngine: Engine + Clone + std::fmt::Debug + std::hash::Hash + Eq + Send + Sync + 'static {}
+
+impl<E> ModelEngine for E where E: Engine + Clone + std::fmt::Debug + std::hash::Hash + Eq + Send + Sync + 'static {}
 
 /// A snapshot of an engine's watermarks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -132,9 +139,7 @@ pub trait WithEngine {
     type Output;
 
     /// Does the work with `engine`, the profile's engine before its first step.
-    fn call<E>(self, engine: E) -> Self::Output
-    where
-        E: Engine + Clone + std::fmt::Debug + std::hash::Hash + Eq + Send + Sync + 'static;
+    fn call<E: ModelEngine>(self, engine: E) -> Self::Output;
 }
 
 profile_engines! {

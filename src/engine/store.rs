@@ -224,11 +224,6 @@ impl Store {
         self.len
     }
 
-    /// Whether no record is stored.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
     /// Stores a record; `false` (and nothing changes) when it is stored already.
     pub fn insert(&mut self, key: Key, ts: EventTime, id: RecordId, matched: bool) -> bool {
         let bucket = self.buckets.entry(key);

@@ -4,16 +4,63 @@
 //! run on it as the timeline.
 
 use super::answer::Replay;
+use super::Session;
 use super::{Answers, ExternalEngine, ProtocolError};
-use crate::checker::{disagreement, Disagreement, Kind, MonitoredRun};
 use crate::error::InputError;
 use crate::event::Output;
 use crate::model::JoinSpec;
 use crate::run::monitor_run;
+use crate::run::{disagreement, Disagreement, Kind, MonitoredRun};
 use crate::trace::Trace;
 use std::collections::BTreeMap;
 
-pub use crate::report::drive::{DriveFinding, DriveReport};
+/// One kind of disagreement with the model's profile, shown on its shortest trace.
+#[derive(Clone, Debug)]
+pub struct DriveFinding {
+    /// The kind of disagreement.
+    pub kind: Kind,
+    /// Whether the allow-list names this kind (reported, not failing).
+    pub allowed: bool,
+    /// How many driven traces showed this kind.
+    pub traces: usize,
+    /// The counterexample, shrunk so that it still shows this kind.
+    pub trace: Trace,
+    /// Steps of the shortest trace that showed it, before shrinking.
+    pub found_steps: usize,
+    /// How the program disagrees on the shrunk trace, and after which step.
+    pub disagreement: Disagreement,
+    /// The program's own run on the shrunk trace, from a reset, judged.
+    pub judged: Box<Judged>,
+}
+
+/// What `drive` found.
+#[derive(Clone, Debug)]
+pub struct DriveReport {
+    /// How many enumerated traces of the scope were driven.
+    pub enumerated: usize,
+    /// Whether enumeration stopped at `max_traces` before the scope was exhausted.
+    pub truncated: bool,
+    /// Every trace of the scope with up to this many steps was driven (traces are
+    /// enumerated shortest first).
+    pub complete_up_to: usize,
+    /// How many seeded random traces were driven.
+    pub random: usize,
+    /// The state checks every run could take part in (by what the program reported).
+    pub state_checks: crate::run::StateChecks,
+    /// What the program chose in its answer to the opening reset.
+    pub session: Option<Session>,
+    /// Whether the search stopped at a finding before covering what it was asked to.
+    pub stopped_early: bool,
+    /// Every kind found: not allowed first, then shortest first.
+    pub findings: Vec<DriveFinding>,
+}
+
+impl DriveReport {
+    /// Whether a finding that is not allowed was made.
+    pub fn failed(&self) -> bool {
+        self.findings.iter().any(|f| !f.allowed)
+    }
+}
 
 /// How `drive` explores.
 #[derive(Clone, Debug, Default)]
@@ -91,7 +138,8 @@ pub struct Judged {
     pub answers: Answers,
     /// The program's run (its net rows), as the monitor saw it.
     pub run: MonitoredRun,
-    /// The profile engine's run on the same trace.
+    /// The profile engine's run on the same trace, as the program's was judged against it (for
+    /// a program whose rows are a changelog, every row but `late` ones at the end of input).
     pub profile: MonitoredRun,
 }
 
@@ -102,10 +150,10 @@ pub fn judge(spec: &JoinSpec, ext: &mut ExternalEngine, trace: &Trace) -> Result
     let (answers, net) = ext.run(trace)?;
     let profile = monitor_run(&spec.params, crate::engine::for_spec(spec), trace);
     let changelog = ext.session().is_some_and(|s| s.retracts);
-    let (disagreement, run) = if !changelog {
+    let (disagreement, run, profile) = if !changelog {
         let run = monitor_run(&spec.params, Replay::new(&answers, net.rows), trace);
         let d = disagreement(&spec.params, trace, &profile, &run, answers.state_checks(), &[]);
-        (d, run)
+        (d, run, profile)
     } else {
         // A program whose rows are a changelog is judged on its net rows as of the end of
         // input (when they will no longer be withdrawn), against every row the profile emits:
@@ -132,7 +180,7 @@ pub fn judge(spec: &JoinSpec, ext: &mut ExternalEngine, trace: &Trace) -> Result
             answers.state_checks(),
             &net.retractions,
         );
-        (d, run)
+        (d, run, whole)
     };
     Ok(Judged {
         disagreement,
@@ -264,9 +312,9 @@ pub fn drive(
         // The timeline is the program's own run on the counterexample, from a reset like
         // every run: judge runs it so.
         let judged = judge(spec, ext, &small)?;
-        let timeline = program_timeline(&small, &judged);
         let d = judged
             .disagreement
+            .clone()
             .filter(|d| d.kind == kind)
             .expect("the shrunk trace shows its kind");
         report.findings.push(DriveFinding {
@@ -275,9 +323,8 @@ pub fn drive(
             traces: found.traces,
             trace: small,
             found_steps,
-            step: d.step,
-            what: d.explanation,
-            timeline,
+            disagreement: d,
+            judged: Box::new(judged),
         });
     }
     // Shortest first within allowed and not.
@@ -285,23 +332,6 @@ pub fn drive(
         .findings
         .sort_by_key(|f| (f.allowed, f.trace.steps().len(), f.kind));
     Ok(report)
-}
-
-/// The program's run as a timeline: its rows (as emitted, before retractions) and state, the
-/// profile's watermarks, and the program's own join watermark where it reports one.
-fn program_timeline(trace: &Trace, judged: &Judged) -> String {
-    let mut reports = judged.run.reports.clone();
-    for ((theirs, profile), answer) in reports
-        .iter_mut()
-        .zip(&judged.profile.reports)
-        .zip(&judged.answers.steps)
-    {
-        theirs.watermarks = profile.watermarks;
-        theirs.outputs = answer.rows.clone();
-    }
-    let reported: Vec<Option<crate::time::Watermark>> = judged.answers.steps.iter().map(|a| a.watermark).collect();
-    let retracted: Vec<Vec<crate::event::Output>> = judged.answers.steps.iter().map(|a| a.retracted.clone()).collect();
-    crate::report::drive::timeline(trace, &reports, &reported, &retracted)
 }
 
 /// [`Trace::shrink`] while the trace still shows `kind`.

@@ -16,12 +16,12 @@
 //! [`answer::Replay`] makes those an [`crate::engine::Engine`], so the monitor, the oracle and
 //! the reports treat the program like any built-in engine. [`drive`] is the search.
 
-pub mod answer;
+pub(crate) mod answer;
 mod drive;
 
 pub use answer::{Answer, Answers, Mode, Net, Replay, Retraction, StepAnswer};
 
-pub use drive::{drive, judge, AllowList, DriveOptions, Judged, DERIVED_TRACES};
+pub use drive::{drive, judge, AllowList, DriveFinding, DriveOptions, DriveReport, Judged, DERIVED_TRACES};
 
 use crate::trace::{Step, Trace};
 use std::io::{BufRead, BufReader, Write};
@@ -188,7 +188,7 @@ impl ExternalEngine {
         match answers.net() {
             Ok(net) => Ok((answers, net)),
             Err((step, row)) => {
-                let row = crate::report::output_words(trace, &row);
+                let row = trace.output_words(&row);
                 Err(self.fail(
                     Some(step),
                     format!("it retracts {row}, which does not stand (never emitted, or retracted already)"),

@@ -26,8 +26,9 @@ mod lines;
 mod output;
 mod step;
 
-pub use lines::{json_lines, Lines};
-pub use output::{parse_outputs, read_row_name, write_output, RowName};
+pub(crate) use lines::{json_lines, Lines};
+pub(crate) use output::read_row_name;
+pub use output::{parse_outputs, write_output, RowName};
 pub use step::{assert_fast_path_agrees, write_record, write_step, LineStep, StepReader};
 
 use crate::error::InputError;

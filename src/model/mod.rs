@@ -20,15 +20,15 @@
 //! ```
 //!
 
-pub mod builder;
-pub mod bundled;
-pub mod domain;
-pub mod join;
-pub mod profile;
-pub mod scope;
+pub(crate) mod builder;
+pub(crate) mod bundled;
+pub(crate) mod domain;
+pub(crate) mod join;
+pub(crate) mod profile;
+pub(crate) mod scope;
 pub mod toml;
-pub mod watermark;
-pub mod workload;
+pub(crate) mod watermark;
+pub(crate) mod workload;
 
 pub use builder::JoinBuilder;
 pub use bundled::BUNDLED;

@@ -15,7 +15,7 @@ pub struct Scope {
     /// At most this many records arrive on each input (indexed by [`crate::event::Side::index`]).
     pub records: [u8; 2],
     /// The event times a record may carry: listed, or derived from the join's constants
-    /// (see [`super::domain`]).
+    /// (see `model/domain.rs`).
     pub times: Times,
     /// The values an explicit watermark step may carry (models with `source = "trace"`;
     /// none listed for the others).

@@ -32,7 +32,7 @@
 //! per key): it is what every engine is checked against, so it must be obviously right, not
 //! fast.
 
-use crate::event::{Emitted, Output, Position, Record, RecordId, Side};
+use crate::event::{Output, Record, RecordId, Side};
 
 mod diff;
 pub mod ideal;
@@ -40,44 +40,12 @@ pub mod sql;
 pub mod stream;
 pub mod streaming;
 
-use crate::model::{JoinKind, JoinParams, JoinSpec, SpecWatermarks};
+use crate::model::{JoinKind, JoinParams, SpecWatermarks};
 use crate::time::Watermark;
 use crate::trace::{Step, Trace};
 pub use diff::{Cause, Diff, Difference};
 use std::collections::BTreeMap;
 pub use streaming::StreamingOracle;
-
-/// What `joincheck oracle` prints and `diff` compares against: the declarative oracle's
-/// outputs, or, for a profile that models a real engine's timing (Spark's micro-batches,
-/// Flink SQL), that profile's exact prediction, which the conformance fixtures check against
-/// the real engine. Predicted rows carry their batch and are sorted by it.
-pub fn expected_outputs(spec: &JoinSpec, trace: &Trace) -> Vec<Emitted> {
-    if spec.params.profile.predicts_engine() {
-        let mut engine = crate::engine::for_spec(spec);
-        let emitted = crate::run::outputs(engine.as_mut(), trace);
-        let mut rows: Vec<Emitted> = emitted
-            .into_iter()
-            .map(|e| Emitted {
-                output: e.output,
-                at: Position {
-                    step: None,
-                    batch: e.at.batch,
-                },
-            })
-            .collect();
-        rows.sort_by_key(|e| (e.at.batch, e.output));
-        rows
-    } else {
-        Analysis::new(spec.params, trace)
-            .expected()
-            .into_iter()
-            .map(|output| Emitted {
-                output,
-                at: Position::default(),
-            })
-            .collect()
-    }
-}
 
 /// What the oracle knows about every record of a trace.
 pub struct Analysis<'t> {

@@ -3,13 +3,13 @@
 //! kept, with their names. Memory follows the window, not the trace.
 //!
 //! What streaming gives up, against the whole-trace commands (`replay`, and `oracle`/`diff`
-//! on traces under [`STREAM_ABOVE_BYTES`] unless `--stream` is given):
+//! on traces under 64 MiB unless `--stream` is given):
 //! - a record id used again is an error only while its first record is still in the window
 //!   (outputs name records by id, and only live records can still appear in one);
 //! - `diff` compares rows by their names (type, side, ids) and cannot check that an id names
 //!   a record of the trace, or that a row's `key` is that record's key: such rows are extra;
 //! - `oracle` prints rows as the window produces them, not sorted; rows are held back until
-//!   [`HOLD_BACK_BYTES`] of them have accumulated, so a bad line early in a large trace (or
+//!   8 MiB of them have accumulated, so a bad line early in a large trace (or
 //!   anywhere in a small one) stops the run before anything is printed.
 //!
 //! The profiles whose `oracle` is a prediction of a real engine's timing run that engine.
@@ -34,10 +34,10 @@ use std::io::{BufRead, Write};
 
 /// `oracle` and `diff` stream traces larger than this (64 MiB, about a million lines) even
 /// without `--stream`.
-pub const STREAM_ABOVE_BYTES: u64 = 64 << 20;
+pub(crate) const STREAM_ABOVE_BYTES: u64 = 64 << 20;
 
 /// How much output `oracle` holds back before it starts printing (8 MiB).
-pub const HOLD_BACK_BYTES: usize = 8 << 20;
+pub(crate) const HOLD_BACK_BYTES: usize = 8 << 20;
 
 /// What a streamed run computes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,7 +60,7 @@ pub fn streamable(spec: &JoinSpec, command: Command) -> bool {
 /// Whether `command` streams the trace at `trace`: when `asked`, or when the file is larger
 /// than [`STREAM_ABOVE_BYTES`] and it can be streamed. Asking for what cannot be streamed is
 /// an error.
-pub fn should_stream(
+pub(crate) fn should_stream(
     spec: &JoinSpec,
     trace: &std::path::Path,
     asked: bool,
@@ -707,7 +707,7 @@ pub fn diff(
 
 /// Writes rows to `out`, holding the first [`HOLD_BACK_BYTES`] back so that a run that stops
 /// on bad input early prints nothing.
-pub struct HeldBack<W: Write> {
+pub(crate) struct HeldBack<W: Write> {
     out: W,
     held: Option<Vec<u8>>,
 }

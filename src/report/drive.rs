@@ -1,65 +1,14 @@
 //! The report of `joincheck drive`: what was driven over which traces, and for each kind of
 //! finding its shrunk counterexample, the program's own run on it, and why.
 
-use crate::checker::Kind;
 use crate::event::Output;
-use crate::external::Session;
+use crate::external::{DriveReport, Judged};
 use crate::model::JoinSpec;
 use crate::run::StepReport;
 use crate::time::Watermark;
 use crate::trace::Trace;
 use std::fmt::Write as _;
 use std::path::PathBuf;
-
-/// One kind of disagreement with the model's profile, shown on its shortest trace.
-#[derive(Clone, Debug)]
-pub struct DriveFinding {
-    /// The kind of disagreement.
-    pub kind: Kind,
-    /// Whether the allow-list names this kind (reported, not failing).
-    pub allowed: bool,
-    /// How many driven traces showed this kind.
-    pub traces: usize,
-    /// The counterexample, shrunk so that it still shows this kind.
-    pub trace: Trace,
-    /// Steps of the shortest trace that showed it, before shrinking.
-    pub found_steps: usize,
-    /// The step after which the disagreement shows on the shrunk trace.
-    pub step: usize,
-    /// What differs and why, in words.
-    pub what: String,
-    /// The program's own run on the shrunk trace, from a reset.
-    pub timeline: String,
-}
-
-/// What `drive` found.
-#[derive(Clone, Debug)]
-pub struct DriveReport {
-    /// How many enumerated traces of the scope were driven.
-    pub enumerated: usize,
-    /// Whether enumeration stopped at `max_traces` before the scope was exhausted.
-    pub truncated: bool,
-    /// Every trace of the scope with up to this many steps was driven (traces are
-    /// enumerated shortest first).
-    pub complete_up_to: usize,
-    /// How many seeded random traces were driven.
-    pub random: usize,
-    /// The state checks every run could take part in (by what the program reported).
-    pub state_checks: crate::checker::StateChecks,
-    /// What the program chose in its answer to the opening reset.
-    pub session: Option<Session>,
-    /// Whether the search stopped at a finding before covering what it was asked to.
-    pub stopped_early: bool,
-    /// Every kind found: not allowed first, then shortest first.
-    pub findings: Vec<DriveFinding>,
-}
-
-impl DriveReport {
-    /// Whether a finding that is not allowed was made.
-    pub fn failed(&self) -> bool {
-        self.findings.iter().any(|f| !f.allowed)
-    }
-}
 
 /// The report; `command` is the program driven, `written` where each finding's counterexample
 /// was written (in the order of `report.findings`).
@@ -101,14 +50,14 @@ pub fn text(spec: &JoinSpec, command: &str, seed: u64, report: &DriveReport, wri
         );
     }
     match report.state_checks {
-        crate::checker::StateChecks::All => {}
-        crate::checker::StateChecks::AtEnd => {
+        crate::run::StateChecks::All => {}
+        crate::run::StateChecks::AtEnd => {
             let _ = writeln!(
                 s,
                 "premature-eviction checks skipped and leaks checked at the end only: the program reports \"stored\" only in its last done"
             );
         }
-        crate::checker::StateChecks::None => {
+        crate::run::StateChecks::None => {
             let _ = writeln!(
                 s,
                 "leak and premature-eviction checks skipped: the program does not report \"stored\" in done"
@@ -129,12 +78,19 @@ pub fn text(spec: &JoinSpec, command: &str, seed: u64, report: &DriveReport, wri
             f.found_steps,
             path.display()
         );
-        s.push_str(&f.timeline);
+        s.push_str(&program_timeline(&f.trace, &f.judged));
         let _ = writeln!(
             s,
             "(the program's own run from a reset; the watermark columns are the {profile} profile's)"
         );
-        let _ = writeln!(s, "why: {}", f.what);
+        let why = super::disagreement_words(
+            &spec.params,
+            &f.trace,
+            &f.judged.profile,
+            &f.judged.run,
+            &f.disagreement,
+        );
+        let _ = writeln!(s, "why: {why}");
     }
     if report.findings.len() > 1 || report.findings.iter().any(|f| f.allowed) {
         let mut rows = vec![[
@@ -195,6 +151,23 @@ pub fn timeline(
         }
     }
     super::table(&rows)
+}
+
+/// The program's run as a timeline: its rows (as emitted, before retractions) and state, the
+/// profile's watermarks, and the program's own join watermark where it reports one.
+fn program_timeline(trace: &Trace, judged: &Judged) -> String {
+    let mut reports = judged.run.reports.clone();
+    for ((theirs, profile), answer) in reports
+        .iter_mut()
+        .zip(&judged.profile.reports)
+        .zip(&judged.answers.steps)
+    {
+        theirs.watermarks = profile.watermarks;
+        theirs.outputs = answer.rows.clone();
+    }
+    let reported: Vec<Option<crate::time::Watermark>> = judged.answers.steps.iter().map(|a| a.watermark).collect();
+    let retracted: Vec<Vec<crate::event::Output>> = judged.answers.steps.iter().map(|a| a.retracted.clone()).collect();
+    timeline(trace, &reports, &reported, &retracted)
 }
 
 /// `1 step`, `3 steps`.

@@ -2,13 +2,15 @@
 //! words, and each command's report as text or JSON. The commands only choose which one to
 //! print.
 
-pub mod check;
+pub(crate) mod check;
+mod disagreement;
 pub mod drive;
 mod explain;
-pub mod replay;
-pub mod simulate;
+pub(crate) mod replay;
+pub(crate) mod simulate;
 pub mod words;
 
+pub use disagreement::disagreement_words;
 pub use explain::explain;
 
 use crate::event::{Output, Side};
@@ -19,18 +21,11 @@ use std::fmt::Write as _;
 
 /// An output in a few words: `match i1+c1`, `semi i1`, `unmatched i2`, `late c9`.
 pub fn output_words(trace: &Trace, output: &Output) -> String {
-    match *output {
-        Output::Match { left, right } => {
-            format!("match {}+{}", trace.name(left), trace.name(right))
-        }
-        Output::Semi { left } => format!("semi {}", trace.name(left)),
-        Output::Unmatched(id) => format!("unmatched {}", trace.name(id)),
-        Output::Late(id) => format!("late {}", trace.name(id)),
-    }
+    trace.output_words(output)
 }
 
 /// A step in a few words: `left i1 a@10:00`, `watermark right 09:50`, `batch`.
-pub fn step_words(trace: &Trace, step: &Step) -> String {
+pub(crate) fn step_words(trace: &Trace, step: &Step) -> String {
     match *step {
         Step::Record(r) => format!(
             "{:<5} {} {}@{}",
@@ -57,7 +52,7 @@ pub fn timeline(trace: &Trace, reports: &[StepReport]) -> String {
 }
 
 /// The timeline of the steps `keep` selects (a `replay --from/--to/--key/--id` view).
-pub fn timeline_of(trace: &Trace, reports: &[StepReport], keep: &dyn Fn(&StepReport) -> bool) -> String {
+pub(crate) fn timeline_of(trace: &Trace, reports: &[StepReport], keep: &dyn Fn(&StepReport) -> bool) -> String {
     let rows = timeline_rows(trace, reports);
     let mut kept = vec![rows[0].clone()];
     kept.extend(
@@ -72,7 +67,7 @@ pub fn timeline_of(trace: &Trace, reports: &[StepReport], keep: &dyn Fn(&StepRep
 
 /// The last line of a report judged against the model's `[expect]`: as it expects, or what in
 /// the run it does not declare.
-pub fn verdict_line(unexpected: &[String]) -> String {
+pub(crate) fn verdict_line(unexpected: &[String]) -> String {
     if unexpected.is_empty() {
         "verdict: as the model expects".to_owned()
     } else {
@@ -148,7 +143,7 @@ fn held_words(trace: &Trace, held: &crate::run::Held, side: Side) -> String {
 }
 
 /// Left-aligned columns separated by two spaces; the last column is not padded.
-pub fn table<R: AsRef<[String]>>(rows: &[R]) -> String {
+pub(crate) fn table<R: AsRef<[String]>>(rows: &[R]) -> String {
     let mut widths: Vec<usize> = Vec::new();
     for row in rows {
         for (i, cell) in row.as_ref().iter().enumerate() {
@@ -181,7 +176,7 @@ pub fn table<R: AsRef<[String]>>(rows: &[R]) -> String {
 
 /// The differences between an implementation's outputs and the oracle's, one line each with
 /// its reason, then a count line.
-pub fn diff_text(analysis: &Analysis<'_>, diff: &Diff, expected_rows: usize, actual_rows: usize) -> String {
+pub(crate) fn diff_text(analysis: &Analysis<'_>, diff: &Diff, expected_rows: usize, actual_rows: usize) -> String {
     let trace = analysis.trace();
     let mut out = String::new();
     let mut section = |label: &str, rows: &[Difference]| {

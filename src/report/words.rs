@@ -7,7 +7,7 @@ use crate::oracle::{Analysis, Cause, Difference};
 use crate::time::Duration;
 
 /// One record in words: `c7 (right, key a, ts 11:50)`.
-pub fn describe(a: &Analysis<'_>, id: RecordId) -> String {
+pub(crate) fn describe(a: &Analysis<'_>, id: RecordId) -> String {
     let r = a.trace().record(id);
     format!(
         "{} ({}, key {}, ts {})",
@@ -19,7 +19,7 @@ pub fn describe(a: &Analysis<'_>, id: RecordId) -> String {
 }
 
 /// How the record fared on arrival: `on time: ts 12:15, watermark 12:10 at step 4`.
-pub fn arrival_words(a: &Analysis<'_>, id: RecordId) -> String {
+pub(crate) fn arrival_words(a: &Analysis<'_>, id: RecordId) -> String {
     let r = a.trace().record(id);
     match a.arrival(id) {
         None => format!("{} arrived after end of input", a.trace().name(id)),
@@ -157,7 +157,7 @@ fn offset_words(ms: i128) -> String {
 }
 
 /// An exact time as a clock when it fits in `i64`.
-pub fn time_words(ms: i128) -> String {
+pub(crate) fn time_words(ms: i128) -> String {
     match i64::try_from(ms) {
         Ok(v) => crate::time::EventTime::from_millis(v).to_string(),
         Err(_) => format!("{ms}ms"),
@@ -165,7 +165,7 @@ pub fn time_words(ms: i128) -> String {
 }
 
 /// Why `d` differs, in words.
-pub fn reason(a: &Analysis<'_>, d: &Difference) -> String {
+pub(crate) fn reason(a: &Analysis<'_>, d: &Difference) -> String {
     let in_batch = d.batch.map_or(String::new(), |b| format!(" in batch {b}"));
     let profile = a.params().profile.name();
     match &d.cause {

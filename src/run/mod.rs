@@ -10,19 +10,25 @@
 //!
 //! The properties' executable meaning is the [`Monitor`] (`monitor.rs`): the model checker
 //! evaluates it at every state it explores. [`monitor_run`] judges one whole run against the
-//! same properties with [`judge::Judge`], which keeps indexes instead of rescanning
+//! same properties with a judge (`run/judge.rs`), which keeps indexes instead of rescanning
 //! everything at every step and reaches the same first violations (its module doc gives the
 //! argument; `differential_judge_*` tests hold it to the monitor on every bundled trace and on
 //! random ones).
 
 mod judge;
+mod judgement;
 pub mod monitor;
 
+pub use judgement::{
+    disagreement, first_output_difference, new_violation, Detail, Disagreement, Kind, Retraction, RowKind, Shape,
+    StateChecks,
+};
 pub use monitor::{Finding, Monitor, OuterProblem};
 
 use crate::engine::{contract, Engine, Watermarks};
 use crate::event::{Emitted, Output, Position, RecordId, Side};
 use crate::model::JoinParams;
+use crate::model::JoinSpec;
 use crate::property::Property;
 use crate::trace::{Step, Trace};
 use std::collections::BTreeSet;
@@ -153,6 +159,38 @@ pub fn stored_after(reports: &[StepReport], upto: Option<usize>, id: RecordId) -
         }
     }
     stored
+}
+
+/// What `joincheck oracle` prints and `diff` compares against: the declarative oracle's
+/// outputs, or, for a profile that models a real engine's timing (Spark's micro-batches,
+/// Flink SQL), that profile's exact prediction, which the conformance fixtures check against
+/// the real engine. Predicted rows carry their batch and are sorted by it.
+pub fn expected_outputs(spec: &JoinSpec, trace: &Trace) -> Vec<Emitted> {
+    if spec.params.profile.predicts_engine() {
+        let mut engine = crate::engine::for_spec(spec);
+        let emitted = outputs(engine.as_mut(), trace);
+        let mut rows: Vec<Emitted> = emitted
+            .into_iter()
+            .map(|e| Emitted {
+                output: e.output,
+                at: Position {
+                    step: None,
+                    batch: e.at.batch,
+                },
+            })
+            .collect();
+        rows.sort_by_key(|e| (e.at.batch, e.output));
+        rows
+    } else {
+        crate::oracle::Analysis::new(spec.params, trace)
+            .expected()
+            .into_iter()
+            .map(|output| Emitted {
+                output,
+                at: Position::default(),
+            })
+            .collect()
+    }
 }
 
 /// Runs `engine` over `trace`, then over an implicit `end` when the trace has none (end of

@@ -327,7 +327,7 @@ fn spark_prediction_streams_line_for_line() {
         let mut spec = spark.clone();
         spec.params.kind = kind;
         for (i, trace) in traces.iter().enumerate() {
-            let whole: Vec<String> = joincheck::oracle::expected_outputs(&spec, trace)
+            let whole: Vec<String> = joincheck::run::expected_outputs(&spec, trace)
                 .iter()
                 .map(|e| trace.output_json(&e.output, e.at))
                 .collect();

@@ -7,17 +7,17 @@
 //! The building blocks, each a small model of one Flink mechanism (Flink 2.3.0;
 //! `shared/reference/flink-join-semantics.md` cites the classes):
 //!
-//! - [`watermark`]: how watermarks are generated (DataStream bounded out-of-orderness, SQL
+//! - `watermark`: how watermarks are generated (DataStream bounded out-of-orderness, SQL
 //!   `WATERMARK FOR ... AS ts - INTERVAL ...`) and how a two-input operator combines them;
-//! - [`timers`]: the event-time timer service (fire when the watermark reaches the timestamp,
+//! - `timers`: the event-time timer service (fire when the watermark reaches the timestamp,
 //!   one timer per key and timestamp);
-//! - [`ttl`]: processing-time state TTL on a value state.
+//! - `ttl`: processing-time state TTL on a value state.
 
 pub mod interval;
 pub mod keyed_fixed;
 pub mod keyed_ttl;
-pub mod operator;
+pub(crate) mod operator;
 pub mod sql_interval;
-pub mod timers;
-pub mod ttl;
-pub mod watermark;
+pub(crate) mod timers;
+pub(crate) mod ttl;
+pub(crate) mod watermark;

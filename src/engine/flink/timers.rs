@@ -28,11 +28,6 @@ impl TimerService {
         self.timers.insert((at, key, namespace));
     }
 
-    /// Deletes the timer for `key` at `at` in namespace 0, if it is registered.
-    pub fn delete(&mut self, key: Key, at: EventTime) {
-        self.timers.remove(&(at, key, 0));
-    }
-
     /// Removes and returns the earliest timer due at watermark `w`, if any. Callers loop, so
     /// that timers registered while firing fire in the same advance when due.
     pub fn pop_due(&mut self, w: Watermark) -> Option<(EventTime, Key, u8)> {
@@ -46,11 +41,6 @@ impl TimerService {
     /// How many timers are registered and have not fired.
     pub fn len(&self) -> usize {
         self.timers.len()
-    }
-
-    /// Whether no timer is pending.
-    pub fn is_empty(&self) -> bool {
-        self.timers.is_empty()
     }
 }
 
@@ -74,6 +64,6 @@ mod tests {
         );
         assert_eq!(s.pop_due(Watermark::at(EventTime::from_millis(109))), None);
         assert_eq!(s.pop_due(Watermark::at(at)), Some((at, k, 0)));
-        assert!(s.is_empty());
+        assert_eq!(s.len(), 0);
     }
 }

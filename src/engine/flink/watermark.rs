@@ -101,11 +101,6 @@ impl TwoInputWatermark {
         self.combined.advance_if_ahead(candidate).then_some(self.combined)
     }
 
-    /// The latest watermark received on `side` (`MIN` before any).
-    pub fn input(&self, side: Side) -> Watermark {
-        self.input[side.index()]
-    }
-
     /// The operator's watermark: the minimum of its inputs', as last advanced.
     pub fn combined(&self) -> Watermark {
         self.combined
