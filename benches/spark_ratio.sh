@@ -47,12 +47,13 @@ printf 'ratio: %.0fx\n' "$(echo "$spark_s / $jc_s" | bc -l)"
 # Spark emits no late rows; it counts them (numRowsDroppedByWatermark per batch). So: every
 # other row must agree, batch by batch, and the late rows joincheck predicts per batch must
 # equal Spark's counts (what tests/conformance/spark/compare.py checks for the fixtures).
-"$VENV/bin/python" - "$WORK/joincheck.jsonl" "$WORK/spark/inner/trace-$RECORDS.out.jsonl" \
-    "$WORK/spark/inner/trace-$RECORDS.meta.json" <<'PY'
+"$VENV/bin/python" - "$WORK/joincheck.jsonl" "$WORK/spark/inner.jsonl" "trace-$RECORDS" <<'PY'
 import collections, json, sys
+sys.path.insert(0, "tests/conformance")
+from fixtures import read_runs
 ours = [json.loads(l) for l in open(sys.argv[1])]
-spark = [json.loads(l) for l in open(sys.argv[2])]
-dropped = json.load(open(sys.argv[3]))["dropped_by_watermark_per_trace_batch"]
+meta, spark = read_runs(sys.argv[2])[1][sys.argv[3]]
+dropped = meta["dropped_by_watermark_per_trace_batch"]
 row = lambda o: json.dumps({k: v for k, v in o.items() if k != "key"}, sort_keys=True)
 a = collections.Counter(row(o) for o in ours if o["type"] != "late")
 b = collections.Counter(row(o) for o in spark)

@@ -4,10 +4,13 @@ trace of a small scope, plus seeded random ones.
 
 Usage:
     python3 gen_harness_traces.py --set keyed-ttl|keyed-fixed|interval|kafka --out DIR [--seed 7] [--random 120]
+                                  [--add TRACE.jsonl...]
 
-Writes DIR/scope-NNNN.jsonl (every trace of the set's scope, below, in a fixed order) and
-DIR/random-NNNN.jsonl (seeded: the same seed gives the same files), in joincheck's trace format
-(models/README.md). Times are milliseconds from 0, the scale of the bundled models' scopes.
+Writes DIR/traces.jsonl (fixtures.py): the traces scope-NNNN (every trace of the set's scope,
+below, in a fixed order) and random-NNNN (seeded: the same seed gives the same traces), in
+joincheck's trace format (models/README.md), with the trace files --add names as they are
+(each named by its file name: the checker's counterexamples). Times are milliseconds from 0,
+the scale of the bundled models' scopes.
 
 The scopes, each the alphabet of a short interleaving, all orders of it:
 - keyed-ttl (the seed's function, [0, 24h], TTL 24h): one key; one or two records, impressions
@@ -33,6 +36,8 @@ import itertools
 import json
 import os
 import random
+
+from fixtures import trace_lines, trace_name_of, write_traces
 
 H = 3_600_000
 M = 60_000
@@ -142,7 +147,9 @@ def random_trace(name, rng):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--set", required=True, choices=["keyed-ttl", "keyed-fixed", "interval", "kafka"])
-    ap.add_argument("--out", required=True)
+    ap.add_argument("--out", required=True, help="the directory that gets traces.jsonl")
+    ap.add_argument("--add", nargs="*", default=[], metavar="TRACE.jsonl",
+                    help="trace files to include as they are, named by their file names")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--random", type=int, default=120)
     ap.add_argument("--count", action="store_true", help="print how many scope traces there are")
@@ -151,15 +158,18 @@ def main():
     if args.count:
         print(len(traces))
         return
-    os.makedirs(args.out, exist_ok=True)
-    write = lambda name, steps: open(os.path.join(args.out, name), "w").write(
-        "".join(json.dumps(s, separators=(",", ":")) + "\n" for s in steps)
-    )
-    for i, steps in enumerate(traces):
-        write(f"scope-{i:04}.jsonl", steps)
+    lines = lambda steps: [json.dumps(s, separators=(",", ":")) for s in steps]
+    out = {f"scope-{i:04}": lines(steps) for i, steps in enumerate(traces)}
     rng = random.Random(args.seed)
     for i in range(args.random):
-        write(f"random-{i:04}.jsonl", random_trace(args.set, rng))
+        out[f"random-{i:04}"] = lines(random_trace(args.set, rng))
+    for path in args.add:
+        name = trace_name_of(path)
+        if name in out:
+            raise SystemExit(f"gen_harness_traces.py: --add {path}: there is a trace {name} already")
+        out[name] = trace_lines(path)
+    os.makedirs(args.out, exist_ok=True)
+    write_traces(os.path.join(args.out, "traces.jsonl"), out)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,8 @@ Usage:
     python gen_join_traces.py --engine spark|flink --bounds "[0ms, 1h]" \\
         --left-delay 10m --right-delay 10m --seed N --random 3 --out DIR
 
+It writes DIR/traces.jsonl (fixtures.py) and DIR/traces.md, a line on each trace.
+
 The seed's generators (spark/gen_traces.py, flink/gen_traces.py) hand-place times for the
 seed's query ([0, 1h], 10-minute delays).  This one derives every time from the join it is
 given (../joinparams.py): the window's smallest and largest offsets `lo` and `hi` (right.ts -
@@ -37,6 +39,7 @@ import random
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fixtures import write_traces  # noqa: E402
 from joinparams import Join  # noqa: E402
 
 DAY = 1704067200000  # 2024-01-01T00:00:00Z
@@ -211,10 +214,9 @@ def main(argv=None):
     os.makedirs(args.out, exist_ok=True)
     index = [f"# Traces for {join.bounds()}, delays {args.left_delay} / {args.right_delay} ({args.engine})\n\n"]
     for tr in traces:
-        with open(os.path.join(args.out, tr.name + ".jsonl"), "w", encoding="utf-8") as f:
-            f.write(tr.text())
         index.append(f"* `{tr.name}`: {tr.doc}\n")
-    with open(os.path.join(args.out, "INDEX.md"), "w", encoding="utf-8") as f:
+    write_traces(os.path.join(args.out, "traces.jsonl"), {tr.name: tr.text().splitlines() for tr in traces})
+    with open(os.path.join(args.out, "traces.md"), "w", encoding="utf-8") as f:
         f.write("".join(index))
     print(f"gen_join_traces.py: {len(traces)} traces in {args.out}", file=sys.stderr)
 

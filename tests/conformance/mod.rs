@@ -4,7 +4,9 @@
 //! `tests/conformance/flink/fixtures/`: the seed's query (recorded by each directory's
 //! `record.sh`) and, under `fixtures/joins/NAME/`, the joins users write (other windows,
 //! equalities, delays; recorded by `tests/conformance/record_joins.sh`), whose model is built
-//! from the parameters each recording carries.
+//! from the parameters each recording carries. Flink's operator harness and Kafka Streams'
+//! TopologyTestDriver are checked step by step further down. The files are read by
+//! `fixtures.rs`: one per engine, join and kind, each line tagged by its trace.
 //!
 //! Per fixture and join kind, batch by batch:
 //! - the pairs and null-padded rows, with their trace batch numbers, exactly (as multisets);
@@ -12,6 +14,9 @@
 //! - the rows left in join state after each trace batch, against Spark's `numRowsTotal`;
 //! - the global watermark after each trace batch, against the one Spark reported.
 
+pub(crate) mod fixtures;
+
+use fixtures::{load, Recorded, Runs};
 use joincheck::engine;
 use joincheck::event::{Emitted, Output};
 use joincheck::model::{JoinKind, JoinSpec, Profile};
@@ -23,13 +28,6 @@ use std::path::{Path, PathBuf};
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
 }
-
-const KINDS: [(&str, &str); 4] = [
-    ("inner", "spark-impressions-clicks"),
-    ("left_outer", "spark-impressions-clicks-left-outer"),
-    ("right_outer", "spark-impressions-clicks-right-outer"),
-    ("full_outer", "spark-impressions-clicks-full-outer"),
-];
 
 /// Why one fixture disagrees, or `None`.
 fn disagreement(spec: &JoinSpec, trace: &Trace, real: &[Emitted], meta: &Value) -> Option<String> {
@@ -106,63 +104,17 @@ fn disagreement(spec: &JoinSpec, trace: &Trace, real: &[Emitted], meta: &Value) 
     None
 }
 
-/// One recorded run: its name, trace, what the engine emitted, and its metadata.
-struct Recorded {
-    name: String,
-    trace: Trace,
-    real: Vec<Emitted>,
-    meta: Value,
-}
-
-/// Every run recorded under `dir` (`NAME.out.jsonl` and `NAME.meta.json`), with its trace
-/// from `traces`, in name order.
-fn recorded(dir: &Path, traces: &Path) -> Vec<Recorded> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut outs: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.to_string_lossy().ends_with(".out.jsonl"))
+/// The joins `record_joins.sh` records for `engine`: the names in `ENGINE/joins.txt`, sorted.
+/// The tests list the joins they load; this says the list is the recorder's.
+fn joins_recorded(engine: &str) -> Vec<String> {
+    let text =
+        std::fs::read_to_string(root().join(format!("tests/conformance/{engine}/joins.txt"))).expect("joins.txt");
+    let mut joins: Vec<String> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| l.split('|').next().unwrap_or_default().trim().to_owned())
         .collect();
-    outs.sort();
-    outs.into_iter()
-        .map(|out| {
-            let name = out
-                .file_name()
-                .unwrap()
-                .to_string_lossy()
-                .trim_end_matches(".out.jsonl")
-                .to_owned();
-            let trace = Trace::load(&traces.join(format!("{name}.jsonl"))).expect("fixture trace");
-            let real_text = std::fs::read_to_string(&out).expect("fixture output");
-            let real = trace
-                .parse_outputs(&real_text, &out.display().to_string())
-                .expect("fixture output parses");
-            let meta: Value = serde_json::from_str(
-                &std::fs::read_to_string(dir.join(format!("{name}.meta.json"))).expect("fixture metadata"),
-            )
-            .expect("metadata is JSON");
-            Recorded {
-                name,
-                trace,
-                real,
-                meta,
-            }
-        })
-        .collect()
-}
-
-/// The recorded joins under `fixtures/joins/`: each join's directory and name, in name order.
-fn recorded_joins(fixtures: &Path) -> Vec<(String, PathBuf)> {
-    let mut joins: Vec<(String, PathBuf)> = std::fs::read_dir(fixtures.join("joins"))
-        .map(|entries| {
-            entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.is_dir())
-                .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), p))
-                .collect()
-        })
-        .unwrap_or_default();
     joins.sort();
     joins
 }
@@ -194,36 +146,51 @@ fn kind_named(name: &str) -> JoinKind {
     .unwrap_or_else(|| panic!("no join kind {name}"))
 }
 
-fn assert_all_agree(what: &str, checked: usize, at_least: usize, failures: &[String]) {
+/// Every run agrees, and as many were checked as were recorded (docs/CONFORMANCE.md quotes the
+/// counts): a fixture that lost runs fails here rather than checking less.
+fn assert_all_agree(what: &str, checked: usize, recorded: usize, failures: &[String]) {
     assert!(
         failures.is_empty(),
         "{} of {checked} recorded {what} runs disagree:\n{}",
         failures.len(),
         failures.join("\n")
     );
-    assert!(checked >= at_least, "only {checked} recorded {what} runs found");
+    assert_eq!(checked, recorded, "recorded {what} runs checked");
 }
 
 #[test]
 fn spark_profile_reproduces_every_recorded_spark_run() {
-    let fixtures = root().join("tests/conformance/spark/fixtures");
     let mut checked = 0;
     let mut failures = Vec::new();
-    for (kind, model) in KINDS {
+    for (model, recorded) in [
+        ("spark-impressions-clicks", load!("spark/fixtures", "inner")),
+        (
+            "spark-impressions-clicks-left-outer",
+            load!("spark/fixtures", "left_outer"),
+        ),
+        (
+            "spark-impressions-clicks-right-outer",
+            load!("spark/fixtures", "right_outer"),
+        ),
+        (
+            "spark-impressions-clicks-full-outer",
+            load!("spark/fixtures", "full_outer"),
+        ),
+    ] {
         let spec = JoinSpec::load(&root().join(format!("models/{model}.toml"))).expect("spark model loads");
-        for run in recorded(&fixtures.join(kind), &fixtures.join("traces")) {
+        for run in &recorded.runs {
             assert_eq!(
                 run.meta["pyspark_version"], "4.3.0",
                 "{}: recorded with another Spark",
                 run.name
             );
             if let Some(why) = disagreement(&spec, &run.trace, &run.real, &run.meta) {
-                failures.push(format!("{kind}/{}: {why}", run.name));
+                failures.push(format!("{}: {}: {why}", recorded.file, run.name));
             }
             checked += 1;
         }
     }
-    assert_all_agree("Spark", checked, 100, &failures);
+    assert_all_agree("Spark", checked, 4 * 138, &failures);
 }
 
 /// The joins users write (negative lower bounds, strict ends, equalities, zero-width windows,
@@ -231,12 +198,39 @@ fn spark_profile_reproduces_every_recorded_spark_run() {
 /// state sizes (`numRowsTotal`) and watermarks, batch by batch.
 #[test]
 fn spark_profile_reproduces_recorded_spark_runs_of_other_joins() {
-    let fixtures = root().join("tests/conformance/spark/fixtures");
+    // Each join of spark/joins.txt in every kind Spark has: `fixtures/joins/JOIN/KIND.jsonl`.
+    macro_rules! every_kind {
+        ($join:literal) => {
+            (
+                $join,
+                load!(
+                    concat!("spark/fixtures/joins/", $join),
+                    ["inner", "left_outer", "right_outer", "full_outer", "left_semi"]
+                ),
+            )
+        };
+    }
+    let joins = [
+        every_kind!("asymmetric-delays"),
+        every_kind!("equality"),
+        every_kind!("equality-as-range"),
+        every_kind!("equality-negative"),
+        every_kind!("equality-offset"),
+        every_kind!("negative-lower"),
+        every_kind!("strict-ends"),
+        every_kind!("zero-delay"),
+    ];
+    assert_eq!(
+        joins.iter().map(|(join, _)| *join).collect::<Vec<_>>(),
+        joins_recorded("spark"),
+        "the joins of spark/joins.txt"
+    );
     let (mut checked, mut failures) = (0, Vec::new());
     let mut kinds_seen = std::collections::BTreeSet::new();
-    for (join, dir) in recorded_joins(&fixtures) {
-        for kind in ["inner", "left_outer", "right_outer", "full_outer", "left_semi"] {
-            for run in recorded(&dir.join(kind), &dir.join("traces")) {
+    for (join, kinds) in &joins {
+        for (kind, recorded) in kinds {
+            let kind = *kind;
+            for run in &recorded.runs {
                 assert_eq!(
                     run.meta["pyspark_version"], "4.3.0",
                     "{}: recorded with another Spark",
@@ -256,7 +250,7 @@ fn spark_profile_reproduces_recorded_spark_runs_of_other_joins() {
             }
         }
     }
-    assert_all_agree("Spark (other joins)", checked, 150, &failures);
+    assert_all_agree("Spark (other joins)", checked, 8 * 5 * 14, &failures);
     assert_eq!(kinds_seen.len(), 5, "every Spark join kind is recorded: {kinds_seen:?}");
 }
 
@@ -288,33 +282,58 @@ fn flink_disagreement(spec: &JoinSpec, run: &Recorded) -> Option<String> {
 
 #[test]
 fn flink_sql_profile_reproduces_every_recorded_flink_run() {
-    let fixtures = root().join("tests/conformance/flink/fixtures");
-    let kinds = [
-        ("inner", "flink-sql-impressions-clicks"),
-        ("left_outer", "flink-sql-impressions-clicks-left-outer"),
-    ];
     let (mut checked, mut failures) = (0, Vec::new());
-    for (kind, model) in kinds {
+    for (model, recorded) in [
+        ("flink-sql-impressions-clicks", load!("flink/fixtures", "inner")),
+        (
+            "flink-sql-impressions-clicks-left-outer",
+            load!("flink/fixtures", "left_outer"),
+        ),
+    ] {
         let spec = JoinSpec::load(&root().join(format!("models/{model}.toml"))).expect("flink model loads");
-        for run in recorded(&fixtures.join(kind), &fixtures.join("traces")) {
-            if let Some(why) = flink_disagreement(&spec, &run) {
-                failures.push(format!("{kind}/{}:{why}", run.name));
+        for run in &recorded.runs {
+            if let Some(why) = flink_disagreement(&spec, run) {
+                failures.push(format!("{}: {}:{why}", recorded.file, run.name));
             }
             checked += 1;
         }
     }
-    assert_all_agree("Flink", checked, 60, &failures);
+    assert_all_agree("Flink", checked, 2 * 113, &failures);
 }
 
 /// Flink SQL interval joins users write, every kind Flink SQL has (inner, left, right, full).
 #[test]
 fn flink_sql_profile_reproduces_recorded_flink_runs_of_other_joins() {
-    let fixtures = root().join("tests/conformance/flink/fixtures");
+    // Each join of flink/joins.txt in every kind Flink SQL has: `fixtures/joins/JOIN/KIND.jsonl`.
+    macro_rules! every_kind {
+        ($join:literal) => {
+            (
+                $join,
+                load!(
+                    concat!("flink/fixtures/joins/", $join),
+                    ["inner", "left_outer", "right_outer", "full_outer"]
+                ),
+            )
+        };
+    }
+    let joins = [
+        every_kind!("asymmetric-delays"),
+        every_kind!("negative-lower"),
+        every_kind!("strict-ends"),
+        every_kind!("zero-delay"),
+        every_kind!("zero-width"),
+    ];
+    assert_eq!(
+        joins.iter().map(|(join, _)| *join).collect::<Vec<_>>(),
+        joins_recorded("flink"),
+        "the joins of flink/joins.txt"
+    );
     let (mut checked, mut failures) = (0, Vec::new());
     let mut kinds_seen = std::collections::BTreeSet::new();
-    for (join, dir) in recorded_joins(&fixtures) {
-        for kind in ["inner", "left_outer", "right_outer", "full_outer"] {
-            for run in recorded(&dir.join(kind), &dir.join("traces")) {
+    for (join, kinds) in &joins {
+        for (kind, recorded) in kinds {
+            let kind = *kind;
+            for run in &recorded.runs {
                 assert_eq!(
                     run.meta["apache_flink_version"], "2.3.0",
                     "{}: recorded with another Flink",
@@ -327,7 +346,7 @@ fn flink_sql_profile_reproduces_recorded_flink_runs_of_other_joins() {
                     run.name
                 );
                 let spec = spec_of(Profile::FlinkSqlInterval, kind_named(kind), &run.meta);
-                if let Some(why) = flink_disagreement(&spec, &run) {
+                if let Some(why) = flink_disagreement(&spec, run) {
                     failures.push(format!("{join}/{kind}/{}:{why}", run.name));
                 }
                 kinds_seen.insert(kind);
@@ -335,7 +354,7 @@ fn flink_sql_profile_reproduces_recorded_flink_runs_of_other_joins() {
             }
         }
     }
-    assert_all_agree("Flink SQL (other joins)", checked, 100, &failures);
+    assert_all_agree("Flink SQL (other joins)", checked, 5 * 4 * 12, &failures);
     assert_eq!(
         kinds_seen.len(),
         4,
@@ -343,55 +362,50 @@ fn flink_sql_profile_reproduces_recorded_flink_runs_of_other_joins() {
     );
 }
 
-/// A run of Flink's operator harness (`tests/conformance/flink-harness`): every trace of a
-/// directory with the rows the operator emitted (each with its step) and, from the run's
-/// `meta.json`, what it held after each step.
+/// A run of Flink's operator harness (`tests/conformance/flink-harness`) or Kafka Streams'
+/// TopologyTestDriver: a trace with the rows the engine emitted (each with its step) and, from
+/// the trace's meta line, what it held after each step.
 struct HarnessRun {
     name: String,
     trace: Trace,
     real: Vec<Emitted>,
     /// After each step: [records held, event-time timers, keyed state entries], and after a
-    /// snapshot the entries of an operator restored from it.
+    /// snapshot the entries of an operator restored from it (Kafka Streams: its stores' sizes
+    /// and dropped records).
     after: Vec<Vec<u64>>,
 }
 
-fn harness_runs(dir: &Path, traces: &Path) -> (Value, Vec<HarnessRun>) {
-    recorded_runs(dir, traces, ("flink_version", "2.3.0"))
+fn harness_runs(recorded: Runs) -> (Value, Vec<HarnessRun>) {
+    recorded_runs(recorded, ("flink_version", "2.3.0"))
 }
 
-/// The runs of `dir` (with the traces under `traces`), recorded by the engine version that
-/// `meta.json` must name.
-fn recorded_runs(dir: &Path, traces: &Path, (version_key, version): (&str, &str)) -> (Value, Vec<HarnessRun>) {
-    let meta: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("meta.json")).expect("meta.json"))
-        .expect("meta.json is JSON");
+/// The runs of a file recorded by the engine version that its run line must name, and the run
+/// line.
+fn recorded_runs(recorded: Runs, (version_key, version): (&str, &str)) -> (Value, Vec<HarnessRun>) {
     assert_eq!(
-        meta[version_key],
-        version,
+        recorded.run[version_key], version,
         "{}: recorded with another version",
-        dir.display()
+        recorded.file
     );
-    let mut runs = Vec::new();
-    for (name, m) in meta["traces"].as_object().expect("traces") {
-        let trace = Trace::load(&traces.join(format!("{name}.jsonl"))).expect("fixture trace");
-        let out = dir.join(format!("{name}.out.jsonl"));
-        let text = std::fs::read_to_string(&out).expect("fixture output");
-        let real = trace
-            .parse_outputs(&text, &out.display().to_string())
-            .expect("fixture output parses");
-        let after = m["after_step"]
-            .as_array()
-            .expect("after_step")
-            .iter()
-            .map(|a| a.as_array().unwrap().iter().map(|n| n.as_u64().unwrap()).collect())
-            .collect();
-        runs.push(HarnessRun {
-            name: name.clone(),
-            trace,
-            real,
-            after,
-        });
-    }
-    (meta, runs)
+    let runs = recorded
+        .runs
+        .into_iter()
+        .map(|run: Recorded| {
+            let after = run.meta["after_step"]
+                .as_array()
+                .expect("after_step")
+                .iter()
+                .map(|a| a.as_array().unwrap().iter().map(|n| n.as_u64().unwrap()).collect())
+                .collect();
+            HarnessRun {
+                name: run.name,
+                trace: run.trace,
+                real: run.real,
+                after,
+            }
+        })
+        .collect();
+    (recorded.run, runs)
 }
 
 /// What a harness run must hold after a step, given the profile's report of that step and
@@ -495,9 +509,8 @@ fn snapshot_entries(spec: &JoinSpec, trace: &Trace) -> Vec<usize> {
 /// which changes no output.
 #[test]
 fn flink_keyed_ttl_agrees_with_the_seed_function_in_flinks_operator_harness() {
-    let fixtures = root().join("tests/conformance/flink-harness/fixtures/keyed");
     let spec = JoinSpec::load(&root().join("models/flink-keyed-ttl.toml")).expect("model loads");
-    let (meta, runs) = harness_runs(&fixtures.join("seed"), &fixtures.join("traces"));
+    let (meta, runs) = harness_runs(load!("flink-harness/fixtures/keyed", "seed"));
     assert_eq!(meta["operator"], "seed");
     let snapshots_checked = std::cell::Cell::new(0);
     let cleaned_early = std::cell::Cell::new(0);
@@ -530,7 +543,7 @@ fn flink_keyed_ttl_agrees_with_the_seed_function_in_flinks_operator_harness() {
             harness_disagreement(&spec, run, false, &held).map(|why| format!("{}: {why}", run.name))
         })
         .collect();
-    assert_all_agree("seed-function harness", runs.len(), 400, &failures);
+    assert_all_agree("seed-function harness", runs.len(), 474, &failures);
     assert!(
         snapshots_checked.get() >= 100,
         "only {} snapshots restored",
@@ -569,12 +582,19 @@ fn flink_keyed_ttl_agrees_with_the_seed_function_in_flinks_operator_harness() {
 /// same steps and holds the same records and timers.
 #[test]
 fn flink_keyed_fixed_agrees_with_the_corrected_function_in_flinks_operator_harness() {
-    let fixtures = root().join("tests/conformance/flink-harness/fixtures/keyed");
     let (mut checked, mut failures) = (0, Vec::new());
-    for kind in ["inner", "left_outer", "right_outer", "full_outer"] {
+    for (kind, recorded) in [
+        ("inner", load!("flink-harness/fixtures/keyed", "fixed-inner")),
+        ("left_outer", load!("flink-harness/fixtures/keyed", "fixed-left_outer")),
+        (
+            "right_outer",
+            load!("flink-harness/fixtures/keyed", "fixed-right_outer"),
+        ),
+        ("full_outer", load!("flink-harness/fixtures/keyed", "fixed-full_outer")),
+    ] {
         let text = model_text("flink-keyed-fixed").replace("kind = \"inner\"", &format!("kind = \"{kind}\""));
         let spec = JoinSpec::parse(&text, "flink-keyed-fixed.toml", "flink-keyed-fixed").expect("model reads");
-        let (meta, runs) = harness_runs(&fixtures.join(format!("fixed-{kind}")), &fixtures.join("traces"));
+        let (meta, runs) = harness_runs(recorded);
         assert_eq!(
             (&meta["operator"], &meta["join_params"]["kind"]),
             (&"fixed".into(), &kind.into())
@@ -586,7 +606,7 @@ fn flink_keyed_fixed_agrees_with_the_corrected_function_in_flinks_operator_harne
             checked += 1;
         }
     }
-    assert_all_agree("corrected-function harness", checked, 1600, &failures);
+    assert_all_agree("corrected-function harness", checked, 4 * 474, &failures);
 }
 
 /// Flink's DataStream `IntervalJoinOperator` in the harness, `[0, 1h]` with a 10-minute
@@ -595,10 +615,16 @@ fn flink_keyed_fixed_agrees_with_the_corrected_function_in_flinks_operator_harne
 /// same steps and holds the same elements and timers.
 #[test]
 fn flink_interval_agrees_with_the_interval_join_operator_in_flinks_operator_harness() {
-    let fixtures = root().join("tests/conformance/flink-harness/fixtures/interval");
     let (mut checked, mut failures) = (0, Vec::new());
-    for (dir, bundled) in [("inner", true), ("inner-5m-20m", false)] {
-        let (meta, runs) = harness_runs(&fixtures.join(dir), &fixtures.join("traces"));
+    for (dir, bundled, recorded) in [
+        ("inner", true, load!("flink-harness/fixtures/interval", "inner")),
+        (
+            "inner-5m-20m",
+            false,
+            load!("flink-harness/fixtures/interval", "inner-5m-20m"),
+        ),
+    ] {
+        let (meta, runs) = harness_runs(recorded);
         assert_eq!(
             meta["operator_class"],
             "org.apache.flink.streaming.api.operators.co.IntervalJoinOperator"
@@ -624,7 +650,7 @@ fn flink_interval_agrees_with_the_interval_join_operator_in_flinks_operator_harn
             checked += 1;
         }
     }
-    assert_all_agree("IntervalJoinOperator harness", checked, 400, &failures);
+    assert_all_agree("IntervalJoinOperator harness", checked, 2 * 230, &failures);
 }
 
 /// Kafka Streams 4.4.0's KStream-KStream join in `TopologyTestDriver`
@@ -637,14 +663,35 @@ fn flink_interval_agrees_with_the_interval_join_operator_in_flinks_operator_harn
 #[test]
 fn kafka_streams_agrees_with_topology_test_driver() {
     use joincheck::engine::Engine as _;
-    let fixtures = root().join("tests/conformance/kafka-streams/fixtures");
+    // Each join in every kind Kafka Streams has: `fixtures/JOIN-KIND.jsonl`.
+    macro_rules! every_kind {
+        ($join:literal) => {
+            (
+                $join,
+                [
+                    ("inner", load!("kafka-streams/fixtures", concat!($join, "-inner"))),
+                    (
+                        "left_outer",
+                        load!("kafka-streams/fixtures", concat!($join, "-left_outer")),
+                    ),
+                    (
+                        "full_outer",
+                        load!("kafka-streams/fixtures", concat!($join, "-full_outer")),
+                    ),
+                ],
+            )
+        };
+    }
     let (mut checked, mut failures) = (0, Vec::new());
     let mut kinds_seen = std::collections::BTreeSet::new();
     let mut cx_seen = std::collections::BTreeSet::new();
-    for join in ["within-1h-grace-10m", "5m-to-20m-no-grace", "within-5m-grace-10m"] {
-        for kind in ["inner", "left_outer", "full_outer"] {
-            let dir = fixtures.join(join).join(kind);
-            let (meta, runs) = recorded_runs(&dir, &fixtures.join("traces"), ("kafka_streams_version", "4.4.0"));
+    for (join, kinds) in [
+        every_kind!("within-1h-grace-10m"),
+        every_kind!("5m-to-20m-no-grace"),
+        every_kind!("within-5m-grace-10m"),
+    ] {
+        for (kind, recorded) in kinds {
+            let (meta, runs) = recorded_runs(recorded, ("kafka_streams_version", "4.4.0"));
             let p = &meta["join_params"];
             assert_eq!(p["kind"], kind);
             let ms = |k: &str| joincheck::time::Duration::from_millis(p[k].as_i64().unwrap()).to_string();
@@ -744,7 +791,7 @@ fn kafka_streams_agrees_with_topology_test_driver() {
             kinds_seen.insert(kind);
         }
     }
-    assert_all_agree("Kafka Streams TopologyTestDriver", checked, 2000, &failures);
+    assert_all_agree("Kafka Streams TopologyTestDriver", checked, 3 * 3 * 355, &failures);
     assert_eq!(kinds_seen.len(), 3);
     // The lost matches (a store's retention one millisecond, or with a positive lower bound
     // minutes, short of the window), the spurious pairs (late records joined, a fetch clamped

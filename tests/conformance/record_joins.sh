@@ -5,10 +5,12 @@
 #   bash tests/conformance/record_joins.sh spark                 # every join in spark/joins.txt
 #   bash tests/conformance/record_joins.sh flink zero-delay      # one join of flink/joins.txt
 #
-# For each join NAME: ENGINE/fixtures/joins/NAME/traces/ (gen_join_traces.py: edge cases and
-# JOINCHECK_RANDOM seeded random traces, default 3), then what the engine emitted for each kind
-# under ENGINE/fixtures/joins/NAME/KIND/ (ENGINE/driver.py with --bounds, --left-delay,
-# --right-delay). tests/conformance/mod.rs checks every file there in `cargo test`.
+# For each join NAME: ENGINE/fixtures/joins/NAME/traces.jsonl and traces.md (gen_join_traces.py:
+# edge cases and JOINCHECK_RANDOM seeded random traces, default 3), then what the engine emitted
+# for each kind in ENGINE/fixtures/joins/NAME/KIND.jsonl (ENGINE/driver.py with --bounds,
+# --left-delay, --right-delay), every line tagged by trace (fixtures.py). tests/conformance/mod.rs
+# checks every file there in `cargo test`; its list of joins must be joins.txt's (it says so), so
+# a join added here is added there too.
 #
 # Environment:
 #   JOINCHECK_SPARK_VENV / JOINCHECK_FLINK_VENV   virtualenv (default target/conformance/ENGINE-venv)
@@ -82,11 +84,11 @@ run_join() {  # one JVM per join: its traces, then every kind
   local name=$1 bounds=$2 ld=$3 rd=$4 dir="$FIX/$1"
   rm -rf "$dir"
   "$VPY" tests/conformance/gen_join_traces.py --engine "$ENGINE" --bounds "$bounds" --left-delay "$ld" \
-    --right-delay "$rd" --seed "$SEED" --random "$RANDOM_TRACES" --out "$dir/traces"
+    --right-delay "$rd" --seed "$SEED" --random "$RANDOM_TRACES" --out "$dir"
   local args=()
   for k in "${KINDS[@]}"; do args+=(--join "$k"); done
   "$VPY" "tests/conformance/$ENGINE/driver.py" "${args[@]}" "${EXTRA[@]}" --bounds "$bounds" \
-    --left-delay "$ld" --right-delay "$rd" --out "$dir" "$dir"/traces/*.jsonl
+    --left-delay "$ld" --right-delay "$rd" --out "$dir" --traces "$dir/traces.jsonl"
 }
 pids=() names=()
 for line in "${LINES[@]}"; do
@@ -104,5 +106,5 @@ for i in "${!pids[@]}"; do
   fi
 done
 grep -h 'ANOMALIES\|failed\|differed' "$LOGS"/joins-*.log || true
-say "$(find "$FIX" -name '*.out.jsonl' | wc -l) recorded runs under $FIX"
+say "$(cat "$FIX"/*/*.jsonl | grep -c '^{"trace":"[^"]*","meta":') recorded runs under $FIX"
 exit $fail

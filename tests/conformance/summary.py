@@ -4,14 +4,14 @@
 Usage:
     python3 tests/conformance/summary.py            # both engines, a Markdown table each
 
-Reads ENGINE/fixtures/joins/NAME/KIND/*.out.jsonl and *.meta.json: per join and kind, the
-recorded runs, the rows by type (pairs, left semi rows, null rows), and for Spark the rows
+Reads ENGINE/fixtures/joins/NAME/KIND.jsonl (fixtures.py): per join and kind, the recorded runs, the rows by type (pairs, left semi rows, null rows), and for Spark the rows
 dropped as late, the micro-batches and the state sizes compared. Needs nothing but Python.
 """
 
 import glob
-import json
 import os
+
+from fixtures import read_runs
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -21,27 +21,23 @@ def count(engine):
     total = {"runs": 0}
     for join_dir in sorted(glob.glob(os.path.join(HERE, engine, "fixtures", "joins", "*"))):
         name = os.path.basename(join_dir)
-        for kind_dir in sorted(glob.glob(os.path.join(join_dir, "*"))):
-            kind = os.path.basename(kind_dir)
+        for kind_file in sorted(glob.glob(os.path.join(join_dir, "*.jsonl"))):
+            kind = os.path.basename(kind_file)[: -len(".jsonl")]
             if kind == "traces":
                 continue
             c = {"runs": 0, "pairs": 0, "semi": 0, "null": 0, "late": 0, "batches": 0}
-            bounds = delays = ""
-            for out in sorted(glob.glob(os.path.join(kind_dir, "*.out.jsonl"))):
+            run, runs = read_runs(kind_file)
+            p = run["join_params"]
+            bounds, delays = p["bounds"], f'{p["left_delay"]} / {p["right_delay"]}'
+            for meta, emitted in runs.values():
                 c["runs"] += 1
-                with open(out, encoding="utf-8") as f:
-                    for line in f:
-                        o = json.loads(line)
-                        if o["type"] == "unmatched":
-                            c["null"] += 1
-                        elif "right" in o:
-                            c["pairs"] += 1
-                        else:
-                            c["semi"] += 1
-                with open(out[: -len(".out.jsonl")] + ".meta.json", encoding="utf-8") as f:
-                    meta = json.load(f)
-                p = meta["join_params"]
-                bounds, delays = p["bounds"], f'{p["left_delay"]} / {p["right_delay"]}'
+                for o in emitted:
+                    if o["type"] == "unmatched":
+                        c["null"] += 1
+                    elif "right" in o:
+                        c["pairs"] += 1
+                    else:
+                        c["semi"] += 1
                 if engine == "spark":
                     c["late"] += sum(meta["dropped_by_watermark_per_trace_batch"])
                     c["batches"] += len(meta["batches"])

@@ -11,6 +11,7 @@
 //! - Spark (opt-in, about 1.3 GB): `JOINCHECK_SPARK_PYTHON` names a Python with `pyspark`, for
 //!   `export_sql_spark_gives_the_oracles_rows` (`--ignored`).
 
+use crate::conformance::fixtures::{load, TraceText};
 use crate::support::{joincheck, root, TempDir};
 use joincheck::event::Output;
 use joincheck::model::JoinSpec;
@@ -71,26 +72,35 @@ fn models(dir: &TempDir) -> Vec<PathBuf> {
     models
 }
 
-/// The traces for a model: ones without explicit watermarks for derived models, Flink's
-/// harness traces (explicit watermarks, processing time, snapshots) for trace-watermark ones.
-fn traces_for(spec: &JoinSpec, simulated: &[PathBuf]) -> Vec<PathBuf> {
-    let files = |dir: &str, every: usize| -> Vec<PathBuf> {
-        let mut v: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
-            .collect();
-        v.sort();
-        v.into_iter().step_by(every).collect()
-    };
+/// Every `every`th trace of a recorded traces file, in name order, each written to a file of its
+/// own under `dir/label/` (the command line reads one trace a file).
+fn recorded(dir: &TempDir, label: &str, traces: Vec<TraceText>, every: usize) -> Vec<PathBuf> {
+    let sub = dir.path().join(label);
+    std::fs::create_dir_all(&sub).expect("a directory for the recorded traces");
+    traces
+        .into_iter()
+        .step_by(every)
+        .map(|t| {
+            let path = sub.join(format!("{}.jsonl", t.name));
+            std::fs::write(&path, t.text + "\n").expect("write a recorded trace");
+            path
+        })
+        .collect()
+}
+
+/// The traces for a model: ones without explicit watermarks for derived models (the bundled
+/// ones, every seventh recorded real-Spark trace and the simulated ones), Flink's harness
+/// traces (explicit watermarks, processing time, snapshots; every 24th) for trace-watermark ones.
+fn traces_for(
+    spec: &JoinSpec,
+    bundled: &[PathBuf],
+    spark: &[PathBuf],
+    simulated: &[PathBuf],
+    keyed: &[PathBuf],
+) -> Vec<PathBuf> {
     match spec.params.watermark.source {
-        joincheck::model::WatermarkSource::Derived => {
-            let mut v = files("models/traces", 1);
-            v.extend(files("tests/conformance/spark/fixtures/traces", 7));
-            v.extend(simulated.iter().cloned());
-            v
-        }
-        joincheck::model::WatermarkSource::Trace => files("tests/conformance/flink-harness/fixtures/keyed/traces", 24),
+        joincheck::model::WatermarkSource::Derived => [bundled, spark, simulated].concat(),
+        joincheck::model::WatermarkSource::Trace => keyed.to_vec(),
     }
 }
 
@@ -121,10 +131,21 @@ fn compare_all(engine: &str, python: &str, stride: usize) -> (Vec<String>, usize
             out
         })
         .collect();
+    let mut bundled: Vec<PathBuf> = std::fs::read_dir(root().join("models/traces"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .collect();
+    bundled.sort();
+    let spark = recorded(&dir, "spark", load!("spark/fixtures"), 7);
+    let keyed = recorded(&dir, "keyed", load!("flink-harness/fixtures/keyed"), 24);
     let mut jobs: Vec<(PathBuf, JoinSpec, PathBuf)> = Vec::new();
     for model in models(&dir) {
         let spec = JoinSpec::load(&model).expect("model loads");
-        for trace in traces_for(&spec, &simulated).into_iter().step_by(stride) {
+        for trace in traces_for(&spec, &bundled, &spark, &simulated, &keyed)
+            .into_iter()
+            .step_by(stride)
+        {
             let sql = dir.path().join(format!("q{}.sql", jobs.len()));
             let run = joincheck([
                 "export-sql",

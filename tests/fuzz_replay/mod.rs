@@ -349,7 +349,7 @@ fn fuzz_known_deviations_still_occur_and_are_excused() {
     // Spark with a time equality evicts a click once `clickTime <= W` (the event time is part
     // of the join key). For `clickTime = impressionTime - interval 5 minutes`, the click at
     // 30m goes at W = 30m while its impression at 35m is still on time; real Spark 4.3.0 lost
-    // this match (fixtures/joins/equality-negative/*/edge-right-partner-after-steps).
+    // this match (fixtures/joins/equality-negative/*.jsonl, trace edge-right-partner-after-steps).
     let equality = |offset: &str| {
         format!(
             "profile = \"spark\"\n[join]\nkind = \"inner\"\nbounds = \"= {offset}\"\n[watermark]\n\

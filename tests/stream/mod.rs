@@ -4,6 +4,7 @@
 //! `oracle`, line for line the whole-trace prediction (`spark_*`); `diff` against a prediction
 //! and Flink SQL's prediction refuse `--stream`.
 
+use crate::conformance::fixtures::load;
 use crate::support::{joincheck, root, TempDir};
 use joincheck::event::{Emitted, Position, Side};
 use joincheck::model::{JoinKind, JoinSpec, WatermarkSource};
@@ -295,20 +296,21 @@ fn streamed_lines(spec: &JoinSpec, text: &str) -> Vec<String> {
 #[test]
 fn spark_prediction_streams_line_for_line() {
     let spark = JoinSpec::load(&root().join("models/spark-impressions-clicks.toml")).expect("loads");
-    let mut traces: Vec<Trace> = Vec::new();
-    for dir in ["models/traces", "tests/conformance/spark/fixtures/traces"] {
-        let mut paths: Vec<_> = std::fs::read_dir(root().join(dir))
-            .map(|d| d.map(|e| e.expect("an entry").path()).collect())
-            .unwrap_or_default();
-        paths.sort();
-        for path in paths.iter().filter(|p| p.extension().is_some_and(|e| e == "jsonl")) {
-            if let Ok(t) = Trace::load(path) {
-                if spark.check_trace(&t, "t.jsonl").is_ok() {
-                    traces.push(t);
-                }
-            }
-        }
-    }
+    let mut paths: Vec<_> = std::fs::read_dir(root().join("models/traces"))
+        .map(|d| d.map(|e| e.expect("an entry").path()).collect())
+        .unwrap_or_default();
+    paths.sort();
+    let bundled = paths
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .filter_map(|path| Trace::load(path).ok());
+    let recorded = load!("spark/fixtures")
+        .into_iter()
+        .filter_map(|t| Trace::parse(&t.text, &t.name).ok());
+    let mut traces: Vec<Trace> = bundled
+        .chain(recorded)
+        .filter(|t| spark.check_trace(t, "t.jsonl").is_ok())
+        .collect();
     assert!(traces.len() >= 20, "{} Spark traces", traces.len());
     let workload = joincheck::sim::Workload {
         batch_records: Some(10_000),

@@ -4,25 +4,25 @@
 Usage (from anywhere; paths are relative to the repository root):
     python3 tests/conformance/flink/compare.py [--join KIND ...] [--joincheck BIN] [--fixtures DIR] [-v]
 
-For every join kind with recorded fixtures under tests/conformance/flink/fixtures/<join>/ and
-every trace in fixtures/traces/, this runs
+For every join kind with recorded fixtures in tests/conformance/flink/fixtures/<join>.jsonl and
+every trace recorded there (its steps in fixtures/traces.jsonl; ../fixtures.py), this runs
 
     target/release/joincheck oracle --model models/flink-sql-impressions-clicks[-left-outer].toml --trace T
 
-and compares the multiset of output rows, (type, ids), with the recorded <trace>.out.jsonl.
+and compares the multiset of output rows, (type, ids), with the rows recorded for the trace.
 That is the agreement figure ("N/M agree").  As a second, stricter check it also runs
 
     target/release/joincheck replay --json --model M --trace T
 
 and compares the multiset of (row, step) with the step after which real Flink emitted each row
-(<trace>.meta.json "emissions"; the end step for rows emitted at end of input).  Flink's steps
+(the "emissions" of the trace's meta line; the end step for rows emitted at end of input).  Flink's steps
 come from paced wall-clock attribution (README.md), so they are reported separately as "emission
 steps N/M agree" and do not count against the row agreement.  --no-steps skips this check.
 `late` lines from joincheck are ignored (real Flink SQL never drops a row, so the recording has
 none; the flink-sql profile emits none either, and any it did emit are counted and reported
 separately, not as a disagreement).  It prints "N/M agree" per join kind and lists every
 disagreement with both sides' rows; for recorded rows it also shows the trace step after which
-Flink emitted them (from <trace>.meta.json).
+Flink emitted them (from the trace's meta line).
 
 joincheck: --joincheck BIN, else $JOINCHECK_BIN, else target/release/joincheck; only if that is
 missing is it built with `cargo build --release`.
@@ -38,8 +38,12 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, ".."))
+from fixtures import read_runs, read_traces  # noqa: E402
+
 REPO = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 FIXTURES = os.path.join(HERE, "fixtures")
 MODELS = {
@@ -63,15 +67,6 @@ def fmt(k):
     return f"unmatched {k[1]} {k[2]}"
 
 
-def load_jsonl(path):
-    out = []
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if line.strip():
-                out.append((json.loads(line), f"{path}:{n}"))
-    return out
-
-
 def find_joincheck(explicit):
     if explicit:
         exe = os.path.abspath(explicit)
@@ -93,35 +88,25 @@ def find_joincheck(explicit):
     return exe, None
 
 
-def steps_of(meta_path):
+def steps_of(meta, where):
     """row key -> list of the steps after which Flink emitted it ("end" for end of input)."""
-    try:
-        with open(meta_path, encoding="utf-8") as f:
-            meta = json.load(f)
-    except OSError:
-        return {}
     out = collections.defaultdict(list)
     for e in meta.get("emissions", []):
-        k = row_key(e, meta_path)
+        k = row_key(e, where)
         out[k].append("end" if e.get("at_end_of_input") else e.get("after_step"))
     return out
 
 
-def recorded_steps(meta_path):
+def recorded_steps(meta, where):
     """Counter of (row key, step) from the metadata; None if the metadata has no emissions."""
-    try:
-        with open(meta_path, encoding="utf-8") as f:
-            meta = json.load(f)
-    except OSError:
-        return None
     if "emissions" not in meta:
         return None
-    return collections.Counter((row_key(e, meta_path), e.get("after_step")) for e in meta["emissions"])
+    return collections.Counter((row_key(e, where), e.get("after_step")) for e in meta["emissions"])
 
 
-def compare_steps(exe, model, trace_path, meta_path):
+def compare_steps(exe, model, trace_path, meta, where):
     """Return (agree or None if not comparable, problems)."""
-    rec = recorded_steps(meta_path)
+    rec = recorded_steps(meta, where)
     if rec is None:
         return None, ["no emission steps recorded"]
     p = subprocess.run([exe, "replay", "--json", "--model", model, "--trace", trace_path],
@@ -149,8 +134,9 @@ def compare_steps(exe, model, trace_path, meta_path):
     return False, problems
 
 
-def compare_trace(exe, model, trace_path, out_path, meta_path):
-    """Return (agree, problems, n_late_predicted); raises RuntimeError if joincheck fails."""
+def compare_trace(exe, model, trace_path, rows, meta, where):
+    """Return (agree, problems, n_late_predicted) for the recorded `rows` and `meta` of a trace;
+    raises RuntimeError if joincheck fails."""
     p = subprocess.run([exe, "oracle", "--model", model, "--trace", trace_path],
                        cwd=REPO, capture_output=True, text=True)
     if p.returncode != 0:
@@ -165,10 +151,10 @@ def compare_trace(exe, model, trace_path, out_path, meta_path):
             n_late += 1
             continue
         predicted[row_key(obj, f"oracle output line {n}")] += 1
-    recorded = collections.Counter(row_key(o, w) for o, w in load_jsonl(out_path))
+    recorded = collections.Counter(row_key(o, where) for o in rows)
     if predicted == recorded:
         return True, [], n_late
-    steps = steps_of(meta_path)
+    steps = steps_of(meta, where)
     problems = []
     for k in sorted(set(predicted) | set(recorded)):
         a, b = recorded.get(k, 0), predicted.get(k, 0)
@@ -191,30 +177,39 @@ def main(argv=None):
     ap.add_argument("--joincheck", default=os.environ.get("JOINCHECK_BIN") or None,
                     help="an existing joincheck binary (default: $JOINCHECK_BIN, else target/release/joincheck)")
     ap.add_argument("--fixtures", default=FIXTURES,
-                    help="fixtures directory with traces/ and <join>/ (default: the committed one)")
+                    help="fixtures directory with traces.jsonl and <join>.jsonl (default: the committed one)")
     ap.add_argument("--no-steps", action="store_true",
                     help="skip the second check (emission steps against joincheck replay --json)")
     ap.add_argument("-v", "--verbose", action="store_true", help="also list agreeing traces")
     args = ap.parse_args(argv)
     kinds = args.join or ["inner", "left_outer"]
     fixtures = os.path.abspath(args.fixtures)
-    traces_dir = os.path.join(fixtures, "traces")
+    traces_file = os.path.join(fixtures, "traces.jsonl")
 
-    if not os.path.isdir(traces_dir):
-        print(f"compare.py: no traces in {traces_dir}; run record.sh first")
+    if not os.path.isfile(traces_file):
+        print(f"compare.py: no traces in {traces_file}; run record.sh first")
         return 0
+    try:
+        traces = read_traces(traces_file)
+    except ValueError as e:
+        print(f"compare.py: {e}")
+        return 2
     plan = []
     for kind in kinds:
         model = MODELS[kind]
-        fixdir = os.path.join(fixtures, kind)
+        runs_file = os.path.join(fixtures, kind + ".jsonl")
         if not os.path.exists(os.path.join(REPO, model)):
             print(f"compare.py: {kind}: model {model} is missing; skipping the comparison for {kind}")
             continue
-        if not os.path.isdir(fixdir):
-            print(f"compare.py: {kind}: no recorded fixtures in {fixdir}; skipping")
+        if not os.path.isfile(runs_file):
+            print(f"compare.py: {kind}: no recorded fixtures in {runs_file}; skipping")
             continue
-        names = sorted(f[: -len(".out.jsonl")] for f in os.listdir(fixdir) if f.endswith(".out.jsonl"))
-        plan.append((kind, model, fixdir, names))
+        try:
+            _, runs = read_runs(runs_file)
+        except (ValueError, json.JSONDecodeError) as e:
+            print(f"compare.py: {e}")
+            return 2
+        plan.append((kind, model, runs_file, runs))
     if not plan:
         print("compare.py: nothing to compare")
         return 0
@@ -225,29 +220,34 @@ def main(argv=None):
         return 2
     status = 0
     summary = []
-    for kind, model, fixdir, names in plan:
+    # joincheck reads a trace from a file: each one goes to a file of its own here.
+    scratch = tempfile.TemporaryDirectory(prefix="joincheck-flink-compare-")
+    for kind, model, runs_file, runs in plan:
+        names = list(runs)
         agree = 0
         late_lines = 0
         disagreements = []
         steps_agree = steps_compared = 0
         step_disagreements = []
         for name in names:
-            trace = os.path.join(traces_dir, name + ".jsonl")
-            out = os.path.join(fixdir, name + ".out.jsonl")
-            meta = os.path.join(fixdir, name + ".meta.json")
-            if not os.path.exists(trace):
-                print(f"compare.py: {kind} {name}: trace file missing")
+            if name not in traces:
+                print(f"compare.py: {kind} {name}: no such trace in {traces_file}")
                 status = 2
                 continue
+            trace = os.path.join(scratch.name, name + ".jsonl")
+            with open(trace, "w", encoding="utf-8") as f:
+                f.write("".join(step + "\n" for step in traces[name]))
+            meta, rows = runs[name]
+            where = f"{runs_file}, trace {name}"
             try:
-                ok, problems, n_late = compare_trace(exe, model, trace, out, meta)
+                ok, problems, n_late = compare_trace(exe, model, trace, rows, meta, where)
             except (RuntimeError, ValueError, json.JSONDecodeError, KeyError) as e:
                 print(f"compare.py: {kind} {name}: {e}")
                 status = 2
                 continue
             late_lines += n_late
             if not args.no_steps:
-                sok, sprob = compare_steps(exe, model, trace, meta)
+                sok, sprob = compare_steps(exe, model, trace, meta, where)
                 if sok is not None:
                     steps_compared += 1
                     steps_agree += sok

@@ -19,7 +19,7 @@ FIX=tests/conformance/flink/fixtures
 [[ -x "$VENV/bin/python" ]] || { echo "determinism.sh: no venv at $VENV; run record.sh first" >&2; exit 2; }
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/joincheck-flink-determinism.XXXXXX")
 trap 'rm -rf "$OUT"' EXIT
-mapfile -t ALL < <(ls "$FIX"/traces/*.jsonl | LC_ALL=C sort)
+mapfile -t ALL < <(python3 tests/conformance/fixtures.py names "$FIX/traces.jsonl")
 if [[ $N == all ]]; then
   PICK=("${ALL[@]}")
 else
@@ -27,26 +27,27 @@ else
   PICK=()
   for ((i = 0; i < ${#ALL[@]} && ${#PICK[@]} < N; i += step)); do PICK+=("${ALL[$i]}"); done
 fi
+python3 tests/conformance/fixtures.py unpack "$FIX/traces.jsonl" "$OUT/traces" "${PICK[@]}"
 KINDS=()
-for k in inner left_outer; do [[ -d "$FIX/$k" ]] && KINDS+=(--join "$k"); done
+for k in inner left_outer; do [[ -f "$FIX/$k.jsonl" ]] && KINDS+=(--join "$k"); done
 echo "determinism.sh: re-running ${#PICK[@]} traces at pace $PACE for: ${KINDS[*]}"
 t0=$SECONDS
-"$VENV/bin/python" tests/conformance/flink/driver.py "${KINDS[@]}" --pace "$PACE" --out "$OUT" "${PICK[@]}" \
+"$VENV/bin/python" tests/conformance/flink/driver.py "${KINDS[@]}" --pace "$PACE" --out "$OUT" "$OUT"/traces/*.jsonl \
   2>"$OUT/driver.log" || { tail -20 "$OUT/driver.log" >&2; exit 1; }
 rc=0
 "$VENV/bin/python" - "$FIX" "$OUT" "${PICK[@]}" <<'PY' || rc=$?
 import json, os, sys
+sys.path.insert(0, "tests/conformance")
+from fixtures import read_runs
 fix, out, picks = sys.argv[1], sys.argv[2], sys.argv[3:]
 same = differ = 0
 for kind in ("inner", "left_outer"):
-    if not os.path.isdir(os.path.join(out, kind)):
+    if not os.path.isfile(os.path.join(out, kind + ".jsonl")):
         continue
-    for t in picks:
-        n = os.path.basename(t)[: -len(".jsonl")]
-        a = open(os.path.join(fix, kind, n + ".out.jsonl")).read()
-        b = open(os.path.join(out, kind, n + ".out.jsonl")).read()
-        ma = json.load(open(os.path.join(fix, kind, n + ".meta.json")))
-        mb = json.load(open(os.path.join(out, kind, n + ".meta.json")))
+    _, committed = read_runs(os.path.join(fix, kind + ".jsonl"))
+    _, rerun = read_runs(os.path.join(out, kind + ".jsonl"))
+    for n in picks:
+        (ma, a), (mb, b) = committed[n], rerun[n]
         ea = sorted(json.dumps(e, sort_keys=True) for e in ma["emissions"])
         eb = sorted(json.dumps(e, sort_keys=True) for e in mb["emissions"])
         if a == b and ea == eb and not mb["anomalies"]:

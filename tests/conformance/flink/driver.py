@@ -2,15 +2,18 @@
 """Feed joincheck traces through real Flink SQL (apache-flink 2.3.0) and record what it emits.
 
 Usage:
-    python driver.py --join inner [--join left_outer] --out DIR [--pace 0.1] [--repeat 2] TRACE.jsonl ...
+    python driver.py --join inner [--join left_outer] --out DIR [--pace 0.1] [--repeat 2]
+                     [--traces TRACES.jsonl] [TRACE.jsonl ...]
                      [--bounds "[0ms, 1h]"] [--left-delay 10m] [--right-delay 10m]
 
-For every join kind and every trace this writes
-    DIR/<join>/<trace-name>.out.jsonl   the rows Flink emitted, in joincheck's output format
+The traces are those of a traces file (--traces, a fixtures directory's traces.jsonl) and any
+plain joincheck trace files, each named by its file name.  For every join kind this writes
+DIR/<join>.jsonl (../fixtures.py), its lines in trace name order:
+    {"run":{...}}                       versions, settings, the query and its plan, the join kind
+    {"trace":"NAME","meta":{...}}       for every emitted row the trace step after which it appeared
+    {"trace":"NAME",<row>}              the rows Flink emitted, in joincheck's output format
                                         (match / unmatched lines, no "step" or "batch" field),
                                         sorted deterministically
-    DIR/<join>/<trace-name>.meta.json   versions, settings, the query, and for every emitted row
-                                        the trace step after which it appeared
 
 All traces and join kinds run in ONE Python process with ONE TableEnvironment (one MiniCluster
 JVM); every (trace, join kind) is its own bounded Flink job.  See README.md next to this file.
@@ -56,11 +59,12 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from fixtures import dumps, read_traces, trace_lines, trace_name_of, write_runs  # noqa: E402
 from joinparams import Join  # noqa: E402
 
 JOIN_KINDS = ("inner", "left_outer", "right_outer", "full_outer")
 SQL_JOIN = {"inner": "JOIN", "left_outer": "LEFT JOIN", "right_outer": "RIGHT JOIN", "full_outer": "FULL JOIN"}
-# The seed's query: the committed fixtures under fixtures/<join>/ were recorded with these texts.
+# The seed's query: the committed fixtures in fixtures/<join>.jsonl were recorded with these texts.
 SEED_BOUNDS, SEED_DELAY = "[0ms, 1h]", "10m"
 WATERMARK_EXPR = "ts - INTERVAL '10' MINUTE"
 CONDITION = "i.k = c.k AND c.ts BETWEEN i.ts AND i.ts + INTERVAL '1' HOUR"
@@ -83,7 +87,7 @@ FLINK_CONF = {
     "table.local-time-zone": "UTC",
     "rest.bind-port": "0",
 }
-# Table settings whose effective value is read back and recorded in every metadata file.
+# Table settings whose effective value is read back and recorded in every run line.
 RECORDED_TABLE_CONFS = ("table.exec.interval-join.min-cleanup-interval", "table.local-time-zone")
 
 
@@ -95,55 +99,54 @@ class TraceError(Exception):
 # Trace reading (no Flink needed)
 # --------------------------------------------------------------------------------------------
 
-def read_trace(path):
+def read_trace(lines, source):
     """Return (records, steps, has_end): records as dicts with their step index."""
     records = []
     steps = 0
     has_end = False
     seen_ids = {"left": set(), "right": set()}
-    with open(path, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            where = f"{path}:{lineno}"
-            if not line.strip():
-                continue
-            try:
-                step = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise TraceError(f"{where}: not valid JSON: {e}")
-            if not isinstance(step, dict) or not isinstance(step.get("type"), str):
-                raise TraceError(f'{where}: a step must be a JSON object with a string "type"')
-            if has_end:
-                raise TraceError(f"{where}: nothing may follow an end step")
-            typ = step["type"]
-            if typ in REJECTED_STEPS:
-                raise TraceError(f'{where}: step type "{typ}" is not supported by the Flink SQL driver: '
-                                 f"{REJECTED_STEPS[typ]}")
-            if typ == "record":
-                extra = set(step) - {"type", "side", "key", "ts", "id"}
-                if extra:
-                    raise TraceError(f"{where}: unknown field(s) {sorted(extra)} in record")
-                side, key, ts, rid = step.get("side"), step.get("key"), step.get("ts"), step.get("id")
-                if side not in ("left", "right"):
-                    raise TraceError(f'{where}: field "side" must be "left" or "right", got {side!r}')
-                if not isinstance(key, str):
-                    raise TraceError(f'{where}: field "key" must be a string')
-                if not isinstance(rid, str):
-                    raise TraceError(f'{where}: field "id" must be a string')
-                if isinstance(ts, bool) or not isinstance(ts, int):
-                    raise TraceError(f'{where}: field "ts" must be an integer millisecond time')
-                if not (-(2 ** 63) <= ts < 2 ** 63):
-                    raise TraceError(f'{where}: field "ts" does not fit in 64 bits')
-                if rid in seen_ids[side]:
-                    raise TraceError(f'{where}: duplicate {side} id "{rid}"')
-                seen_ids[side].add(rid)
-                records.append({"step": steps, "side": side, "key": key, "ts": ts, "id": rid})
-            elif typ == "end":
-                if len(step) != 1:
-                    raise TraceError(f"{where}: an end step has no fields besides type")
-                has_end = True
-            else:
-                raise TraceError(f'{where}: unknown step type "{typ}"')
-            steps += 1
+    for lineno, line in enumerate(lines, 1):
+        where = f"{source}:{lineno}"
+        if not line.strip():
+            continue
+        try:
+            step = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise TraceError(f"{where}: not valid JSON: {e}")
+        if not isinstance(step, dict) or not isinstance(step.get("type"), str):
+            raise TraceError(f'{where}: a step must be a JSON object with a string "type"')
+        if has_end:
+            raise TraceError(f"{where}: nothing may follow an end step")
+        typ = step["type"]
+        if typ in REJECTED_STEPS:
+            raise TraceError(f'{where}: step type "{typ}" is not supported by the Flink SQL driver: '
+                             f"{REJECTED_STEPS[typ]}")
+        if typ == "record":
+            extra = set(step) - {"type", "side", "key", "ts", "id"}
+            if extra:
+                raise TraceError(f"{where}: unknown field(s) {sorted(extra)} in record")
+            side, key, ts, rid = step.get("side"), step.get("key"), step.get("ts"), step.get("id")
+            if side not in ("left", "right"):
+                raise TraceError(f'{where}: field "side" must be "left" or "right", got {side!r}')
+            if not isinstance(key, str):
+                raise TraceError(f'{where}: field "key" must be a string')
+            if not isinstance(rid, str):
+                raise TraceError(f'{where}: field "id" must be a string')
+            if isinstance(ts, bool) or not isinstance(ts, int):
+                raise TraceError(f'{where}: field "ts" must be an integer millisecond time')
+            if not (-(2 ** 63) <= ts < 2 ** 63):
+                raise TraceError(f'{where}: field "ts" does not fit in 64 bits')
+            if rid in seen_ids[side]:
+                raise TraceError(f'{where}: duplicate {side} id "{rid}"')
+            seen_ids[side].add(rid)
+            records.append({"step": steps, "side": side, "key": key, "ts": ts, "id": rid})
+        elif typ == "end":
+            if len(step) != 1:
+                raise TraceError(f"{where}: an end step has no fields besides type")
+            has_end = True
+        else:
+            raise TraceError(f'{where}: unknown step type "{typ}"')
+        steps += 1
     return records, steps, has_end
 
 
@@ -165,28 +168,12 @@ def line_sort_key(obj):
     return (1, natural(obj["side"]), natural(obj["id"]), obj["key"])
 
 
-def dumps(obj):
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
-
-
 def java_version():
     try:
         p = subprocess.run(["java", "-version"], capture_output=True, text=True, timeout=60)
         return (p.stderr or p.stdout).strip().splitlines()[0]
     except Exception as e:  # pragma: no cover
         return f"unknown ({e})"
-
-
-def write_atomic(path, text):
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
-
-
-def trace_name_of(path):
-    base = os.path.basename(path)
-    return base[: -len(".jsonl")] if base.endswith(".jsonl") else os.path.splitext(base)[0]
 
 
 # --------------------------------------------------------------------------------------------
@@ -440,7 +427,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--join", action="append", choices=JOIN_KINDS, required=True,
                     help="join kind; repeat to run several kinds in the same JVM")
-    ap.add_argument("--out", required=True, help="output directory; files go to OUT/<join>/")
+    ap.add_argument("--out", required=True, help="output directory; each kind's runs go to OUT/<join>.jsonl")
     ap.add_argument("--bounds", default=SEED_BOUNDS,
                     help='the time condition c.ts - i.ts in joincheck syntax, e.g. "[-5m, 20m]" or "(0ms, 30m)" '
                          '(default: the seed\'s "[0ms, 1h]")')
@@ -452,7 +439,9 @@ def main(argv=None):
     ap.add_argument("--repeat", type=int, default=1,
                     help="run every (trace, join) this many times in this process and flag any difference "
                          "(default 1)")
-    ap.add_argument("traces", nargs="+", help="trace files (JSON lines)")
+    ap.add_argument("--traces", help="a traces file (a fixtures directory's traces.jsonl)")
+    ap.add_argument("trace_files", nargs="*", metavar="TRACE.jsonl",
+                    help="plain trace files (JSON lines), each named by its file name")
     args = ap.parse_args(argv)
     if args.pace < 0 or args.repeat < 1:
         print("driver.py: error: --pace must be >= 0 and --repeat >= 1", file=sys.stderr)
@@ -465,16 +454,22 @@ def main(argv=None):
         return 2
 
     # Parse everything first, so that a bad trace fails before the JVM starts.
+    sources = [(name, lines, f"{args.traces} (trace {name})")
+               for name, lines in (read_traces(args.traces) if args.traces else {}).items()]
+    sources += [(trace_name_of(path), trace_lines(path), path) for path in args.trace_files]
     traces = []
-    for path in args.traces:
+    for name, lines, source in sources:
         try:
-            traces.append((trace_name_of(path), read_trace(path)))
+            traces.append((name, read_trace(lines, source)))
         except TraceError as e:
             print(f"driver.py: error: {e}", file=sys.stderr)
             return 2
     names = [n for n, _ in traces]
+    if not names:
+        print("driver.py: error: no traces (--traces FILE or trace files)", file=sys.stderr)
+        return 2
     if len(set(names)) != len(names):
-        print("driver.py: error: two trace files have the same name", file=sys.stderr)
+        print("driver.py: error: two traces have the same name", file=sys.stderr)
         return 2
 
     from importlib.metadata import version as pkg_version
@@ -510,11 +505,10 @@ def main(argv=None):
             static_meta["watermark"] = (f"impressions: WATERMARK FOR ts AS {runner.watermarks[0]}; clicks: WATERMARK "
                                         f"FOR ts AS {runner.watermarks[1]} (ts = TO_TIMESTAMP_LTZ(t, 3))")
             static_meta["join_params"] = join.describe()
+        os.makedirs(args.out, exist_ok=True)
         for kind in args.join:
-            outdir = os.path.join(args.out, kind)
-            os.makedirs(outdir, exist_ok=True)
             t_kind = time.monotonic()
-            count = 0
+            recorded = {}
             for name, (records, n_steps, has_end) in traces:
                 t0 = time.monotonic()
                 runs = []
@@ -538,26 +532,25 @@ def main(argv=None):
                                          f"{emission_table(em, end_index)} vs {emission_table(emissions, end_index)}")
                 if any(a for a in anomalies if "differs from run" in a):
                     unstable += 1
-                meta = dict(static_meta)
-                meta.update({
-                    "trace": name,
-                    "join": kind,
-                    "query": runner.query(kind),
-                    "plan_interval_join": runner.plan_checked.get(kind),
+                meta = {
                     "records": len(records),
                     "trace_steps": n_steps,
                     "end_of_input_step": end_index,
                     "emissions": emission_table(emissions, end_index),
                     "anomalies": anomalies,
-                })
-                write_atomic(os.path.join(outdir, f"{name}.out.jsonl"), "".join(dumps(l) + "\n" for l in lines))
-                write_atomic(os.path.join(outdir, f"{name}.meta.json"), json.dumps(meta, indent=1) + "\n")
-                count += 1
+                }
+                recorded[name] = (meta, lines)
                 note = f" ANOMALIES: {anomalies}" if anomalies else ""
                 walls = ", ".join(f"{w:.1f}s" for _r, _rel, w in runs)
                 print(f"driver.py: {kind} {name}: {len(records)} rows, {len(lines)} outputs, "
                       f"job {walls}, total {time.monotonic() - t0:.1f}s{note}", file=sys.stderr, flush=True)
-            print(f"driver.py: {kind}: {count} traces in {time.monotonic() - t_kind:.1f}s", file=sys.stderr)
+            # One file per kind, written when every trace has run: what the traces share goes in
+            # its run line (the plan was read at the kind's first run), what Flink did on each
+            # trace in that trace's lines.
+            run = {**static_meta, "join": kind, "query": runner.query(kind),
+                   "plan_interval_join": runner.plan_checked.get(kind)}
+            write_runs(os.path.join(args.out, f"{kind}.jsonl"), run, recorded)
+            print(f"driver.py: {kind}: {len(recorded)} traces in {time.monotonic() - t_kind:.1f}s", file=sys.stderr)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print(f"driver.py: total {time.monotonic() - t_start:.1f}s, {failures} failures, "

@@ -54,11 +54,10 @@ fi
 VPY="$VENV/bin/python"
 say "apache-flink $("$VPY" -c 'import importlib.metadata as m; print(m.version("apache-flink"))')"
 
-# 2. traces
-rm -rf "$FIX/traces"
-"$VPY" tests/conformance/flink/gen_traces.py --seed "$SEED" --random "$NRANDOM" --out "$FIX/traces"
-mapfile -t TRACE_FILES < <(ls "$FIX"/traces/*.jsonl | LC_ALL=C sort)
-say "${#TRACE_FILES[@]} traces in $FIX/traces"
+# 2. traces: fixtures/traces.jsonl and traces.md (every file of fixtures/ is one per join kind,
+# its lines tagged by trace: README.md)
+"$VPY" tests/conformance/flink/gen_traces.py --seed "$SEED" --random "$NRANDOM" --out "$FIX"
+say "$(python3 tests/conformance/fixtures.py names "$FIX/traces.jsonl" | wc -l) traces in $FIX/traces.jsonl"
 
 # 3. real Flink: one long-lived driver process (one MiniCluster JVM) for every join kind
 mkdir -p "$LOGS"
@@ -67,20 +66,20 @@ ARGS=()
 for k in "${KINDS[@]}"; do
   case $k in inner|left_outer) ;; *) echo "record.sh: unknown join kind $k" >&2; exit 2 ;; esac
   ARGS+=(--join "$k")
-  rm -rf "${FIX:?}/$k"
+  rm -f "${FIX:?}/$k.jsonl"
 done
 log="$LOGS/driver.log"
 say "driver: ${ARGS[*]} --pace $PACE --repeat $REPEAT (log: $log)"
 rc=0
 "$VPY" tests/conformance/flink/driver.py "${ARGS[@]}" --pace "$PACE" --repeat "$REPEAT" --out "$FIX" \
-  "${TRACE_FILES[@]}" >"$log" 2>&1 || rc=$?
+  --traces "$FIX/traces.jsonl" >"$log" 2>&1 || rc=$?
 grep -h '^driver.py: [a-z_]*: [0-9]* traces\|^driver.py: total\|ANOMALIES\|failed\|error' "$log" || true
 if [[ $rc != 0 ]]; then
   echo "record.sh: the driver failed (exit $rc); see $log" >&2
   exit 1
 fi
 for k in "${KINDS[@]}"; do
-  say "$k: $(ls "$FIX/$k"/*.out.jsonl | wc -l) traces recorded"
+  say "$k: $(grep -c '^{"trace":"[^"]*","meta":' "$FIX/$k.jsonl") traces recorded"
 done
 say "recording done"
 

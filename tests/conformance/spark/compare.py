@@ -4,17 +4,17 @@
 Usage (from anywhere; paths are relative to the repository root):
     python3 tests/conformance/spark/compare.py [--join KIND ...] [--joincheck BIN] [-v]
 
-For every join kind with recorded fixtures under tests/conformance/spark/fixtures/<join>/ and
-every trace in fixtures/traces/, this runs
+For every join kind with recorded fixtures in tests/conformance/spark/fixtures/<join>.jsonl and
+every trace recorded there (its steps in fixtures/traces.jsonl; ../fixtures.py), this runs
 
     joincheck oracle --model models/spark-impressions-clicks<suffix>.toml --trace T
 
 and compares, per trace:
   * rows:  the multiset of (type, ids, batch) of the `match` and `unmatched` lines, against the
-           recorded <trace>.out.jsonl;
+           rows recorded for the trace;
   * late:  the number of `late` lines per trace batch, against the sum of Spark's
-           numRowsDroppedByWatermark over the Spark batches of that trace batch
-           (<trace>.meta.json), because Spark counts late rows but does not name them.
+           numRowsDroppedByWatermark over the Spark batches of that trace batch (the trace's
+           meta line), because Spark counts late rows but does not name them.
 A trace agrees when both agree.  It prints "N/M agree" per join kind and lists disagreements.
 
 By default joincheck is built once with `cargo build --release -q` and target/release/joincheck
@@ -34,8 +34,12 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, ".."))
+from fixtures import read_runs, read_traces  # noqa: E402
+
 REPO = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 FIXTURES = os.path.join(HERE, "fixtures")
 MODELS = {
@@ -62,15 +66,6 @@ def fmt(k):
     return f"unmatched {k[1]} {k[2]} @batch {k[3]}"
 
 
-def load_jsonl(path):
-    out = []
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if line.strip():
-                out.append((json.loads(line), f"{path}:{n}"))
-    return out
-
-
 def build_joincheck():
     if shutil.which("cargo") is None:
         return None, "cargo is not on PATH; pass --joincheck BIN"
@@ -84,8 +79,9 @@ def build_joincheck():
     return exe, None
 
 
-def compare_trace(exe, model, trace_path, out_path, meta_path):
-    """Return (rows_agree, late_counts_agree, problems); raises RuntimeError if joincheck fails."""
+def compare_trace(exe, model, trace_path, rows, meta, where):
+    """Return (rows_agree, late_counts_agree, problems) for the recorded `rows` and `meta` of a
+    trace; raises RuntimeError if joincheck fails."""
     p = subprocess.run([exe, "oracle", "--model", model, "--trace", trace_path],
                        cwd=REPO, capture_output=True, text=True)
     if p.returncode != 0:
@@ -105,9 +101,7 @@ def compare_trace(exe, model, trace_path, out_path, meta_path):
             predicted_late_total += 1
         else:
             predicted_rows[row_key(obj, f"oracle output line {n}")] += 1
-    recorded_rows = collections.Counter(row_key(o, w) for o, w in load_jsonl(out_path))
-    with open(meta_path, encoding="utf-8") as f:
-        meta = json.load(f)
+    recorded_rows = collections.Counter(row_key(o, where) for o in rows)
     dropped = meta["dropped_by_watermark_per_trace_batch"]
     recorded_late = collections.Counter({i: n for i, n in enumerate(dropped) if n})
 
@@ -139,28 +133,37 @@ def main(argv=None):
     ap.add_argument("--joincheck", default=os.environ.get("JOINCHECK_BIN") or None,
                     help="an existing joincheck binary (default: $JOINCHECK_BIN, else cargo build --release)")
     ap.add_argument("--fixtures", default=FIXTURES,
-                    help="fixtures directory with traces/ and <join>/ (default: the committed one)")
+                    help="fixtures directory with traces.jsonl and <join>.jsonl (default: the committed one)")
     ap.add_argument("-v", "--verbose", action="store_true", help="also list agreeing traces")
     args = ap.parse_args(argv)
     kinds = args.join or ["inner", "left_outer", "right_outer", "full_outer"]
     fixtures = os.path.abspath(args.fixtures)
-    traces_dir = os.path.join(fixtures, "traces")
+    traces_file = os.path.join(fixtures, "traces.jsonl")
 
-    if not os.path.isdir(traces_dir):
-        print(f"compare.py: no traces in {traces_dir}; run record.sh first")
+    if not os.path.isfile(traces_file):
+        print(f"compare.py: no traces in {traces_file}; run record.sh first")
         return 0
+    try:
+        traces = read_traces(traces_file)
+    except ValueError as e:
+        print(f"compare.py: {e}")
+        return 2
     plan = []
     for kind in kinds:
         model = MODELS[kind]
-        fixdir = os.path.join(fixtures, kind)
+        runs_file = os.path.join(fixtures, kind + ".jsonl")
         if not os.path.exists(os.path.join(REPO, model)):
             print(f"compare.py: {kind}: model {model} is missing; skipping the comparison for {kind}")
             continue
-        if not os.path.isdir(fixdir):
-            print(f"compare.py: {kind}: no recorded fixtures in {fixdir}; skipping")
+        if not os.path.isfile(runs_file):
+            print(f"compare.py: {kind}: no recorded fixtures in {runs_file}; skipping")
             continue
-        names = sorted(f[: -len(".out.jsonl")] for f in os.listdir(fixdir) if f.endswith(".out.jsonl"))
-        plan.append((kind, model, fixdir, names))
+        try:
+            _, runs = read_runs(runs_file)
+        except (ValueError, json.JSONDecodeError) as e:
+            print(f"compare.py: {e}")
+            return 2
+        plan.append((kind, model, runs_file, runs))
     if not plan:
         print("compare.py: nothing to compare")
         return 0
@@ -178,19 +181,23 @@ def main(argv=None):
             return 2
     status = 0
     summary = []
-    for kind, model, fixdir, names in plan:
+    # joincheck reads a trace from a file: each one goes to a file of its own here.
+    scratch = tempfile.TemporaryDirectory(prefix="joincheck-spark-compare-")
+    for kind, model, runs_file, runs in plan:
         agree = rows_agree = late_agree = 0
         disagreements = []
+        names = list(runs)
         for name in names:
-            trace = os.path.join(traces_dir, name + ".jsonl")
-            out = os.path.join(fixdir, name + ".out.jsonl")
-            meta = os.path.join(fixdir, name + ".meta.json")
-            if not os.path.exists(trace) or not os.path.exists(meta):
-                print(f"compare.py: {kind} {name}: trace or metadata file missing")
+            if name not in traces:
+                print(f"compare.py: {kind} {name}: no such trace in {traces_file}")
                 status = 2
                 continue
+            trace = os.path.join(scratch.name, name + ".jsonl")
+            with open(trace, "w", encoding="utf-8") as f:
+                f.write("".join(step + "\n" for step in traces[name]))
+            meta, rows = runs[name]
             try:
-                rows_ok, late_ok, problems = compare_trace(exe, model, trace, out, meta)
+                rows_ok, late_ok, problems = compare_trace(exe, model, trace, rows, meta, f"{runs_file}, trace {name}")
             except (RuntimeError, ValueError, json.JSONDecodeError, KeyError) as e:
                 print(f"compare.py: {kind} {name}: {e}")
                 status = 2

@@ -2,13 +2,16 @@
 """Feed joincheck traces through real Spark (pyspark 4.3.0) and record what it emits.
 
 Usage:
-    python driver.py --join inner [--join left_outer ...] --out DIR TRACE.jsonl [TRACE.jsonl ...]
+    python driver.py --join inner [--join left_outer ...] --out DIR [--traces TRACES.jsonl] [TRACE.jsonl ...]
                      [--bounds "[0ms, 1h]"] [--left-delay 10m] [--right-delay 10m]
 
-For every join kind and every trace this writes
-    DIR/<join>/<trace-name>.out.jsonl   the rows Spark emitted, in joincheck's output format,
+The traces are those of a traces file (--traces, a fixtures directory's traces.jsonl) and any
+plain joincheck trace files, each named by its file name.  For every join kind this writes
+DIR/<join>.jsonl (../fixtures.py), its lines in trace name order:
+    {"run":{...}}                       versions, confs, the query's condition, the join kind
+    {"trace":"NAME","meta":{...}}       Spark's own bookkeeping per Spark batch, the checkpoint's confs
+    {"trace":"NAME",<row>}              the rows Spark emitted, in joincheck's output format,
                                         each with "batch": <trace batch index>
-    DIR/<join>/<trace-name>.meta.json   Spark's own bookkeeping per Spark batch, versions, confs
 
 All traces and join kinds run in ONE SparkSession (one JVM), each (trace, join kind) as its own
 streaming query with a fresh checkpoint directory.  See README.md next to this file.
@@ -39,16 +42,17 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from fixtures import dumps, read_traces, trace_lines, trace_name_of, write_runs  # noqa: E402
 from joinparams import Join  # noqa: E402
 
 JOIN_KINDS = ("inner", "left_outer", "right_outer", "full_outer", "left_semi")
-# The seed's query: the committed fixtures under fixtures/<join>/ were recorded with these.
+# The seed's query: the committed fixtures in fixtures/<join>.jsonl were recorded with these.
 SEED_BOUNDS, SEED_DELAY = "[0ms, 1h]", "10m"
 SEED_CONDITION = (
     "impressionKey = clickKey AND clickTime >= impressionTime "
     "AND clickTime <= impressionTime + interval 1 hour"
 )
-# Confs recorded in every metadata file (real-engines.md 1.2 and 4): the first two are stored in
+# Confs recorded in every run line (real-engines.md 1.2 and 4): the first two are stored in
 # the checkpoint and change semantics; the third decides whether no-data batches run at all.
 RECORDED_CONFS = (
     "spark.sql.streaming.statefulOperator.allowMultiple",
@@ -72,7 +76,7 @@ class TraceError(Exception):
 # Trace reading (no Spark needed)
 # --------------------------------------------------------------------------------------------
 
-def read_trace(path):
+def read_trace(lines, source):
     """Return the list of trace batches: each a list of record dicts.
 
     Records before the first `batch` marker are trace batch 0, every marker closes one batch
@@ -83,52 +87,51 @@ def read_trace(path):
     current = []
     ended = False
     seen_ids = {"left": set(), "right": set()}
-    with open(path, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            where = f"{path}:{lineno}"
-            if not line.strip():
-                continue
-            try:
-                step = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise TraceError(f"{where}: not valid JSON: {e}")
-            if not isinstance(step, dict) or not isinstance(step.get("type"), str):
-                raise TraceError(f'{where}: a step must be a JSON object with a string "type"')
-            if ended:
-                raise TraceError(f"{where}: nothing may follow an end step")
-            typ = step["type"]
-            if typ in REJECTED_STEPS:
-                raise TraceError(f'{where}: step type "{typ}" is not supported: {REJECTED_STEPS[typ]}')
-            if typ == "record":
-                extra = set(step) - {"type", "side", "key", "ts", "id"}
-                if extra:
-                    raise TraceError(f"{where}: unknown field(s) {sorted(extra)} in record")
-                side, key, ts, rid = step.get("side"), step.get("key"), step.get("ts"), step.get("id")
-                if side not in ("left", "right"):
-                    raise TraceError(f'{where}: field "side" must be "left" or "right", got {side!r}')
-                if not isinstance(key, str):
-                    raise TraceError(f'{where}: field "key" must be a string')
-                if not isinstance(rid, str):
-                    raise TraceError(f'{where}: field "id" must be a string')
-                if isinstance(ts, bool) or not isinstance(ts, int):
-                    raise TraceError(f'{where}: field "ts" must be an integer millisecond time')
-                if not (-(2 ** 63) <= ts < 2 ** 63):
-                    raise TraceError(f'{where}: field "ts" does not fit in 64 bits')
-                if rid in seen_ids[side]:
-                    raise TraceError(f'{where}: duplicate {side} id "{rid}"')
-                seen_ids[side].add(rid)
-                current.append({"side": side, "key": key, "ts": ts, "id": rid})
-            elif typ == "batch":
-                if len(step) != 1:
-                    raise TraceError(f"{where}: a batch step has no fields besides type")
-                batches.append(current)
-                current = []
-            elif typ == "end":
-                if len(step) != 1:
-                    raise TraceError(f"{where}: an end step has no fields besides type")
-                ended = True
-            else:
-                raise TraceError(f'{where}: unknown step type "{typ}"')
+    for lineno, line in enumerate(lines, 1):
+        where = f"{source}:{lineno}"
+        if not line.strip():
+            continue
+        try:
+            step = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise TraceError(f"{where}: not valid JSON: {e}")
+        if not isinstance(step, dict) or not isinstance(step.get("type"), str):
+            raise TraceError(f'{where}: a step must be a JSON object with a string "type"')
+        if ended:
+            raise TraceError(f"{where}: nothing may follow an end step")
+        typ = step["type"]
+        if typ in REJECTED_STEPS:
+            raise TraceError(f'{where}: step type "{typ}" is not supported: {REJECTED_STEPS[typ]}')
+        if typ == "record":
+            extra = set(step) - {"type", "side", "key", "ts", "id"}
+            if extra:
+                raise TraceError(f"{where}: unknown field(s) {sorted(extra)} in record")
+            side, key, ts, rid = step.get("side"), step.get("key"), step.get("ts"), step.get("id")
+            if side not in ("left", "right"):
+                raise TraceError(f'{where}: field "side" must be "left" or "right", got {side!r}')
+            if not isinstance(key, str):
+                raise TraceError(f'{where}: field "key" must be a string')
+            if not isinstance(rid, str):
+                raise TraceError(f'{where}: field "id" must be a string')
+            if isinstance(ts, bool) or not isinstance(ts, int):
+                raise TraceError(f'{where}: field "ts" must be an integer millisecond time')
+            if not (-(2 ** 63) <= ts < 2 ** 63):
+                raise TraceError(f'{where}: field "ts" does not fit in 64 bits')
+            if rid in seen_ids[side]:
+                raise TraceError(f'{where}: duplicate {side} id "{rid}"')
+            seen_ids[side].add(rid)
+            current.append({"side": side, "key": key, "ts": ts, "id": rid})
+        elif typ == "batch":
+            if len(step) != 1:
+                raise TraceError(f"{where}: a batch step has no fields besides type")
+            batches.append(current)
+            current = []
+        elif typ == "end":
+            if len(step) != 1:
+                raise TraceError(f"{where}: an end step has no fields besides type")
+            ended = True
+        else:
+            raise TraceError(f'{where}: unknown step type "{typ}"')
     if current:
         batches.append(current)
     return batches
@@ -155,10 +158,6 @@ def line_sort_key(obj):
     else:
         ids = (natural(obj["side"]), natural(obj["id"]))
     return (obj["batch"], type_rank, ids, obj["key"])
-
-
-def dumps(obj):
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
 
 
 def iso_to_ms(s):
@@ -333,7 +332,8 @@ def is_no_data(p):
                for s in sources)
 
 
-def build_outputs(trace_batches, join_kind, captured, progress, calls, ckpt_confs, static_meta, trace_name):
+def build_outputs(trace_batches, join_kind, captured, progress, calls, ckpt_confs):
+    """The rows Spark emitted and the trace's meta line (the run line holds what every trace shares)."""
     prog = progress_by_batch(progress)
     spark_to_trace = {}
     anomalies = []
@@ -393,10 +393,7 @@ def build_outputs(trace_batches, join_kind, captured, progress, calls, ckpt_conf
         if bm["trace_batch"] is not None and bm["numRowsDroppedByWatermark"]:
             dropped_per_trace_batch[bm["trace_batch"]] += bm["numRowsDroppedByWatermark"]
 
-    meta = dict(static_meta)
-    meta.update({
-        "trace": trace_name,
-        "join": join_kind,
+    meta = {
         "trace_batches": len(trace_batches),
         "records_per_trace_batch": [len(r) for r in trace_batches],
         "spark_batches_per_trace_batch": calls,
@@ -404,27 +401,15 @@ def build_outputs(trace_batches, join_kind, captured, progress, calls, ckpt_conf
         "checkpoint_confs": {k: ckpt_confs[k] for k in sorted(ckpt_confs)},
         "batches": batches_meta,
         "anomalies": anomalies,
-    })
+    }
     return lines, meta
-
-
-def trace_name_of(path):
-    base = os.path.basename(path)
-    return base[: -len(".jsonl")] if base.endswith(".jsonl") else os.path.splitext(base)[0]
-
-
-def write_atomic(path, text):
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--join", action="append", choices=JOIN_KINDS, required=True,
                     help="join kind; repeat to run several kinds in the same JVM")
-    ap.add_argument("--out", required=True, help="output directory; files go to OUT/<join>/")
+    ap.add_argument("--out", required=True, help="output directory; each kind's runs go to OUT/<join>.jsonl")
     ap.add_argument("--bounds", default=SEED_BOUNDS,
                     help='the time condition right.ts - left.ts in joincheck syntax: a window "[0ms, 1h]" '
                          '("(" ")" exclusive) or an equality "= 0ms" (default: the seed\'s "[0ms, 1h]")')
@@ -434,7 +419,9 @@ def main(argv=None):
                     help="where the per-query checkpoint directories go (default: a fresh temp dir, deleted at the end)")
     ap.add_argument("--subset", action="append", default=[], metavar="JOIN=FILE",
                     help="for JOIN, run only the trace names listed in FILE (one per line)")
-    ap.add_argument("traces", nargs="+", help="trace files (JSON lines)")
+    ap.add_argument("--traces", help="a traces file (a fixtures directory's traces.jsonl)")
+    ap.add_argument("trace_files", nargs="*", metavar="TRACE.jsonl",
+                    help="plain trace files (JSON lines), each named by its file name")
     args = ap.parse_args(argv)
     try:
         join = Join(args.bounds, args.left_delay, args.right_delay)
@@ -443,16 +430,22 @@ def main(argv=None):
         return 2
 
     # Parse everything first, so that a bad trace fails before the JVM starts.
+    sources = [(name, lines, f"{args.traces} (trace {name})")
+               for name, lines in (read_traces(args.traces) if args.traces else {}).items()]
+    sources += [(trace_name_of(path), trace_lines(path), path) for path in args.trace_files]
     traces = []
-    for path in args.traces:
+    for name, lines, source in sources:
         try:
-            traces.append((trace_name_of(path), read_trace(path)))
+            traces.append((name, read_trace(lines, source)))
         except TraceError as e:
             print(f"driver.py: error: {e}", file=sys.stderr)
             return 2
     names = [n for n, _ in traces]
+    if not names:
+        print("driver.py: error: no traces (--traces FILE or trace files)", file=sys.stderr)
+        return 2
     if len(set(names)) != len(names):
-        print("driver.py: error: two trace files have the same name", file=sys.stderr)
+        print("driver.py: error: two traces have the same name", file=sys.stderr)
         return 2
     subsets = {}
     for spec in args.subset:
@@ -487,12 +480,11 @@ def main(argv=None):
         static_meta["join_params"] = join.describe()
         static_meta["watermark_delays"] = [join.spark_delay(join.left_delay), join.spark_delay(join.right_delay)]
     failures = 0
+    os.makedirs(args.out, exist_ok=True)
     try:
         for kind in args.join:
-            outdir = os.path.join(args.out, kind)
-            os.makedirs(outdir, exist_ok=True)
             t_kind = time.monotonic()
-            count = 0
+            runs = {}
             for name, batches in traces:
                 if kind in subsets and name not in subsets[kind]:
                     continue
@@ -503,14 +495,15 @@ def main(argv=None):
                     failures += 1
                     print(f"driver.py: {kind} {name}: Spark failed: {e}", file=sys.stderr)
                     continue
-                lines, meta = build_outputs(batches, kind, captured, progress, calls, ckpt_confs, static_meta, name)
-                write_atomic(os.path.join(outdir, f"{name}.out.jsonl"), "".join(dumps(l) + "\n" for l in lines))
-                write_atomic(os.path.join(outdir, f"{name}.meta.json"), json.dumps(meta, indent=1, sort_keys=False) + "\n")
-                count += 1
+                lines, meta = build_outputs(batches, kind, captured, progress, calls, ckpt_confs)
+                runs[name] = (meta, lines)
                 note = f" ANOMALIES: {meta['anomalies']}" if meta["anomalies"] else ""
                 print(f"driver.py: {kind} {name}: {len(batches)} trace batches, {len(captured)} Spark batches, "
                       f"{len(lines)} rows, {time.monotonic() - t0:.1f}s{note}", file=sys.stderr)
-            print(f"driver.py: {kind}: {count} traces in {time.monotonic() - t_kind:.1f}s", file=sys.stderr)
+            # One file per kind, written when every trace has run: what the traces share goes in
+            # its run line, what Spark did on each trace in that trace's lines.
+            write_runs(os.path.join(args.out, f"{kind}.jsonl"), {**static_meta, "join": kind}, runs)
+            print(f"driver.py: {kind}: {len(runs)} traces in {time.monotonic() - t_kind:.1f}s", file=sys.stderr)
     finally:
         runner.spark.stop()
         if own_root:

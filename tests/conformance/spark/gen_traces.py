@@ -4,9 +4,10 @@
 Usage:
     python gen_traces.py --seed 20240101 --out DIR [--random 100]
 
-Writes DIR/edge-*.jsonl (hand-made edge cases, the same whatever the seed) and
-DIR/random-NNNN.jsonl (seeded random traces; the same seed gives the same files).  Every trace
-uses the public JSON-lines format (DESIGN.md): record, batch and end steps only.  Times are
+Writes DIR/traces.jsonl (../fixtures.py): the traces edge-* (hand-made edge cases, the same
+whatever the seed) and random-NNNN (seeded random traces; the same seed gives the same ones),
+and DIR/traces.md describing each one.  Every trace uses the public JSON-lines format
+(DESIGN.md): record, batch and end steps only.  Times are
 integer milliseconds on 2024-01-01 UTC; left ids are i1, i2, ..., right ids c1, c2, ...
 
 Notation in the comments below: "W" is Spark's global watermark, min over both inputs of
@@ -22,6 +23,9 @@ import json
 import os
 import random
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from fixtures import write_traces  # noqa: E402
 
 DAY = 1704067200000  # 2024-01-01T00:00:00Z in ms
 MIN = 60_000
@@ -309,10 +313,8 @@ def main(argv=None):
     traces = edge_traces() + [random_trace(args.seed, i) for i in range(args.random)]
     names = [t.name for t in traces]
     assert len(set(names)) == len(names)
-    for t in traces:
-        with open(os.path.join(args.out, t.name + ".jsonl"), "w", encoding="utf-8") as f:
-            f.write(t.text())
-    with open(os.path.join(args.out, "INDEX.md"), "w", encoding="utf-8") as f:
+    write_traces(os.path.join(args.out, "traces.jsonl"), {t.name: t.text().splitlines() for t in traces})
+    with open(os.path.join(args.out, "traces.md"), "w", encoding="utf-8") as f:
         f.write(f"# Traces (gen_traces.py --seed {args.seed} --random {args.random})\n\n")
         f.write("| trace | what it exercises |\n| --- | --- |\n")
         for t in traces:

@@ -46,11 +46,10 @@ fi
 VPY="$VENV/bin/python"
 say "pyspark $("$VPY" -c 'import pyspark; print(pyspark.__version__)')"
 
-# 2. traces
-rm -rf "$FIX/traces"
-"$VPY" tests/conformance/spark/gen_traces.py --seed "$SEED" --out "$FIX/traces"
-mapfile -t TRACE_FILES < <(ls "$FIX"/traces/*.jsonl | LC_ALL=C sort)
-say "${#TRACE_FILES[@]} traces in $FIX/traces"
+# 2. traces: fixtures/traces.jsonl and traces.md (every file of fixtures/ is one per join kind,
+# its lines tagged by trace: README.md)
+"$VPY" tests/conformance/spark/gen_traces.py --seed "$SEED" --out "$FIX"
+say "$(python3 tests/conformance/fixtures.py names "$FIX/traces.jsonl" | wc -l) traces in $FIX/traces.jsonl"
 
 # 3. real Spark, one long-lived JVM per driver process, join kinds spread over the processes
 mkdir -p "$LOGS"
@@ -62,14 +61,14 @@ declare -a GROUPS_=()
 for i in "${!KINDS[@]}"; do
   g=$((i % PARALLEL))
   GROUPS_[$g]="${GROUPS_[$g]:-} --join ${KINDS[$i]}"
-  rm -rf "${FIX:?}/${KINDS[$i]}"
+  rm -f "${FIX:?}/${KINDS[$i]}.jsonl"
 done
 pids=()
 for g in "${!GROUPS_[@]}"; do
   log="$LOGS/driver-$g.log"
   say "driver $g:${GROUPS_[$g]} (log: $log)"
   # shellcheck disable=SC2086
-  "$VPY" tests/conformance/spark/driver.py ${GROUPS_[$g]} --out "$FIX" "${TRACE_FILES[@]}" >"$log" 2>&1 &
+  "$VPY" tests/conformance/spark/driver.py ${GROUPS_[$g]} --out "$FIX" --traces "$FIX/traces.jsonl" >"$log" 2>&1 &
   pids+=($!)
 done
 fail=0
@@ -82,7 +81,7 @@ done
 grep -h '^driver.py: [a-z_]*: [0-9]* traces\|^driver.py: total\|ANOMALIES\|failed' "$LOGS"/driver-*.log || true
 [[ $fail == 0 ]] || exit 1
 for k in "${KINDS[@]}"; do
-  say "$k: $(ls "$FIX/$k"/*.out.jsonl | wc -l) traces recorded"
+  say "$k: $(grep -c '^{"trace":"[^"]*","meta":' "$FIX/$k.jsonl") traces recorded"
 done
 say "recording done"
 

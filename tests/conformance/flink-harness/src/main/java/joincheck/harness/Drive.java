@@ -1,6 +1,5 @@
 package joincheck.harness;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -9,7 +8,9 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -29,16 +30,18 @@ import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 import org.apache.flink.util.OutputTag;
 
 /**
- * Runs joincheck traces (JSON lines, models/README.md) through one Flink operator in Flink's
- * own KeyedTwoInputStreamOperatorTestHarness, step by step, and writes for each trace
- * NAME.out.jsonl (the rows in joincheck's output format, each with the "step" after which it
- * appeared), and one meta.json for the run: the operator, Flink's version, the join's
- * parameters, and per trace, after each step, [records the operator holds, event-time timers,
- * keyed state entries] (and, after a snapshot, the entries of an operator restored from it).
+ * Runs the joincheck traces of a traces file (JSON lines, each step tagged with its trace:
+ * {"trace":"NAME",...}, README.md) through one Flink operator in Flink's own
+ * KeyedTwoInputStreamOperatorTestHarness, step by step, and writes one file for the run: a
+ * {"run":{...}} line (the operator, Flink's version, the join's parameters), then per trace, in
+ * name order, a {"trace":"NAME","meta":{...}} line with, after each step, [records the operator
+ * holds, event-time timers, keyed state entries] (and, after a snapshot, the entries of an
+ * operator restored from it), and the rows in joincheck's output format, tagged, each with the
+ * "step" after which it appeared.
  *
  * <pre>
- * Drive --operator seed|fixed|interval --out DIR [--kind inner|left_outer|right_outer|full_outer]
- *       [--lowest MS --highest MS] [--horizon MS] [--left-delay MS --right-delay MS] TRACE...
+ * Drive --operator seed|fixed|interval --out FILE [--kind inner|left_outer|right_outer|full_outer]
+ *       [--lowest MS --highest MS] [--horizon MS] [--left-delay MS --right-delay MS] TRACES
  * </pre>
  *
  * Steps: a record goes to processElement1 (left, an Impression) or processElement2 (right, a
@@ -97,17 +100,21 @@ public final class Drive {
                 default -> traces.add(Paths.get(args[i]));
             }
         }
-        if (operator == null || out == null || traces.isEmpty()) {
-            System.err.println("usage: Drive --operator seed|fixed|interval --out DIR [--kind K] [--lowest MS "
-                    + "--highest MS] [--horizon MS] [--left-delay MS --right-delay MS] TRACE...");
+        if (operator == null || out == null || traces.size() != 1) {
+            System.err.println("usage: Drive --operator seed|fixed|interval --out FILE [--kind K] [--lowest MS "
+                    + "--highest MS] [--horizon MS] [--left-delay MS --right-delay MS] TRACES");
             System.exit(2);
         }
-        Files.createDirectories(out);
         Drive drive = new Drive(operator, kind, lowest, highest, horizon == null ? highest : horizon, delay);
-        ObjectNode perTrace = JSON.createObjectNode();
-        for (Path trace : traces) {
-            String name = trace.getFileName().toString().replaceAll("\\.jsonl$", "");
-            perTrace.set(name, drive.run(trace, out.resolve(name + ".out.jsonl")));
+        List<String> lines = new ArrayList<>();
+        for (Map.Entry<String, List<JsonNode>> trace : traces(traces.get(0)).entrySet()) {
+            List<String> rows = new ArrayList<>();
+            ObjectNode reported = drive.run(trace.getKey(), trace.getValue(), rows);
+            ObjectNode line = JSON.createObjectNode();
+            line.put("trace", trace.getKey());
+            line.set("meta", reported);
+            lines.add(JSON.writeValueAsString(line));
+            lines.addAll(rows);
         }
         ObjectNode meta = JSON.createObjectNode();
         meta.put("operator", operator);
@@ -125,27 +132,41 @@ public final class Drive {
         }
         meta.put("after_step", "[records held, event-time timers, keyed state entries] after each step, "
                 + "and after a snapshot step the keyed state entries of an operator restored from it");
-        meta.set("traces", perTrace);
-        StringBuilder text = new StringBuilder("{\n");
-        var fields = meta.fields();
-        while (fields.hasNext()) {
-            var f = fields.next();
-            text.append("  ").append(JSON.writeValueAsString(f.getKey())).append(": ");
-            if (f.getKey().equals("traces")) {
-                text.append("{\n");
-                var ts = f.getValue().fields();
-                while (ts.hasNext()) {
-                    var t = ts.next();
-                    text.append("    ").append(JSON.writeValueAsString(t.getKey())).append(": ")
-                            .append(JSON.writeValueAsString(t.getValue())).append(ts.hasNext() ? ",\n" : "\n");
-                }
-                text.append("  }");
-            } else {
-                text.append(JSON.writeValueAsString(f.getValue()));
+        ObjectNode head = JSON.createObjectNode();
+        head.set("run", meta);
+        lines.add(0, JSON.writeValueAsString(head));
+        Files.writeString(out, String.join("\n", lines) + "\n");
+    }
+
+    /**
+     * The traces of a traces file, by name (sorted, so that the run's file is in name order
+     * whatever order the traces come in): each its steps with the tag taken off.
+     */
+    static Map<String, List<JsonNode>> traces(Path file) throws IOException {
+        Map<String, List<JsonNode>> traces = new TreeMap<>();
+        String last = null;
+        int n = 0;
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            n++;
+            if (line.isBlank()) {
+                continue;
             }
-            text.append(fields.hasNext() ? ",\n" : "\n");
+            JsonNode step = JSON.readTree(line);
+            JsonNode name = step.isObject() ? ((ObjectNode) step).remove("trace") : null;
+            if (name == null || !name.isTextual()) {
+                throw new IllegalArgumentException(file + ":" + n + ": a step is tagged {\"trace\":\"NAME\",...}");
+            }
+            // A trace's steps are one block: lines of one name elsewhere would be merged into it.
+            if (!name.asText().equals(last) && traces.containsKey(name.asText())) {
+                throw new IllegalArgumentException(file + ":" + n + ": trace " + name.asText() + " is split");
+            }
+            last = name.asText();
+            traces.computeIfAbsent(last, k -> new ArrayList<>()).add(step);
         }
-        Files.writeString(out.resolve("meta.json"), text.append("}\n").toString());
+        if (traces.isEmpty()) {
+            throw new IllegalArgumentException(file + ": no traces");
+        }
+        return traces;
     }
 
     private void create() throws Exception {
@@ -173,14 +194,9 @@ public final class Drive {
         harness = new KeyedTwoInputStreamOperatorTestHarness<>(op, imp -> imp.impressionId, click -> click.clickId, Types.STRING);
     }
 
-    /** Runs one trace; returns what the meta file keeps of it. */
-    private ObjectNode run(Path trace, Path outFile) throws Exception {
-        List<JsonNode> steps = new ArrayList<>();
-        for (String line : Files.readAllLines(trace, StandardCharsets.UTF_8)) {
-            if (!line.isBlank()) {
-                steps.add(JSON.readTree(line));
-            }
-        }
+    /** Runs one trace, adding its rows to `rows`; returns its meta line's contents. */
+    private ObjectNode run(String trace, List<JsonNode> traceSteps, List<String> rows) throws Exception {
+        List<JsonNode> steps = new ArrayList<>(traceSteps);
         boolean ends = !steps.isEmpty() && steps.get(steps.size() - 1).get("type").asText().equals("end");
         if (!ends) {
             steps.add(JSON.readTree("{\"type\":\"end\"}")); // end of file is end of input
@@ -195,75 +211,73 @@ public final class Drive {
         Set<String> keys = new LinkedHashSet<>();
         long checkpoint = 0;
         ArrayNode perStep = JSON.createArrayNode();
-        try (BufferedWriter out = Files.newBufferedWriter(outFile, StandardCharsets.UTF_8)) {
-            for (int i = 0; i < steps.size(); i++) {
-                JsonNode s = steps.get(i);
-                String type = s.get("type").asText();
-                int restored = -1;
-                switch (type) {
-                    case "record" -> {
-                        String key = s.get("key").asText();
-                        String id = s.get("id").asText();
-                        long ts = s.get("ts").asLong();
-                        keys.add(key);
-                        int side = s.get("side").asText().equals("left") ? 0 : 1;
-                        if (side == 0) {
-                            harness.processElement1(new Impression(key, id), ts);
-                        } else {
-                            harness.processElement2(new Click(key, id), ts);
-                        }
-                        if (delay[side] != null) {
-                            front[side] = Math.max(front[side], ts);
-                            watermark(side, front[side] - delay[side] - 1, lastWm);
-                        }
+        for (int i = 0; i < steps.size(); i++) {
+            JsonNode s = steps.get(i);
+            String type = s.get("type").asText();
+            int restored = -1;
+            switch (type) {
+                case "record" -> {
+                    String key = s.get("key").asText();
+                    String id = s.get("id").asText();
+                    long ts = s.get("ts").asLong();
+                    keys.add(key);
+                    int side = s.get("side").asText().equals("left") ? 0 : 1;
+                    if (side == 0) {
+                        harness.processElement1(new Impression(key, id), ts);
+                    } else {
+                        harness.processElement2(new Click(key, id), ts);
                     }
-                    case "watermark" -> {
-                        long ts = s.get("ts").asLong();
-                        JsonNode side = s.get("side");
-                        if (side == null || side.asText().equals("left")) {
-                            watermark(0, ts, lastWm);
-                        }
-                        if (side == null || side.asText().equals("right")) {
-                            watermark(1, ts, lastWm);
-                        }
+                    if (delay[side] != null) {
+                        front[side] = Math.max(front[side], ts);
+                        watermark(side, front[side] - delay[side] - 1, lastWm);
                     }
-                    case "processing_time" -> {
-                        now = Math.max(now, s.get("ts").asLong());
-                        harness.setProcessingTime(now);
-                        harness.setStateTtlProcessingTime(now);
-                    }
-                    case "snapshot" -> {
-                        // A checkpoint; a second operator restored from it says what it holds
-                        // (cleanupFullSnapshot leaves expired entries out); the running one goes on.
-                        checkpoint++;
-                        OperatorSubtaskState snapshot = harness.snapshot(checkpoint, now);
-                        var running = harness;
-                        var runningOp = op;
-                        var runningFixed = fixed;
-                        create();
-                        harness.initializeState(snapshot);
-                        harness.open();
-                        restored = harness.numKeyedStateEntries();
-                        harness.close();
-                        harness = running;
-                        op = runningOp;
-                        fixed = runningFixed;
-                    }
-                    case "end" -> {
-                        watermark(0, Long.MAX_VALUE, lastWm);
-                        watermark(1, Long.MAX_VALUE, lastWm);
-                    }
-                    case "batch" -> {}
-                    default -> throw new IllegalArgumentException(trace + ": step " + i + ": unknown type " + type);
                 }
-                drain(out, i);
-                ArrayNode after = perStep.addArray();
-                after.add(held(keys));
-                after.add(harness.numEventTimeTimers());
-                after.add(harness.numKeyedStateEntries());
-                if (restored >= 0) {
-                    after.add(restored);
+                case "watermark" -> {
+                    long ts = s.get("ts").asLong();
+                    JsonNode side = s.get("side");
+                    if (side == null || side.asText().equals("left")) {
+                        watermark(0, ts, lastWm);
+                    }
+                    if (side == null || side.asText().equals("right")) {
+                        watermark(1, ts, lastWm);
+                    }
                 }
+                case "processing_time" -> {
+                    now = Math.max(now, s.get("ts").asLong());
+                    harness.setProcessingTime(now);
+                    harness.setStateTtlProcessingTime(now);
+                }
+                case "snapshot" -> {
+                    // A checkpoint; a second operator restored from it says what it holds
+                    // (cleanupFullSnapshot leaves expired entries out); the running one goes on.
+                    checkpoint++;
+                    OperatorSubtaskState snapshot = harness.snapshot(checkpoint, now);
+                    var running = harness;
+                    var runningOp = op;
+                    var runningFixed = fixed;
+                    create();
+                    harness.initializeState(snapshot);
+                    harness.open();
+                    restored = harness.numKeyedStateEntries();
+                    harness.close();
+                    harness = running;
+                    op = runningOp;
+                    fixed = runningFixed;
+                }
+                case "end" -> {
+                    watermark(0, Long.MAX_VALUE, lastWm);
+                    watermark(1, Long.MAX_VALUE, lastWm);
+                }
+                case "batch" -> {}
+                default -> throw new IllegalArgumentException(trace + ": step " + i + ": unknown type " + type);
+            }
+            drain(trace, rows, i);
+            ArrayNode after = perStep.addArray();
+            after.add(held(keys));
+            after.add(harness.numEventTimeTimers());
+            after.add(harness.numKeyedStateEntries());
+            if (restored >= 0) {
+                after.add(restored);
             }
         }
         harness.close();
@@ -299,8 +313,8 @@ public final class Drive {
         return n;
     }
 
-    /** Writes the rows that appeared since the last call, each with step `i`. */
-    private void drain(BufferedWriter out, int i) throws IOException {
+    /** Adds the rows that appeared since the last call, each tagged and with step `i`. */
+    private void drain(String trace, List<String> out, int i) throws IOException {
         Object o;
         while ((o = harness.getOutput().poll()) != null) {
             if (!(o instanceof StreamRecord<?> r)) {
@@ -308,6 +322,7 @@ public final class Drive {
             }
             JoinedEvent e = (JoinedEvent) r.getValue();
             ObjectNode row = JSON.createObjectNode();
+            row.put("trace", trace);
             if (e.impression != null && e.click != null) {
                 row.put("type", "match");
                 row.put("left", e.impression.recordId);
@@ -325,37 +340,36 @@ public final class Drive {
                 row.put("key", e.click.clickId);
             }
             row.put("step", i);
-            out.write(JSON.writeValueAsString(row));
-            out.newLine();
+            out.add(JSON.writeValueAsString(row));
         }
         if (operator.equals("fixed")) {
             var late = harness.getSideOutput(ImpressionClickJoinFixed.LATE);
             StreamRecord<String> r;
             while (late != null && (r = late.poll()) != null) {
                 String[] sideId = r.getValue().split(":", 2);
-                late(out, sideId[0], sideId[1], i);
+                late(out, trace, sideId[0], sideId[1], i);
             }
         } else if (operator.equals("interval")) {
             var left = harness.getSideOutput(LEFT_LATE);
             StreamRecord<Impression> l;
             while (left != null && (l = left.poll()) != null) {
-                late(out, "left", l.getValue().recordId, i);
+                late(out, trace, "left", l.getValue().recordId, i);
             }
             var right = harness.getSideOutput(RIGHT_LATE);
             StreamRecord<Click> c;
             while (right != null && (c = right.poll()) != null) {
-                late(out, "right", c.getValue().recordId, i);
+                late(out, trace, "right", c.getValue().recordId, i);
             }
         }
     }
 
-    private static void late(BufferedWriter out, String side, String id, int i) throws IOException {
+    private static void late(List<String> out, String trace, String side, String id, int i) throws IOException {
         ObjectNode row = JSON.createObjectNode();
+        row.put("trace", trace);
         row.put("type", "late");
         row.put("side", side);
         row.put("id", id);
         row.put("step", i);
-        out.write(JSON.writeValueAsString(row));
-        out.newLine();
+        out.add(JSON.writeValueAsString(row));
     }
 }

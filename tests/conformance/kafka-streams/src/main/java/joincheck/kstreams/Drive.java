@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.BufferedWriter;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.serialization.Serdes;
@@ -39,15 +40,17 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyWindowStore;
 
 /**
- * Runs joincheck traces (JSON lines, models/README.md) through a KStream-KStream join in Kafka
- * Streams' TopologyTestDriver, record by record, and writes for each trace NAME.out.jsonl
- * (the rows in joincheck's output format, each with the "step" after which it appeared), and
- * one meta.json for the run: Kafka Streams' version, the join, and per trace, after each step,
- * [records visible in the left join store, in the right join store, entries in the outer-join
- * store, dropped records (the task's dropped-records-total)].
+ * Runs the joincheck traces of a traces file (JSON lines, each step tagged with its trace:
+ * {"trace":"NAME",...}, README.md) through a KStream-KStream join in Kafka Streams'
+ * TopologyTestDriver, record by record, and writes one file for the run: a {"run":{...}} line
+ * (Kafka Streams' version, the join), then per trace, in name order, a
+ * {"trace":"NAME","meta":{...}} line with, after each step, [records visible in the left join
+ * store, in the right join store, entries in the outer-join store, dropped records (the task's
+ * dropped-records-total)], and the rows in joincheck's output format, tagged, each with the
+ * "step" after which it appeared.
  *
  * <pre>
- * Drive --kind inner|left_outer|full_outer --lowest MS --highest MS --grace MS --out DIR TRACE...
+ * Drive --kind inner|left_outer|full_outer --lowest MS --highest MS --grace MS --out FILE TRACES
  * </pre>
  *
  * The join: impressions (left topic) join clicks (right topic) by key when
@@ -80,15 +83,19 @@ public final class Drive {
                 default -> traces.add(Paths.get(args[i]));
             }
         }
-        if (out == null || traces.isEmpty()) {
-            System.err.println("usage: Drive --kind K --lowest MS --highest MS --grace MS --out DIR TRACE...");
+        if (out == null || traces.size() != 1) {
+            System.err.println("usage: Drive --kind K --lowest MS --highest MS --grace MS --out FILE TRACES");
             System.exit(2);
         }
-        Files.createDirectories(out);
-        ObjectNode perTrace = JSON.createObjectNode();
-        for (Path trace : traces) {
-            String name = trace.getFileName().toString().replaceAll("\\.jsonl$", "");
-            perTrace.set(name, run(trace, out.resolve(name + ".out.jsonl"), kind, lowest, highest, grace));
+        List<String> lines = new ArrayList<>();
+        for (Map.Entry<String, List<JsonNode>> trace : traces(traces.get(0)).entrySet()) {
+            List<String> rows = new ArrayList<>();
+            ObjectNode reported = run(trace.getKey(), trace.getValue(), rows, kind, lowest, highest, grace);
+            ObjectNode line = JSON.createObjectNode();
+            line.put("trace", trace.getKey());
+            line.set("meta", reported);
+            lines.add(JSON.writeValueAsString(line));
+            lines.addAll(rows);
         }
         ObjectNode meta = JSON.createObjectNode();
         meta.put("engine", "Kafka Streams TopologyTestDriver");
@@ -99,27 +106,41 @@ public final class Drive {
         params.put("highest_ms", highest);
         params.put("grace_ms", grace);
         meta.put("after_step", "[left store records, right store records, outer store entries, dropped records] after each step");
-        meta.set("traces", perTrace);
-        StringBuilder text = new StringBuilder("{\n");
-        var fields = meta.fields();
-        while (fields.hasNext()) {
-            var f = fields.next();
-            text.append("  ").append(JSON.writeValueAsString(f.getKey())).append(": ");
-            if (f.getKey().equals("traces")) {
-                text.append("{\n");
-                var ts = f.getValue().fields();
-                while (ts.hasNext()) {
-                    var t = ts.next();
-                    text.append("    ").append(JSON.writeValueAsString(t.getKey())).append(": ")
-                            .append(JSON.writeValueAsString(t.getValue())).append(ts.hasNext() ? ",\n" : "\n");
-                }
-                text.append("  }");
-            } else {
-                text.append(JSON.writeValueAsString(f.getValue()));
+        ObjectNode head = JSON.createObjectNode();
+        head.set("run", meta);
+        lines.add(0, JSON.writeValueAsString(head));
+        Files.writeString(out, String.join("\n", lines) + "\n");
+    }
+
+    /**
+     * The traces of a traces file, by name (sorted, so that the run's file is in name order
+     * whatever order the traces come in): each its steps with the tag taken off.
+     */
+    static Map<String, List<JsonNode>> traces(Path file) throws IOException {
+        Map<String, List<JsonNode>> traces = new TreeMap<>();
+        String last = null;
+        int n = 0;
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            n++;
+            if (line.isBlank()) {
+                continue;
             }
-            text.append(fields.hasNext() ? ",\n" : "\n");
+            JsonNode step = JSON.readTree(line);
+            JsonNode name = step.isObject() ? ((ObjectNode) step).remove("trace") : null;
+            if (name == null || !name.isTextual()) {
+                throw new IllegalArgumentException(file + ":" + n + ": a step is tagged {\"trace\":\"NAME\",...}");
+            }
+            // A trace's steps are one block: lines of one name elsewhere would be merged into it.
+            if (!name.asText().equals(last) && traces.containsKey(name.asText())) {
+                throw new IllegalArgumentException(file + ":" + n + ": trace " + name.asText() + " is split");
+            }
+            last = name.asText();
+            traces.computeIfAbsent(last, k -> new ArrayList<>()).add(step);
         }
-        Files.writeString(out.resolve("meta.json"), text.append("}\n").toString());
+        if (traces.isEmpty()) {
+            throw new IllegalArgumentException(file + ": no traces");
+        }
+        return traces;
     }
 
     static Topology topology(String kind, long lowest, long highest, long grace) {
@@ -174,18 +195,12 @@ public final class Drive {
         return row;
     }
 
-    private static ObjectNode run(Path trace, Path outFile, String kind, long lowest, long highest, long grace)
-            throws Exception {
-        List<JsonNode> steps = new ArrayList<>();
-        for (String line : Files.readAllLines(trace, StandardCharsets.UTF_8)) {
-            if (!line.isBlank()) {
-                steps.add(JSON.readTree(line));
-            }
-        }
+    /** Runs one trace, adding its rows (tagged) to `rows`; returns its meta line's contents. */
+    private static ObjectNode run(String trace, List<JsonNode> steps, List<String> rows, String kind, long lowest,
+            long highest, long grace) throws Exception {
         ArrayNode perStep = JSON.createArrayNode();
         Properties props = props(Files.createTempDirectory("joincheck-kstreams"));
-        try (TopologyTestDriver driver = new TopologyTestDriver(topology(kind, lowest, highest, grace), props, Instant.EPOCH);
-             BufferedWriter out = Files.newBufferedWriter(outFile, StandardCharsets.UTF_8)) {
+        try (TopologyTestDriver driver = new TopologyTestDriver(topology(kind, lowest, highest, grace), props, Instant.EPOCH)) {
             TestInputTopic<String, String> left = driver.createInputTopic("left", new StringSerializer(), new StringSerializer());
             TestInputTopic<String, String> right = driver.createInputTopic("right", new StringSerializer(), new StringSerializer());
             TestOutputTopic<String, String> output = driver.createOutputTopic("out", new StringDeserializer(), new StringDeserializer());
@@ -196,10 +211,11 @@ public final class Drive {
                     topic.pipeInput(s.get("key").asText(), s.get("id").asText(), s.get("ts").asLong());
                 }
                 for (KeyValue<String, String> kv : output.readKeyValuesToList()) {
-                    ObjectNode row = row(kv);
+                    ObjectNode row = JSON.createObjectNode();
+                    row.put("trace", trace);
+                    row.setAll(row(kv));
                     row.put("step", i);
-                    out.write(JSON.writeValueAsString(row));
-                    out.newLine();
+                    rows.add(JSON.writeValueAsString(row));
                 }
                 ArrayNode after = perStep.addArray();
                 after.add(windowRecords(driver, "-this-join-store"));
