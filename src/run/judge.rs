@@ -24,23 +24,20 @@
 //!
 //! `differential_judge_*` tests compare both on every bundled trace and on random ones.
 
-use super::monitor::{Finding, OuterProblem};
+use super::monitor::{Arrivals, Finding, Seen};
 use super::StepReport;
 use crate::event::{Key, Output, Record, RecordId, Side};
-use crate::model::{JoinKind, JoinParams, SpecWatermarks};
+use crate::model::{JoinKind, JoinParams};
 use crate::property::Property;
 use crate::time::Watermark;
-use crate::trace::{Step, Trace};
+use crate::trace::Trace;
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap, HashMap};
 
 /// What the judge keeps of a run so far.
 pub(super) struct Judge {
+    seen: Arrivals,
     params: JoinParams,
-    records: Vec<Record>,
-    late: Vec<bool>,
-    wm: SpecWatermarks,
-    ended: bool,
     /// Per key, per side: the records by `(time, id)`.
     by_key: HashMap<Key, [BTreeSet<(i64, RecordId)>; 2]>,
     /// Every output so far, counted.
@@ -81,7 +78,9 @@ impl Judge {
         trace: &Trace,
         reports: &[StepReport],
     ) -> (Vec<(Property, usize, Finding)>, Vec<RecordId>) {
-        let mut judge = Judge::new(*params, trace.records().len());
+        let mut judge = Judge::new(*params);
+        judge.seen.records.reserve(trace.records().len());
+        judge.seen.late.reserve(trace.records().len());
         for (i, r) in reports.iter().enumerate() {
             let touched = judge.observe(r);
             judge.evaluate(i, &touched);
@@ -90,13 +89,10 @@ impl Judge {
         (judge.violations, judge.stored.into_iter().collect())
     }
 
-    fn new(params: JoinParams, records: usize) -> Judge {
+    fn new(params: JoinParams) -> Judge {
         Judge {
             params,
-            records: Vec::with_capacity(records),
-            late: Vec::with_capacity(records),
-            wm: SpecWatermarks::new(&params.watermark),
-            ended: false,
+            seen: Arrivals::new(params),
             by_key: HashMap::new(),
             emitted: HashMap::new(),
             stored: BTreeSet::new(),
@@ -115,25 +111,11 @@ impl Judge {
     /// Takes in one step as the monitor does, and says what it touched.
     fn observe(&mut self, r: &StepReport) -> Touched {
         let mut touched = Touched::default();
-        if let Step::Record(x) = r.step {
-            assert_eq!(
-                x.id.index(),
-                self.records.len(),
-                "record ids are given in arrival order"
-            );
-            let judged_by = self.wm.judge(&self.params.watermark, x.side);
-            self.late.push(self.params.watermark.lateness.is_late(x.ts, judged_by));
-            self.records.push(x);
+        if let Some(x) = self.seen.observe(&r.step) {
             let sides = self.by_key.entry(x.key).or_default();
             sides[x.side.index()].insert((x.ts.as_millis(), x.id));
             touched.arrived = Some(x.id);
             self.partner_arrived(&x, &mut touched);
-        }
-        if r.step != Step::End || self.params.flushes_at_end() {
-            self.wm.observe(&self.params.watermark, &r.step);
-        }
-        if r.step == Step::End {
-            self.ended = true;
         }
         self.apply_state(r, &mut touched);
         for &o in &r.outputs {
@@ -151,8 +133,8 @@ impl Judge {
         }
         if y.side == Side::Right {
             if let Some(lefts) = self.spurious_semi.get_mut(&y.key) {
-                let records = &self.records;
-                let (params, late) = (&self.params, &self.late);
+                let records = &self.seen.records;
+                let (params, late) = (&self.params, &self.seen.late);
                 let valid = |l: &RecordId| !late[l.index()] && params.matches(&records[l.index()], y);
                 let settled: Vec<RecordId> = lefts.iter().copied().filter(|l| valid(l)).collect();
                 lefts.retain(|l| !valid(l));
@@ -166,7 +148,7 @@ impl Judge {
                 .iter()
                 .copied()
                 .filter(|x| {
-                    let x = &self.records[x.index()];
+                    let x = &self.seen.records[x.index()];
                     x.side != y.side && self.valid_pair(x, y)
                 })
                 .collect();
@@ -204,7 +186,7 @@ impl Judge {
     }
 
     fn add_deadline(&mut self, id: RecordId) {
-        let x = self.records[id.index()];
+        let x = self.seen.records[id.index()];
         let (lo, hi) = self.params.bounds.partner_range(&x);
         let hi = hi.min(i128::from(i64::MAX));
         if !self.admitted(id) || lo > hi {
@@ -223,14 +205,14 @@ impl Judge {
         if self.is_spurious(&o) {
             self.spurious.insert(o);
             if let Output::Semi { left } = o {
-                let l = self.records[left.index()];
+                let l = self.seen.records[left.index()];
                 if self.semi() && l.side == Side::Left {
                     self.spurious_semi.entry(l.key).or_default().push(left);
                 }
             }
         }
         if let Output::Unmatched(id) = o {
-            let x = self.records[id.index()];
+            let x = self.seen.records[id.index()];
             if !self.has_valid_partner(&x) {
                 self.padded.entry(x.key).or_default().push(id);
             }
@@ -259,7 +241,7 @@ impl Judge {
                 .gone
                 .iter()
                 .copied()
-                .find(|id| self.premature(*id))
+                .find(|id| self.evicted_too_early(*id))
                 .map(Finding::Premature),
             Property::NoStateLeak => self.state_leak(),
             Property::LatenessAgrees => self.lateness(touched),
@@ -269,24 +251,12 @@ impl Judge {
 
     // The monitor's predicates, on the judge's indexes.
 
-    fn admitted(&self, id: RecordId) -> bool {
-        !self.late[id.index()]
-    }
-
     fn semi(&self) -> bool {
         self.params.kind == JoinKind::LeftSemi
     }
 
-    fn emitted(&self, o: &Output) -> bool {
-        self.emitted.contains_key(o)
-    }
-
     fn settled(&self) -> bool {
-        self.ended && self.params.flushes_at_end()
-    }
-
-    fn can_still_match(&self, x: &Record) -> bool {
-        self.params.can_still_match_now(x, &self.wm, self.settled())
+        self.seen.ended && self.params.flushes_at_end()
     }
 
     /// Whether `a` and `b` (of either sides) are a valid pair.
@@ -307,19 +277,15 @@ impl Judge {
         range.into_iter().flatten().map(|(_, id)| *id)
     }
 
-    fn has_valid_partner(&self, x: &Record) -> bool {
-        self.window(x).any(|o| self.valid_pair(x, &self.records[o.index()]))
-    }
-
     fn is_spurious(&self, o: &Output) -> bool {
         let semi = self.semi();
         match *o {
             Output::Match { left, right } => {
-                let (l, r) = (&self.records[left.index()], &self.records[right.index()]);
+                let (l, r) = (&self.seen.records[left.index()], &self.seen.records[right.index()]);
                 semi || l.side != Side::Left || r.side != Side::Right || !self.valid_pair(l, r)
             }
             Output::Semi { left } => {
-                let l = &self.records[left.index()];
+                let l = &self.seen.records[left.index()];
                 !semi || l.side != Side::Left || !self.has_valid_partner(l)
             }
             Output::Unmatched(_) | Output::Late(_) => false,
@@ -329,15 +295,15 @@ impl Judge {
     /// `no_lost_match`: at quiescence, the first valid pair (lefts by arrival, then their
     /// partners by arrival) never emitted.
     fn lost_match(&self) -> Option<Finding> {
-        if !self.ended {
+        if !self.seen.ended {
             return None;
         }
         let semi = self.semi();
-        self.records
+        self.seen.records
             .iter()
             .filter(|l| l.side == Side::Left && self.admitted(l.id))
             .find_map(|l| {
-                let mut partners = self.window(l).filter(|r| self.valid_pair(l, &self.records[r.index()]));
+                let mut partners = self.window(l).filter(|r| self.valid_pair(l, &self.seen.records[r.index()]));
                 if semi {
                     let lost = !self.emitted(&Output::Semi { left: l.id }) && partners.next().is_some();
                     return lost.then_some(Finding::Lost {
@@ -355,22 +321,6 @@ impl Judge {
             })
     }
 
-    /// What is wrong with the null row of `id` now, in the monitor's order.
-    fn null_row_problem(&self, id: RecordId) -> Option<OuterProblem> {
-        let x = &self.records[id.index()];
-        if !self.params.kind.pads(x.side) {
-            Some(OuterProblem::NotPadded)
-        } else if !self.admitted(id) {
-            Some(OuterProblem::NotAdmitted)
-        } else if self.has_valid_partner(x) {
-            Some(OuterProblem::HasMatch)
-        } else if self.can_still_match(x) {
-            Some(OuterProblem::TooEarly)
-        } else {
-            None
-        }
-    }
-
     /// `outer_exactly_once`: a null row emitted or matched on this step that is wrong, or (at
     /// quiescence) the first record owed a null row without one.
     fn outer_problem(&self, touched: &Touched) -> Option<Finding> {
@@ -385,43 +335,22 @@ impl Judge {
         if let Some((id, problem)) = wrong {
             return Some(Finding::Outer { id, problem });
         }
-        if !self.ended {
+        if !self.seen.ended {
             return None;
         }
-        self.records
-            .iter()
-            .find(|x| {
-                self.params.kind.pads(x.side)
-                    && self.admitted(x.id)
-                    && !self.can_still_match(x)
-                    && !self.has_valid_partner(x)
-                    && !self.emitted(&Output::Unmatched(x.id))
-            })
-            .map(|x| Finding::Outer {
-                id: x.id,
-                problem: OuterProblem::Missing,
-            })
-    }
-
-    fn premature(&self, id: RecordId) -> bool {
-        let x = &self.records[id.index()];
-        self.admitted(id)
-            && !self.stored.contains(&id)
-            && !self.buffered.contains(&id)
-            && self.can_still_match(x)
-            && !(self.semi() && x.side == Side::Left && self.emitted(&Output::Semi { left: id }))
+        self.missing_null_row()
     }
 
     /// The watermark a stored record of `side` is held against for leaks: the one its partners
     /// are judged by, less the profile's cleanup slack.
     fn leak_watermark(&self, side: Side) -> Watermark {
         let slack = self.params.profile.cleanup_slack();
-        let wm = self.wm.judge(&self.params.watermark, side.other());
+        let wm = self.seen.wm.judge(&self.params.watermark, side.other());
         Watermark::at(wm.time().saturating_sub(slack))
     }
 
     fn dead(&self, id: RecordId) -> bool {
-        let x = &self.records[id.index()];
+        let x = &self.seen.records[id.index()];
         !self.admitted(id) || !self.params.can_still_match(x, self.leak_watermark(x.side), false)
     }
 
@@ -488,11 +417,29 @@ impl Judge {
             .chain(touched.unbuffered.iter().copied())
             .chain(reported_late)
             .filter(|id| !self.buffered.contains(id))
-            .filter(|id| self.late[id.index()] != self.emitted(&Output::Late(*id)))
+            .filter(|id| self.seen.late[id.index()] != self.emitted(&Output::Late(*id)))
             .min()
             .map(|id| Finding::Lateness {
                 id,
-                spec_late: self.late[id.index()],
+                spec_late: self.seen.late[id.index()],
             })
+    }
+}
+
+impl Seen for Judge {
+    fn arrivals(&self) -> &Arrivals {
+        &self.seen
+    }
+
+    fn emitted(&self, o: &Output) -> bool {
+        self.emitted.contains_key(o)
+    }
+
+    fn has_valid_partner(&self, x: &Record) -> bool {
+        self.window(x).any(|o| self.valid_pair(x, self.record(o)))
+    }
+
+    fn held(&self, id: RecordId) -> bool {
+        self.stored.contains(&id) || self.buffered.contains(&id)
     }
 }

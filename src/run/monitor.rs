@@ -15,19 +15,13 @@ use smallvec::SmallVec;
 /// Everything the properties look at, gathered step by step from outside the engine.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Monitor {
-    params: JoinParams,
-    /// Delivered records, indexed by [`RecordId`] (ids are given in arrival order).
-    records: SmallVec<[Record; 8]>,
-    /// Per delivered record: late by the spec at its arrival.
-    late: SmallVec<[bool; 16]>,
-    wm: SpecWatermarks,
+    seen: Arrivals,
     /// Every output so far, sorted.
     emitted: SmallVec<[Output; 8]>,
     /// What the engine holds after the last step: join state, and input not processed yet.
     stored: SmallVec<[RecordId; 8]>,
     buffered: SmallVec<[RecordId; 4]>,
     timers: usize,
-    ended: bool,
     /// Keys of records that left state before end of input, sorted.
     evicted_keys: SmallVec<[Key; 4]>,
     key_reused: bool,
@@ -39,11 +33,11 @@ pub struct Monitor {
 /// `timers`), which the checker's state hashes with the engine.
 impl std::hash::Hash for Monitor {
     fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
-        self.records.hash(h);
-        self.late.hash(h);
-        self.wm.hash(h);
+        self.seen.records.hash(h);
+        self.seen.late.hash(h);
+        self.seen.wm.hash(h);
         self.emitted.hash(h);
-        self.ended.hash(h);
+        self.seen.ended.hash(h);
         self.evicted_keys.hash(h);
         self.key_reused.hash(h);
     }
@@ -119,15 +113,11 @@ impl Monitor {
     /// A monitor for a join with `params`, before the first step.
     pub fn new(params: JoinParams) -> Monitor {
         Monitor {
-            params,
-            records: SmallVec::new(),
-            late: SmallVec::new(),
-            wm: SpecWatermarks::new(&params.watermark),
+            seen: Arrivals::new(params),
             emitted: SmallVec::new(),
             stored: SmallVec::new(),
             buffered: SmallVec::new(),
             timers: 0,
-            ended: false,
             evicted_keys: SmallVec::new(),
             key_reused: false,
         }
@@ -142,30 +132,14 @@ impl Monitor {
         buffered: Vec<RecordId>,
         timers: usize,
     ) {
-        if let Step::Record(r) = step {
-            assert_eq!(
-                r.id.index(),
-                self.records.len(),
-                "record ids are given in arrival order"
-            );
-            let judged_by = self.wm.judge(&self.params.watermark, r.side);
-            self.late.push(self.params.watermark.lateness.is_late(r.ts, judged_by));
-            self.records.push(*r);
+        if let Some(r) = self.seen.observe(step) {
             if self.evicted_keys.binary_search(&r.key).is_ok() {
                 self.key_reused = true;
             }
         }
-        // Under `end_of_input = "nothing"` the end moves no watermark: the state at end is
-        // judged as between watermarks.
-        if *step != Step::End || self.params.flushes_at_end() {
-            self.wm.observe(&self.params.watermark, step);
-        }
-        if *step == Step::End {
-            self.ended = true;
-        }
-        if !self.ended {
+        if !self.seen.ended {
             for id in self.stored.iter().filter(|id| stored.binary_search(id).is_err()) {
-                let key = self.records[id.index()].key;
+                let key = self.seen.records[id.index()].key;
                 if let Err(at) = self.evicted_keys.binary_search(&key) {
                     self.evicted_keys.insert(at, key);
                 }
@@ -186,62 +160,38 @@ impl Monitor {
     /// # Panics
     /// When the engine's answers break the contract, naming the engine and the step.
     pub fn observe_engine(&mut self, step: &Step, engine: &dyn Engine, outputs: &[Output]) {
-        let delivered = self.records.len() + usize::from(matches!(step, Step::Record(_)));
+        let delivered = self.seen.records.len() + usize::from(matches!(step, Step::Record(_)));
         let views = crate::engine::contract::expect_views(engine, step, outputs, delivered);
         self.observe(step, outputs, views.stored, views.buffered, views.timers);
     }
 
     /// Whether end of input has been observed.
     pub fn ended(&self) -> bool {
-        self.ended
+        self.seen.ended
     }
 
     /// Every record observed so far, indexed by [`RecordId`].
     pub fn records(&self) -> &[Record] {
-        &self.records
+        &self.seen.records
     }
 
     /// The spec's watermarks after the steps so far.
     pub fn spec_watermarks(&self) -> &SpecWatermarks {
-        &self.wm
-    }
-
-    fn admitted(&self, id: RecordId) -> bool {
-        !self.late[id.index()]
-    }
-
-    fn record(&self, id: RecordId) -> &Record {
-        &self.records[id.index()]
-    }
-
-    fn emitted(&self, o: &Output) -> bool {
-        self.emitted.binary_search(o).is_ok()
+        &self.seen.wm
     }
 
     fn valid(&self, l: &Record, r: &Record) -> bool {
-        self.admitted(l.id) && self.admitted(r.id) && self.params.matches(l, r)
+        self.admitted(l.id) && self.admitted(r.id) && self.seen.params.matches(l, r)
     }
 
-    fn has_valid_partner(&self, x: &Record) -> bool {
-        self.records.iter().filter(|o| o.side != x.side).any(|o| match x.side {
-            Side::Left => self.valid(x, o),
-            Side::Right => self.valid(o, x),
-        })
-    }
-
-    /// Whether end of input has settled everything: it has come, and it flushes state.
     fn settled(&self) -> bool {
-        self.ended && self.params.flushes_at_end()
-    }
-
-    fn can_still_match(&self, x: &Record) -> bool {
-        self.params.can_still_match_now(x, &self.wm, self.settled())
+        self.seen.settled()
     }
 
     fn sides(&self) -> impl Iterator<Item = (&Record, &Record)> {
-        let lefts = self.records.iter().filter(|r| r.side == Side::Left);
+        let lefts = self.seen.records.iter().filter(|r| r.side == Side::Left);
         lefts.flat_map(move |l| {
-            self.records
+            self.seen.records
                 .iter()
                 .filter(|r| r.side == Side::Right)
                 .map(move |r| (l, r))
@@ -262,26 +212,27 @@ impl Monitor {
             Property::NoPrematureEviction => self.premature_eviction(),
             Property::NoStateLeak => self.state_leak(),
             Property::LatenessAgrees => self
+                .seen
                 .records
                 .iter()
                 // A record waiting in an open micro-batch has not been judged yet.
                 .filter(|x| self.buffered.binary_search(&x.id).is_err())
-                .find(|x| self.late[x.id.index()] != self.emitted(&Output::Late(x.id)))
+                .find(|x| self.seen.late[x.id.index()] != self.emitted(&Output::Late(x.id)))
                 .map(|x| Finding::Lateness {
                     id: x.id,
-                    spec_late: self.late[x.id.index()],
+                    spec_late: self.seen.late[x.id.index()],
                 }),
             _ => panic!("{p} is a witness, not an invariant"),
         }
     }
 
     fn semi(&self) -> bool {
-        self.params.kind == JoinKind::LeftSemi
+        self.seen.params.kind == JoinKind::LeftSemi
     }
 
     /// `no_lost_match`: at quiescence, a valid pair (or semi row) that was never emitted.
     fn lost_match(&self) -> Option<Finding> {
-        if !self.ended {
+        if !self.seen.ended {
             return None;
         }
         self.sides().filter(|(l, r)| self.valid(l, r)).find_map(|(l, r)| {
@@ -324,50 +275,21 @@ impl Monitor {
     fn outer_problem(&self) -> Option<Finding> {
         for o in &self.emitted {
             let Output::Unmatched(id) = *o else { continue };
-            let x = self.record(id);
-            let problem = if !self.params.kind.pads(x.side) {
-                OuterProblem::NotPadded
-            } else if !self.admitted(id) {
-                OuterProblem::NotAdmitted
-            } else if self.has_valid_partner(x) {
-                OuterProblem::HasMatch
-            } else if self.can_still_match(x) {
-                OuterProblem::TooEarly
-            } else {
-                continue;
-            };
-            return Some(Finding::Outer { id, problem });
+            if let Some(problem) = self.null_row_problem(id) {
+                return Some(Finding::Outer { id, problem });
+            }
         }
-        if !self.ended {
+        if !self.seen.ended {
             return None;
         }
-        self.records
-            .iter()
-            .find(|x| {
-                self.params.kind.pads(x.side)
-                    && self.admitted(x.id)
-                    && !self.can_still_match(x)
-                    && !self.has_valid_partner(x)
-                    && !self.emitted(&Output::Unmatched(x.id))
-            })
-            .map(|x| Finding::Outer {
-                id: x.id,
-                problem: OuterProblem::Missing,
-            })
+        self.missing_null_row()
     }
 
     /// `no_premature_eviction`: an admitted record gone from state while it can still match.
     fn premature_eviction(&self) -> Option<Finding> {
-        let semi = self.semi();
-        self.records
+        self.seen.records
             .iter()
-            .find(|x| {
-                self.admitted(x.id)
-                    && self.stored.binary_search(&x.id).is_err()
-                    && self.buffered.binary_search(&x.id).is_err()
-                    && self.can_still_match(x)
-                    && !(semi && x.side == Side::Left && self.emitted(&Output::Semi { left: x.id }))
-            })
+            .find(|x| self.evicted_too_early(x.id))
             .map(|x| Finding::Premature(x.id))
     }
 
@@ -383,9 +305,9 @@ impl Monitor {
         }
         // The profile's cleanup slack: a record may outlive its last chance to match by this
         // much event time.
-        let slack = self.params.profile.cleanup_slack();
+        let slack = self.seen.params.profile.cleanup_slack();
         let earlier = |side: Side| {
-            let wm = self.wm.judge(&self.params.watermark, side.other());
+            let wm = self.seen.wm.judge(&self.seen.params.watermark, side.other());
             Watermark::at(wm.time().saturating_sub(slack))
         };
         let dead: Vec<RecordId> = self
@@ -394,7 +316,7 @@ impl Monitor {
             .copied()
             .filter(|id| {
                 let x = self.record(*id);
-                !self.admitted(*id) || !self.params.can_still_match(x, earlier(x.side), false)
+                !self.admitted(*id) || !self.seen.params.can_still_match(x, earlier(x.side), false)
             })
             .collect();
         if self.timers > self.stored.len() {
@@ -427,5 +349,161 @@ impl Monitor {
                 .any(|o| matches!(*o, Output::Match { left, right } if right < left)),
             _ => panic!("{p} is an invariant, not a witness"),
         }
+    }
+}
+
+/// What has arrived, as the spec judges it: the records in arrival order, whether each was late
+/// when it arrived, the spec's watermarks, and whether input has ended. The monitor and the
+/// run's judge each keep one, taken in by the same [`Arrivals::observe`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct Arrivals {
+    pub(super) params: JoinParams,
+    /// Delivered records, indexed by [`RecordId`] (ids are given in arrival order).
+    pub(super) records: SmallVec<[Record; 8]>,
+    /// Per delivered record: late by the spec at its arrival.
+    pub(super) late: SmallVec<[bool; 16]>,
+    pub(super) wm: SpecWatermarks,
+    pub(super) ended: bool,
+}
+
+impl Arrivals {
+    pub(super) fn new(params: JoinParams) -> Arrivals {
+        Arrivals {
+            params,
+            records: SmallVec::new(),
+            late: SmallVec::new(),
+            wm: SpecWatermarks::new(&params.watermark),
+            ended: false,
+        }
+    }
+
+    /// Takes in one step: a record is judged against the spec's watermark before the step
+    /// moves it, and returned.
+    pub(super) fn observe(&mut self, step: &Step) -> Option<Record> {
+        let arrived = match step {
+            Step::Record(r) => {
+                assert_eq!(r.id.index(), self.records.len(), "record ids are given in arrival order");
+                let judged_by = self.wm.judge(&self.params.watermark, r.side);
+                self.late.push(self.params.watermark.lateness.is_late(r.ts, judged_by));
+                self.records.push(*r);
+                Some(*r)
+            }
+            _ => None,
+        };
+        // Under `end_of_input = "nothing"` the end moves no watermark: the state at end is
+        // judged as between watermarks.
+        if *step != Step::End || self.params.flushes_at_end() {
+            self.wm.observe(&self.params.watermark, step);
+        }
+        if *step == Step::End {
+            self.ended = true;
+        }
+        arrived
+    }
+
+    /// Whether end of input has settled everything: it has come, and it flushes state.
+    pub(super) fn settled(&self) -> bool {
+        self.ended && self.params.flushes_at_end()
+    }
+}
+
+/// What the properties ask of a run seen so far, and the predicates written once on it: the
+/// [`Monitor`] answers by scanning what it holds (the checker's states are small), the run's
+/// judge by its indexes; both reach their findings through these predicates.
+pub(super) trait Seen {
+    /// What has arrived.
+    fn arrivals(&self) -> &Arrivals;
+    /// Whether `o` has been emitted.
+    fn emitted(&self, o: &Output) -> bool;
+    /// Whether some delivered record of the other side is a valid partner of `x`.
+    fn has_valid_partner(&self, x: &Record) -> bool;
+    /// Whether `id` is in the engine's state or its input buffer.
+    fn held(&self, id: RecordId) -> bool;
+
+    /// The join's parameters.
+    fn params(&self) -> &JoinParams {
+        &self.arrivals().params
+    }
+
+    /// The delivered record `id`.
+    fn record(&self, id: RecordId) -> &Record {
+        &self.arrivals().records[id.index()]
+    }
+
+    /// Whether `id` was on time by the spec at its arrival.
+    fn admitted(&self, id: RecordId) -> bool {
+        !self.arrivals().late[id.index()]
+    }
+
+    /// Whether a record arriving now could still be a partner of `x`.
+    fn can_still_match(&self, x: &Record) -> bool {
+        let seen = self.arrivals();
+        seen.params.can_still_match_now(x, &seen.wm, seen.settled())
+    }
+
+    /// What is wrong with a null row of `id` now, in this order, or `None`.
+    fn null_row_problem(&self, id: RecordId) -> Option<OuterProblem> {
+        let x = self.record(id);
+        if !self.params().kind.pads(x.side) {
+            Some(OuterProblem::NotPadded)
+        } else if !self.admitted(id) {
+            Some(OuterProblem::NotAdmitted)
+        } else if self.has_valid_partner(x) {
+            Some(OuterProblem::HasMatch)
+        } else if self.can_still_match(x) {
+            Some(OuterProblem::TooEarly)
+        } else {
+            None
+        }
+    }
+
+    /// At quiescence: the first record (by arrival) owed a null row that has none.
+    fn missing_null_row(&self) -> Option<Finding> {
+        debug_assert!(self.arrivals().ended, "null rows are owed at quiescence");
+        self.arrivals()
+            .records
+            .iter()
+            .find(|x| {
+                self.params().kind.pads(x.side)
+                    && self.admitted(x.id)
+                    && !self.can_still_match(x)
+                    && !self.has_valid_partner(x)
+                    && !self.emitted(&Output::Unmatched(x.id))
+            })
+            .map(|x| Finding::Outer {
+                id: x.id,
+                problem: OuterProblem::Missing,
+            })
+    }
+
+    /// Whether `id` is an admitted record gone from state while it can still match (a semi
+    /// join's left record may go once its row is out).
+    fn evicted_too_early(&self, id: RecordId) -> bool {
+        let x = self.record(id);
+        let semi_done = self.params().kind == JoinKind::LeftSemi
+            && x.side == Side::Left
+            && self.emitted(&Output::Semi { left: id });
+        self.admitted(id) && !self.held(id) && self.can_still_match(x) && !semi_done
+    }
+}
+
+impl Seen for Monitor {
+    fn arrivals(&self) -> &Arrivals {
+        &self.seen
+    }
+
+    fn emitted(&self, o: &Output) -> bool {
+        self.emitted.binary_search(o).is_ok()
+    }
+
+    fn has_valid_partner(&self, x: &Record) -> bool {
+        self.seen.records.iter().filter(|o| o.side != x.side).any(|o| match x.side {
+            Side::Left => self.valid(x, o),
+            Side::Right => self.valid(o, x),
+        })
+    }
+
+    fn held(&self, id: RecordId) -> bool {
+        self.stored.binary_search(&id).is_ok() || self.buffered.binary_search(&id).is_ok()
     }
 }
