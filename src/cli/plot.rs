@@ -15,6 +15,41 @@ fn drawing<E: std::fmt::Debug>(e: E) -> std::io::Error {
     std::io::Error::other(format!("drawing the picture: {e:?}"))
 }
 
+/// A chart on `root` with its caption and label areas (`right` pixels for the right axis).
+fn frame<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, plotters::coord::Shift>,
+    title: &str,
+    right: u32,
+) -> ChartBuilder<'a, 'b, SVGBackend<'b>> {
+    let mut builder = ChartBuilder::on(root);
+    builder
+        .caption(title, ("sans-serif", 18))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(70)
+        .right_y_label_area_size(right);
+    builder
+}
+
+/// A legend entry's mark: a short line in the series' colour and width.
+fn key(color: RGBColor, width: u32) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
+    move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(width))
+}
+
+/// Draws the legend at `position` (a corner away from the data) on a white, framed box.
+fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> std::io::Result<()> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .draw()
+        .map_err(drawing)
+}
+
 /// A time axis label: the event time as the timelines show it (a date for wall-clock times).
 fn time_label(ms: &i64) -> String {
     EventTime::from_millis(*ms).to_string()
@@ -44,12 +79,7 @@ pub fn run_svg(report: &SimReport, title: &str) -> std::io::Result<String> {
     {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
         root.fill(&WHITE).map_err(drawing)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 18))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(70)
-            .right_y_label_area_size(70)
+        let mut chart = frame(&root, title, 70)
             .build_cartesian_2d(t0..t1, 0.0..state_max)
             .map_err(drawing)?
             .set_secondary_coord(t0..t1, 0.0..lag_max);
@@ -75,7 +105,7 @@ pub fn run_svg(report: &SimReport, title: &str) -> std::io::Result<String> {
             ))
             .map_err(drawing)?
             .label("engine state (records)")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], STATE.stroke_width(2)));
+            .legend(key(STATE, 2));
         chart
             .draw_secondary_series(LineSeries::new(
                 points.iter().map(|p| (p.0, p.2 as f64 / 60_000.0)),
@@ -83,14 +113,8 @@ pub fn run_svg(report: &SimReport, title: &str) -> std::io::Result<String> {
             ))
             .map_err(drawing)?
             .label("watermark lag (minutes)")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], LAG.stroke_width(2)));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .draw()
-            .map_err(drawing)?;
+            .legend(key(LAG, 2));
+        legend(&mut chart, SeriesLabelPosition::LowerRight)?;
         root.present().map_err(drawing)?;
     }
     Ok(svg)
@@ -130,12 +154,7 @@ pub fn advise_svg(settings: &[Setting], budget: f64, title: &str, x_desc: &str) 
     {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
         root.fill(&WHITE).map_err(drawing)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 18))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(70)
-            .right_y_label_area_size(80)
+        let mut chart = frame(&root, title, 80)
             .build_cartesian_2d(0.0..x_max, 0.0..loss_max)
             .map_err(drawing)?
             .set_secondary_coord(0.0..x_max, 0.0..state_max);
@@ -161,7 +180,7 @@ pub fn advise_svg(settings: &[Setting], budget: f64, title: &str, x_desc: &str) 
             ))
             .map_err(drawing)?
             .label("lost (%)")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], LAG.stroke_width(2)));
+            .legend(key(LAG, 2));
         chart
             .draw_series(
                 settings
@@ -179,7 +198,7 @@ pub fn advise_svg(settings: &[Setting], budget: f64, title: &str, x_desc: &str) 
             ))
             .map_err(drawing)?
             .label(format!("budget ({:.2}%)", 100.0 * budget))
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(1)));
+            .legend(key(BLACK, 1));
         chart
             .draw_secondary_series(LineSeries::new(
                 settings.iter().enumerate().map(|(i, s)| (at(i), s.state_p99 as f64)),
@@ -187,14 +206,8 @@ pub fn advise_svg(settings: &[Setting], budget: f64, title: &str, x_desc: &str) 
             ))
             .map_err(drawing)?
             .label("state p99 (records)")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], STATE.stroke_width(2)));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::MiddleRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .draw()
-            .map_err(drawing)?;
+            .legend(key(STATE, 2));
+        legend(&mut chart, SeriesLabelPosition::MiddleRight)?;
         root.present().map_err(drawing)?;
     }
     Ok(svg)
