@@ -90,51 +90,8 @@ struct Row {
 pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
     let mut spec = JoinSpec::load(&args.model)?;
     crate::model::toml::override_workload(&mut spec, &args.workload)?;
-    let input_error = |what: &str, msg: String| crate::error::InputError::new(what.to_owned(), msg);
     let budget = parse_percent(&args.max_loss).map_err(|e| input_error("--max-loss", e))?;
-    let durations = |flag: &str, texts: &[String]| -> Result<Vec<Duration>, CliError> {
-        let mut v: Vec<Duration> = texts
-            .iter()
-            .map(|t| {
-                t.trim()
-                    .parse::<Duration>()
-                    .map_err(|e| input_error(flag, e.to_string()))
-                    .and_then(|d| {
-                        if d < Duration::ZERO {
-                            Err(input_error(flag, format!("{d} is negative")))
-                        } else {
-                            Ok(d)
-                        }
-                    })
-            })
-            .collect::<Result<_, _>>()?;
-        v.sort();
-        v.dedup();
-        Ok(v)
-    };
-    let horizons = durations("--horizons", &args.horizons)?;
-    if !horizons.is_empty() && !spec.params.profile.has_horizon() {
-        return Err(input_error(
-            "--horizons",
-            format!(
-                "the {} profile has no horizon to sweep; the keyed Flink functions (flink-keyed-ttl, \
-                 flink-keyed-fixed) do",
-                spec.params.profile.name()
-            ),
-        )
-        .into());
-    }
-    // Sweep the delays unless only horizons were asked for.
-    let sweep_delays = horizons.is_empty() || !args.delays.is_empty();
-    let delays = if !sweep_delays {
-        Vec::new()
-    } else if args.delays.is_empty() {
-        durations("--delays", &LADDER.map(str::to_owned))?
-    } else {
-        durations("--delays", &args.delays)?
-    };
-    let upstream = spec.params.watermark.source == crate::model::WatermarkSource::Trace;
-
+    let plan = Plan::new(&spec, &args)?;
     // The data, once.
     let workload = Workload::for_spec(&spec);
     let (steps, records): (Vec<Step>, u64) = match &args.trace {
@@ -144,7 +101,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
         }
         None => (workload.steps(args.seed, args.records).collect(), args.records),
     };
-    if upstream && sweep_delays && !steps.iter().any(|s| matches!(s, Step::ProcessingTime(_))) {
+    if plan.upstream && plan.sweep_delays && !steps.iter().any(|s| matches!(s, Step::ProcessingTime(_))) {
         return Err(input_error(
             &spec.file,
             "this model's watermarks come from the trace, and advise sweeps the delay of the upstream generator \
@@ -154,51 +111,165 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
         )
         .into());
     }
-    // The current delays: the model's, or for trace watermarks the workload's generator's.
-    let current = if upstream {
-        workload.watermark_delay.map(Duration::from_millis)
-    } else {
-        spec.params.watermark.delay
+    let rows = sweep(
+        &spec,
+        &plan,
+        &plan.settings(&spec, &workload, args.side),
+        &steps,
+        records,
+    );
+    let chosen = choose(&rows, budget, plan.sweep_delays && !plan.horizons.is_empty());
+    if let Some(path) = &args.svg {
+        write_svg(path, &spec, &plan, args.side, &rows, chosen, budget)?;
+    }
+    let sweep = Sweep {
+        upstream: plan.upstream,
+        horizons: !plan.horizons.is_empty(),
     };
-    let mut settings: Vec<([Duration; 2], Option<Duration>)> = Vec::new();
-    let swept_delays: Vec<[Duration; 2]> = if sweep_delays {
-        delays
-            .iter()
-            .map(|d| match args.side {
-                SweptSide::Both => [*d, *d],
-                SweptSide::Left => [*d, current[1]],
-                SweptSide::Right => [current[0], *d],
-            })
-            .collect()
+    if args.json {
+        writeln!(out, "{}", json(&spec, &args, &rows, chosen, budget, sweep))?;
     } else {
-        vec![current]
-    };
-    let swept_horizons: Vec<Option<Duration>> = if horizons.is_empty() {
-        vec![spec.params.horizon]
-    } else {
-        horizons.iter().copied().map(Some).collect()
-    };
-    for h in &swept_horizons {
-        for d in &swept_delays {
-            settings.push((*d, *h));
+        write!(out, "{}", text(&spec, &args, &rows, chosen, budget, records, sweep))?;
+    }
+    // Exit 0 when a setting meets the budget, 1 when none does.
+    Ok(Outcome::holds_if(chosen.is_some()))
+}
+
+/// A bad flag value, named by its flag.
+fn input_error(what: &str, msg: String) -> crate::error::InputError {
+    crate::error::InputError::new(what.to_owned(), msg)
+}
+
+/// The durations a flag lists, sorted and each once; none negative.
+fn durations(flag: &str, texts: &[String]) -> Result<Vec<Duration>, CliError> {
+    let mut v: Vec<Duration> = texts
+        .iter()
+        .map(|t| {
+            t.trim()
+                .parse::<Duration>()
+                .map_err(|e| input_error(flag, e.to_string()))
+                .and_then(|d| {
+                    if d < Duration::ZERO {
+                        Err(input_error(flag, format!("{d} is negative")))
+                    } else {
+                        Ok(d)
+                    }
+                })
+        })
+        .collect::<Result<_, _>>()?;
+    v.sort();
+    v.dedup();
+    Ok(v)
+}
+
+/// What the sweep varies, from the flags and the model.
+struct Plan {
+    /// The horizons asked for (none: the model's).
+    horizons: Vec<Duration>,
+    /// The delays swept (the ladder unless `--delays` names them); none when only horizons are.
+    delays: Vec<Duration>,
+    sweep_delays: bool,
+    /// The model's watermarks come from the trace: the upstream generator's delay is swept.
+    upstream: bool,
+}
+
+impl Plan {
+    fn new(spec: &JoinSpec, args: &Args) -> Result<Plan, CliError> {
+        let horizons = durations("--horizons", &args.horizons)?;
+        if !horizons.is_empty() && !spec.params.profile.has_horizon() {
+            return Err(input_error(
+                "--horizons",
+                format!(
+                    "the {} profile has no horizon to sweep; the keyed Flink functions (flink-keyed-ttl, \
+                     flink-keyed-fixed) do",
+                    spec.params.profile.name()
+                ),
+            )
+            .into());
+        }
+        // Sweep the delays unless only horizons were asked for.
+        let sweep_delays = horizons.is_empty() || !args.delays.is_empty();
+        let delays = if !sweep_delays {
+            Vec::new()
+        } else if args.delays.is_empty() {
+            durations("--delays", &LADDER.map(str::to_owned))?
+        } else {
+            durations("--delays", &args.delays)?
+        };
+        Ok(Plan {
+            horizons,
+            delays,
+            sweep_delays,
+            upstream: spec.params.watermark.source == crate::model::WatermarkSource::Trace,
+        })
+    }
+
+    /// The horizons swept: those asked for, or the model's alone.
+    fn swept_horizons(&self, spec: &JoinSpec) -> Vec<Option<Duration>> {
+        if self.horizons.is_empty() {
+            vec![spec.params.horizon]
+        } else {
+            self.horizons.iter().copied().map(Some).collect()
         }
     }
 
+    /// Every setting, horizon by horizon: the delays of both inputs (the swept side's from the
+    /// sweep, the other's as they are) and the horizon.
+    fn settings(
+        &self,
+        spec: &JoinSpec,
+        workload: &Workload,
+        side: SweptSide,
+    ) -> Vec<([Duration; 2], Option<Duration>)> {
+        // The current delays: the model's, or for trace watermarks the workload's generator's.
+        let current = if self.upstream {
+            workload.watermark_delay.map(Duration::from_millis)
+        } else {
+            spec.params.watermark.delay
+        };
+        let swept_delays: Vec<[Duration; 2]> = if self.sweep_delays {
+            self.delays
+                .iter()
+                .map(|d| match side {
+                    SweptSide::Both => [*d, *d],
+                    SweptSide::Left => [*d, current[1]],
+                    SweptSide::Right => [current[0], *d],
+                })
+                .collect()
+        } else {
+            vec![current]
+        };
+        let horizons = self.swept_horizons(spec);
+        horizons
+            .iter()
+            .flat_map(|h| swept_delays.iter().map(move |d| (*d, *h)))
+            .collect()
+    }
+}
+
+/// One engine pass over `steps` per setting (see the module doc for why not one pass).
+fn sweep(
+    spec: &JoinSpec,
+    plan: &Plan,
+    settings: &[([Duration; 2], Option<Duration>)],
+    steps: &[Step],
+    records: u64,
+) -> Vec<Row> {
     let bar = indicatif::ProgressBar::new(settings.len() as u64);
     bar.set_style(
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} settings, {elapsed}").expect("a valid template"),
     );
     let mut rows = Vec::new();
-    for (delays, horizon) in settings {
+    for &(delays, horizon) in settings {
         let mut s = spec.clone();
         s.params.horizon = horizon;
         // Derived watermarks: the engine's delay. Trace watermarks: re-emitted by the upstream
         // generator at the swept delay (the recorded or generated ones are dropped).
-        let rewatermark = if upstream {
+        let rewatermark = if plan.upstream {
             if let Some(w) = &mut s.workload {
                 w.watermark_delay = delays.map(|d| d.as_millis());
             }
-            sweep_delays.then_some(delays)
+            plan.sweep_delays.then_some(delays)
         } else {
             s.params.watermark.delay = delays;
             None
@@ -214,10 +285,15 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
         bar.inc(1);
     }
     bar.finish_and_clear();
+    rows
+}
+
+/// The advised row: in one dimension the smallest setting within the budget; delays and
+/// horizons together (`both`), the one that holds the least state (p99), the smaller setting
+/// on a tie.
+fn choose(rows: &[Row], budget: f64, both: bool) -> Option<usize> {
     let within = |r: &Row| r.report.loss.lost_share() <= budget;
-    // One dimension: the smallest setting within the budget. Delays and horizons together:
-    // the one that holds the least state (p99), the smaller setting on a tie.
-    let chosen = if sweep_delays && !horizons.is_empty() {
+    if both {
         rows.iter()
             .enumerate()
             .filter(|(_, r)| within(r))
@@ -225,53 +301,54 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
             .map(|(i, _)| i)
     } else {
         rows.iter().position(within)
+    }
+}
+
+/// The picture: loss and state against the swept value; with both swept, the delays at the
+/// advised horizon.
+fn write_svg(
+    path: &std::path::Path,
+    spec: &JoinSpec,
+    plan: &Plan,
+    side: SweptSide,
+    rows: &[Row],
+    chosen: Option<usize>,
+    budget: f64,
+) -> Result<(), CliError> {
+    let both = plan.sweep_delays && !plan.horizons.is_empty();
+    let at_horizon = chosen.map_or(plan.swept_horizons(spec)[0], |i| rows[i].horizon);
+    let plotted: Vec<super::plot::Setting> = rows
+        .iter()
+        .filter(|r| !both || r.horizon == at_horizon)
+        .map(|r| super::plot::Setting {
+            value: match (plan.sweep_delays, side) {
+                (false, _) => r.horizon.unwrap_or(Duration::ZERO),
+                (true, SweptSide::Right) => r.delays[1],
+                (true, _) => r.delays[0],
+            },
+            lost_share: r.report.loss.lost_share(),
+            state_p99: r.report.state_p99,
+        })
+        .collect();
+    let (what, x_desc) = match (plan.sweep_delays, plan.upstream) {
+        (false, _) => ("the horizon (TTL and cleanup timer)", "horizon"),
+        (true, false) => ("the watermark delay", "watermark delay"),
+        (true, true) => (
+            "the upstream watermark delay",
+            "upstream watermark delay (bounded out-of-orderness)",
+        ),
     };
-    if let Some(path) = &args.svg {
-        // Against the swept value; with both swept, the delays at the advised horizon.
-        let at_horizon = chosen.map_or(swept_horizons[0], |i| rows[i].horizon);
-        let plotted: Vec<super::plot::Setting> = rows
-            .iter()
-            .filter(|r| !sweep_delays || horizons.is_empty() || r.horizon == at_horizon)
-            .map(|r| super::plot::Setting {
-                value: match (sweep_delays, args.side) {
-                    (false, _) => r.horizon.unwrap_or(Duration::ZERO),
-                    (true, SweptSide::Right) => r.delays[1],
-                    (true, _) => r.delays[0],
-                },
-                lost_share: r.report.loss.lost_share(),
-                state_p99: r.report.state_p99,
-            })
-            .collect();
-        let (what, x_desc) = match (sweep_delays, upstream) {
-            (false, _) => ("the horizon (TTL and cleanup timer)", "horizon"),
-            (true, false) => ("the watermark delay", "watermark delay"),
-            (true, true) => (
-                "the upstream watermark delay",
-                "upstream watermark delay (bounded out-of-orderness)",
-            ),
-        };
-        let mut title = format!("{}: loss and state against {what}", spec.name);
-        if sweep_delays && !horizons.is_empty() {
-            if let Some(h) = at_horizon {
-                title += &format!(", horizon {h}");
-            }
+    let mut title = format!("{}: loss and state against {what}", spec.name);
+    if both {
+        if let Some(h) = at_horizon {
+            title += &format!(", horizon {h}");
         }
-        super::OutputFile::write_whole(
-            path,
-            super::plot::advise_svg(&plotted, budget, &title, x_desc)?.as_bytes(),
-        )?;
     }
-    let sweep = Sweep {
-        upstream,
-        horizons: !horizons.is_empty(),
-    };
-    if args.json {
-        writeln!(out, "{}", json(&spec, &args, &rows, chosen, budget, sweep))?;
-    } else {
-        write!(out, "{}", text(&spec, &args, &rows, chosen, budget, records, sweep))?;
-    }
-    // Exit 0 when a setting meets the budget, 1 when none does.
-    Ok(Outcome::holds_if(chosen.is_some()))
+    super::OutputFile::write_whole(
+        path,
+        super::plot::advise_svg(&plotted, budget, &title, x_desc)?.as_bytes(),
+    )?;
+    Ok(())
 }
 
 /// What was swept, for the words.

@@ -299,11 +299,14 @@ impl Judge {
             return None;
         }
         let semi = self.semi();
-        self.seen.records
+        self.seen
+            .records
             .iter()
             .filter(|l| l.side == Side::Left && self.admitted(l.id))
             .find_map(|l| {
-                let mut partners = self.window(l).filter(|r| self.valid_pair(l, &self.seen.records[r.index()]));
+                let mut partners = self
+                    .window(l)
+                    .filter(|r| self.valid_pair(l, &self.seen.records[r.index()]));
                 if semi {
                     let lost = !self.emitted(&Output::Semi { left: l.id }) && partners.next().is_some();
                     return lost.then_some(Finding::Lost {

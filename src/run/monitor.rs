@@ -191,7 +191,8 @@ impl Monitor {
     fn sides(&self) -> impl Iterator<Item = (&Record, &Record)> {
         let lefts = self.seen.records.iter().filter(|r| r.side == Side::Left);
         lefts.flat_map(move |l| {
-            self.seen.records
+            self.seen
+                .records
                 .iter()
                 .filter(|r| r.side == Side::Right)
                 .map(move |r| (l, r))
@@ -287,7 +288,8 @@ impl Monitor {
 
     /// `no_premature_eviction`: an admitted record gone from state while it can still match.
     fn premature_eviction(&self) -> Option<Finding> {
-        self.seen.records
+        self.seen
+            .records
             .iter()
             .find(|x| self.evicted_too_early(x.id))
             .map(|x| Finding::Premature(x.id))
@@ -382,7 +384,11 @@ impl Arrivals {
     pub(super) fn observe(&mut self, step: &Step) -> Option<Record> {
         let arrived = match step {
             Step::Record(r) => {
-                assert_eq!(r.id.index(), self.records.len(), "record ids are given in arrival order");
+                assert_eq!(
+                    r.id.index(),
+                    self.records.len(),
+                    "record ids are given in arrival order"
+                );
                 let judged_by = self.wm.judge(&self.params.watermark, r.side);
                 self.late.push(self.params.watermark.lateness.is_late(r.ts, judged_by));
                 self.records.push(*r);
@@ -497,10 +503,14 @@ impl Seen for Monitor {
     }
 
     fn has_valid_partner(&self, x: &Record) -> bool {
-        self.seen.records.iter().filter(|o| o.side != x.side).any(|o| match x.side {
-            Side::Left => self.valid(x, o),
-            Side::Right => self.valid(o, x),
-        })
+        self.seen
+            .records
+            .iter()
+            .filter(|o| o.side != x.side)
+            .any(|o| match x.side {
+                Side::Left => self.valid(x, o),
+                Side::Right => self.valid(o, x),
+            })
     }
 
     fn held(&self, id: RecordId) -> bool {
