@@ -292,6 +292,54 @@ right_delay = "10m"
         }
     }
 
+    /// Found trying a Quix Streams model with `source = "trace"`: it was told that "Spark
+    /// derives each input's watermark". Each profile's reason is in its row of the table.
+    #[test]
+    fn a_profile_with_one_watermark_source_says_why_in_its_own_words() {
+        let mut told = Vec::new();
+        for info in PROFILES.iter().filter(|i| i.source.is_some()) {
+            let (needed, why) = info.source.expect("filtered");
+            let other = match needed {
+                WatermarkSource::Derived => "trace",
+                WatermarkSource::Trace => "derived",
+            };
+            let kind = info.kinds[0].name();
+            let text = MODEL
+                .replace("\"reference\"", &format!("\"{}\"", info.name))
+                .replace("\"inner\"", &format!("\"{kind}\""))
+                .replace("source = \"derived\"", &format!("source = \"{other}\""));
+            // Trace watermarks take no delays.
+            let text = if other == "trace" {
+                text.replace("left_delay = \"10m\"\nright_delay = \"10m\"", "")
+            } else {
+                text
+            };
+            let e = JoinSpec::parse(&text, "m.toml", "m").unwrap_err();
+            // Kafka Streams is told its whole stream-time rule instead (`watermark`).
+            if e.field.as_deref() == Some("watermark.source") {
+                assert!(e.message.contains(why), "{}: {e}", info.name);
+                told.push(info.name);
+            }
+            for rival in PROFILES.iter().filter_map(|i| i.source).filter(|(_, w)| *w != why) {
+                assert!(
+                    !e.message.contains(rival.1),
+                    "{}: told another engine's reason: {e}",
+                    info.name
+                );
+            }
+        }
+        assert_eq!(
+            told,
+            [
+                "spark",
+                "flink-keyed-ttl",
+                "flink-keyed-fixed",
+                "quix-streams",
+                "pathway"
+            ]
+        );
+    }
+
     #[test]
     fn bounds_are_exact_at_the_extremes() {
         let b = Bounds::closed(Duration::ZERO, Duration::MAX).unwrap();

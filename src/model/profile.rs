@@ -187,9 +187,10 @@ pub struct ProfileInfo {
     pub lateness: Lateness,
     /// How the inputs' watermarks combine when the model file names no policy.
     pub policy: Policy,
-    /// The one watermark source the modelled engine has, when it has only one: Spark derives
-    /// its watermarks from event times; the keyed function reads the ones upstream sends.
-    pub source: Option<WatermarkSource>,
+    /// The one watermark source the modelled engine has, when it has only one, and why (the
+    /// words a model stating the other is told): Spark derives its watermarks from event
+    /// times; the keyed function reads the ones upstream sends.
+    pub source: Option<(WatermarkSource, &'static str)>,
     /// A Flink operator: its inputs' watermarks combine by min and a record is late if
     /// `ts < wm`; models saying otherwise are rejected.
     pub flink: bool,
@@ -262,7 +263,10 @@ const FLINK_KEYED: ProfileInfo = ProfileInfo {
     profile: Profile::FlinkKeyedFixed,
     name: "flink-keyed-fixed",
     kinds: OUTER_KINDS,
-    source: Some(WatermarkSource::Trace),
+    source: Some((
+        WatermarkSource::Trace,
+        "the keyed function reads the watermarks its inputs send, as explicit watermark steps",
+    )),
     flink: true,
     tunable: false,
     ..REFERENCE
@@ -281,7 +285,7 @@ pub const PROFILES: [ProfileInfo; 10] = [
         name: "spark",
         timing: Timing::PerBatch,
         lateness: Lateness::NonStrict,
-        source: Some(WatermarkSource::Derived),
+        source: Some((WatermarkSource::Derived, "Spark derives each input's watermark from the event times it has seen")),
         predicts_engine: true,
         time_range: Some((i64::MIN / 1000, i64::MAX / 1000)),
         record_times: Some((
@@ -347,7 +351,7 @@ pub const PROFILES: [ProfileInfo; 10] = [
         kinds: KAFKA_KINDS,
         // Stream time moves with every record; the model's watermark rule is the one
         // KafkaWindows::stream_time derives from the windows.
-        source: Some(WatermarkSource::Derived),
+        source: Some((WatermarkSource::Derived, "Kafka Streams has no watermarks: its stream time is the largest timestamp seen")),
         predicts_engine: true,
         // Bounds within ±2^61 ms keep the stores' retention (before + after + grace) a long.
         time_range: Some((-(1 << 61), 1 << 61)),
@@ -369,7 +373,7 @@ pub const PROFILES: [ProfileInfo; 10] = [
         kinds: OUTER_KINDS,
         // join_interval drops nothing: `grace_ms` is a retention, the model's delays.
         lateness: Lateness::Off,
-        source: Some(WatermarkSource::Derived),
+        source: Some((WatermarkSource::Derived, "Quix Streams' join_interval has no watermarks: it expires records by the timestamps it has seen (grace_ms)")),
         record_times: Some((
             (0, i64::MAX),
             "Quix Streams' state store keys records by a non-negative timestamp",
@@ -388,7 +392,7 @@ pub const PROFILES: [ProfileInfo; 10] = [
         // common_behavior(cutoff=c): a row at or before its own side's max - c is ignored.
         lateness: Lateness::NonStrict,
         policy: Policy::PerSide,
-        source: Some(WatermarkSource::Derived),
+        source: Some((WatermarkSource::Derived, "Pathway's cutoff follows the largest time each side has seen")),
         knobs: Knobs {
             eviction: Eviction::Bounds,
             end_of_input: EndOfInput::Flush,
@@ -548,7 +552,7 @@ impl Profile {
 
     /// The one watermark source the modelled engine has, when it has only one.
     pub fn required_source(self) -> Option<WatermarkSource> {
-        self.info().source
+        self.info().source.map(|(source, _)| source)
     }
 
     /// Whether the profile is a keyed Flink function whose left-record retention a model may

@@ -609,15 +609,29 @@ fn read_watermark(w: &RawWatermark, profile: Profile, at: &At<'_>) -> Result<Wat
 
 /// A setting the profile's engine would silently not honour, as an error at its key: a model
 /// must mean what its engine runs.
+/// Why the model states what its profile's engine cannot run, as an error at the key: a
+/// problem with the join, or with the watermarks and knobs.
 fn unsupported(problem: Unsupported, raw: &RawModel, params: &JoinParams, at: &At<'_>) -> InputError {
+    match problem {
+        Unsupported::Kind
+        | Unsupported::Equality
+        | Unsupported::Bound(_)
+        | Unsupported::Horizon
+        | Unsupported::Grace
+        | Unsupported::Windows
+        | Unsupported::PerKeySemi => unsupported_join(problem, raw, params, at),
+        Unsupported::Source(_)
+        | Unsupported::Policy
+        | Unsupported::Lateness
+        | Unsupported::StreamTime
+        | Unsupported::Knob(_)
+        | Unsupported::Timing => unsupported_watermark(problem, raw, params, at),
+    }
+}
+
+/// [`unsupported`] for what the `[join]` table states.
+fn unsupported_join(problem: Unsupported, raw: &RawModel, params: &JoinParams, at: &At<'_>) -> InputError {
     let profile = params.profile;
-    let source_span = raw.watermark.as_ref().map_or(raw.join.kind.span(), |w| w.source.span());
-    let span = |get: fn(&RawWatermark) -> Option<&Spanned<String>>| {
-        raw.watermark
-            .as_ref()
-            .and_then(get)
-            .map_or(source_span.clone(), Spanned::span)
-    };
     match problem {
         Unsupported::Kind => {
             let kinds: Vec<&str> = profile.kinds().iter().map(|k| k.name()).collect();
@@ -660,40 +674,6 @@ fn unsupported(problem: Unsupported, raw: &RawModel, params: &JoinParams, at: &A
                 ),
             )
         }
-        Unsupported::Source(needed) => {
-            let (name, why) = match needed {
-                WatermarkSource::Derived => (
-                    "derived",
-                    "Spark derives each input's watermark from the event times it has seen",
-                ),
-                WatermarkSource::Trace => (
-                    "trace",
-                    "the keyed function reads the watermarks its inputs send, as explicit watermark steps",
-                ),
-            };
-            at(
-                "watermark.source",
-                source_span,
-                format!("the {} profile needs source = \"{name}\": {why}", profile.name()),
-            )
-        }
-        Unsupported::Policy => at(
-            "watermark.policy",
-            span(|w| w.policy.as_ref()),
-            format!(
-                "the {} profile combines its inputs' watermarks by min (Flink's two-input operator); \
-                 \"max\" is not something it can run",
-                profile.name()
-            ),
-        ),
-        Unsupported::Lateness => at(
-            "watermark.lateness",
-            span(|w| w.lateness.as_ref()),
-            format!(
-                "the {} profile judges lateness as Flink does, \"ts < wm\"; \"ts <= wm\" is not something it can run",
-                profile.name()
-            ),
-        ),
         Unsupported::Horizon => at(
             "join.horizon",
             raw.join.horizon.as_ref().map_or(raw.join.kind.span(), Spanned::span),
@@ -720,6 +700,58 @@ fn unsupported(problem: Unsupported, raw: &RawModel, params: &JoinParams, at: &A
                  after = upper and before + after + grace (the stores' retention) must fit a Java long",
                 params.bounds,
                 params.grace()
+            ),
+        ),
+        Unsupported::PerKeySemi => at(
+            "join.eviction",
+            knob_span(&raw.join.eviction, raw),
+            "join.eviction is not something this model can state: a left semi join's matched left records \
+             leave state at once, so per-key expiry cannot know a key's newest time; per_key is for the \
+             other kinds"
+                .to_owned(),
+        ),
+        _ => unreachable!("a watermark problem"),
+    }
+}
+
+/// [`unsupported`] for what the `[watermark]` table and the knobs state.
+fn unsupported_watermark(problem: Unsupported, raw: &RawModel, params: &JoinParams, at: &At<'_>) -> InputError {
+    let profile = params.profile;
+    let source_span = raw.watermark.as_ref().map_or(raw.join.kind.span(), |w| w.source.span());
+    let span = |get: fn(&RawWatermark) -> Option<&Spanned<String>>| {
+        raw.watermark
+            .as_ref()
+            .and_then(get)
+            .map_or(source_span.clone(), Spanned::span)
+    };
+    match problem {
+        Unsupported::Source(needed) => {
+            let name = match needed {
+                WatermarkSource::Derived => "derived",
+                WatermarkSource::Trace => "trace",
+            };
+            let why = profile.info().source.map_or("", |(_, why)| why);
+            at(
+                "watermark.source",
+                source_span,
+                format!("the {} profile needs source = \"{name}\": {why}", profile.name()),
+            )
+        }
+        Unsupported::Policy => at(
+            "watermark.policy",
+            span(|w| w.policy.as_ref()),
+            format!(
+                "the {} profile combines its inputs' watermarks by min (Flink's two-input operator); \
+                 \"max\" is not something it can run",
+                profile.name()
+            ),
+        ),
+        Unsupported::Lateness => at(
+            "watermark.lateness",
+            span(|w| w.lateness.as_ref()),
+            format!(
+                "the {} profile judges lateness as Flink does, \"ts < wm\"; \"ts <= wm\" is not something it can run",
+                profile.name()
             ),
         ),
         Unsupported::StreamTime => {
@@ -761,15 +793,8 @@ fn unsupported(problem: Unsupported, raw: &RawModel, params: &JoinParams, at: &A
                 ),
             )
         }
-        Unsupported::PerKeySemi => at(
-            "join.eviction",
-            knob_span(&raw.join.eviction, raw),
-            "join.eviction is not something this model can state: a left semi join's matched left records \
-             leave state at once, so per-key expiry cannot know a key's newest time; per_key is for the \
-             other kinds"
-                .to_owned(),
-        ),
         Unsupported::Timing => unreachable!("the reader sets the profile's timing"),
+        _ => unreachable!("a join problem"),
     }
 }
 
