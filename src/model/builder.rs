@@ -147,7 +147,8 @@ impl JoinBuilder {
         if let Some(g) = &self.grace {
             text += &format!("grace = {}\n", quote(g));
         }
-        let stream_time = self.profile == super::Profile::KafkaStreams && self.delays.is_none();
+        // An engine whose watermark rule its join implies (Kafka's stream time) states none.
+        let stream_time = self.profile.info().implied_watermark.is_some() && self.delays.is_none();
         if !stream_time {
             text += &format!(
                 "\n[watermark]\nsource = {}\npolicy = {}\n",

@@ -35,7 +35,8 @@ pub use bundled::BUNDLED;
 pub use domain::{TimeDomain, Times};
 pub use join::{Bound, Bounds, JoinKind, JoinParams};
 pub use profile::{
-    Contract, EndOfInput, Eviction, KafkaWindows, Knob, Knobs, OuterRows, Profile, ProfileInfo, Unsupported, PROFILES,
+    Contract, EndOfInput, Eviction, Fuzz, KafkaWindows, Knob, Knobs, OuterRows, Profile, ProfileInfo, Unsupported,
+    PROFILES,
 };
 pub use scope::{Defect, Scope};
 pub use watermark::{Lateness, Policy, SpecWatermarks, Timing, WatermarkSource, WatermarkSpec};

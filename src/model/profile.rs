@@ -159,6 +159,19 @@ impl OuterRows {
     }
 }
 
+/// Which fuzz target draws a profile's cases.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fuzz {
+    /// Not fuzzed (the canary is wrong on purpose).
+    Not,
+    /// Drawn by `eviction_vs_oracle`, at this place of its frozen list: the target's first
+    /// choice picks the profile by index, so a committed input keeps its meaning only while
+    /// every place is kept.
+    Shared(u8),
+    /// A target of its own (profiles added after the shared list was frozen).
+    Own(&'static str),
+}
+
 /// What the fuzz target `eviction_vs_oracle` requires of a profile's engine on every join it
 /// can run, beyond no panic and no overflow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -171,6 +184,9 @@ pub enum Contract {
     /// violated.
     Holds(&'static [Property]),
 }
+
+/// The watermark rule a join implies for an engine with none to state, or why it cannot run.
+pub type ImpliedWatermark = fn(&JoinParams) -> Result<WatermarkSpec, Unsupported>;
 
 /// One row of the profile table.
 #[derive(Clone, Debug)]
@@ -214,6 +230,11 @@ pub struct ProfileInfo {
     pub cleanup_slack: Duration,
     /// What fuzzing holds it to (beyond what the model's knobs break, [`Knobs::breaks`]).
     pub contract: Contract,
+    /// Which fuzz target draws its cases.
+    pub fuzz: Fuzz,
+    /// For an engine with no watermarks to state, the rule its join implies (Kafka Streams'
+    /// stream time, from the windows): a model without `[watermark]` gets it.
+    pub implied_watermark: Option<ImpliedWatermark>,
     /// The engine knobs a model gets when it states none.
     pub knobs: Knobs,
     /// Whether the profile's engine is the reference engine, which takes every knob value,
@@ -241,6 +262,8 @@ const KAFKA_KINDS: &[JoinKind] = &[JoinKind::Inner, JoinKind::LeftOuter, JoinKin
 /// The clean interval join, which the canary shares but for its name.
 const REFERENCE: ProfileInfo = ProfileInfo {
     profile: Profile::Reference,
+    fuzz: Fuzz::Shared(0),
+    implied_watermark: None,
     name: "reference",
     kinds: ALL_KINDS,
     timing: Timing::PerRecord,
@@ -261,6 +284,7 @@ const REFERENCE: ProfileInfo = ProfileInfo {
 /// What the seed's keyed function and its corrected version share.
 const FLINK_KEYED: ProfileInfo = ProfileInfo {
     profile: Profile::FlinkKeyedFixed,
+    fuzz: Fuzz::Shared(5),
     name: "flink-keyed-fixed",
     kinds: OUTER_KINDS,
     source: Some((
@@ -277,11 +301,13 @@ pub const PROFILES: [ProfileInfo; 10] = [
     REFERENCE,
     ProfileInfo {
         profile: Profile::Canary,
+        fuzz: Fuzz::Not,
         name: "canary",
         ..REFERENCE
     },
     ProfileInfo {
         profile: Profile::Spark,
+        fuzz: Fuzz::Shared(1),
         name: "spark",
         timing: Timing::PerBatch,
         lateness: Lateness::NonStrict,
@@ -303,6 +329,7 @@ pub const PROFILES: [ProfileInfo; 10] = [
     },
     ProfileInfo {
         profile: Profile::FlinkKeyedTtl,
+        fuzz: Fuzz::Shared(4),
         name: "flink-keyed-ttl",
         kinds: INNER,
         // models/flink-keyed-ttl.toml: the seed's function breaks everything else.
@@ -312,6 +339,7 @@ pub const PROFILES: [ProfileInfo; 10] = [
     FLINK_KEYED,
     ProfileInfo {
         profile: Profile::FlinkInterval,
+        fuzz: Fuzz::Shared(2),
         name: "flink-interval",
         kinds: INNER,
         timing: Timing::BoundedOutOfOrderness,
@@ -330,6 +358,7 @@ pub const PROFILES: [ProfileInfo; 10] = [
     },
     ProfileInfo {
         profile: Profile::FlinkSqlInterval,
+        fuzz: Fuzz::Shared(3),
         name: "flink-sql-interval",
         kinds: OUTER_KINDS,
         timing: Timing::SqlPerRow,
@@ -347,6 +376,12 @@ pub const PROFILES: [ProfileInfo; 10] = [
     },
     ProfileInfo {
         profile: Profile::KafkaStreams,
+        fuzz: Fuzz::Own("kafka_vs_oracle"),
+        implied_watermark: Some(|params| {
+            KafkaWindows::of(params)
+                .map(|w| w.stream_time())
+                .ok_or(Unsupported::Windows)
+        }),
         name: "kafka-streams",
         kinds: KAFKA_KINDS,
         // Stream time moves with every record; the model's watermark rule is the one
@@ -369,6 +404,7 @@ pub const PROFILES: [ProfileInfo; 10] = [
     },
     ProfileInfo {
         profile: Profile::QuixStreams,
+        fuzz: Fuzz::Own("quix_vs_oracle"),
         name: "quix-streams",
         kinds: OUTER_KINDS,
         // join_interval drops nothing: `grace_ms` is a retention, the model's delays.
@@ -387,6 +423,7 @@ pub const PROFILES: [ProfileInfo; 10] = [
     },
     ProfileInfo {
         profile: Profile::Pathway,
+        fuzz: Fuzz::Own("pathway_vs_oracle"),
         name: "pathway",
         kinds: OUTER_KINDS,
         // common_behavior(cutoff=c): a row at or before its own side's max - c is ignored.
@@ -528,6 +565,12 @@ impl KafkaWindows {
 }
 
 impl Profile {
+    /// The watermark rule a model of this profile gets without `[watermark]`, when its engine
+    /// has none to state (the table's `implied_watermark`).
+    pub fn implied_watermark(self, params: &JoinParams) -> Option<Result<WatermarkSpec, Unsupported>> {
+        self.info().implied_watermark.map(|rule| rule(params))
+    }
+
     /// Every profile, in table order.
     pub fn all() -> impl Iterator<Item = Profile> {
         PROFILES.iter().map(|row| row.profile)

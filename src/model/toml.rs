@@ -208,22 +208,22 @@ pub fn read(text: &str, file: &str, default_name: &str) -> Result<JoinSpec, Inpu
         grace,
         knobs,
     };
-    params.watermark = match &raw.watermark {
-        Some(w) => read_watermark(w, profile, &at)?,
-        // Kafka Streams has no watermarks to state: its stream time follows from the windows.
-        None if profile == Profile::KafkaStreams => match KafkaWindows::of(&params) {
-            Some(windows) => windows.stream_time(),
-            None => return Err(unsupported(Unsupported::Windows, &raw, &params, &at)),
-        },
-        None => {
-            return Err(InputError::new(
-                file,
-                "missing table [watermark]: say where watermarks come from (source = \"derived\" or \"trace\"), \
-                 see models/README.md",
-            )
-            .field("watermark"))
-        }
-    };
+    params.watermark =
+        match &raw.watermark {
+            Some(w) => read_watermark(w, profile, &at)?,
+            // An engine with no watermarks to state (Kafka Streams: stream time follows from the
+            // windows) gets the rule its join implies.
+            None => match profile.implied_watermark(&params) {
+                Some(Ok(rule)) => rule,
+                Some(Err(problem)) => return Err(unsupported(problem, &raw, &params, &at)),
+                None => return Err(InputError::new(
+                    file,
+                    "missing table [watermark]: say where watermarks come from (source = \"derived\" or \"trace\"), \
+                     see models/README.md",
+                )
+                .field("watermark")),
+            },
+        };
     if let Some(problem) = profile.unsupported(&params) {
         return Err(unsupported(problem, &raw, &params, &at));
     }

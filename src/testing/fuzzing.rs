@@ -67,8 +67,8 @@
 use crate::error::InputError;
 use crate::event::{Emitted, Position, RecordId, Side};
 use crate::model::{
-    Bound, Bounds, EndOfInput, Eviction, JoinKind, JoinParams, JoinSpec, KafkaWindows, Knobs, Lateness, OuterRows,
-    Policy, Profile, SpecWatermarks, WatermarkSource, WatermarkSpec,
+    Bound, Bounds, EndOfInput, Eviction, Fuzz, JoinKind, JoinParams, JoinSpec, KafkaWindows, Knobs, Lateness,
+    OuterRows, Policy, Profile, SpecWatermarks, WatermarkSource, WatermarkSpec, PROFILES,
 };
 use crate::oracle::Analysis;
 use crate::property::Property;
@@ -93,31 +93,60 @@ pub const MAX_STEPS: usize = 32;
 /// Most steps of a parsed trace that [`parse_trace`] also runs through engines.
 const MAX_RUN_STEPS: usize = 64;
 
-/// The profiles [`eviction_vs_oracle`] draws from: every profile of the first waves but the
-/// canary. The list is frozen: its first choice picks the profile by index, so a profile added
-/// here would give every committed input (`fuzz/corpus`, `fuzz/regressions`) another meaning.
+/// The profiles [`eviction_vs_oracle`] draws from, in their frozen places: the profile
+/// table's `fuzz` column ([`Fuzz::Shared`]). Every profile of the first waves but the canary;
+/// the list is frozen, since its first choice picks the profile by index, so a profile added
+/// to it would give every committed input (`fuzz/corpus`, `fuzz/regressions`) another meaning.
 /// A later profile gets a target of its own ([`LATER_PROFILES`]).
-pub const FUZZED_PROFILES: [Profile; 6] = [
-    Profile::Reference,
-    Profile::Spark,
-    Profile::FlinkInterval,
-    Profile::FlinkSqlInterval,
-    Profile::FlinkKeyedTtl,
-    Profile::FlinkKeyedFixed,
-];
+pub const FUZZED_PROFILES: [Profile; 6] = shared_fuzzed();
 
 /// Profiles added after [`FUZZED_PROFILES`] was frozen, each with a fuzz target of its own
-/// that decodes cases of that profile only: `kafka_vs_oracle`.
+/// that decodes cases of that profile only ([`Fuzz::Own`] in the table), in table order.
 ///
 /// The tunable profiles among them (`quix-streams`, `pathway`: the reference engine under
 /// knobs) draw their knobs too ([`Case::decode`]): every eviction rule, end of input and
 /// outer-row timing, per-side watermarks and no lateness, each judged by the contract minus
 /// what the knobs break by design ([`crate::model::Knobs::breaks`]).
-pub const LATER_PROFILES: [(&str, Profile); 3] = [
-    ("kafka_vs_oracle", Profile::KafkaStreams),
-    ("quix_vs_oracle", Profile::QuixStreams),
-    ("pathway_vs_oracle", Profile::Pathway),
-];
+pub const LATER_PROFILES: [(&str, Profile); 3] = own_fuzzed();
+
+/// [`FUZZED_PROFILES`] from the table: each place filled once (a const panic otherwise).
+const fn shared_fuzzed() -> [Profile; 6] {
+    let mut out = [Profile::Canary; 6];
+    let mut filled = [false; 6];
+    let mut i = 0;
+    while i < PROFILES.len() {
+        if let Fuzz::Shared(at) = PROFILES[i].fuzz {
+            assert!(
+                !filled[at as usize],
+                "two profiles in one place of the shared fuzz list"
+            );
+            out[at as usize] = PROFILES[i].profile;
+            filled[at as usize] = true;
+        }
+        i += 1;
+    }
+    let mut k = 0;
+    while k < filled.len() {
+        assert!(filled[k], "a place of the shared fuzz list is empty");
+        k += 1;
+    }
+    out
+}
+
+/// [`LATER_PROFILES`] from the table, in its order.
+const fn own_fuzzed() -> [(&'static str, Profile); 3] {
+    let mut out = [("", Profile::Canary); 3];
+    let (mut i, mut n) = (0, 0);
+    while i < PROFILES.len() {
+        if let Fuzz::Own(target) = PROFILES[i].fuzz {
+            out[n] = (target, PROFILES[i].profile);
+            n += 1;
+        }
+        i += 1;
+    }
+    assert!(n == out.len(), "every profile with a target of its own is listed");
+    out
+}
 
 /// The `eviction_vs_oracle` target: decodes a [`Case`] and panics, with the case written
 /// out as a model and a trace, when it breaks its profile's contract.
@@ -1241,5 +1270,35 @@ fn protocol_params(kind: JoinKind) -> JoinParams {
         horizon: None,
         grace: None,
         knobs: Knobs::CLEAN,
+    }
+}
+
+#[cfg(test)]
+mod table_tests {
+    use super::*;
+
+    /// The shared target's list is frozen (committed inputs pick a profile by its place), and
+    /// it is now read from the profile table: the places must be the ones it always had.
+    #[test]
+    fn the_fuzz_lists_read_from_the_table_keep_their_frozen_places() {
+        assert_eq!(
+            FUZZED_PROFILES,
+            [
+                Profile::Reference,
+                Profile::Spark,
+                Profile::FlinkInterval,
+                Profile::FlinkSqlInterval,
+                Profile::FlinkKeyedTtl,
+                Profile::FlinkKeyedFixed,
+            ]
+        );
+        assert_eq!(
+            LATER_PROFILES,
+            [
+                ("kafka_vs_oracle", Profile::KafkaStreams),
+                ("quix_vs_oracle", Profile::QuixStreams),
+                ("pathway_vs_oracle", Profile::Pathway),
+            ]
+        );
     }
 }
