@@ -86,7 +86,8 @@ fn an_exclusive_upper_bound_is_caught_shrunk_and_explained() {
     let replayed = joincheck::harness::replay(&spec, Checked::new(spec.params, true), &trace);
     let found = replayed.disagreement.expect("the bug shows");
     assert_eq!(found.kind.to_string(), "no_lost_match: missing match");
-    assert!(found.explanation.contains("lies in [0ms, 1h]"), "{}", found.explanation);
+    let why = replayed.explanation.expect("a disagreement in words");
+    assert!(why.contains("lies in [0ms, 1h]"), "{why}");
     let fixed = joincheck::harness::replay(&spec, Checked::new(spec.params, false), &trace);
     assert!(fixed.disagreement.is_none(), "{}", fixed.timeline);
 }
