@@ -85,6 +85,9 @@
 //! mutants and faults) is in a hidden `testing` module.
 
 #![warn(missing_docs)]
+// What only the command line uses (report renderings, streaming thresholds) is `pub(crate)`,
+// so without the `cli` feature it is dead code by design.
+#![cfg_attr(not(feature = "cli"), allow(dead_code))]
 pub mod checker;
 #[cfg(feature = "cli")]
 #[doc(hidden)]
