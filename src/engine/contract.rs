@@ -15,7 +15,7 @@ use std::fmt;
 
 /// What an engine holds after a step, read once and checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Views {
+pub(crate) struct Views {
     /// `stored()`: the ids of the records in the join's state, strictly ascending.
     pub stored: Vec<RecordId>,
     /// `buffered()`: the ids of the records received but not processed yet, strictly ascending.
@@ -26,7 +26,7 @@ pub struct Views {
 
 /// A way an engine's answers break the contract.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Breach {
+pub(crate) enum Breach {
     /// `stored()` or `buffered()` (`list`) is not strictly ascending at `at`.
     Unordered {
         /// Which list: `"stored"` or `"buffered"`.
@@ -75,7 +75,7 @@ impl fmt::Display for Breach {
 
 /// Reads what `engine` holds after a step that emitted `outputs`, with `delivered` records
 /// delivered so far, and checks it.
-pub fn views(engine: &dyn Engine, outputs: &[Output], delivered: usize) -> Result<Views, Breach> {
+pub(crate) fn views(engine: &dyn Engine, outputs: &[Output], delivered: usize) -> Result<Views, Breach> {
     let views = Views {
         stored: engine.stored(),
         buffered: engine.buffered(),
@@ -111,7 +111,12 @@ fn known(list: &'static str, mut ids: impl Iterator<Item = RecordId>, delivered:
 
 /// [`views`], or a panic naming the engine and the step: a breach is a bug in the engine
 /// under test, and no verdict about it could be trusted.
-pub fn expect_views(engine: &dyn Engine, step: &crate::trace::Step, outputs: &[Output], delivered: usize) -> Views {
+pub(crate) fn expect_views(
+    engine: &dyn Engine,
+    step: &crate::trace::Step,
+    outputs: &[Output],
+    delivered: usize,
+) -> Views {
     views(engine, outputs, delivered).unwrap_or_else(|breach| {
         panic!(
             "engine {} broke the Engine contract after the step {step:?}: {breach}",

@@ -125,7 +125,7 @@ macro_rules! profile_engines {
 
         /// Calls `with` on the engine `params.profile` prescribes, as its own type: for the
         /// model checker, whose states hold the engine and should be no larger than it.
-        pub fn with_profile_engine<W: WithEngine>(params: JoinParams, with: W) -> W::Output {
+        pub(crate) fn with_profile_engine<W: WithEngine>(params: JoinParams, with: W) -> W::Output {
             match params.profile {
                 $(Profile::$profile => with.call($engine::new(params)),)*
             }
@@ -134,7 +134,7 @@ macro_rules! profile_engines {
 }
 
 /// What [`with_profile_engine`] does with a profile's engine.
-pub trait WithEngine {
+pub(crate) trait WithEngine {
     /// What `call` returns.
     type Output;
 

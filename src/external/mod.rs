@@ -21,7 +21,8 @@ mod drive;
 
 pub use answer::{Answer, Answers, Mode, Net, Replay, Retraction, StepAnswer};
 
-pub use drive::{drive, judge, AllowList, DriveFinding, DriveOptions, DriveReport, Judged, DERIVED_TRACES};
+pub(crate) use drive::DERIVED_TRACES;
+pub use drive::{drive, judge, AllowList, DriveFinding, DriveOptions, DriveReport, Judged};
 
 use crate::trace::{Step, Trace};
 use std::io::{BufRead, BufReader, Write};

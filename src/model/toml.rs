@@ -854,7 +854,7 @@ fn parse_times(key: &str, values: Spanned<Vec<Spanned<String>>>, at: &At<'_>) ->
 }
 
 /// With derived watermark values and no `watermark_steps`: this many per input.
-pub const DEFAULT_WATERMARK_STEPS: u8 = 2;
+pub(crate) const DEFAULT_WATERMARK_STEPS: u8 = 2;
 
 fn parse_scope(raw: RawScope, source: WatermarkSource, at: &At<'_>) -> Result<Scope, InputError> {
     let mut distinct = raw.keys.get_ref().clone();

@@ -4,7 +4,7 @@
 
 pub(crate) mod check;
 mod disagreement;
-pub mod drive;
+pub(crate) mod drive;
 mod explain;
 pub(crate) mod replay;
 pub(crate) mod simulate;

@@ -19,10 +19,8 @@ mod judge;
 mod judgement;
 pub mod monitor;
 
-pub use judgement::{
-    disagreement, first_output_difference, new_violation, Detail, Disagreement, Kind, Retraction, RowKind, Shape,
-    StateChecks,
-};
+pub(crate) use judgement::new_violation;
+pub use judgement::{disagreement, Detail, Disagreement, Kind, Retraction, RowKind, Shape, StateChecks};
 pub use monitor::{Finding, Monitor, OuterProblem};
 
 use crate::engine::{contract, Engine, Watermarks};
@@ -147,7 +145,7 @@ pub fn for_each_held(trace: &Trace, reports: &[StepReport], mut each: impl FnMut
 }
 
 /// Whether `id` was in the engine's state after `reports[upto]` (`None`: before the first).
-pub fn stored_after(reports: &[StepReport], upto: Option<usize>, id: RecordId) -> bool {
+pub(crate) fn stored_after(reports: &[StepReport], upto: Option<usize>, id: RecordId) -> bool {
     let Some(upto) = upto else { return false };
     let mut stored = false;
     for r in &reports[..=upto] {
@@ -282,13 +280,13 @@ fn drive(engine: &mut dyn Engine, trace: &Trace, after: &mut AfterStep<'_>) -> V
 /// The trace micro-batch each step belongs to: the `batch` markers before it (DESIGN.md). The
 /// one place batches are numbered; a marker belongs to the batch it closes.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct Batches {
+pub(crate) struct Batches {
     closed: usize,
 }
 
 impl Batches {
     /// The batch of `step`, which comes after every step given before.
-    pub fn of(&mut self, step: &Step) -> usize {
+    pub(crate) fn of(&mut self, step: &Step) -> usize {
         let batch = self.closed;
         if *step == Step::Batch {
             self.closed += 1;
