@@ -198,21 +198,23 @@ impl EventTime {
     /// Reads an RFC 3339 timestamp (`2026-12-01T10:15:00Z`, `2026-12-01T11:15:00.250+01:00`;
     /// `t` and a space are accepted for `T`, `z` for `Z`), exact to the millisecond: more
     /// fractional digits are allowed only as zeros, and leap seconds are refused.
-    pub fn parse_rfc3339(text: &str) -> Result<EventTime, String> {
-        let bad = |why: &str| {
-            format!("{text:?} is not an RFC 3339 timestamp ({why}); write e.g. \"2026-12-01T10:15:00Z\" or integer milliseconds since the epoch")
+    pub fn parse_rfc3339(text: &str) -> Result<EventTime, TimestampError> {
+        use TimestampErrorKind as K;
+        let bad = |kind: TimestampErrorKind| TimestampError {
+            text: text.to_owned(),
+            kind,
         };
         let b = text.as_bytes();
-        let num = |from: usize, len: usize| -> Result<i64, String> {
-            let part = b.get(from..from + len).ok_or_else(|| bad("too short"))?;
+        let num = |from: usize, len: usize| -> Result<i64, TimestampError> {
+            let part = b.get(from..from + len).ok_or_else(|| bad(K::TooShort))?;
             if !part.iter().all(u8::is_ascii_digit) {
-                return Err(bad("a digit is missing"));
+                return Err(bad(K::MissingDigit));
             }
             Ok(part.iter().fold(0, |n, d| n * 10 + i64::from(d - b'0')))
         };
         let sep = |at: usize, ok: &[u8]| match b.get(at) {
             Some(c) if ok.contains(c) => Ok(()),
-            _ => Err(bad("separators are YYYY-MM-DDTHH:MM:SS")),
+            _ => Err(bad(K::Separators)),
         };
         let (y, mo, d) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
         sep(4, b"-")?;
@@ -226,24 +228,24 @@ impl EventTime {
             4 | 6 | 9 | 11 => 30,
             2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
             2 => 28,
-            _ => return Err(bad("no such month")),
+            _ => return Err(bad(K::NoSuchMonth)),
         };
         if d < 1 || d > days_in_month || h > 23 || mi > 59 || sec > 59 {
-            return Err(bad("no such date or time of day"));
+            return Err(bad(K::NoSuchDateOrTime));
         }
         let mut at = 19;
         let mut millis = 0;
         if b.get(at) == Some(&b'.') {
             let digits = b[at + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
             if digits == 0 {
-                return Err(bad("a fraction needs digits"));
+                return Err(bad(K::EmptyFraction));
             }
             let frac = &b[at + 1..at + 1 + digits];
             for (i, c) in frac.iter().enumerate() {
                 let v = i64::from(c - b'0');
                 match i {
                     0..=2 => millis = millis * 10 + v,
-                    _ if v != 0 => return Err(bad("finer than a millisecond")),
+                    _ if v != 0 => return Err(bad(K::FinerThanMillisecond)),
                     _ => {}
                 }
             }
@@ -256,7 +258,7 @@ impl EventTime {
                 sep(at + 3, b":")?;
                 let (oh, om) = (num(at + 1, 2)?, num(at + 4, 2)?);
                 if oh > 23 || om > 59 {
-                    return Err(bad("no such offset"));
+                    return Err(bad(K::NoSuchOffset));
                 }
                 let m = oh * 60 + om;
                 if *c == b'-' {
@@ -265,7 +267,7 @@ impl EventTime {
                     m
                 }
             }
-            _ => return Err(bad("it needs a zone: Z or +HH:MM")),
+            _ => return Err(bad(K::NoZone)),
         };
         let secs = days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + sec - offset_min * 60;
         Ok(EventTime(secs * 1000 + millis))
@@ -368,6 +370,71 @@ const UNITS: [(&str, i128); 5] = [
     ("h", 3_600_000),
     ("d", 86_400_000),
 ];
+
+/// Why a text is not an RFC 3339 timestamp that [`EventTime::parse_rfc3339`] reads: the text,
+/// and what is wrong with it as a [`TimestampErrorKind`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{text:?} is not an RFC 3339 timestamp ({}); write e.g. \"2026-12-01T10:15:00Z\" or integer milliseconds since the epoch",
+    .kind.why()
+)]
+pub struct TimestampError {
+    text: String,
+    kind: TimestampErrorKind,
+}
+
+impl TimestampError {
+    /// What is wrong with the text.
+    pub fn kind(&self) -> TimestampErrorKind {
+        self.kind
+    }
+
+    /// The text that was read.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+/// What is wrong with a timestamp's text ([`TimestampError::kind`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TimestampErrorKind {
+    /// It ends before a field does.
+    TooShort,
+    /// A field has something other than a digit.
+    MissingDigit,
+    /// The separators are not those of `YYYY-MM-DDTHH:MM:SS`.
+    Separators,
+    /// The month is not 1 to 12.
+    NoSuchMonth,
+    /// The day is not in the month, or the time not in a day (leap seconds included).
+    NoSuchDateOrTime,
+    /// A `.` with no digits after it.
+    EmptyFraction,
+    /// A fractional digit past the millisecond is not 0.
+    FinerThanMillisecond,
+    /// The offset's hours or minutes are out of range.
+    NoSuchOffset,
+    /// No zone: `Z` or `+HH:MM` must end it.
+    NoZone,
+}
+
+impl TimestampErrorKind {
+    /// The kind in words, as the error's message gives it.
+    pub fn why(self) -> &'static str {
+        match self {
+            TimestampErrorKind::TooShort => "too short",
+            TimestampErrorKind::MissingDigit => "a digit is missing",
+            TimestampErrorKind::Separators => "separators are YYYY-MM-DDTHH:MM:SS",
+            TimestampErrorKind::NoSuchMonth => "no such month",
+            TimestampErrorKind::NoSuchDateOrTime => "no such date or time of day",
+            TimestampErrorKind::EmptyFraction => "a fraction needs digits",
+            TimestampErrorKind::FinerThanMillisecond => "finer than a millisecond",
+            TimestampErrorKind::NoSuchOffset => "no such offset",
+            TimestampErrorKind::NoZone => "it needs a zone: Z or +HH:MM",
+        }
+    }
+}
 
 /// Why a duration string was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -535,6 +602,23 @@ mod tests {
             "1704070800000",
         ] {
             assert!(EventTime::parse_rfc3339(bad).is_err(), "{bad:?} should be rejected");
+        }
+        // The error says what is wrong, as a kind and in its message.
+        use TimestampErrorKind as K;
+        for (bad, kind) in [
+            ("2024-01-01T01:00", K::TooShort),
+            ("2024-01-01T01:00:00", K::NoZone),
+            ("2024-02-30T00:00:00Z", K::NoSuchDateOrTime),
+            ("2024-13-01T00:00:00Z", K::NoSuchMonth),
+            ("2024-01-01T01:00:00.0001Z", K::FinerThanMillisecond),
+            ("2024-01-01T01:00:00.Z", K::EmptyFraction),
+            ("2024-1-01T01:00:00Z", K::MissingDigit),
+            ("2024/01/01T01:00:00Z", K::Separators),
+            ("2024-01-01T01:00:00+24:00", K::NoSuchOffset),
+        ] {
+            let e = EventTime::parse_rfc3339(bad).unwrap_err();
+            assert_eq!((e.kind(), e.text()), (kind, bad));
+            assert!(e.to_string().contains(kind.why()), "{e}");
         }
         // Every day of four centuries renders back to itself.
         for day in (-200 * 366..200 * 366).step_by(7) {

@@ -85,7 +85,7 @@ impl<'a> Fields<'a> {
                     ),
                 ))
             }
-            Value::String(text) => EventTime::parse_rfc3339(text).map_err(|why| self.error(field, why)),
+            Value::String(text) => EventTime::parse_rfc3339(text).map_err(|why| self.error(field, why.to_string())),
             other => Err(self.error(
                 field,
                 format!(

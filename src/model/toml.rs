@@ -476,7 +476,8 @@ fn parse_workload(
         w.watermark_interval = d.as_millis();
     }
     if let Some(start) = r.start {
-        let t = EventTime::parse_rfc3339(start.get_ref()).map_err(|e| at("workload.start", start.span(), e))?;
+        let t =
+            EventTime::parse_rfc3339(start.get_ref()).map_err(|e| at("workload.start", start.span(), e.to_string()))?;
         w.start_ms = t.as_millis();
     }
     Ok(w)
