@@ -215,25 +215,11 @@ pub fn drive(
         stopped_early: false,
         findings: Vec::new(),
     };
-    let mut seen: BTreeMap<Kind, Seen> = BTreeMap::new();
-    // Judges one trace; `false` stops the search.
-    let mut visit = |trace: Trace, report: &mut DriveReport| -> Result<bool, ProtocolError> {
-        let judged = judge(spec, ext, &trace)?;
-        report.state_checks = report.state_checks.min(judged.answers.state_checks());
-        let Some(d) = judged.disagreement else {
-            return Ok(true);
-        };
-        let entry = seen.entry(d.kind).or_insert_with(|| Seen {
-            trace: trace.clone(),
-            traces: 0,
-        });
-        entry.traces += 1;
-        if trace.steps().len() < entry.trace.steps().len() {
-            entry.trace = trace;
-        }
-        let go_on = options.keep_going || options.allow.allows(d.kind);
-        report.stopped_early |= !go_on;
-        Ok(go_on)
+    let mut search = Search {
+        spec,
+        ext,
+        options,
+        seen: BTreeMap::new(),
     };
     // With derived times the scope's traces are far more than can be driven; seeded random
     // traces find a slip in hundreds, so they go first, and the enumeration (shortest traces
@@ -242,32 +228,80 @@ pub fn drive(
         .scope
         .as_ref()
         .is_some_and(|s| s.times.is_derived() || s.watermarks.is_derived());
-    let random = |report: &mut DriveReport,
-                  visit: &mut dyn FnMut(Trace, &mut DriveReport) -> Result<bool, ProtocolError>,
-                  progress: &mut dyn FnMut(usize)|
-     -> Result<bool, ProtocolError> {
-        let mut rng = <rand_chacha::ChaCha8Rng as rand_chacha::rand_core::SeedableRng>::seed_from_u64(options.seed);
-        for _ in 0..options.random {
-            let trace = crate::sim::random_trace(spec, &mut rng);
+    let mut go_on = true;
+    if derived {
+        go_on = search.random(&mut report, progress)?;
+    }
+    if go_on {
+        go_on = search.enumerate(&mut report, derived, progress)?;
+    }
+    if go_on && !derived {
+        search.random(&mut report, progress)?;
+    }
+    report.session = search.ext.session();
+    report.findings = search.findings()?;
+    Ok(report)
+}
+
+/// A search in progress: what it drives, and per kind the shortest trace that showed it.
+struct Search<'a> {
+    spec: &'a JoinSpec,
+    ext: &'a mut ExternalEngine,
+    options: &'a DriveOptions,
+    seen: BTreeMap<Kind, Seen>,
+}
+
+impl Search<'_> {
+    /// Judges one trace; `false` stops the search.
+    fn visit(&mut self, trace: Trace, report: &mut DriveReport) -> Result<bool, ProtocolError> {
+        let judged = judge(self.spec, self.ext, &trace)?;
+        report.state_checks = report.state_checks.min(judged.answers.state_checks());
+        let Some(d) = judged.disagreement else {
+            return Ok(true);
+        };
+        let entry = self.seen.entry(d.kind).or_insert_with(|| Seen {
+            trace: trace.clone(),
+            traces: 0,
+        });
+        entry.traces += 1;
+        if trace.steps().len() < entry.trace.steps().len() {
+            entry.trace = trace;
+        }
+        let go_on = self.options.keep_going || self.options.allow.allows(d.kind);
+        report.stopped_early |= !go_on;
+        Ok(go_on)
+    }
+
+    /// The seeded random traces; `false` when the search stopped.
+    fn random(&mut self, report: &mut DriveReport, progress: &mut dyn FnMut(usize)) -> Result<bool, ProtocolError> {
+        let mut rng =
+            <rand_chacha::ChaCha8Rng as rand_chacha::rand_core::SeedableRng>::seed_from_u64(self.options.seed);
+        for _ in 0..self.options.random {
+            let trace = crate::sim::random_trace(self.spec, &mut rng);
             report.random += 1;
             progress(report.enumerated + report.random);
-            if !visit(trace, report)? {
+            if !self.visit(trace, report)? {
                 return Ok(false);
             }
         }
         Ok(true)
-    };
-    let mut go_on = true;
-    if derived {
-        go_on = random(&mut report, &mut visit, progress)?;
     }
-    if go_on {
+
+    /// The scope's traces, shortest first, up to the cap (`--max-traces`, or
+    /// [`DERIVED_TRACES`] with derived times); `false` when the search stopped.
+    fn enumerate(
+        &mut self,
+        report: &mut DriveReport,
+        derived: bool,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<bool, ProtocolError> {
         let mut error = None;
         let mut count = 0usize;
         let before = report.random;
-        let cap = options.max_traces.or(derived.then_some(DERIVED_TRACES));
+        let cap = self.options.max_traces.or(derived.then_some(DERIVED_TRACES));
         let mut longest = 0;
         let mut truncated = false;
+        let spec = self.spec;
         let mut each = |trace: Trace| -> bool {
             if cap.is_some_and(|m| count >= m) {
                 truncated = true;
@@ -276,7 +310,7 @@ pub fn drive(
             count += 1;
             longest = trace.steps().len();
             progress(before + count);
-            match visit(trace, &mut report) {
+            match self.visit(trace, report) {
                 Err(e) => {
                     error = Some(e);
                     false
@@ -291,47 +325,47 @@ pub fn drive(
         })?;
         report.enumerated = count;
         report.truncated = truncated;
-        go_on = !report.stopped_early;
+        let go_on = !report.stopped_early;
         // Traces come shortest first: every shorter one than the last was driven.
         report.complete_up_to = if truncated || !go_on {
             longest.saturating_sub(1)
         } else {
             longest
         };
-        if let Some(e) = error {
-            return Err(e);
+        match error {
+            Some(e) => Err(e),
+            None => Ok(go_on),
         }
     }
-    if go_on && !derived {
-        random(&mut report, &mut visit, progress)?;
+
+    /// Each kind found, shrunk to a trace of its own and judged again there: not allowed
+    /// first, then shortest first.
+    fn findings(self) -> Result<Vec<DriveFinding>, ProtocolError> {
+        let mut findings = Vec::new();
+        for (kind, found) in self.seen {
+            let found_steps = found.trace.steps().len();
+            let small = shrink(self.spec, self.ext, found.trace, kind)?;
+            // The timeline is the program's own run on the counterexample, from a reset like
+            // every run: judge runs it so.
+            let judged = judge(self.spec, self.ext, &small)?;
+            let d = judged
+                .disagreement
+                .clone()
+                .filter(|d| d.kind == kind)
+                .expect("the shrunk trace shows its kind");
+            findings.push(DriveFinding {
+                kind,
+                allowed: self.options.allow.allows(kind),
+                traces: found.traces,
+                trace: small,
+                found_steps,
+                disagreement: d,
+                judged: Box::new(judged),
+            });
+        }
+        findings.sort_by_key(|f| (f.allowed, f.trace.steps().len(), f.kind));
+        Ok(findings)
     }
-    report.session = ext.session();
-    for (kind, found) in seen {
-        let found_steps = found.trace.steps().len();
-        let small = shrink(spec, ext, found.trace, kind)?;
-        // The timeline is the program's own run on the counterexample, from a reset like
-        // every run: judge runs it so.
-        let judged = judge(spec, ext, &small)?;
-        let d = judged
-            .disagreement
-            .clone()
-            .filter(|d| d.kind == kind)
-            .expect("the shrunk trace shows its kind");
-        report.findings.push(DriveFinding {
-            kind,
-            allowed: options.allow.allows(kind),
-            traces: found.traces,
-            trace: small,
-            found_steps,
-            disagreement: d,
-            judged: Box::new(judged),
-        });
-    }
-    // Shortest first within allowed and not.
-    report
-        .findings
-        .sort_by_key(|f| (f.allowed, f.trace.steps().len(), f.kind));
-    Ok(report)
 }
 
 /// [`Trace::shrink`] while the trace still shows `kind`.
