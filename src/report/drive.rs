@@ -65,51 +65,15 @@ pub fn text(spec: &JoinSpec, command: &str, seed: u64, report: &DriveReport, wri
         }
     }
     let profile = spec.params.profile.name();
-    for (i, f) in report.findings.iter().enumerate() {
-        let path = written
-            .get(i)
-            .expect("every counterexample is written before it is reported");
-        let allowed = if f.allowed { " (allowed)" } else { "" };
-        let _ = writeln!(
-            s,
-            "\n{}{allowed}: counterexample ({}, shrunk from {}): {}",
-            f.kind,
-            steps(f.trace.steps().len()),
-            f.found_steps,
-            path.display()
-        );
-        s.push_str(&program_timeline(&f.trace, &f.judged));
-        let _ = writeln!(
-            s,
-            "(the program's own run from a reset; the watermark columns are the {profile} profile's)"
-        );
-        let why = super::disagreement_words(
-            &spec.params,
-            &f.trace,
-            &f.judged.profile,
-            &f.judged.run,
-            &f.disagreement,
-        );
-        let _ = writeln!(s, "why: {why}");
+    assert!(
+        written.len() >= report.findings.len(),
+        "every counterexample is written before it is reported"
+    );
+    for (f, path) in report.findings.iter().zip(written) {
+        s.push_str(&finding_text(spec, f, path));
     }
     if report.findings.len() > 1 || report.findings.iter().any(|f| f.allowed) {
-        let mut rows = vec![[
-            "kind".to_owned(),
-            "verdict".to_owned(),
-            "traces".to_owned(),
-            "shortest".to_owned(),
-        ]];
-        for f in &report.findings {
-            rows.push([
-                f.kind.to_string(),
-                if f.allowed { "allowed" } else { "fails" }.to_owned(),
-                f.traces.to_string(),
-                steps(f.trace.steps().len()),
-            ]);
-        }
-        let n = report.findings.len();
-        let _ = writeln!(s, "\n{n} {} of finding:", if n == 1 { "kind" } else { "kinds" });
-        s.push_str(&super::table(&rows));
+        s.push_str(&kinds_table(report));
     }
     if !report.failed() {
         let _ = writeln!(
@@ -123,6 +87,59 @@ pub fn text(spec: &JoinSpec, command: &str, seed: u64, report: &DriveReport, wri
         );
     }
     s
+}
+
+/// One finding: its kind, where its counterexample was written, the program's run and why.
+fn finding_text(spec: &JoinSpec, f: &crate::external::DriveFinding, path: &std::path::Path) -> String {
+    let mut s = String::new();
+    let allowed = if f.allowed { " (allowed)" } else { "" };
+    let _ = writeln!(
+        s,
+        "\n{}{allowed}: counterexample ({}, shrunk from {}): {}",
+        f.kind,
+        steps(f.trace.steps().len()),
+        f.found_steps,
+        path.display()
+    );
+    s.push_str(&program_timeline(&f.trace, &f.judged));
+    let _ = writeln!(
+        s,
+        "(the program's own run from a reset; the watermark columns are the {} profile's)",
+        spec.params.profile.name()
+    );
+    let why = super::disagreement_words(
+        &spec.params,
+        &f.trace,
+        &f.judged.profile,
+        &f.judged.run,
+        &f.disagreement,
+    );
+    let _ = writeln!(s, "why: {why}");
+    s
+}
+
+/// Every kind found, with its verdict, how many traces showed it and its shortest trace.
+fn kinds_table(report: &DriveReport) -> String {
+    let mut rows = vec![[
+        "kind".to_owned(),
+        "verdict".to_owned(),
+        "traces".to_owned(),
+        "shortest".to_owned(),
+    ]];
+    for f in &report.findings {
+        rows.push([
+            f.kind.to_string(),
+            if f.allowed { "allowed" } else { "fails" }.to_owned(),
+            f.traces.to_string(),
+            steps(f.trace.steps().len()),
+        ]);
+    }
+    let n = report.findings.len();
+    format!(
+        "\n{n} {} of finding:\n{}",
+        if n == 1 { "kind" } else { "kinds" },
+        super::table(&rows)
+    )
 }
 
 /// The program's run as a timeline: [`super::timeline`] with, where the program reports its
