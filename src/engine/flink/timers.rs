@@ -26,6 +26,10 @@ impl TimerService {
     /// Registers a timer for `key` at `at` in `namespace`; a no-op if it is already registered.
     pub fn register_in(&mut self, namespace: u8, key: Key, at: EventTime) {
         self.timers.insert((at, key, namespace));
+        debug_assert!(
+            self.timers.contains(&(at, key, namespace)),
+            "a registered timer is pending"
+        );
     }
 
     /// Removes and returns the earliest timer due at watermark `w`, if any. Callers loop, so
@@ -33,7 +37,15 @@ impl TimerService {
     pub fn pop_due(&mut self, w: Watermark) -> Option<(EventTime, Key, u8)> {
         let first = *self.timers.first()?;
         (first.0 <= w.time()).then(|| {
+            let before = self.timers.len();
             self.timers.pop_first();
+            // Paired: the timer fired was due, and it was the earliest (what is left is not
+            // earlier), and exactly one left the set.
+            assert_eq!(self.timers.len() + 1, before, "one timer fires at a time");
+            debug_assert!(
+                self.timers.first().is_none_or(|next| *next >= first),
+                "timers fire in order"
+            );
             first
         })
     }

@@ -95,10 +95,20 @@ impl TwoInputWatermark {
     /// Takes a watermark on one input; returns the new combined watermark if it strictly
     /// increased (that is when timers fire and the watermark is forwarded).
     pub fn on_watermark(&mut self, side: Side, w: Watermark) -> Option<Watermark> {
+        let before = self.combined;
         let input = &mut self.input[side.index()];
         *input = (*input).max(w);
         let candidate = self.input[0].min(self.input[1]);
-        self.combined.advance_if_ahead(candidate).then_some(self.combined)
+        let advanced = self.combined.advance_if_ahead(candidate).then_some(self.combined);
+        // Paired with the input side's max: the combined watermark never goes back, and it is
+        // never ahead of either input (a two-input operator forwards the minimum of its
+        // inputs', `AbstractStreamOperator.processWatermark1/2`).
+        assert!(self.combined >= before, "the combined watermark never goes back");
+        assert!(
+            self.combined <= self.input[0] && self.combined <= self.input[1],
+            "the combined watermark is never ahead of an input"
+        );
+        advanced
     }
 
     /// The operator's watermark: the minimum of its inputs', as last advanced.
