@@ -271,9 +271,14 @@ impl crate::engine::Engine for KafkaStreamsEngine {
     }
 
     fn stored(&self) -> Vec<RecordId> {
-        let mut ids = self.windows.ids();
-        ids.extend(self.outer.values().flatten().copied());
-        crate::engine::store::ascending(ids)
+        // A record can be in a window store and waiting for its outer row at once: once each.
+        let ids = self
+            .windows
+            .unordered_ids()
+            .chain(self.outer.values().flatten().copied());
+        let mut ids = crate::engine::store::ascending(ids.collect());
+        ids.dedup();
+        ids
     }
 
     fn pending_timers(&self) -> usize {

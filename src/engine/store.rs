@@ -445,22 +445,30 @@ impl Queue {
     }
 }
 
-/// `ids` in ascending order, each once. Engines answer [`super::Engine::stored`] after every step
-/// of a run, so this is on the path of every long `replay`: ids are dense (numbers given in
-/// arrival order), so where they are not too sparse a bitmap over their range puts them in
-/// order in linear time, several times faster than a comparison sort of a large state.
+/// `ids` in ascending order, duplicates kept (so that the engine contract, which requires
+/// `stored()` strictly ascending, still sees an id stored twice). Engines answer
+/// [`super::Engine::stored`] after every step of a run, so this is on the path of every long
+/// `replay`: ids are dense (numbers given in arrival order), so where they are distinct and not
+/// too sparse a bitmap over their range puts them in order in linear time, several times faster
+/// than a comparison sort of a large state.
 pub fn ascending(mut ids: Vec<RecordId>) -> Vec<RecordId> {
     let Some(max) = ids.iter().map(|id| id.index()).max() else {
         return ids;
     };
     if ids.len() < 64 || max / 16 > ids.len() {
         ids.sort_unstable();
-        ids.dedup();
         return ids;
     }
     let mut bits = vec![0u64; max / 64 + 1];
+    let mut distinct = 0;
     for id in &ids {
-        bits[id.index() / 64] |= 1 << (id.index() % 64);
+        let (word, bit) = (&mut bits[id.index() / 64], 1 << (id.index() % 64));
+        distinct += usize::from(*word & bit == 0);
+        *word |= bit;
+    }
+    if distinct != ids.len() {
+        ids.sort_unstable();
+        return ids;
     }
     ids.clear();
     for (w, mut word) in bits.into_iter().enumerate() {
@@ -480,12 +488,15 @@ pub struct SideStore([Store; 2]);
 impl SideStore {
     /// The ids of every stored record, ascending (what [`super::Engine::stored`] returns).
     pub fn ids(&self) -> Vec<RecordId> {
-        let ids: Vec<RecordId> = self
-            .0
+        ascending(self.unordered_ids().collect())
+    }
+
+    /// The ids of every stored record, in no particular order (for engines that hold records
+    /// elsewhere too and put them all in order once, with [`ascending`]).
+    pub fn unordered_ids(&self) -> impl Iterator<Item = RecordId> + '_ {
+        self.0
             .iter()
             .flat_map(|s| s.buckets.iter().flat_map(|(_, b)| b.iter().map(|e| e.id)))
-            .collect();
-        ascending(ids)
     }
 
     /// How many records are stored, on both sides.
@@ -588,17 +599,22 @@ mod tests {
     }
 
     #[test]
-    fn ascending_ids_are_a_sort_and_dedup_dense_or_sparse() {
+    fn ascending_ids_are_a_sort_dense_or_sparse_duplicates_kept() {
         use rand_chacha::rand_core::{Rng, SeedableRng};
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
         for case in 0..200 {
             let len = (rng.next_u32() % 3000) as usize;
             // Dense ranges take the bitmap, sparse ones the comparison sort.
             let range = if case % 2 == 0 { len as u32 + 1 } else { u32::MAX / 2 };
-            let ids: Vec<RecordId> = (0..len).map(|_| RecordId(rng.next_u32() % range)).collect();
+            let mut ids: Vec<RecordId> = (0..len).map(|_| RecordId(rng.next_u32() % range)).collect();
+            if case % 4 == 0 {
+                // Distinct dense ids (a shuffled range, what engines hold): the bitmap's path.
+                let mut keyed: Vec<(u32, RecordId)> = (0..len as u32).map(|i| (rng.next_u32(), RecordId(i))).collect();
+                keyed.sort_unstable();
+                ids = keyed.into_iter().map(|(_, id)| id).collect();
+            }
             let mut want = ids.clone();
             want.sort_unstable();
-            want.dedup();
             assert_eq!(ascending(ids), want, "case {case}");
         }
     }

@@ -37,7 +37,6 @@ use std::collections::{BTreeSet, BinaryHeap, HashMap};
 /// What the judge keeps of a run so far.
 pub(super) struct Judge {
     seen: Arrivals,
-    params: JoinParams,
     /// Per key, per side: the records by `(time, id)`.
     by_key: HashMap<Key, [BTreeSet<(i64, RecordId)>; 2]>,
     /// Every output so far, counted.
@@ -61,11 +60,11 @@ pub(super) struct Judge {
 
 /// What one step touched, for the invariants to look at.
 #[derive(Default)]
-struct Touched {
+struct Touched<'r> {
     arrived: Option<RecordId>,
     gone: Vec<RecordId>,
     unbuffered: Vec<RecordId>,
-    outputs: Vec<Output>,
+    outputs: &'r [Output],
     /// Null rows whose record got a valid partner on this step.
     now_matched: Vec<RecordId>,
 }
@@ -91,7 +90,6 @@ impl Judge {
 
     fn new(params: JoinParams) -> Judge {
         Judge {
-            params,
             seen: Arrivals::new(params),
             by_key: HashMap::new(),
             emitted: HashMap::new(),
@@ -109,7 +107,7 @@ impl Judge {
     }
 
     /// Takes in one step as the monitor does, and says what it touched.
-    fn observe(&mut self, r: &StepReport) -> Touched {
+    fn observe<'r>(&mut self, r: &'r StepReport) -> Touched<'r> {
         let mut touched = Touched::default();
         if let Some(x) = self.seen.observe(&r.step) {
             let sides = self.by_key.entry(x.key).or_default();
@@ -121,20 +119,20 @@ impl Judge {
         for &o in &r.outputs {
             self.take_output(o);
         }
-        touched.outputs = r.outputs.clone();
+        touched.outputs = &r.outputs;
         touched
     }
 
     /// What an arriving record `y` settles: semi rows that were spurious for want of a
     /// partner, and null rows that now have a match.
-    fn partner_arrived(&mut self, y: &Record, touched: &mut Touched) {
+    fn partner_arrived(&mut self, y: &Record, touched: &mut Touched<'_>) {
         if !self.admitted(y.id) {
             return;
         }
         if y.side == Side::Right {
             if let Some(lefts) = self.spurious_semi.get_mut(&y.key) {
                 let records = &self.seen.records;
-                let (params, late) = (&self.params, &self.seen.late);
+                let (params, late) = (&self.seen.params, &self.seen.late);
                 let valid = |l: &RecordId| !late[l.index()] && params.matches(&records[l.index()], y);
                 let settled: Vec<RecordId> = lefts.iter().copied().filter(|l| valid(l)).collect();
                 lefts.retain(|l| !valid(l));
@@ -161,7 +159,7 @@ impl Judge {
     }
 
     /// Applies what the step changed in the engine's state and input buffer.
-    fn apply_state(&mut self, r: &StepReport, touched: &mut Touched) {
+    fn apply_state(&mut self, r: &StepReport, touched: &mut Touched<'_>) {
         for &id in &r.stored_out {
             self.stored.remove(&id);
             self.hopeless.remove(&id);
@@ -187,7 +185,7 @@ impl Judge {
 
     fn add_deadline(&mut self, id: RecordId) {
         let x = self.seen.records[id.index()];
-        let (lo, hi) = self.params.bounds.partner_range(&x);
+        let (lo, hi) = self.seen.params.bounds.partner_range(&x);
         let hi = hi.min(i128::from(i64::MAX));
         if !self.admitted(id) || lo > hi {
             self.hopeless.insert(id);
@@ -220,7 +218,7 @@ impl Judge {
     }
 
     /// Evaluates every invariant not violated yet after step `i`.
-    fn evaluate(&mut self, i: usize, touched: &Touched) {
+    fn evaluate(&mut self, i: usize, touched: &Touched<'_>) {
         for p in Property::ALL.into_iter().filter(|p| !p.is_witness()) {
             if self.violations.iter().any(|(q, _, _)| *q == p) {
                 continue;
@@ -231,7 +229,7 @@ impl Judge {
         }
     }
 
-    fn finding(&mut self, p: Property, touched: &Touched) -> Option<Finding> {
+    fn finding(&mut self, p: Property, touched: &Touched<'_>) -> Option<Finding> {
         match p {
             Property::NoLostMatch => self.lost_match(),
             Property::NoSpuriousOutput => self.spurious.first().map(|o| Finding::Spurious(*o)),
@@ -252,22 +250,12 @@ impl Judge {
     // The monitor's predicates, on the judge's indexes.
 
     fn semi(&self) -> bool {
-        self.params.kind == JoinKind::LeftSemi
-    }
-
-    fn settled(&self) -> bool {
-        self.seen.ended && self.params.flushes_at_end()
-    }
-
-    /// Whether `a` and `b` (of either sides) are a valid pair.
-    fn valid_pair(&self, a: &Record, b: &Record) -> bool {
-        let (l, r) = if a.side == Side::Left { (a, b) } else { (b, a) };
-        self.admitted(l.id) && self.admitted(r.id) && self.params.matches(l, r)
+        self.seen.params.kind == JoinKind::LeftSemi
     }
 
     /// The records of the other side whose time is in `x`'s partner range, by `(time, id)`.
     fn window<'a>(&'a self, x: &Record) -> impl Iterator<Item = RecordId> + 'a {
-        let (lo, hi) = self.params.bounds.partner_range(x);
+        let (lo, hi) = self.seen.params.bounds.partner_range(x);
         let clamp = |t: i128| t.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
         let (lo, hi) = (clamp(lo), clamp(hi));
         let others = self.by_key.get(&x.key).map(|sides| &sides[x.side.other().index()]);
@@ -326,7 +314,7 @@ impl Judge {
 
     /// `outer_exactly_once`: a null row emitted or matched on this step that is wrong, or (at
     /// quiescence) the first record owed a null row without one.
-    fn outer_problem(&self, touched: &Touched) -> Option<Finding> {
+    fn outer_problem(&self, touched: &Touched<'_>) -> Option<Finding> {
         let emitted_now = touched.outputs.iter().filter_map(|o| match o {
             Output::Unmatched(id) => Some(*id),
             _ => None,
@@ -347,14 +335,14 @@ impl Judge {
     /// The watermark a stored record of `side` is held against for leaks: the one its partners
     /// are judged by, less the profile's cleanup slack.
     fn leak_watermark(&self, side: Side) -> Watermark {
-        let slack = self.params.profile.cleanup_slack();
-        let wm = self.seen.wm.judge(&self.params.watermark, side.other());
+        let slack = self.seen.params.profile.cleanup_slack();
+        let wm = self.seen.wm.judge(&self.seen.params.watermark, side.other());
         Watermark::at(wm.time().saturating_sub(slack))
     }
 
     fn dead(&self, id: RecordId) -> bool {
         let x = &self.seen.records[id.index()];
-        !self.admitted(id) || !self.params.can_still_match(x, self.leak_watermark(x.side), false)
+        !self.admitted(id) || !self.seen.params.can_still_match(x, self.leak_watermark(x.side), false)
     }
 
     /// Whether some stored record is past its last chance: the earliest deadline per side
@@ -364,7 +352,12 @@ impl Judge {
             return true;
         }
         for side in Side::BOTH {
-            let first_on_time = self.params.watermark.lateness.first_on_time(self.leak_watermark(side));
+            let first_on_time = self
+                .seen
+                .params
+                .watermark
+                .lateness
+                .first_on_time(self.leak_watermark(side));
             let heap = &mut self.deadlines[side.index()];
             while let Some(Reverse((hi, id))) = heap.peek().copied() {
                 if !self.stored.contains(&id) {
@@ -382,7 +375,7 @@ impl Judge {
 
     /// `no_state_leak`, as the monitor has it.
     fn state_leak(&mut self) -> Option<Finding> {
-        if self.settled() {
+        if self.seen.settled() {
             return (!self.stored.is_empty() || self.timers > 0).then(|| Finding::Leak {
                 stored: self.stored.iter().copied().collect(),
                 timers: self.timers,
@@ -409,7 +402,7 @@ impl Judge {
 
     /// `lateness_agrees`: among the records this step delivered, released from the input
     /// buffer or reported late, the first whose `late` row disagrees with the spec.
-    fn lateness(&self, touched: &Touched) -> Option<Finding> {
+    fn lateness(&self, touched: &Touched<'_>) -> Option<Finding> {
         let reported_late = touched.outputs.iter().filter_map(|o| match o {
             Output::Late(id) => Some(*id),
             _ => None,

@@ -180,14 +180,6 @@ impl Monitor {
         &self.seen.wm
     }
 
-    fn valid(&self, l: &Record, r: &Record) -> bool {
-        self.admitted(l.id) && self.admitted(r.id) && self.seen.params.matches(l, r)
-    }
-
-    fn settled(&self) -> bool {
-        self.seen.settled()
-    }
-
     fn sides(&self) -> impl Iterator<Item = (&Record, &Record)> {
         let lefts = self.seen.records.iter().filter(|r| r.side == Side::Left);
         lefts.flat_map(move |l| {
@@ -236,7 +228,7 @@ impl Monitor {
         if !self.seen.ended {
             return None;
         }
-        self.sides().filter(|(l, r)| self.valid(l, r)).find_map(|(l, r)| {
+        self.sides().filter(|(l, r)| self.valid_pair(l, r)).find_map(|(l, r)| {
             let (want, right) = if self.semi() {
                 (Output::Semi { left: l.id }, None)
             } else {
@@ -260,7 +252,7 @@ impl Monitor {
             .find(|o| match **o {
                 Output::Match { left, right } => {
                     let (l, r) = (self.record(left), self.record(right));
-                    semi || l.side != Side::Left || r.side != Side::Right || !self.valid(l, r)
+                    semi || l.side != Side::Left || r.side != Side::Right || !self.valid_pair(l, r)
                 }
                 Output::Semi { left } => {
                     let l = self.record(left);
@@ -298,7 +290,7 @@ impl Monitor {
     /// `no_state_leak`: anything held at quiescence; before it, records kept past their last
     /// chance by more than the profile's cleanup slack, or more timers than records.
     fn state_leak(&self) -> Option<Finding> {
-        if self.settled() {
+        if self.seen.settled() {
             return (!self.stored.is_empty() || self.timers > 0).then(|| Finding::Leak {
                 stored: self.stored.to_vec(),
                 timers: self.timers,
@@ -441,6 +433,13 @@ pub(super) trait Seen {
         !self.arrivals().late[id.index()]
     }
 
+    /// Whether `a` and `b` (one of each side, in either order) are a valid pair: both on time,
+    /// same key, an offset inside the bounds.
+    fn valid_pair(&self, a: &Record, b: &Record) -> bool {
+        let (l, r) = if a.side == Side::Left { (a, b) } else { (b, a) };
+        self.admitted(l.id) && self.admitted(r.id) && self.params().matches(l, r)
+    }
+
     /// Whether a record arriving now could still be a partner of `x`.
     fn can_still_match(&self, x: &Record) -> bool {
         let seen = self.arrivals();
@@ -508,8 +507,8 @@ impl Seen for Monitor {
             .iter()
             .filter(|o| o.side != x.side)
             .any(|o| match x.side {
-                Side::Left => self.valid(x, o),
-                Side::Right => self.valid(o, x),
+                Side::Left => self.valid_pair(x, o),
+                Side::Right => self.valid_pair(o, x),
             })
     }
 
