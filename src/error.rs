@@ -81,3 +81,14 @@ pub(crate) fn read_text(path: &Path) -> Result<String, InputError> {
         InputError::new(path.display().to_string(), "is not UTF-8 text (binary data?)").at_line(line)
     })
 }
+
+/// A streaming run stops on bad input or on a failed write.
+#[derive(Debug, thiserror::Error)]
+pub enum StreamError {
+    /// Bad input: a trace, model or output line that cannot be used.
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// Writing the output failed.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}

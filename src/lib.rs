@@ -98,6 +98,7 @@ pub mod event;
 pub mod external;
 pub mod format;
 pub mod harness;
+mod hash;
 pub mod model;
 pub mod oracle;
 pub mod property;

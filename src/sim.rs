@@ -515,53 +515,31 @@ pub(crate) fn run_steps(
 /// memory bounded by what the engine and the streaming oracle hold, not by the trace: record
 /// names are forgotten once neither holds the record (checked every 65,536 records), and the
 /// state and lag samples are thinned as they grow. The ideal join keeps every record, so it
-/// runs only when `ideal` is set. `records_hint` sizes the sampling (0 when unknown).
-pub(crate) fn run_stream(
+/// runs only when `ideal` is set.
+pub(crate) fn run_stream<E: crate::engine::Engine>(
     spec: &JoinSpec,
-    mut engine: impl crate::engine::Engine,
+    engine: E,
     input: impl std::io::BufRead,
     file: &str,
     ideal: bool,
     progress: &mut dyn FnMut(u64),
-) -> Result<(SimReport, StreamRun), crate::oracle::stream::StreamError> {
-    use crate::format::{LineStep, Lines, StepReader};
-    let mut reader = StepReader::new(file);
-    let mut lines = Lines::new(input, file);
-    let mut names = StreamNames::default();
-    let mut run = Run::new(spec, &engine, 0, ideal);
-    let mut stats = StreamRun::default();
-    let mut ended = false;
-    while let Some((line, line_no)) = lines.next_line()? {
-        stats.lines = line_no as u64;
-        let step = match reader.line(line, line_no)? {
-            None => continue,
-            Some(LineStep::Record { side, key, ts, id }) => {
-                let (rid, key) = names.admit(side, &key, &id).ok_or_else(|| {
-                    crate::error::InputError::new(
-                        file,
-                        format!("record id {id:?} is used twice on the {side} side (the first is still held)"),
-                    )
-                    .at_line(line_no)
-                    .field("id")
-                })?;
-                Step::Record(crate::event::Record { side, key, ts, id: rid })
-            }
-            Some(LineStep::Other(step)) => step,
-        };
-        spec.check_step(&step, file, Some(line_no))?;
-        ended |= step == Step::End;
-        run.step(&mut engine, &step, &mut |r| names.departed(r.id), progress);
-        if matches!(step, Step::Record(_)) && run.report.records % 65_536 == 0 {
-            let mut held = engine.stored();
-            held.extend(engine.buffered());
-            names.forget_all_but(&held);
-        }
-        stats.names_max = stats.names_max.max(names.len());
-    }
-    if !ended {
-        run.step(&mut engine, &Step::End, &mut |r| names.departed(r.id), progress);
-    }
-    Ok((run.finish(&engine), stats))
+) -> Result<(SimReport, StreamRun), crate::error::StreamError> {
+    let mut streamed = Streamed {
+        spec,
+        run: Run::new(spec, &engine, 0, ideal),
+        engine,
+        // The tally and the ideal join name records after their names are gone.
+        names: crate::format::StreamNames::new(crate::format::Ids::Unique),
+        departed: Vec::new(),
+        progress,
+        names_max: 0,
+    };
+    let fed = crate::format::feed(input, file, &mut streamed)?;
+    let stats = StreamRun {
+        lines: fed.lines,
+        names_max: streamed.names_max,
+    };
+    Ok((streamed.run.finish(&streamed.engine), stats))
 }
 
 /// What [`run_stream`] read and held.
@@ -573,86 +551,47 @@ pub(crate) struct StreamRun {
     pub names_max: usize,
 }
 
-/// Record and key names of a streamed trace, held while the engine or the streaming oracle
-/// holds the record. Record ids are never reused (the tally may still name a forgotten
-/// record); key numbers are, once no held record has the key.
-#[derive(Default)]
-struct StreamNames {
-    key_of: std::collections::HashMap<Box<str>, crate::event::Key>,
-    /// Per key number: its name and how many held records have it.
-    keys: Vec<(Box<str>, u32)>,
-    free_keys: Vec<crate::event::Key>,
-    /// Held records: (side, name) to id, and id to (side, name, key, whether the oracle holds it).
-    by_name: std::collections::HashMap<(Side, Box<str>), RecordId>,
-    held: std::collections::HashMap<RecordId, (Side, Box<str>, crate::event::Key, bool)>,
-    next: u32,
+/// The line feed's client in [`run_stream`]: the run, and the names of what it holds.
+struct Streamed<'a, E> {
+    spec: &'a JoinSpec,
+    run: Run,
+    engine: E,
+    names: crate::format::StreamNames,
+    /// Records the streaming oracle let go of whose names are still held: the engine may
+    /// still hold them.
+    departed: Vec<RecordId>,
+    progress: &'a mut dyn FnMut(u64),
+    names_max: usize,
 }
 
-impl StreamNames {
-    /// Numbers a record and its key; `None` when a held record of `side` has the id.
-    fn admit(&mut self, side: Side, key: &str, id: &str) -> Option<(RecordId, crate::event::Key)> {
-        if self.by_name.contains_key(&(side, id.into())) {
-            return None;
-        }
-        let k = match self.key_of.get(key) {
-            Some(&k) => k,
-            None => {
-                let k = match self.free_keys.pop() {
-                    Some(k) => {
-                        self.keys[k.0 as usize] = (key.into(), 0);
-                        k
-                    }
-                    None => {
-                        self.keys.push((key.into(), 0));
-                        crate::event::Key(u32::try_from(self.keys.len() - 1).expect("fewer than 2^32 held keys"))
-                    }
-                };
-                self.key_of.insert(key.into(), k);
-                k
-            }
-        };
-        self.keys[k.0 as usize].1 += 1;
-        let rid = RecordId(self.next);
-        self.next = self
-            .next
-            .checked_add(1)
-            .expect("fewer than 2^32 records in a streamed trace");
-        self.by_name.insert((side, id.into()), rid);
-        self.held.insert(rid, (side, id.into(), k, true));
-        Some((rid, k))
+impl<E: crate::engine::Engine> crate::format::Client for Streamed<'_, E> {
+    fn names(&mut self) -> &mut crate::format::StreamNames {
+        &mut self.names
     }
 
-    /// The streaming oracle let go of `id`.
-    fn departed(&mut self, id: RecordId) {
-        if let Some(h) = self.held.get_mut(&id) {
-            h.3 = false;
-        }
+    fn check(&self, step: &Step, file: &str, line: usize) -> Result<(), crate::error::InputError> {
+        self.spec.check_step(step, file, Some(line))
     }
 
-    /// Forgets every record the oracle has let go of and that is not in `engine` (what the
-    /// engine holds, in any order).
-    fn forget_all_but(&mut self, engine: &[RecordId]) {
-        let engine: std::collections::HashSet<RecordId> = engine.iter().copied().collect();
-        let gone: Vec<RecordId> = self
-            .held
-            .iter()
-            .filter(|(id, h)| !h.3 && !engine.contains(id))
-            .map(|(id, _)| *id)
-            .collect();
-        for id in gone {
-            let (side, name, k, _) = self.held.remove(&id).expect("held");
-            self.by_name.remove(&(side, name));
-            let slot = &mut self.keys[k.0 as usize];
-            slot.1 -= 1;
-            if slot.1 == 0 {
-                self.key_of.remove(&slot.0);
-                self.free_keys.push(k);
-            }
+    fn step(&mut self, step: &Step) -> Result<(), crate::error::StreamError> {
+        let departed = &mut self.departed;
+        self.run
+            .step(&mut self.engine, step, &mut |r| departed.push(r.id), self.progress);
+        if matches!(step, Step::Record(_)) && self.run.report.records % 65_536 == 0 {
+            let mut held = self.engine.stored();
+            held.extend(self.engine.buffered());
+            held.sort_unstable();
+            let names = &mut self.names;
+            self.departed.retain(|&id| {
+                let engine_holds = held.binary_search(&id).is_ok();
+                if !engine_holds {
+                    names.release(id);
+                }
+                engine_holds
+            });
         }
-    }
-
-    fn len(&self) -> usize {
-        self.held.len()
+        self.names_max = self.names_max.max(self.names.len());
+        Ok(())
     }
 }
 

@@ -266,6 +266,24 @@ impl format::Names for Trace {
     }
 }
 
+/// The trace micro-batch each step belongs to: the `batch` markers before it (DESIGN.md). The
+/// one place batches are numbered; a marker belongs to the batch it closes.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Batches {
+    closed: usize,
+}
+
+impl Batches {
+    /// The batch of `step`, which comes after every step given before.
+    pub(crate) fn of(&mut self, step: &Step) -> usize {
+        let batch = self.closed;
+        if *step == Step::Batch {
+            self.closed += 1;
+        }
+        batch
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -151,11 +151,11 @@ pub enum CliError {
     Output(#[from] std::io::Error),
 }
 
-impl From<crate::oracle::stream::StreamError> for CliError {
-    fn from(e: crate::oracle::stream::StreamError) -> CliError {
+impl From<crate::error::StreamError> for CliError {
+    fn from(e: crate::error::StreamError) -> CliError {
         match e {
-            crate::oracle::stream::StreamError::Input(e) => CliError::Input(e),
-            crate::oracle::stream::StreamError::Io(e) => CliError::Output(e),
+            crate::error::StreamError::Input(e) => CliError::Input(e),
+            crate::error::StreamError::Io(e) => CliError::Output(e),
         }
     }
 }

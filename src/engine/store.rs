@@ -12,69 +12,14 @@
 //! and the hash the model checker tells states apart by see only them, in a canonical order.
 
 use crate::event::{Key, Output, Record, RecordId, Side};
+pub(crate) use crate::hash::FxMap;
 use crate::model::JoinParams;
 use crate::time::EventTime;
 use smallvec::SmallVec;
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, HashMap};
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::collections::{BTreeMap, BinaryHeap};
+use std::hash::{Hash, Hasher};
 use std::ops::{Index, IndexMut};
-
-/// FxHash (rustc's) with a final mix (MurmurHash3's `fmix64`, so that the low bits the hash
-/// table picks buckets with depend on every input word): the maps of join state and of record
-/// names are on the per-record path, where SipHash would cost more than the rest of the step.
-/// Their keys come from the trace, not from an adversary who could aim collisions at them.
-#[derive(Default, Clone, Copy)]
-pub struct Fx(u64);
-
-impl Hasher for Fx {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            self.add(u64::from_le_bytes(chunk.try_into().expect("8 bytes")));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut word = [0u8; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(word));
-        }
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    fn write_u32(&mut self, i: u32) {
-        self.add(u64::from(i));
-    }
-
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        let mut h = self.0;
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-        h ^ (h >> 33)
-    }
-}
-
-impl Fx {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-/// A hash map with [`Fx`].
-pub type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
 
 /// A stored record of one side and key: its time, its id and whether it has matched.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

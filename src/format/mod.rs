@@ -21,12 +21,16 @@
 //! backwards, and anything after `end` are errors naming the file, line and field. Writing
 //! gives the compact canonical form, which the readers' fast path takes.
 
+mod feed;
 mod fields;
 mod lines;
+mod names;
 mod output;
 mod step;
 
+pub(crate) use feed::{feed, Client};
 pub(crate) use lines::{json_lines, Lines};
+pub(crate) use names::{Ids, StreamNames};
 pub(crate) use output::read_row_name;
 pub use output::{parse_outputs, write_output, RowName};
 pub use step::{assert_fast_path_agrees, write_record, write_step, LineStep, StepReader};

@@ -20,16 +20,14 @@
 //! prediction (sorted over the whole trace), run over the whole trace.
 
 use super::StreamingOracle;
-use crate::engine::store::{Fx, FxMap};
 use crate::engine::Engine;
 use crate::error::InputError;
-use crate::event::Position;
-use crate::event::{Key, Output, Record, RecordId, Side};
-use crate::format::{self, LineStep, Lines, RowName, StepReader};
+pub use crate::error::StreamError;
+use crate::event::{Output, Position, RecordId};
+use crate::format::{self, Ids, Lines, RowName, StreamNames};
+use crate::hash::FxMap;
 use crate::model::JoinSpec;
-use crate::trace::Step;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use crate::trace::{Batches, Step};
 use std::io::{BufRead, Write};
 
 /// `oracle` and `diff` stream traces larger than this (64 MiB, about a million lines) even
@@ -89,281 +87,6 @@ pub(crate) fn should_stream(
     Ok(asked || (streamable && large))
 }
 
-/// A record's id: inline up to 23 bytes (no allocation for the usual `i123456`), else boxed.
-#[derive(Clone, Debug)]
-enum Name {
-    Inline(u8, [u8; 23]),
-    Heap(Box<str>),
-}
-
-impl Name {
-    fn new(s: &str) -> Name {
-        match u8::try_from(s.len()) {
-            Ok(n) if n <= 23 => {
-                let mut bytes = [0; 23];
-                bytes[..s.len()].copy_from_slice(s.as_bytes());
-                Name::Inline(n, bytes)
-            }
-            _ => Name::Heap(s.into()),
-        }
-    }
-
-    fn as_str(&self) -> &str {
-        match self {
-            Name::Inline(n, bytes) => std::str::from_utf8(&bytes[..usize::from(*n)]).expect("copied from a str"),
-            Name::Heap(s) => s,
-        }
-    }
-}
-
-// A name hashes and compares as its text, so that a map keyed by names is searched by `&str`.
-impl std::hash::Hash for Name {
-    fn hash<H: Hasher>(&self, h: &mut H) {
-        self.as_str().hash(h);
-    }
-}
-
-impl PartialEq for Name {
-    fn eq(&self, other: &Name) -> bool {
-        self.as_str() == other.as_str()
-    }
-}
-
-impl Eq for Name {}
-
-impl std::borrow::Borrow<str> for Name {
-    fn borrow(&self) -> &str {
-        self.as_str()
-    }
-}
-
-/// A live record's names.
-#[derive(Clone, Debug)]
-struct Live {
-    side: Side,
-    key: Key,
-    /// The fingerprint of (side, id) under which `Names::by_print` knows it, if it does.
-    print: Option<u64>,
-    name: Name,
-    /// Its place in the trace among the records (the id a whole-trace run gives it).
-    seq: u64,
-}
-
-/// Names of the live records and their keys, with numbers recycled as records leave.
-///
-/// A reused id is found through a 64-bit fingerprint of (side, id) and confirmed by comparing
-/// the names, so the check is exact; the map holds 12 bytes per live record and no string.
-/// (Two different live ids with one fingerprint, about one chance in 10^8 for a window of
-/// half a million, leave the second out of the check rather than report a false reuse.)
-/// Keys are found the same way, by a 64-bit hash confirmed by comparing the names: a key
-/// whose hash another live key has (a chance in 10^8 again) goes to a map by name instead.
-/// Both maps thus hold 16 bytes an entry, the fewer cache lines the better: at a window of
-/// hundreds of thousands of records every lookup is a cache miss.
-#[derive(Default)]
-struct Names {
-    key_of: HashMap<u64, Key, BuildHasherDefault<Identity>>,
-    /// Keys whose hash another live key had when they came.
-    key_of_collided: FxMap<Name, Key>,
-    /// Per key number: its name, its hash, how many live records (or records of this step)
-    /// use it, and whether it is in `key_of_collided`.
-    keys: Vec<KeySlot>,
-    /// Numbers of keys no live record has, reused first in, first out (see `free_ids`).
-    free_keys: std::collections::VecDeque<Key>,
-    by_print: HashMap<u64, RecordId, BuildHasherDefault<Identity>>,
-    records: Vec<Option<Live>>,
-    /// Numbers of records that left, reused first in, first out: records leave roughly in
-    /// time order and come roughly in time order, so the slots (and the state's buckets by
-    /// key number) are visited almost in sequence, where a stack would scatter them.
-    free_ids: std::collections::VecDeque<RecordId>,
-    /// How many records have been admitted.
-    admitted: u64,
-}
-
-/// A live key.
-#[derive(Clone, Debug)]
-struct KeySlot {
-    name: Name,
-    hash: u64,
-    count: u32,
-    collided: bool,
-}
-
-/// The hasher of a map whose keys are already hashes.
-#[derive(Default, Clone, Copy)]
-struct Identity(u64);
-
-impl Hasher for Identity {
-    fn write(&mut self, _: &[u8]) {
-        unreachable!("only u64 keys")
-    }
-
-    fn write_u64(&mut self, i: u64) {
-        self.0 = i;
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-fn fingerprint(side: Side, id: &str) -> u64 {
-    use std::hash::BuildHasher;
-    BuildHasherDefault::<Fx>::default().hash_one((side.index() as u8, id))
-}
-
-impl format::Names for Names {
-    fn record_name(&self, id: RecordId) -> &str {
-        self.live(id).name.as_str()
-    }
-
-    fn record_key(&self, id: RecordId) -> &str {
-        self.keys[self.key(id).0 as usize].name.as_str()
-    }
-
-    fn record_side(&self, id: RecordId) -> Side {
-        self.live(id).side
-    }
-}
-
-impl Names {
-    /// Numbers a record; `None` when a live record of `side` already has the id.
-    fn admit(&mut self, side: Side, key: &str, id: &str) -> Option<RecordId> {
-        use std::collections::hash_map::Entry;
-        let print = fingerprint(side, id);
-        let rid = match self.free_ids.front() {
-            Some(&rid) => rid,
-            None => RecordId(u32::try_from(self.records.len()).expect("fewer than 2^32 live records")),
-        };
-        let free_print = match self.by_print.entry(print) {
-            Entry::Vacant(slot) => {
-                slot.insert(rid);
-                true
-            }
-            Entry::Occupied(slot) => {
-                let other = self.records[slot.get().index()].as_ref().expect("a live record");
-                if other.side == side && other.name.as_str() == id {
-                    return None;
-                }
-                false
-            }
-        };
-        let key = self.key_number(key);
-        let live = Live {
-            side,
-            key,
-            print: free_print.then_some(print),
-            name: Name::new(id),
-            seq: self.admitted,
-        };
-        self.admitted += 1;
-        match self.free_ids.pop_front() {
-            Some(_) => self.records[rid.index()] = Some(live),
-            None => self.records.push(Some(live)),
-        }
-        Some(rid)
-    }
-
-    /// The number of the key named `key`, counting one more record that has it.
-    fn key_number(&mut self, key: &str) -> Key {
-        use std::collections::hash_map::Entry;
-        let hash = std::hash::BuildHasher::hash_one(&BuildHasherDefault::<Fx>::default(), key);
-        let next = match self.free_keys.front() {
-            Some(&k) => k,
-            None => Key(u32::try_from(self.keys.len()).expect("fewer than 2^32 live keys")),
-        };
-        let collided = match self.key_of.entry(hash) {
-            Entry::Occupied(slot) => {
-                let k = *slot.get();
-                let known = &mut self.keys[k.0 as usize];
-                if known.name.as_str() == key {
-                    known.count += 1;
-                    return k;
-                }
-                match self.key_of_collided.get(key) {
-                    Some(&k) => {
-                        self.keys[k.0 as usize].count += 1;
-                        return k;
-                    }
-                    None => {
-                        self.key_of_collided.insert(Name::new(key), next);
-                        true
-                    }
-                }
-            }
-            Entry::Vacant(slot) => {
-                slot.insert(next);
-                false
-            }
-        };
-        let slot = KeySlot {
-            name: Name::new(key),
-            hash,
-            count: 1,
-            collided,
-        };
-        match self.free_keys.pop_front() {
-            Some(k) => self.keys[k.0 as usize] = slot,
-            None => self.keys.push(slot),
-        }
-        next
-    }
-
-    fn live(&self, id: RecordId) -> &Live {
-        self.records[id.index()].as_ref().expect("a live record")
-    }
-
-    fn key(&self, id: RecordId) -> Key {
-        self.live(id).key
-    }
-
-    /// Forgets a record that left the window, and its key when no live record has it.
-    fn release(&mut self, id: RecordId) {
-        let live = self.records[id.index()].take().expect("a live record");
-        if let Some(print) = live.print {
-            self.by_print.remove(&print);
-        }
-        self.free_ids.push_back(id);
-        let slot = &mut self.keys[live.key.0 as usize];
-        slot.count -= 1;
-        if slot.count == 0 {
-            if slot.collided {
-                self.key_of_collided.remove(slot.name.as_str());
-            } else {
-                self.key_of.remove(&slot.hash);
-            }
-            self.free_keys.push_back(live.key);
-        }
-    }
-
-    /// Forgets every live record but those in `held` (ascending).
-    fn release_all_but(&mut self, held: &[RecordId]) {
-        for i in 0..self.records.len() {
-            let id = RecordId(i as u32);
-            if self.records[i].is_some() && held.binary_search(&id).is_err() {
-                self.release(id);
-            }
-        }
-    }
-
-    /// The order key of an output among outputs of one batch: the order of [`Output`] with
-    /// each id replaced by its record's place in the trace, so that rows sort as a
-    /// whole-trace run sorts them.
-    fn order(&self, o: &Output) -> (u8, u64, u64) {
-        let seq = |id: RecordId| self.live(id).seq;
-        match *o {
-            Output::Match { left, right } => (0, seq(left), seq(right)),
-            Output::Semi { left } => (1, seq(left), 0),
-            Output::Unmatched(id) => (2, seq(id), 0),
-            Output::Late(id) => (3, seq(id), 0),
-        }
-    }
-
-    /// How many records are live.
-    fn len(&self) -> usize {
-        self.records.len() - self.free_ids.len()
-    }
-}
-
 /// What a streaming run read and kept.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct StreamStats {
@@ -394,61 +117,35 @@ pub fn oracle(
 }
 
 /// What a row callback gets: the row, the names of the records it can name, and its batch.
-type OnRow<'a> = dyn FnMut(&Output, &Names, Position) -> std::io::Result<()> + 'a;
+type OnRow<'a> = dyn FnMut(&Output, &StreamNames, Position) -> std::io::Result<()> + 'a;
 
 /// Reads the trace from `input` and hands every expected row to `row`, with the names.
 fn rows(spec: &JoinSpec, input: impl BufRead, file: &str, row: &mut OnRow<'_>) -> Result<StreamStats, StreamError> {
-    let mut reader = StepReader::new(file);
-    let mut feed = Feed {
+    let mut predictor = Predictor {
+        spec,
         run: if spec.params.profile.predicts_engine() {
             Run::Engine {
                 engine: crate::engine::for_spec(spec),
-                batch: 0,
+                batches: Batches::default(),
                 held: 0,
             }
         } else {
             Run::Oracle(Box::new(StreamingOracle::new(spec.params)))
         },
-        names: Names::default(),
+        names: StreamNames::new(Ids::Recycled),
         outs: Vec::new(),
         departed: Vec::new(),
+        row,
+        rows: 0,
+        live_max: 0,
     };
-    let mut stats = StreamStats::default();
-    let mut ended = false;
-    let mut lines = Lines::new(input, file);
-    while let Some((line, line_no)) = lines.next_line()? {
-        stats.lines = line_no as u64;
-        let step = match reader.line(line, line_no)? {
-            None => continue,
-            Some(LineStep::Record { side, key, ts, id }) => {
-                let rid = feed.admit(side, &key, &id).ok_or_else(|| {
-                    InputError::new(
-                        file,
-                        format!("record id {id:?} is used twice on the {side} side (the first is still in the window)"),
-                    )
-                    .at_line(line_no)
-                    .field("id")
-                })?;
-                stats.records += 1;
-                Step::Record(Record {
-                    side,
-                    key: feed.names.key(rid),
-                    ts,
-                    id: rid,
-                })
-            }
-            Some(LineStep::Other(step)) => step,
-        };
-        spec.check_step(&step, file, Some(line_no))?;
-        stats.live_max = stats.live_max.max(feed.names.len());
-        ended |= step == Step::End;
-        stats.rows += feed.step(&step, row)?;
-    }
-    // End of file is end of input.
-    if !ended {
-        stats.rows += feed.step(&Step::End, row)?;
-    }
-    Ok(stats)
+    let fed = format::feed(input, file, &mut predictor)?;
+    Ok(StreamStats {
+        lines: fed.lines,
+        records: fed.records,
+        rows: predictor.rows,
+        live_max: predictor.live_max,
+    })
 }
 
 /// What computes the expected rows.
@@ -460,66 +157,60 @@ enum Run {
     /// keeping what it stores or buffers.
     Engine {
         engine: Box<dyn Engine>,
-        /// The trace micro-batch of the next step: markers before it (DESIGN.md).
-        batch: u64,
+        batches: Batches,
         /// How many records the engine held after the last round.
         held: usize,
     },
 }
 
-/// What computes the rows and the names of what it holds.
-struct Feed {
+/// The feed's client: computes the rows, hands them on, and holds the names of what it holds.
+struct Predictor<'s, 'r> {
+    spec: &'s JoinSpec,
     run: Run,
-    names: Names,
+    names: StreamNames,
     outs: Vec<Output>,
     departed: Vec<RecordId>,
+    row: &'r mut OnRow<'r>,
+    rows: u64,
+    live_max: usize,
 }
 
-impl Feed {
-    /// Numbers a record; `None` when a record the run still holds has the id on `side`.
-    fn admit(&mut self, side: Side, key: &str, id: &str) -> Option<RecordId> {
-        if let Some(rid) = self.names.admit(side, key, id) {
-            return Some(rid);
-        }
-        // An engine's names are let go of in rounds: the first record may be gone already.
-        self.forget_released();
-        self.names.admit(side, key, id)
+impl format::Client for Predictor<'_, '_> {
+    fn names(&mut self) -> &mut StreamNames {
+        &mut self.names
     }
 
-    /// Lets go of the names of records the engine no longer holds.
-    fn forget_released(&mut self) {
-        if let Run::Engine { engine, held, .. } = &mut self.run {
-            let mut ids = engine.stored();
-            ids.extend(engine.buffered());
-            ids.sort_unstable();
-            self.names.release_all_but(&ids);
-            *held = ids.len();
-        }
+    // An engine's names are let go of in rounds: the first record may be gone already.
+    fn make_room(&mut self) -> bool {
+        self.forget_released()
     }
 
-    /// Runs one step, hands its rows to `row`, forgets the records that left; the row count.
-    fn step(&mut self, step: &Step, row: &mut OnRow<'_>) -> std::io::Result<u64> {
+    fn check(&self, step: &Step, file: &str, line: usize) -> Result<(), InputError> {
+        self.spec.check_step(step, file, Some(line))
+    }
+
+    /// Runs one step, hands its rows on, forgets the records that left.
+    fn step(&mut self, step: &Step) -> Result<(), StreamError> {
+        self.live_max = self.live_max.max(self.names.len());
         let mut at = Position::default();
         match &mut self.run {
             Run::Oracle(oracle) => {
                 let departed = &mut self.departed;
                 oracle.step_departing(step, &mut self.outs, &mut |r| departed.push(r.id));
             }
-            Run::Engine { engine, batch, .. } => {
+            Run::Engine { engine, batches, .. } => {
                 engine.step(step, &mut self.outs);
-                if engine.micro_batches() {
-                    at.batch = Some(*batch as usize);
-                }
-                *batch += u64::from(*step == Step::Batch);
+                let batch = batches.of(step);
+                at.batch = engine.micro_batches().then_some(batch);
                 // A whole-trace prediction sorts each batch's rows; a batch's rows all come
                 // from its closing step.
                 let names = &self.names;
                 self.outs.sort_by_cached_key(|o| names.order(o));
             }
         }
-        let rows = self.outs.len() as u64;
+        self.rows += self.outs.len() as u64;
         for o in self.outs.drain(..) {
-            row(&o, &self.names, at)?;
+            (self.row)(&o, &self.names, at)?;
         }
         for id in self.departed.drain(..) {
             self.names.release(id);
@@ -529,19 +220,23 @@ impl Feed {
                 self.forget_released();
             }
         }
-        Ok(rows)
+        Ok(())
     }
 }
 
-/// A streaming run stops on bad input or on a failed write.
-#[derive(Debug, thiserror::Error)]
-pub enum StreamError {
-    /// Bad input: a trace, model or output line that cannot be used.
-    #[error(transparent)]
-    Input(#[from] InputError),
-    /// Writing the output failed.
-    #[error(transparent)]
-    Io(#[from] std::io::Error),
+impl Predictor<'_, '_> {
+    /// Lets go of the names of records the engine no longer holds; whether it ran one.
+    fn forget_released(&mut self) -> bool {
+        let Run::Engine { engine, held, .. } = &mut self.run else {
+            return false;
+        };
+        let mut ids = engine.stored();
+        ids.extend(engine.buffered());
+        ids.sort_unstable();
+        self.names.release_all_but(&ids);
+        *held = ids.len();
+        true
+    }
 }
 
 /// The next output row of `lines`, skipping blank lines.
@@ -556,9 +251,9 @@ fn next_row(lines: &mut Lines<'_, impl BufRead>) -> Result<Option<RowName>, Inpu
 }
 
 /// The row name of an expected row.
-fn expected_row(o: &Output, names: &Names) -> RowName {
-    let name = |id: RecordId| names.live(id).name.as_str().into();
-    let side = |id: RecordId| names.live(id).side;
+fn expected_row(o: &Output, names: &StreamNames) -> RowName {
+    let name = |id: RecordId| names.name(id).into();
+    let side = |id: RecordId| names.side(id);
     match *o {
         Output::Match { left, right } => RowName::Match(name(left), name(right)),
         Output::Semi { left } => RowName::Semi(name(left)),

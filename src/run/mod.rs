@@ -28,7 +28,7 @@ use crate::event::{Emitted, Output, Position, RecordId, Side};
 use crate::model::JoinParams;
 use crate::model::JoinSpec;
 use crate::property::Property;
-use crate::trace::{Step, Trace};
+use crate::trace::{Batches, Step, Trace};
 use std::collections::BTreeSet;
 
 /// What one step did, for timelines and explanations: the outputs, and what changed in what
@@ -275,24 +275,6 @@ fn drive(engine: &mut dyn Engine, trace: &Trace, after: &mut AfterStep<'_>) -> V
         after(engine, step, index, &buf, delivered);
     }
     emitted
-}
-
-/// The trace micro-batch each step belongs to: the `batch` markers before it (DESIGN.md). The
-/// one place batches are numbered; a marker belongs to the batch it closes.
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct Batches {
-    closed: usize,
-}
-
-impl Batches {
-    /// The batch of `step`, which comes after every step given before.
-    pub(crate) fn of(&mut self, step: &Step) -> usize {
-        let batch = self.closed;
-        if *step == Step::Batch {
-            self.closed += 1;
-        }
-        batch
-    }
 }
 
 /// A run of an engine over a trace, judged against the properties.

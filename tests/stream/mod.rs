@@ -346,7 +346,8 @@ fn spark_prediction_streams_line_for_line() {
 }
 
 /// A record id used again while its first record can still match is an error naming the
-/// line; bad lines are errors at their line, and nothing is printed.
+/// line; bad lines are errors at their line, and nothing is printed; `oracle --stream` and
+/// `replay --stats` say it in the same words.
 #[test]
 fn streamed_bad_input_is_an_error_at_its_line() {
     let dir = TempDir::new("stream-bad");
@@ -387,5 +388,16 @@ fn streamed_bad_input_is_an_error_at_its_line() {
             "{name}: {}",
             run.stderr
         );
+        // The streamed replay reads the trace through the same feed: the same sentence.
+        let replayed = joincheck([
+            "replay".as_ref(),
+            "--model".as_ref(),
+            inner.as_ref(),
+            "--trace".as_ref(),
+            path.as_os_str(),
+            "--stats".as_ref(),
+        ]);
+        assert_eq!(replayed.code, Some(2), "{name}: {replayed:?}");
+        assert_eq!(replayed.stderr, run.stderr, "{name}");
     }
 }
