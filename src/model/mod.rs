@@ -35,12 +35,12 @@ pub use bundled::BUNDLED;
 pub use domain::{TimeDomain, Times};
 pub use join::{Bound, Bounds, JoinKind, JoinParams};
 pub use profile::{
-    Contract, EndOfInput, Eviction, Fuzz, KafkaWindows, Knob, Knobs, OuterRows, Profile, ProfileInfo, Unsupported,
-    PROFILES,
+    Contract, Deviation, EndOfInput, Eviction, Fuzz, KafkaWindows, Knob, Knobs, OuterRows, Profile, ProfileInfo,
+    Unsupported, PROFILES,
 };
 pub use scope::{Defect, Scope};
 pub use watermark::{Lateness, Policy, SpecWatermarks, Timing, WatermarkSource, WatermarkSpec};
-pub use workload::{Spread, WorkloadSpec};
+pub use workload::{Spread, SpreadError, WorkloadSpec};
 
 use crate::error::{read_text, InputError};
 

@@ -237,6 +237,17 @@ pub struct ProfileInfo {
     pub implied_watermark: Option<ImpliedWatermark>,
     /// The engine knobs a model gets when it states none.
     pub knobs: Knobs,
+    /// The known deviations of the modelled engine: findings it produces because the real
+    /// engine does, which fuzzing excuses.
+    pub deviations: &'static [Deviation],
+    /// Whether a model may set the left record's retention (`[join] horizon`): the keyed
+    /// Flink functions' TTL and timer offset; other engines derive theirs.
+    pub horizon: bool,
+    /// Whether a model may set a grace period (`[join] grace`): Kafka Streams' windows.
+    pub grace: bool,
+    /// Whether a model may choose the watermark policy and lateness rule; the other engines
+    /// have one of each (their `policy` and `lateness` here).
+    pub rules_free: bool,
     /// Whether the profile's engine is the reference engine, which takes every knob value,
     /// per-side watermarks (`policy = "per_side"`) and no lateness (`lateness = "none"`);
     /// the other engines run their engine's own rules and take only [`Knobs::CLEAN`].
@@ -278,6 +289,10 @@ const REFERENCE: ProfileInfo = ProfileInfo {
     cleanup_slack: Duration::ZERO,
     contract: Contract::Oracle,
     knobs: Knobs::CLEAN,
+    deviations: &[],
+    horizon: false,
+    grace: false,
+    rules_free: true,
     tunable: true,
 };
 
@@ -292,6 +307,9 @@ const FLINK_KEYED: ProfileInfo = ProfileInfo {
         "the keyed function reads the watermarks its inputs send, as explicit watermark steps",
     )),
     flink: true,
+    deviations: &[Deviation::FlinkTimerCleanup, Deviation::FlinkMaxWatermark],
+    horizon: true,
+    rules_free: false,
     tunable: false,
     ..REFERENCE
 };
@@ -324,6 +342,7 @@ pub const PROFILES: [ProfileInfo; 10] = [
         // `- 1`).
         cleanup_slack: Duration::from_millis(1),
         contract: Contract::SparkEndOfStream,
+        deviations: &[Deviation::SparkEqualityKey],
         tunable: false,
         ..REFERENCE
     },
@@ -334,6 +353,9 @@ pub const PROFILES: [ProfileInfo; 10] = [
         kinds: INNER,
         // models/flink-keyed-ttl.toml: the seed's function breaks everything else.
         contract: Contract::Holds(&[Property::NoDuplicateOutput, Property::OuterExactlyOnce]),
+        // Not the timer deviation: this contract holds only no_duplicate_output and
+        // outer_exactly_once, which a record held for its timer does not break.
+        deviations: &[Deviation::FlinkMaxWatermark],
         ..FLINK_KEYED
     },
     FLINK_KEYED,
@@ -353,6 +375,8 @@ pub const PROFILES: [ProfileInfo; 10] = [
             Property::NoStateLeak,
             Property::LatenessAgrees,
         ]),
+        deviations: &[Deviation::FlinkTimerCleanup, Deviation::FlinkMaxWatermark],
+        rules_free: false,
         tunable: false,
         ..REFERENCE
     },
@@ -371,6 +395,8 @@ pub const PROFILES: [ProfileInfo; 10] = [
             Property::NoDuplicateOutput,
             Property::NoPrematureEviction,
         ]),
+        deviations: &[Deviation::FlinkSqlEpoch, Deviation::FlinkMaxWatermark],
+        rules_free: false,
         tunable: false,
         ..REFERENCE
     },
@@ -399,6 +425,8 @@ pub const PROFILES: [ProfileInfo; 10] = [
         // models/kafka-streams-*.toml: records behind stream time are joined and padded, no
         // end of input flushes the stores.
         contract: Contract::Holds(&[Property::NoDuplicateOutput]),
+        grace: true,
+        rules_free: false,
         tunable: false,
         ..REFERENCE
     },
@@ -419,6 +447,7 @@ pub const PROFILES: [ProfileInfo; 10] = [
             end_of_input: EndOfInput::Nothing,
             outer_rows: OuterRows::Eager,
         },
+        rules_free: false,
         ..REFERENCE
     },
     ProfileInfo {
@@ -435,9 +464,50 @@ pub const PROFILES: [ProfileInfo; 10] = [
             end_of_input: EndOfInput::Flush,
             outer_rows: OuterRows::EagerRetract,
         },
+        rules_free: false,
         ..REFERENCE
     },
 ];
+
+/// A known deviation: a finding that a profile's engine produces on purpose, because the
+/// real engine it models does, in a corner its bundled models' scopes leave out. A profile's
+/// row lists its own ([`ProfileInfo::deviations`]); fuzzing excuses a finding only by one of
+/// them (`testing::fuzzing::known_deviation`), and each is pinned by a test in
+/// `tests/fuzz_replay` with the input that first showed it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Deviation {
+    /// Flink's cleanup timers (`flink-interval`, `flink-keyed-fixed`): a record stays
+    /// buffered until its cleanup timer fires, and a timer fires only when the watermark
+    /// advances to it. So a record whose last chance has passed is held while its timer is
+    /// not yet due (the interval join's timer is at `ts + max(relUpper, 0)`, behind the last
+    /// chance when the window ends before `ts`), and a record that can match nothing already
+    /// on arrival (its window lies behind the watermark, or outside `i64`) is held until the
+    /// watermark next advances, because its timer is due at once.
+    FlinkTimerCleanup,
+    /// Flink SQL's operator time is `max(watermark, 0)`, and `RowTimeIntervalJoin` caches a
+    /// row only while its window ends after it: a row whose window ends at or before the
+    /// epoch, or exactly at the watermark (where a partner is still on time), is never
+    /// cached; and a cleanup timer that finds the earliest remaining row of its key at or
+    /// before the epoch drops that key's whole cache on that side, later rows included,
+    /// without joins or null rows. The matches such rows would have made are lost
+    /// (`models/flink-sql-*.toml` keep their times after the epoch for this reason).
+    FlinkSqlEpoch,
+    /// Flink's `MAX_WATERMARK` is end of input, but an explicit watermark step (or a derived
+    /// one, from a record at `i64::MAX`) can reach it while records still arrive, and by
+    /// `ts < wm` a record at exactly `i64::MAX` is still on time then. The Flink engines treat
+    /// the input as over: state is evicted and null-padded at once (Flink SQL expires every
+    /// row; cleanup timers past `i64` are due at `MAX`), and a timer registered after the
+    /// watermark is `MAX` never fires, so its record outlives end of input unpadded.
+    FlinkMaxWatermark,
+    /// Spark with a time equality (`bounds = "= d"`, `clickTime = impressionTime + interval
+    /// d`): the event time is part of the join key, and a right row leaves state once
+    /// `r.ts <= W` (`src/engine/spark.rs`), not once its last partner is behind the watermark.
+    /// With `d > 0` it is held `d` longer than it can match (a bounded leak); with `d < 0` it
+    /// is evicted while a left partner at `r.ts - d` is still on time, which then finds
+    /// nothing (premature eviction, a lost match, and for a padded right side a null row too
+    /// early). Recorded on real Spark: `tests/conformance/spark/fixtures/joins/equality-*`.
+    SparkEqualityKey,
+}
 
 /// Why a profile's engine cannot run a join as stated: a model must mean what its engine
 /// runs, so each of these is an error when a model file says it.
@@ -601,7 +671,22 @@ impl Profile {
     /// Whether the profile is a keyed Flink function whose left-record retention a model may
     /// set (`[join] horizon`, [`JoinParams::horizon`]).
     pub fn has_horizon(self) -> bool {
-        matches!(self, Profile::FlinkKeyedTtl | Profile::FlinkKeyedFixed)
+        self.info().horizon
+    }
+
+    /// Whether a model may set a grace period (`[join] grace`, [`JoinParams::grace`]).
+    pub fn takes_grace(self) -> bool {
+        self.info().grace
+    }
+
+    /// Whether a model may choose the watermark policy and lateness rule.
+    pub fn rules_free(self) -> bool {
+        self.info().rules_free
+    }
+
+    /// The modelled engine's known deviations (see [`Deviation`]).
+    pub fn deviations(self) -> &'static [Deviation] {
+        self.info().deviations
     }
 
     /// Whether the profile models a Flink operator (min-combined watermarks, late if `ts < wm`).
@@ -683,14 +768,12 @@ impl Profile {
                 }
             }
         }
-        if self == Profile::KafkaStreams {
-            match KafkaWindows::of(params) {
-                None => return Some(Unsupported::Windows),
-                Some(windows) if windows.stream_time() != *w => return Some(Unsupported::StreamTime),
-                Some(_) => {}
-            }
+        match self.implied_watermark(params) {
+            Some(Err(why)) => return Some(why),
+            Some(Ok(implied)) if implied != *w => return Some(Unsupported::StreamTime),
+            _ => {}
         }
-        if params.grace.is_some() && self != Profile::KafkaStreams {
+        if params.grace.is_some() && !self.takes_grace() {
             return Some(Unsupported::Grace);
         }
         if let Some(needed) = self.required_source().filter(|&needed| needed != w.source) {
@@ -727,6 +810,28 @@ mod tests {
         for (i, row) in PROFILES.iter().enumerate() {
             assert_eq!(row.profile as usize, i, "{}", row.name);
             assert_eq!(Profile::from_name(row.name), Some(row.profile));
+        }
+    }
+
+    /// `MAX_WATERMARK` is end of input in every Flink operator and in no other engine; the
+    /// engines that state no watermarks have the rule their join implies, and nothing else
+    /// takes a grace.
+    #[test]
+    fn the_rows_agree_on_what_follows_from_the_engine() {
+        for row in &PROFILES {
+            let max_watermark = row.deviations.contains(&Deviation::FlinkMaxWatermark);
+            assert_eq!(row.flink, max_watermark, "{}", row.name);
+            assert!(
+                !(row.flink && row.rules_free),
+                "{}: a Flink operator's rules are fixed",
+                row.name
+            );
+            assert!(!row.grace || row.implied_watermark.is_some(), "{}", row.name);
+            assert!(
+                !row.horizon || row.flink,
+                "{}: a horizon is a keyed Flink function's",
+                row.name
+            );
         }
     }
 }

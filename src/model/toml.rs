@@ -322,7 +322,9 @@ fn spread_of(
         (Some(f), None, None, None, None, None) => Ok(Spread::Fixed(ms(f)?)),
         (None, Some(u), None, None, None, None) => Ok(Spread::Uniform(ms(u)?)),
         (None, None, Some(e), None, None, None) => Ok(Spread::Exponential(ms(e)? as f64)),
-        (None, None, None, Some(m), Some(p), None) => Spread::log_normal_p99(dur(m)?, dur(p)?).map_err(fail),
+        (None, None, None, Some(m), Some(p), None) => {
+            Spread::log_normal_p99(dur(m)?, dur(p)?).map_err(|e| fail(e.to_string()))
+        }
         (None, None, None, Some(m), None, Some(sigma)) if sigma.get() >= 0.0 && dur(m)? > Duration::ZERO => {
             Ok(Spread::LogNormal {
                 median: ms(m)? as f64,

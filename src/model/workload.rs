@@ -27,17 +27,36 @@ pub enum Spread {
     Empirical(std::sync::Arc<[i64]>),
 }
 
+/// A log-normal spread asked for with a median and a 99th percentile that no log-normal
+/// distribution has: the median must be positive and below the percentile.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("a log-normal spread needs 0 < median < p99; got median {median}, p99 {p99}")]
+pub struct SpreadError {
+    median: Duration,
+    p99: Duration,
+}
+
+impl SpreadError {
+    /// The median asked for.
+    pub fn median(&self) -> Duration {
+        self.median
+    }
+
+    /// The 99th percentile asked for.
+    pub fn p99(&self) -> Duration {
+        self.p99
+    }
+}
+
 /// The 99th percentile of the standard normal distribution.
 const Z99: f64 = 2.326_347_874;
 
 impl Spread {
     /// A log-normal spread with `median` whose 99th percentile is `p99` (so 1% lie beyond it).
-    pub fn log_normal_p99(median: Duration, p99: Duration) -> Result<Spread, String> {
+    pub fn log_normal_p99(median: Duration, p99: Duration) -> Result<Spread, SpreadError> {
         let (m, p) = (median.as_millis() as f64, p99.as_millis() as f64);
         if m <= 0.0 || p <= m {
-            return Err(format!(
-                "a log-normal spread needs 0 < median < p99; got median {median}, p99 {p99}"
-            ));
+            return Err(SpreadError { median, p99 });
         }
         Ok(Spread::LogNormal {
             median: m,
@@ -220,5 +239,24 @@ impl WorkloadSpec {
             && self.idle_for > 0
             && self.idle_side.is_none_or(|s| s == side)
             && (ts - self.start_ms).rem_euclid(self.idle_every) >= self.idle_every - self.idle_for
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A median at or above the percentile is refused with both values, and the sentence a
+    /// model file's error quotes.
+    #[test]
+    fn a_log_normal_spread_needs_a_median_below_its_p99() {
+        let (median, p99) = (Duration::from_millis(60_000), Duration::from_millis(30_000));
+        let err = Spread::log_normal_p99(median, p99).expect_err("median above p99");
+        assert_eq!((err.median(), err.p99()), (median, p99));
+        assert_eq!(
+            err.to_string(),
+            "a log-normal spread needs 0 < median < p99; got median 1m, p99 30s"
+        );
+        assert!(Spread::log_normal_p99(p99, median).is_ok());
     }
 }

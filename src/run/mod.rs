@@ -14,6 +14,12 @@
 //! everything at every step and reaches the same first violations (its module doc gives the
 //! argument; `differential_judge_*` tests hold it to the monitor on every bundled trace and on
 //! random ones).
+//!
+//! A run over a trace read line by line (`oracle --stream`, `diff --stream`, `replay --stats`)
+//! takes its steps from [`crate::format`]'s one line feed, which numbers records with the one
+//! interner of streamed names; both live there, one level down, because the streaming oracle
+//! is among their clients and this module stands on the oracle. Batches are numbered in one
+//! place too, [`crate::trace`]'s `Batches`.
 
 mod judge;
 mod judgement;

@@ -66,9 +66,10 @@
 
 use crate::error::InputError;
 use crate::event::{Emitted, Position, RecordId, Side};
+pub use crate::model::Deviation;
 use crate::model::{
-    Bound, Bounds, EndOfInput, Eviction, Fuzz, JoinKind, JoinParams, JoinSpec, KafkaWindows, Knobs, Lateness,
-    OuterRows, Policy, Profile, SpecWatermarks, WatermarkSource, WatermarkSpec, PROFILES,
+    Bound, Bounds, EndOfInput, Eviction, Fuzz, JoinKind, JoinParams, JoinSpec, Knobs, Lateness, OuterRows, Policy,
+    Profile, SpecWatermarks, WatermarkSource, WatermarkSpec, PROFILES,
 };
 use crate::oracle::Analysis;
 use crate::property::Property;
@@ -576,44 +577,6 @@ pub fn check(case: &Case) -> Result<Vec<Excused>, String> {
     Ok(excused)
 }
 
-/// A known deviation: a finding that a profile's engine produces on purpose, because the
-/// real engine it models does, in a corner its bundled models' scopes leave out. Each is
-/// pinned by a test in `tests/fuzz_replay` with the input that first showed it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Deviation {
-    /// Flink's cleanup timers (`flink-interval`, `flink-keyed-fixed`): a record stays
-    /// buffered until its cleanup timer fires, and a timer fires only when the watermark
-    /// advances to it. So a record whose last chance has passed is held while its timer is
-    /// not yet due (the interval join's timer is at `ts + max(relUpper, 0)`, behind the last
-    /// chance when the window ends before `ts`), and a record that can match nothing already
-    /// on arrival (its window lies behind the watermark, or outside `i64`) is held until the
-    /// watermark next advances, because its timer is due at once.
-    FlinkTimerCleanup,
-    /// Flink SQL's operator time is `max(watermark, 0)`, and `RowTimeIntervalJoin` caches a
-    /// row only while its window ends after it: a row whose window ends at or before the
-    /// epoch, or exactly at the watermark (where a partner is still on time), is never
-    /// cached; and a cleanup timer that finds the earliest remaining row of its key at or
-    /// before the epoch drops that key's whole cache on that side, later rows included,
-    /// without joins or null rows. The matches such rows would have made are lost
-    /// (`models/flink-sql-*.toml` keep their times after the epoch for this reason).
-    FlinkSqlEpoch,
-    /// Flink's `MAX_WATERMARK` is end of input, but an explicit watermark step (or a derived
-    /// one, from a record at `i64::MAX`) can reach it while records still arrive, and by
-    /// `ts < wm` a record at exactly `i64::MAX` is still on time then. The Flink engines treat
-    /// the input as over: state is evicted and null-padded at once (Flink SQL expires every
-    /// row; cleanup timers past `i64` are due at `MAX`), and a timer registered after the
-    /// watermark is `MAX` never fires, so its record outlives end of input unpadded.
-    FlinkMaxWatermark,
-    /// Spark with a time equality (`bounds = "= d"`, `clickTime = impressionTime + interval
-    /// d`): the event time is part of the join key, and a right row leaves state once
-    /// `r.ts <= W` (`src/engine/spark.rs`), not once its last partner is behind the watermark.
-    /// With `d > 0` it is held `d` longer than it can match (a bounded leak); with `d < 0` it
-    /// is evicted while a left partner at `r.ts - d` is still on time, which then finds
-    /// nothing (premature eviction, a lost match, and for a padded right side a null row too
-    /// early). Recorded on real Spark: `tests/conformance/spark/fixtures/joins/equality-*`.
-    SparkEqualityKey,
-}
-
 /// Which known deviation, if any, explains `finding` for the analysed case, with the join's
 /// watermark (by the spec) at `now`.
 pub fn known_deviation(analysis: &Analysis<'_>, now: Watermark, finding: &Finding) -> Option<Deviation> {
@@ -622,55 +585,39 @@ pub fn known_deviation(analysis: &Analysis<'_>, now: Watermark, finding: &Findin
     // The join watermark a record met on arrival (records after the end never arrive).
     let arrival = |id: RecordId| analysis.arrival(id).map_or(Watermark::MAX, |(wm, _)| wm);
     let window_end = |id: RecordId| params.bounds.partner_range(trace.record(id)).1;
-    let flink = matches!(
-        params.profile,
-        Profile::FlinkInterval | Profile::FlinkSqlInterval | Profile::FlinkKeyedTtl | Profile::FlinkKeyedFixed
-    );
+    // The profile row lists the deviations its engine has; each arm is one's condition.
+    let has = |d: Deviation| params.profile.deviations().contains(&d);
+    let flink = has(Deviation::FlinkMaxWatermark);
     let after_max = |id: RecordId| arrival(id) == Watermark::MAX;
-    match (params.profile, finding) {
+    match finding {
         // Evicted, or null-padded, while a record at `i64::MAX` could still come.
-        (
-            _,
-            Finding::Premature(_)
-            | Finding::Outer {
-                problem: OuterProblem::TooEarly,
-                ..
-            },
-        ) if flink && now == Watermark::MAX => Some(Deviation::FlinkMaxWatermark),
-        (_, Finding::Lost { left, right }) if flink && (after_max(*left) || right.is_some_and(after_max)) => {
+        Finding::Premature(_)
+        | Finding::Outer {
+            problem: OuterProblem::TooEarly,
+            ..
+        } if flink && now == Watermark::MAX => Some(Deviation::FlinkMaxWatermark),
+        Finding::Lost { left, right } if flink && (after_max(*left) || right.is_some_and(after_max)) => {
             Some(Deviation::FlinkMaxWatermark)
         }
-        (
-            _,
-            Finding::Leak {
-                stored,
-                quiescent: true,
-                ..
-            },
-        ) if flink && stored.iter().all(|id| after_max(*id)) => Some(Deviation::FlinkMaxWatermark),
-        (
-            _,
-            Finding::Outer {
-                id,
-                problem: OuterProblem::Missing,
-            },
-        ) if flink && after_max(*id) => Some(Deviation::FlinkMaxWatermark),
+        Finding::Leak {
+            stored,
+            quiescent: true,
+            ..
+        } if flink && stored.iter().all(|id| after_max(*id)) => Some(Deviation::FlinkMaxWatermark),
+        Finding::Outer {
+            id,
+            problem: OuterProblem::Missing,
+        } if flink && after_max(*id) => Some(Deviation::FlinkMaxWatermark),
         // Null-padded at `MAX`, then matched by a record that came after.
-        (
-            _,
-            Finding::Outer {
-                id,
-                problem: OuterProblem::HasMatch,
-            },
-        ) if flink && analysis.partners(*id).iter().any(|p| after_max(*p)) => Some(Deviation::FlinkMaxWatermark),
-        (
-            Profile::FlinkInterval | Profile::FlinkKeyedFixed,
-            Finding::Leak {
-                stored,
-                quiescent: false,
-                ..
-            },
-        ) => {
+        Finding::Outer {
+            id,
+            problem: OuterProblem::HasMatch,
+        } if flink && analysis.partners(*id).iter().any(|p| after_max(*p)) => Some(Deviation::FlinkMaxWatermark),
+        Finding::Leak {
+            stored,
+            quiescent: false,
+            ..
+        } if has(Deviation::FlinkTimerCleanup) => {
             let held_by_timer = |id: &RecordId| {
                 let r = trace.record(*id);
                 let due = match params.profile {
@@ -690,7 +637,7 @@ pub fn known_deviation(analysis: &Analysis<'_>, now: Watermark, finding: &Findin
             };
             stored.iter().all(held_by_timer).then_some(Deviation::FlinkTimerCleanup)
         }
-        (Profile::Spark, _) if params.bounds.is_equality() => {
+        _ if has(Deviation::SparkEqualityKey) && params.bounds.is_equality() => {
             let d = params.bounds.lowest();
             let right = |id: RecordId| trace.record(id).side == Side::Right;
             // A right row still short of its key predicate `r.ts <= W`.
@@ -708,7 +655,7 @@ pub fn known_deviation(analysis: &Analysis<'_>, now: Watermark, finding: &Findin
                 matches!(finding, Finding::Leak { stored, quiescent: false, .. } if stored.iter().all(held_by_key));
             ((d < 0 && early) || (d > 0 && held)).then_some(Deviation::SparkEqualityKey)
         }
-        (Profile::FlinkSqlInterval, Finding::Lost { .. } | Finding::Premature(_)) => {
+        Finding::Lost { .. } | Finding::Premature(_) if has(Deviation::FlinkSqlEpoch) => {
             let uncached = |id: RecordId| {
                 let r = trace.record(id);
                 let op_time = i128::from(arrival(id).as_millis().max(0));
@@ -967,7 +914,7 @@ fn decode_params(input: &mut Choices<'_>, profile: Profile) -> JoinParams {
         None => WatermarkSource::Derived,
     };
     let delay = [decode_delay(input), decode_delay(input)];
-    let free = matches!(profile, Profile::Reference | Profile::Canary | Profile::Spark);
+    let free = profile.rules_free();
     let rules = input.byte();
     let policy = if free && rules & 1 == 1 {
         Policy::Max
@@ -998,12 +945,13 @@ fn decode_params(input: &mut Choices<'_>, profile: Profile) -> JoinParams {
         grace: None,
         knobs: profile.default_knobs(),
     };
-    if profile == Profile::KafkaStreams {
-        // The grace is drawn like a delay; the watermark rule is the one the windows imply.
+    if profile.takes_grace() {
+        // The grace is drawn like a delay.
         params.grace = Some(decode_delay(input).min(Duration::from_millis(1 << 61)));
-        if let Some(windows) = KafkaWindows::of(&params) {
-            params.watermark = windows.stream_time();
-        }
+    }
+    // The watermark rule is the one the join implies, where the engine states none.
+    if let Some(Ok(implied)) = profile.implied_watermark(&params) {
+        params.watermark = implied;
     }
     params
 }
