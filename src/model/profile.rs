@@ -684,6 +684,13 @@ impl Profile {
         self.info().rules_free
     }
 
+    /// The names of the profiles whose rows satisfy `has`, in table order, for the words of
+    /// an error (the canary, a deliberately broken engine, is never offered).
+    pub(crate) fn names_where(has: fn(&ProfileInfo) -> bool) -> String {
+        let rows = PROFILES.iter().filter(|row| row.profile != Profile::Canary && has(row));
+        rows.map(|row| row.name).collect::<Vec<_>>().join(", ")
+    }
+
     /// The modelled engine's known deviations (see [`Deviation`]).
     pub fn deviations(self) -> &'static [Deviation] {
         self.info().deviations

@@ -682,17 +682,19 @@ fn unsupported_join(problem: Unsupported, raw: &RawModel, params: &JoinParams, a
             raw.join.horizon.as_ref().map_or(raw.join.kind.span(), Spanned::span),
             format!(
                 "the {} profile derives its state retention from the bounds and the watermark; a horizon \
-                 is the TTL and cleanup-timer offset of the keyed Flink functions (flink-keyed-ttl, flink-keyed-fixed)",
-                profile.name()
+                 is the TTL and cleanup-timer offset of the keyed Flink functions ({})",
+                profile.name(),
+                Profile::names_where(|row| row.horizon)
             ),
         ),
         Unsupported::Grace => at(
             "join.grace",
             raw.join.grace.as_ref().map_or(raw.join.kind.span(), Spanned::span),
             format!(
-                "the {} profile has no grace period; grace is Kafka Streams' (kafka-streams), \
+                "the {} profile has no grace period; grace is Kafka Streams' ({}), \
                  where the other engines have watermark delays",
-                profile.name()
+                profile.name(),
+                Profile::names_where(|row| row.grace)
             ),
         ),
         Unsupported::Windows => at(
@@ -791,8 +793,9 @@ fn unsupported_watermark(problem: Unsupported, raw: &RawModel, params: &JoinPara
                 format!(
                     "{key} is not something this model can state: the {} profile's engine has its own \
                      rules for this; the knob is taken by the profiles whose engine is the reference engine \
-                     (reference, quix-streams, pathway), see models/README.md",
-                    profile.name()
+                     ({}), see models/README.md",
+                    profile.name(),
+                    Profile::names_where(|row| row.tunable)
                 ),
             )
         }

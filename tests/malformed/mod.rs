@@ -362,6 +362,31 @@ fn cases() -> Vec<Case> {
             Some("watermark.lateness"),
             "judges lateness as Flink does",
         ),
+        // The profiles a setting belongs to are named from the profile table.
+        case(
+            "model-reference-with-a-horizon",
+            Input::Model(model("kind = \"inner\"", "kind = \"inner\"\nhorizon = \"1h\"")),
+            Some(6),
+            Some("join.horizon"),
+            "keyed Flink functions (flink-keyed-ttl, flink-keyed-fixed)",
+        ),
+        case(
+            "model-reference-with-a-grace",
+            Input::Model(model("kind = \"inner\"", "kind = \"inner\"\ngrace = \"1m\"")),
+            Some(6),
+            Some("join.grace"),
+            "grace is Kafka Streams' (kafka-streams)",
+        ),
+        case(
+            "model-spark-with-a-knob",
+            Input::Model(
+                model("\"reference\"", "\"spark\"")
+                    .replace("kind = \"inner\"", "kind = \"inner\"\neviction = \"per_key\""),
+            ),
+            Some(6),
+            Some("join.eviction"),
+            "reference engine (reference, quix-streams, pathway)",
+        ),
         case(
             "model-unknown-join-kind",
             Input::Model(model("\"inner\"", "\"cross\"")),
