@@ -382,18 +382,7 @@ fn text(
     let mut s = String::new();
     let source = match &args.trace {
         Some(p) => format!("trace {}", p.display()),
-        None => {
-            let w = Workload::for_spec(spec);
-            format!(
-                "workload seed {}: {} impressions/s, {:.1}% clicked, click after {}, arrival delay left {}, right {}",
-                args.seed,
-                w.impressions_per_sec,
-                100.0 * w.click_through,
-                w.click_after.describe(),
-                w.arrival[0].describe(),
-                w.arrival[1].describe()
-            )
-        }
+        None => workload_words(spec, args.seed),
     };
     let _ = writeln!(s, "advice for model {} ({records} records; {source})", spec.name);
     let _ = writeln!(s, "join: {}", spec.summary());
@@ -405,6 +394,38 @@ fn text(
             Workload::for_spec(spec).watermark_interval
         );
     }
+    let mut table = vec![header(sweep.horizons)];
+    table.extend(rows.iter().map(|r| table_row(r, args.record_bytes, sweep.horizons)));
+    s += &crate::report::table(&table);
+    match chosen {
+        Some(i) => s += &advice_words(&rows[i], budget, args.record_bytes),
+        None => {
+            let _ = writeln!(
+                s,
+                "advice: no setting tried keeps the loss within {:.3}%; try longer ones (--delays, --horizons)",
+                100.0 * budget
+            );
+        }
+    }
+    s
+}
+
+/// The generated workload in words: its seed and what it draws.
+fn workload_words(spec: &JoinSpec, seed: u64) -> String {
+    let w = Workload::for_spec(spec);
+    format!(
+        "workload seed {}: {} impressions/s, {:.1}% clicked, click after {}, arrival delay left {}, right {}",
+        seed,
+        w.impressions_per_sec,
+        100.0 * w.click_through,
+        w.click_after.describe(),
+        w.arrival[0].describe(),
+        w.arrival[1].describe()
+    )
+}
+
+/// The table's header, with a horizon column when horizons were swept.
+fn header(horizons: bool) -> Vec<String> {
     let mut header = vec![
         "delay left".to_owned(),
         "delay right".to_owned(),
@@ -417,60 +438,51 @@ fn text(
         "p99 bytes".to_owned(),
         "wm lag p99".to_owned(),
     ];
-    if sweep.horizons {
+    if horizons {
         header.insert(2, "horizon".to_owned());
     }
-    let mut table = vec![header];
-    for r in rows {
-        let l = &r.report.loss;
-        let mut row = vec![
-            r.delays[0].to_string(),
-            r.delays[1].to_string(),
-            format!("{} ({:.3}%)", l.lost(), 100.0 * l.lost_share()),
-            (l.late.left + l.late.right + l.late.both).to_string(),
-            l.evicted.to_string(),
-            r.report.state_p50.to_string(),
-            r.report.state_p99.to_string(),
-            r.report.state_max.to_string(),
-            bytes(r.report.state_p99 as u64 * args.record_bytes),
-            Duration::from_millis(r.report.watermark_lag_p99_ms).to_string(),
-        ];
-        if sweep.horizons {
-            row.insert(2, r.horizon.map_or(String::new(), |h| h.to_string()));
-        }
-        table.push(row);
+    header
+}
+
+/// One setting's row of the table, with its horizon when horizons were swept.
+fn table_row(r: &Row, record_bytes: u64, horizons: bool) -> Vec<String> {
+    let l = &r.report.loss;
+    let mut row = vec![
+        r.delays[0].to_string(),
+        r.delays[1].to_string(),
+        format!("{} ({:.3}%)", l.lost(), 100.0 * l.lost_share()),
+        (l.late.left + l.late.right + l.late.both).to_string(),
+        l.evicted.to_string(),
+        r.report.state_p50.to_string(),
+        r.report.state_p99.to_string(),
+        r.report.state_max.to_string(),
+        bytes(r.report.state_p99 as u64 * record_bytes),
+        Duration::from_millis(r.report.watermark_lag_p99_ms).to_string(),
+    ];
+    if horizons {
+        row.insert(2, r.horizon.map_or(String::new(), |h| h.to_string()));
     }
-    s += &crate::report::table(&table);
-    match chosen {
-        Some(i) => {
-            let r = &rows[i];
-            let horizon = r.horizon.map_or(String::new(), |h| format!(" with horizon {h}"));
-            let _ = writeln!(
-                s,
-                "advice: delays {} / {}{horizon} keep the loss against the ideal join at {:.3}% (budget {:.3}%): {} of {} \
-                 ideal rows lost; state p99 {} records ({} at {} bytes each), max {}; watermark lag p99 {}",
-                r.delays[0],
-                r.delays[1],
-                100.0 * r.report.loss.lost_share(),
-                100.0 * budget,
-                r.report.loss.lost(),
-                r.report.loss.ideal,
-                r.report.state_p99,
-                bytes(r.report.state_p99 as u64 * args.record_bytes),
-                args.record_bytes,
-                r.report.state_max,
-                Duration::from_millis(r.report.watermark_lag_p99_ms)
-            );
-        }
-        None => {
-            let _ = writeln!(
-                s,
-                "advice: no setting tried keeps the loss within {:.3}%; try longer ones (--delays, --horizons)",
-                100.0 * budget
-            );
-        }
-    }
-    s
+    row
+}
+
+/// The advice line for the chosen setting `r`: its loss against the budget, state and lag.
+fn advice_words(r: &Row, budget: f64, record_bytes: u64) -> String {
+    let horizon = r.horizon.map_or(String::new(), |h| format!(" with horizon {h}"));
+    format!(
+        "advice: delays {} / {}{horizon} keep the loss against the ideal join at {:.3}% (budget {:.3}%): {} of {} \
+         ideal rows lost; state p99 {} records ({} at {} bytes each), max {}; watermark lag p99 {}\n",
+        r.delays[0],
+        r.delays[1],
+        100.0 * r.report.loss.lost_share(),
+        100.0 * budget,
+        r.report.loss.lost(),
+        r.report.loss.ideal,
+        r.report.state_p99,
+        bytes(r.report.state_p99 as u64 * record_bytes),
+        record_bytes,
+        r.report.state_max,
+        Duration::from_millis(r.report.watermark_lag_p99_ms)
+    )
 }
 
 fn bytes(n: u64) -> String {

@@ -244,25 +244,6 @@ impl IdealJoin {
     pub fn finish(&self, stored: &[RecordId]) -> Loss {
         let mut loss = Loss::default();
         let mut behind: Vec<i64> = Vec::new();
-        let mut lost_late = |ids: &[RecordId], loss: &mut Loss| {
-            let late: Vec<RecordId> = ids.iter().copied().filter(|id| self.late.contains(id)).collect();
-            behind.extend(late.iter().map(|id| self.records[id].1.max(0)));
-            match late.len() {
-                0 => false,
-                2 => {
-                    loss.late.both += 1;
-                    true
-                }
-                _ => {
-                    if self.records[&late[0]].0 == Side::Left {
-                        loss.late.left += 1;
-                    } else {
-                        loss.late.right += 1;
-                    }
-                    true
-                }
-            }
-        };
         if self.params.kind == JoinKind::LeftSemi {
             let mut lefts: Vec<RecordId> = self.pairs.iter().map(|p| p.0).collect();
             lefts.sort_unstable();
@@ -273,17 +254,7 @@ impl IdealJoin {
                     loss.emitted += 1;
                     continue;
                 }
-                // Lost: late if the left record, or every one of its partners, was dropped.
-                let partners: Vec<RecordId> = self.pairs.iter().filter(|p| p.0 == l).map(|p| p.1).collect();
-                let all_partners_late = partners.iter().all(|p| self.late.contains(p));
-                let ids: Vec<RecordId> = if self.late.contains(&l) {
-                    vec![l]
-                } else if all_partners_late {
-                    vec![partners[0]]
-                } else {
-                    vec![]
-                };
-                if !lost_late(&ids, &mut loss) {
+                if !self.lost_late(&self.semi_late(l), &mut loss.late, &mut behind) {
                     loss.evicted += 1;
                 }
             }
@@ -292,7 +263,7 @@ impl IdealJoin {
                 loss.ideal += 1;
                 if self.emitted_pairs.contains(&(l, r)) {
                     loss.emitted += 1;
-                } else if !lost_late(&[l, r], &mut loss) {
+                } else if !self.lost_late(&[l, r], &mut loss.late, &mut behind) {
                     loss.evicted += 1;
                 }
             }
@@ -301,31 +272,74 @@ impl IdealJoin {
         loss.late.behind_max_ms = behind.last().copied().unwrap_or(0);
         loss.late.behind_p50_ms = behind.get(behind.len().saturating_sub(1) / 2).copied().unwrap_or(0);
         if [Side::Left, Side::Right].iter().any(|s| self.params.kind.pads(*s)) {
-            let stored: HashSet<RecordId> = stored.iter().copied().collect();
-            let mut o = OuterLoss::default();
-            for (id, (side, _)) in &self.records {
-                if !self.params.kind.pads(*side) {
-                    continue;
-                }
-                let emitted = self.emitted_null.contains(id);
-                if self.with_partner.contains(id) {
-                    o.for_lost_matches += u64::from(emitted);
-                    continue;
-                }
-                o.ideal += 1;
-                if emitted {
-                    o.emitted += 1;
-                } else if self.late.contains(id) {
-                    o.late += 1;
-                } else if stored.contains(id) {
-                    o.never_flushed += 1;
-                } else {
-                    o.otherwise += 1;
-                }
-            }
-            loss.outer = Some(o);
+            loss.outer = Some(self.outer_loss(stored));
         }
         loss
+    }
+
+    /// Whether a lost row of the records `ids` was lost as late: if so it counts in `late` by
+    /// side, and how far behind the watermark its dropped records were goes to `behind`.
+    fn lost_late(&self, ids: &[RecordId], late: &mut LateLoss, behind: &mut Vec<i64>) -> bool {
+        let dropped: Vec<RecordId> = ids.iter().copied().filter(|id| self.late.contains(id)).collect();
+        behind.extend(dropped.iter().map(|id| self.records[id].1.max(0)));
+        match dropped.len() {
+            0 => false,
+            2 => {
+                late.both += 1;
+                true
+            }
+            _ => {
+                if self.records[&dropped[0]].0 == Side::Left {
+                    late.left += 1;
+                } else {
+                    late.right += 1;
+                }
+                true
+            }
+        }
+    }
+
+    /// The records whose lateness lost the semi row of left record `l`: itself when it was
+    /// dropped, else one of its partners when every one was, else none.
+    fn semi_late(&self, l: RecordId) -> Vec<RecordId> {
+        // Lost: late if the left record, or every one of its partners, was dropped.
+        let partners: Vec<RecordId> = self.pairs.iter().filter(|p| p.0 == l).map(|p| p.1).collect();
+        let all_partners_late = partners.iter().all(|p| self.late.contains(p));
+        if self.late.contains(&l) {
+            vec![l]
+        } else if all_partners_late {
+            vec![partners[0]]
+        } else {
+            vec![]
+        }
+    }
+
+    /// The ideal null rows by what became of them, with `stored` what the engine still
+    /// holds at the end.
+    fn outer_loss(&self, stored: &[RecordId]) -> OuterLoss {
+        let stored: HashSet<RecordId> = stored.iter().copied().collect();
+        let mut o = OuterLoss::default();
+        for (id, (side, _)) in &self.records {
+            if !self.params.kind.pads(*side) {
+                continue;
+            }
+            let emitted = self.emitted_null.contains(id);
+            if self.with_partner.contains(id) {
+                o.for_lost_matches += u64::from(emitted);
+                continue;
+            }
+            o.ideal += 1;
+            if emitted {
+                o.emitted += 1;
+            } else if self.late.contains(id) {
+                o.late += 1;
+            } else if stored.contains(id) {
+                o.never_flushed += 1;
+            } else {
+                o.otherwise += 1;
+            }
+        }
+        o
     }
 }
 

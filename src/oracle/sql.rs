@@ -35,7 +35,7 @@
 //! late rows joined), which is not a query over the steps; the export refuses them. Times and
 //! delays must stay within ±2^62 ms (the SQL is in 64-bit integers; joincheck saturates).
 
-use crate::model::{JoinKind, JoinSpec, Lateness, Policy, Timing, WatermarkSource};
+use crate::model::{JoinKind, JoinSpec, Lateness, Policy, Timing, WatermarkSource, WatermarkSpec};
 use std::fmt::Write as _;
 
 /// The SQL engine the export is written for.
@@ -166,8 +166,7 @@ pub fn export(spec: &JoinSpec, dialect: Dialect, trace: &str, actual: Option<&st
                 .to_owned(),
         ));
     }
-    let w = &p.watermark;
-    let offset = match w.timing {
+    let offset = match p.watermark.timing {
         Timing::PerRecord => 0,
         Timing::BoundedOutOfOrderness => 1,
         Timing::SqlPerRow | Timing::PerBatch => unreachable!("only engine-predicting profiles time so"),
@@ -182,28 +181,44 @@ pub fn export(spec: &JoinSpec, dialect: Dialect, trace: &str, actual: Option<&st
         spec.file,
         spec.summary().replace('\n', " ")
     );
-    sql += &dialect.read_json(
-        "steps",
-        trace,
-        &[
-            ("type", "VARCHAR"),
-            ("side", "VARCHAR"),
-            ("key", "VARCHAR"),
-            ("ts", "BIGINT"),
-            ("id", "VARCHAR"),
-        ],
-        true,
+    sql += &dialect.read_json("steps", trace, STEP_COLUMNS, true);
+    sql += &arrival_sql(&p.watermark, offset, lo, hi);
+    sql += &expected_sql(p.kind);
+    sql += &loss_sql(spec, lo, hi);
+    if let Some(actual) = actual {
+        sql += &dialect.read_json("actual", actual, ACTUAL_COLUMNS, false);
+        sql += &audit_sql(dialect);
+    }
+    let _ = writeln!(
+        sql,
+        "SELECT type, side, id, left_id, right_id, key FROM jc_expected ORDER BY type, left_id, right_id, side, id;"
     );
-    // Each input's watermark: a running max over the steps strictly before.
-    let input_wm = |side: &str| match w.source {
-        WatermarkSource::Derived => {
-            let delay = w.delay[if side == "left" { 0 } else { 1 }].as_millis() + offset;
-            format!("max(CASE WHEN type = 'record' AND side = '{side}' THEN ts - {delay} END) OVER w")
-        }
-        WatermarkSource::Trace => {
-            format!("max(CASE WHEN type = 'watermark' AND (side = '{side}' OR side IS NULL) THEN ts END) OVER w")
-        }
-    };
+    Ok(sql)
+}
+
+/// The columns of the `steps` table, with their SQL types.
+const STEP_COLUMNS: &[(&str, &str)] = &[
+    ("type", "VARCHAR"),
+    ("side", "VARCHAR"),
+    ("key", "VARCHAR"),
+    ("ts", "BIGINT"),
+    ("id", "VARCHAR"),
+];
+
+/// The columns of an actual output file, with their SQL types.
+const ACTUAL_COLUMNS: &[(&str, &str)] = &[
+    ("type", "VARCHAR"),
+    ("side", "VARCHAR"),
+    ("id", "VARCHAR"),
+    ("left", "VARCHAR"),
+    ("right", "VARCHAR"),
+    ("key", "VARCHAR"),
+];
+
+/// `jc_end`, `jc_arrival`, `jc_admitted` and `jc_pairs`: each record before the end with the
+/// join watermark it met (each input's derived one `offset` ms further back), whether that
+/// made it late, and the pairs of the admitted ones within `[lo, hi]`.
+fn arrival_sql(w: &WatermarkSpec, offset: i64, lo: i128, hi: i128) -> String {
     // A missing input watermark is MIN: under min it holds the join's back, under max it
     // does not count.
     let join_wm = match w.policy {
@@ -217,8 +232,7 @@ pub fn export(spec: &JoinSpec, dialect: Dialect, trace: &str, actual: Option<&st
         Lateness::NonStrict => "wm IS NOT NULL AND ts <= wm",
         Lateness::Off => "FALSE",
     };
-    let _ = write!(
-        sql,
+    format!(
         "CREATE OR REPLACE TEMPORARY VIEW jc_end AS\n\
          SELECT coalesce(min(i), 9223372036854775807) AS end_i FROM steps WHERE type = 'end';\n\
          CREATE OR REPLACE TEMPORARY VIEW jc_arrival AS\n\
@@ -233,11 +247,29 @@ pub fn export(spec: &JoinSpec, dialect: Dialect, trace: &str, actual: Option<&st
          SELECT l.id AS left_id, r.id AS right_id, l.key AS key\n\
          FROM jc_admitted l JOIN jc_admitted r ON l.key = r.key AND r.ts - l.ts BETWEEN {lo} AND {hi}\n\
          WHERE l.side = 'left' AND r.side = 'right';\n",
-        wl = input_wm("left"),
-        wr = input_wm("right"),
-    );
+        wl = input_wm(w, offset, "left"),
+        wr = input_wm(w, offset, "right"),
+    )
+}
+
+/// The watermark of input `side` at each step: a running max over the steps strictly before.
+fn input_wm(w: &WatermarkSpec, offset: i64, side: &str) -> String {
+    match w.source {
+        WatermarkSource::Derived => {
+            let delay = w.delay[if side == "left" { 0 } else { 1 }].as_millis() + offset;
+            format!("max(CASE WHEN type = 'record' AND side = '{side}' THEN ts - {delay} END) OVER w")
+        }
+        WatermarkSource::Trace => {
+            format!("max(CASE WHEN type = 'watermark' AND (side = '{side}' OR side IS NULL) THEN ts END) OVER w")
+        }
+    }
+}
+
+/// `jc_expected`: the pairs (or semi rows) of a `kind` join, the null rows of its padded
+/// sides' admitted records without a pair, and the late rows.
+fn expected_sql(kind: JoinKind) -> String {
     let mut parts: Vec<String> = Vec::new();
-    if p.kind == JoinKind::LeftSemi {
+    if kind == JoinKind::LeftSemi {
         parts.push(
             "SELECT DISTINCT 'match' AS type, CAST(NULL AS STRING) AS side, CAST(NULL AS STRING) AS id, \
              left_id, CAST(NULL AS STRING) AS right_id, key FROM jc_pairs"
@@ -256,7 +288,7 @@ pub fn export(spec: &JoinSpec, dialect: Dialect, trace: &str, actual: Option<&st
         } else {
             crate::event::Side::Right
         };
-        if p.kind.pads(s) {
+        if kind.pads(s) {
             parts.push(format!(
                 "SELECT 'unmatched', side, id, CAST(NULL AS STRING), CAST(NULL AS STRING), key FROM jc_admitted a\n\
                  \x20   WHERE side = '{side}' AND NOT EXISTS (SELECT 1 FROM jc_pairs p WHERE p.{col} = a.id)"
@@ -266,57 +298,37 @@ pub fn export(spec: &JoinSpec, dialect: Dialect, trace: &str, actual: Option<&st
     parts.push(
         "SELECT 'late', side, id, CAST(NULL AS STRING), CAST(NULL AS STRING), key FROM jc_arrival WHERE late".into(),
     );
-    let _ = writeln!(
-        sql,
-        "CREATE OR REPLACE TEMPORARY VIEW jc_expected AS\n{};",
+    format!(
+        "CREATE OR REPLACE TEMPORARY VIEW jc_expected AS\n{};\n",
         parts.join("\nUNION ALL\n")
-    );
-    sql += &loss_sql(spec, lo, hi);
-    if let Some(actual) = actual {
-        sql += &dialect.read_json(
-            "actual",
-            actual,
-            &[
-                ("type", "VARCHAR"),
-                ("side", "VARCHAR"),
-                ("id", "VARCHAR"),
-                ("left", "VARCHAR"),
-                ("right", "VARCHAR"),
-                ("key", "VARCHAR"),
-            ],
-            false,
-        );
-        // Output rows name a semi row "match" without "right"; a null row or late row by side
-        // and id.
-        let q = |c: &str| dialect.quote(c);
-        let _ = writeln!(
-            sql,
-            "CREATE OR REPLACE TEMPORARY VIEW jc_actual AS\n\
-             SELECT type, CASE WHEN type = 'match' THEN NULL ELSE side END AS side, \
-             CASE WHEN type = 'match' THEN NULL ELSE id END AS id, \
-             CASE WHEN type = 'match' THEN {l} END AS left_id, CASE WHEN type = 'match' THEN {r} END AS right_id, key\n\
-             FROM actual;\n\
-             CREATE OR REPLACE TEMPORARY VIEW jc_audit AS\n\
-             SELECT 'missing' AS finding, * FROM (SELECT * FROM jc_expected EXCEPT ALL SELECT * FROM jc_actual) m\n\
-             UNION ALL\n\
-             SELECT 'extra', * FROM (SELECT * FROM jc_actual EXCEPT ALL SELECT * FROM jc_expected) e;",
-            l = q("left"),
-            r = q("right"),
-        );
-    }
-    let _ = writeln!(
-        sql,
-        "SELECT type, side, id, left_id, right_id, key FROM jc_expected ORDER BY type, left_id, right_id, side, id;"
-    );
-    Ok(sql)
+    )
+}
+
+/// `jc_actual` and `jc_audit`: the actual output's rows in `jc_expected`'s shape, and the
+/// rows missing from it or extra in it, as multisets.
+fn audit_sql(dialect: Dialect) -> String {
+    // Output rows name a semi row "match" without "right"; a null row or late row by side
+    // and id.
+    let q = |c: &str| dialect.quote(c);
+    format!(
+        "CREATE OR REPLACE TEMPORARY VIEW jc_actual AS\n\
+         SELECT type, CASE WHEN type = 'match' THEN NULL ELSE side END AS side, \
+         CASE WHEN type = 'match' THEN NULL ELSE id END AS id, \
+         CASE WHEN type = 'match' THEN {l} END AS left_id, CASE WHEN type = 'match' THEN {r} END AS right_id, key\n\
+         FROM actual;\n\
+         CREATE OR REPLACE TEMPORARY VIEW jc_audit AS\n\
+         SELECT 'missing' AS finding, * FROM (SELECT * FROM jc_expected EXCEPT ALL SELECT * FROM jc_actual) m\n\
+         UNION ALL\n\
+         SELECT 'extra', * FROM (SELECT * FROM jc_actual EXCEPT ALL SELECT * FROM jc_expected) e;\n",
+        l = q("left"),
+        r = q("right"),
+    )
 }
 
 /// `jc_loss`: the ideal join's pairs (every record before or after the end, no lateness) and
 /// null rows, against the expected ones, by cause.
 fn loss_sql(spec: &JoinSpec, lo: i128, hi: i128) -> String {
     let p = &spec.params;
-    let pads = |s| p.kind.pads(s);
-    let semi = p.kind == JoinKind::LeftSemi;
     // Every record, late or not (records after the end are ideal too, and never late).
     let mut sql = format!(
         "CREATE OR REPLACE TEMPORARY VIEW jc_every AS\n\
@@ -327,7 +339,31 @@ fn loss_sql(spec: &JoinSpec, lo: i128, hi: i128) -> String {
          FROM jc_every l JOIN jc_every r ON l.key = r.key AND r.ts - l.ts BETWEEN {lo} AND {hi}\n\
          WHERE l.side = 'left' AND r.side = 'right';\n"
     );
-    let pair_counts = if semi {
+    let pair_counts = pair_counts_sql(p.kind == JoinKind::LeftSemi);
+    let padded: Vec<(&str, &str)> = [
+        ("left", "left_id", crate::event::Side::Left),
+        ("right", "right_id", crate::event::Side::Right),
+    ]
+    .into_iter()
+    .filter(|(_, _, s)| p.kind.pads(*s))
+    .map(|(n, c, _)| (n, c))
+    .collect();
+    let outer = if padded.is_empty() {
+        String::new()
+    } else {
+        null_rows_sql(&padded)
+    };
+    let _ = writeln!(
+        sql,
+        "CREATE OR REPLACE TEMPORARY VIEW jc_loss AS\nSELECT {pair_counts}{outer};"
+    );
+    sql
+}
+
+/// `jc_loss`'s columns of pairs (for a left semi join, of left records with a partner):
+/// ideal, expected, and lost as late by side.
+fn pair_counts_sql(semi: bool) -> &'static str {
+    if semi {
         // Per left record with an ideal partner: expected when it and a partner are admitted;
         // lost as late when it, or every partner, was dropped.
         "(SELECT count(*) FROM (SELECT left_id FROM jc_ideal GROUP BY left_id) x) AS ideal,\n\
@@ -338,55 +374,44 @@ fn loss_sql(spec: &JoinSpec, lo: i128, hi: i128) -> String {
          \x20 (SELECT count(*) FROM (SELECT left_id FROM jc_ideal GROUP BY left_id \
          HAVING NOT bool_or(left_late) AND bool_and(right_late)) x) AS late_right,\n\
          \x20 0 AS late_both"
-            .to_owned()
     } else {
         "(SELECT count(*) FROM jc_ideal) AS ideal,\n\
          \x20 (SELECT count(*) FROM jc_ideal WHERE NOT left_late AND NOT right_late) AS expected,\n\
          \x20 (SELECT count(*) FROM jc_ideal WHERE left_late AND NOT right_late) AS late_left,\n\
          \x20 (SELECT count(*) FROM jc_ideal WHERE right_late AND NOT left_late) AS late_right,\n\
          \x20 (SELECT count(*) FROM jc_ideal WHERE left_late AND right_late) AS late_both"
-            .to_owned()
-    };
-    let padded: Vec<(&str, &str)> = [
-        ("left", "left_id", crate::event::Side::Left),
-        ("right", "right_id", crate::event::Side::Right),
-    ]
-    .into_iter()
-    .filter(|(_, _, s)| pads(*s))
-    .map(|(n, c, _)| (n, c))
-    .collect();
-    // A count over the padded sides, each side's records against its own id column.
-    let per_side = |from: &str, cond: &str| -> String {
-        padded
-            .iter()
-            .map(|(side, col)| {
-                format!(
-                    "(SELECT count(*) FROM {from} e WHERE e.side = '{side}'{}{})",
-                    if cond.is_empty() { "" } else { " AND " },
-                    cond.replace("{col}", col)
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(" + ")
-    };
-    let outer = if padded.is_empty() {
-        String::new()
-    } else {
-        let no_ideal = "NOT EXISTS (SELECT 1 FROM jc_ideal x WHERE x.{col} = e.id)";
-        format!(
-            ",\n\x20 {} AS null_rows_ideal,\n\x20 {} AS null_rows_late,\n\x20 {} AS null_rows_for_lost_matches",
-            per_side("jc_every", no_ideal),
-            per_side("jc_every", &format!("e.late AND {no_ideal}")),
-            per_side(
-                "jc_admitted",
-                "EXISTS (SELECT 1 FROM jc_ideal x WHERE x.{col} = e.id) \
-                 AND NOT EXISTS (SELECT 1 FROM jc_pairs x WHERE x.{col} = e.id)"
-            ),
-        )
-    };
-    let _ = writeln!(
-        sql,
-        "CREATE OR REPLACE TEMPORARY VIEW jc_loss AS\nSELECT {pair_counts}{outer};"
-    );
-    sql
+    }
+}
+
+/// `jc_loss`'s columns of null rows over the `padded` sides (each a side and its id column):
+/// ideal, lost as late, and emitted for records whose match was lost.
+fn null_rows_sql(padded: &[(&str, &str)]) -> String {
+    let no_ideal = "NOT EXISTS (SELECT 1 FROM jc_ideal x WHERE x.{col} = e.id)";
+    format!(
+        ",\n\x20 {} AS null_rows_ideal,\n\x20 {} AS null_rows_late,\n\x20 {} AS null_rows_for_lost_matches",
+        per_side(padded, "jc_every", no_ideal),
+        per_side(padded, "jc_every", &format!("e.late AND {no_ideal}")),
+        per_side(
+            padded,
+            "jc_admitted",
+            "EXISTS (SELECT 1 FROM jc_ideal x WHERE x.{col} = e.id) \
+             AND NOT EXISTS (SELECT 1 FROM jc_pairs x WHERE x.{col} = e.id)"
+        ),
+    )
+}
+
+/// A count over the `padded` sides of the rows of `from` that meet `cond`, each side's
+/// records against its own id column (`{col}` in `cond`).
+fn per_side(padded: &[(&str, &str)], from: &str, cond: &str) -> String {
+    padded
+        .iter()
+        .map(|(side, col)| {
+            format!(
+                "(SELECT count(*) FROM {from} e WHERE e.side = '{side}'{}{})",
+                if cond.is_empty() { "" } else { " AND " },
+                cond.replace("{col}", col)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" + ")
 }
