@@ -176,23 +176,9 @@ pub fn read(text: &str, file: &str, default_name: &str) -> Result<JoinSpec, Inpu
     })?;
     let kind = pick(&at, "join.kind", &raw.join.kind, &JoinKind::ALL)?;
     let bounds = Bounds::parse(raw.join.bounds.get_ref()).map_err(|m| at("join.bounds", raw.join.bounds.span(), m))?;
-    let span_of = |d: &Option<Spanned<String>>, key: &str, what: &str| -> Result<Option<Duration>, InputError> {
-        let Some(d) = d else { return Ok(None) };
-        let v: Duration = d.get_ref().parse().map_err(|e| at(key, d.span(), format!("{e}")))?;
-        if v.is_negative() {
-            return Err(at(key, d.span(), format!("{what} cannot be negative ({v})")));
-        }
-        Ok(Some(v))
-    };
-    let horizon = span_of(&raw.join.horizon, "join.horizon", "a horizon")?;
-    let grace = span_of(&raw.join.grace, "join.grace", "a grace period")?;
-    let defaults = profile.default_knobs();
-    let knobs = Knobs {
-        eviction: knob(&at, "join.eviction", &raw.join.eviction, &Eviction::ALL)?.unwrap_or(defaults.eviction),
-        end_of_input: knob(&at, "join.end_of_input", &raw.join.end_of_input, &EndOfInput::ALL)?
-            .unwrap_or(defaults.end_of_input),
-        outer_rows: knob(&at, "join.outer_rows", &raw.join.outer_rows, &OuterRows::ALL)?.unwrap_or(defaults.outer_rows),
-    };
+    let horizon = span_of(&at, &raw.join.horizon, "join.horizon", "a horizon")?;
+    let grace = span_of(&at, &raw.join.grace, "join.grace", "a grace period")?;
+    let knobs = read_knobs(&raw.join, profile.default_knobs(), &at)?;
     let mut params = JoinParams {
         profile,
         kind,
@@ -208,22 +194,16 @@ pub fn read(text: &str, file: &str, default_name: &str) -> Result<JoinSpec, Inpu
         grace,
         knobs,
     };
-    params.watermark =
-        match &raw.watermark {
-            Some(w) => read_watermark(w, profile, &at)?,
-            // An engine with no watermarks to state (Kafka Streams: stream time follows from the
-            // windows) gets the rule its join implies.
-            None => match profile.implied_watermark(&params) {
-                Some(Ok(rule)) => rule,
-                Some(Err(problem)) => return Err(unsupported(problem, &raw, &params, &at)),
-                None => return Err(InputError::new(
-                    file,
-                    "missing table [watermark]: say where watermarks come from (source = \"derived\" or \"trace\"), \
-                     see models/README.md",
-                )
-                .field("watermark")),
-            },
-        };
+    params.watermark = match &raw.watermark {
+        Some(w) => read_watermark(w, profile, &at)?,
+        // An engine with no watermarks to state (Kafka Streams: stream time follows from the
+        // windows) gets the rule its join implies.
+        None => match profile.implied_watermark(&params) {
+            Some(Ok(rule)) => rule,
+            Some(Err(problem)) => return Err(unsupported(problem, &raw, &params, &at)),
+            None => return Err(missing_watermark(file)),
+        },
+    };
     if let Some(problem) = profile.unsupported(&params) {
         return Err(unsupported(problem, &raw, &params, &at));
     }
@@ -251,6 +231,37 @@ pub fn read(text: &str, file: &str, default_name: &str) -> Result<JoinSpec, Inpu
     })
 }
 
+/// A time span at `key`, when the model states one; `what` names it in the error for a
+/// negative one.
+fn span_of(at: &At<'_>, d: &Option<Spanned<String>>, key: &str, what: &str) -> Result<Option<Duration>, InputError> {
+    let Some(d) = d else { return Ok(None) };
+    let v: Duration = d.get_ref().parse().map_err(|e| at(key, d.span(), format!("{e}")))?;
+    if v.is_negative() {
+        return Err(at(key, d.span(), format!("{what} cannot be negative ({v})")));
+    }
+    Ok(Some(v))
+}
+
+/// The knobs the `[join]` table states, the profile's `defaults` for the others.
+fn read_knobs(join: &RawJoin, defaults: Knobs, at: &At<'_>) -> Result<Knobs, InputError> {
+    Ok(Knobs {
+        eviction: knob(at, "join.eviction", &join.eviction, &Eviction::ALL)?.unwrap_or(defaults.eviction),
+        end_of_input: knob(at, "join.end_of_input", &join.end_of_input, &EndOfInput::ALL)?
+            .unwrap_or(defaults.end_of_input),
+        outer_rows: knob(at, "join.outer_rows", &join.outer_rows, &OuterRows::ALL)?.unwrap_or(defaults.outer_rows),
+    })
+}
+
+/// The error for a model without `[watermark]` whose profile implies no watermark rule.
+fn missing_watermark(file: &str) -> InputError {
+    InputError::new(
+        file,
+        "missing table [watermark]: say where watermarks come from (source = \"derived\" or \"trace\"), \
+         see models/README.md",
+    )
+    .field("watermark")
+}
+
 fn parse_spread(key: &str, raw: Spanned<RawSpread>, at: &At<'_>, file: &str) -> Result<super::Spread, InputError> {
     let span = raw.span();
     spread_of(key, raw.into_inner(), span, at, file)
@@ -265,47 +276,10 @@ fn spread_of(
 ) -> Result<super::Spread, InputError> {
     use super::Spread;
     if let Some(parts) = r.mixture {
-        let parts = parts
-            .into_iter()
-            .map(|p| {
-                let w = p.weight.map_or(1.0, Number::get);
-                if !(w > 0.0 && w.is_finite()) {
-                    return Err(at(
-                        key,
-                        span.clone(),
-                        format!("a mixture weight must be positive, not {w}"),
-                    ));
-                }
-                let part = spread_of(key, RawSpread { weight: None, ..p }, span.clone(), at, file)?;
-                Ok((w, part))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        if parts.is_empty() {
-            return Err(at(key, span, "a mixture needs at least one component".into()));
-        }
-        return Ok(Spread::Mixture(parts.into()));
+        return mixture_of(key, parts, span, at, file);
     }
     if let Some(path) = &r.empirical {
-        let side = match key {
-            "workload.left_arrival" => Side::Left,
-            "workload.right_arrival" => Side::Right,
-            _ => {
-                return Err(at(
-                    key,
-                    span,
-                    "only arrival delays can be empirical (taken from a recorded trace)".into(),
-                ))
-            }
-        };
-        let base = std::path::Path::new(file).parent().unwrap_or(std::path::Path::new("."));
-        let trace = Trace::load(&base.join(path)).map_err(|e| at(key, span.clone(), format!("{e}")))?;
-        return Spread::empirical(&trace, side).ok_or_else(|| {
-            at(
-                key,
-                span,
-                format!("{path} has no {} records to take delays from", side.name()),
-            )
-        });
+        return empirical_of(key, path, span, at, file);
     }
     let fail = |msg: String| at(key, span.clone(), msg);
     let dur = |text: &str| -> Result<Duration, InputError> {
@@ -333,6 +307,66 @@ fn spread_of(
         }
         _ => Err(fail(format!("not a spread; {shape}"))),
     }
+}
+
+/// The mixture of the spreads `parts`, each weighted by its `weight` (1 when it states none).
+fn mixture_of(
+    key: &str,
+    parts: Vec<RawSpread>,
+    span: Range<usize>,
+    at: &At<'_>,
+    file: &str,
+) -> Result<super::Spread, InputError> {
+    let parts = parts
+        .into_iter()
+        .map(|p| {
+            let w = p.weight.map_or(1.0, Number::get);
+            if !(w > 0.0 && w.is_finite()) {
+                return Err(at(
+                    key,
+                    span.clone(),
+                    format!("a mixture weight must be positive, not {w}"),
+                ));
+            }
+            let part = spread_of(key, RawSpread { weight: None, ..p }, span.clone(), at, file)?;
+            Ok((w, part))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if parts.is_empty() {
+        return Err(at(key, span, "a mixture needs at least one component".into()));
+    }
+    Ok(super::Spread::Mixture(parts.into()))
+}
+
+/// The arrival delays of the recorded trace at `path` (relative to the model `file`), for
+/// the side that `key` names.
+fn empirical_of(
+    key: &str,
+    path: &str,
+    span: Range<usize>,
+    at: &At<'_>,
+    file: &str,
+) -> Result<super::Spread, InputError> {
+    let side = match key {
+        "workload.left_arrival" => Side::Left,
+        "workload.right_arrival" => Side::Right,
+        _ => {
+            return Err(at(
+                key,
+                span,
+                "only arrival delays can be empirical (taken from a recorded trace)".into(),
+            ))
+        }
+    };
+    let base = std::path::Path::new(file).parent().unwrap_or(std::path::Path::new("."));
+    let trace = Trace::load(&base.join(path)).map_err(|e| at(key, span.clone(), format!("{e}")))?;
+    super::Spread::empirical(&trace, side).ok_or_else(|| {
+        at(
+            key,
+            span,
+            format!("{path} has no {} records to take delays from", side.name()),
+        )
+    })
 }
 
 /// `spec`'s workload (or the default one) with `lines` of a `[workload]` table laid over it:
@@ -368,14 +402,7 @@ fn parse_workload(
         Ok(v)
     };
     if let Some(n) = r.impressions_per_sec {
-        w.impressions_per_sec = n.get();
-        if !(w.impressions_per_sec > 0.0 && w.impressions_per_sec.is_finite()) {
-            return Err(at(
-                "workload.impressions_per_sec",
-                span.clone(),
-                "must be positive".into(),
-            ));
-        }
+        w.impressions_per_sec = impressions_rate(n, span.clone(), at)?;
     }
     w.click_through = share("workload.click_through", r.click_through, w.click_through)?;
     w.late_fraction = share("workload.late_fraction", r.late_fraction, w.late_fraction)?;
@@ -406,83 +433,114 @@ fn parse_workload(
         w.batch_records = Some(n as usize);
     }
     if let Some(n) = r.keys {
-        if n == 0 {
-            return Err(at(
-                "workload.keys",
-                span.clone(),
-                "a key space needs at least one key".into(),
-            ));
-        }
-        w.keys = Some(n);
+        w.keys = Some(key_count(n, span.clone(), at)?);
     }
     if let Some(k) = r.key_skew {
         w.key_skew = k.get().max(0.0);
     }
     if let Some(idle) = r.idle {
-        let ispan = idle.span();
-        let i = idle.into_inner();
-        let dur = |text: &str| -> Result<i64, InputError> {
-            text.parse::<Duration>()
-                .map(|d| d.as_millis())
-                .map_err(|e| at("workload.idle", ispan.clone(), format!("{e}")))
-        };
-        let (every, lasting) = (dur(&i.every)?, dur(&i.lasting)?);
-        if every <= 0 || lasting < 0 || lasting >= every {
-            return Err(at("workload.idle", ispan, "idle needs 0 <= lasting < every".into()));
-        }
-        w.idle_every = every;
-        w.idle_for = lasting;
-        w.idle_side = match i.side.as_deref() {
-            None | Some("both") => None,
-            Some(name) => Some(Side::parse(name).ok_or_else(|| {
-                at(
-                    "workload.idle",
-                    ispan.clone(),
-                    format!("side {name:?}: left, right or both"),
-                )
-            })?),
-        };
+        (w.idle_every, w.idle_for, w.idle_side) = parse_idle(idle, at)?;
     }
     if let Some(d) = r.watermark_delay {
-        let dspan = d.span();
-        let (left, right) = match d.into_inner() {
-            RawPerSide::Both(t) => (t.clone(), t),
-            RawPerSide::Each { left, right } => (left, right),
-        };
-        for (i, text) in [left, right].iter().enumerate() {
-            let d: Duration = text
-                .parse()
-                .map_err(|e| at("workload.watermark_delay", dspan.clone(), format!("{e}")))?;
-            if d.is_negative() {
-                return Err(at(
-                    "workload.watermark_delay",
-                    dspan.clone(),
-                    format!("a delay cannot be negative ({d})"),
-                ));
-            }
-            w.watermark_delay[i] = d.as_millis();
-        }
+        w.watermark_delay = parse_watermark_delay(d, at)?;
     }
     if let Some(t) = r.watermark_interval {
-        let d: Duration = t
-            .get_ref()
-            .parse()
-            .map_err(|e| at("workload.watermark_interval", t.span(), format!("{e}")))?;
-        if d.as_millis() <= 0 {
-            return Err(at(
-                "workload.watermark_interval",
-                t.span(),
-                format!("the interval must be positive ({d})"),
-            ));
-        }
-        w.watermark_interval = d.as_millis();
+        w.watermark_interval = parse_watermark_interval(t, at)?;
     }
     if let Some(start) = r.start {
-        let t =
-            EventTime::parse_rfc3339(start.get_ref()).map_err(|e| at("workload.start", start.span(), e.to_string()))?;
-        w.start_ms = t.as_millis();
+        w.start_ms = parse_start(start, at)?;
     }
     Ok(w)
+}
+
+/// The impressions per second `n` states, which must be positive and finite.
+fn impressions_rate(n: Number, span: Range<usize>, at: &At<'_>) -> Result<f64, InputError> {
+    let rate = n.get();
+    if !(rate > 0.0 && rate.is_finite()) {
+        return Err(at("workload.impressions_per_sec", span, "must be positive".into()));
+    }
+    Ok(rate)
+}
+
+/// The size of the key space `n` states, which needs at least one key.
+fn key_count(n: u32, span: Range<usize>, at: &At<'_>) -> Result<u32, InputError> {
+    if n == 0 {
+        return Err(at("workload.keys", span, "a key space needs at least one key".into()));
+    }
+    Ok(n)
+}
+
+/// The idle periods `idle` states: every how many ms, lasting how many, and the side that
+/// goes idle (`None`: both).
+fn parse_idle(idle: Spanned<RawIdle>, at: &At<'_>) -> Result<(i64, i64, Option<Side>), InputError> {
+    let ispan = idle.span();
+    let i = idle.into_inner();
+    let dur = |text: &str| -> Result<i64, InputError> {
+        text.parse::<Duration>()
+            .map(|d| d.as_millis())
+            .map_err(|e| at("workload.idle", ispan.clone(), format!("{e}")))
+    };
+    let (every, lasting) = (dur(&i.every)?, dur(&i.lasting)?);
+    if every <= 0 || lasting < 0 || lasting >= every {
+        return Err(at("workload.idle", ispan, "idle needs 0 <= lasting < every".into()));
+    }
+    let side = match i.side.as_deref() {
+        None | Some("both") => None,
+        Some(name) => Some(Side::parse(name).ok_or_else(|| {
+            at(
+                "workload.idle",
+                ispan.clone(),
+                format!("side {name:?}: left, right or both"),
+            )
+        })?),
+    };
+    Ok((every, lasting, side))
+}
+
+/// The upstream watermark delay per side (ms) that `d` states, for both sides or each.
+fn parse_watermark_delay(d: Spanned<RawPerSide>, at: &At<'_>) -> Result<[i64; 2], InputError> {
+    let dspan = d.span();
+    let (left, right) = match d.into_inner() {
+        RawPerSide::Both(t) => (t.clone(), t),
+        RawPerSide::Each { left, right } => (left, right),
+    };
+    let mut delay = [0; 2];
+    for (i, text) in [left, right].iter().enumerate() {
+        let d: Duration = text
+            .parse()
+            .map_err(|e| at("workload.watermark_delay", dspan.clone(), format!("{e}")))?;
+        if d.is_negative() {
+            return Err(at(
+                "workload.watermark_delay",
+                dspan.clone(),
+                format!("a delay cannot be negative ({d})"),
+            ));
+        }
+        delay[i] = d.as_millis();
+    }
+    Ok(delay)
+}
+
+/// The upstream watermark interval (ms) that `t` states, which must be positive.
+fn parse_watermark_interval(t: Spanned<String>, at: &At<'_>) -> Result<i64, InputError> {
+    let d: Duration = t
+        .get_ref()
+        .parse()
+        .map_err(|e| at("workload.watermark_interval", t.span(), format!("{e}")))?;
+    if d.as_millis() <= 0 {
+        return Err(at(
+            "workload.watermark_interval",
+            t.span(),
+            format!("the interval must be positive ({d})"),
+        ));
+    }
+    Ok(d.as_millis())
+}
+
+/// The workload's first event time (epoch ms), from the RFC 3339 time `start` states.
+fn parse_start(start: Spanned<String>, at: &At<'_>) -> Result<i64, InputError> {
+    let t = EventTime::parse_rfc3339(start.get_ref()).map_err(|e| at("workload.start", start.span(), e.to_string()))?;
+    Ok(t.as_millis())
 }
 
 /// A TOML or shape error from the deserializer, with the key it names when it names one.
@@ -863,18 +921,7 @@ fn parse_times(key: &str, values: Spanned<Vec<Spanned<String>>>, at: &At<'_>) ->
 pub(crate) const DEFAULT_WATERMARK_STEPS: u8 = 2;
 
 fn parse_scope(raw: RawScope, source: WatermarkSource, at: &At<'_>) -> Result<Scope, InputError> {
-    let mut distinct = raw.keys.get_ref().clone();
-    distinct.sort();
-    distinct.dedup();
-    if distinct.is_empty() || distinct.len() > 64 || distinct.len() != raw.keys.get_ref().len() {
-        return Err(at(
-            "scope.keys",
-            raw.keys.span(),
-            "give 1 to 64 distinct keys".to_owned(),
-        ));
-    }
-    // The file's order is kept: the checker uses keys in order of first use.
-    let keys = raw.keys.get_ref().clone();
+    let keys = scope_keys(&raw.keys, at)?;
     // Record ids and keys are small integers in the checker's compact state.
     let total = u16::from(*raw.left.get_ref()) + u16::from(*raw.right.get_ref());
     if total == 0 || total > 16 {
@@ -884,36 +931,8 @@ fn parse_scope(raw: RawScope, source: WatermarkSource, at: &At<'_>) -> Result<Sc
             format!("left + right must be 1..=16 records, not {total}"),
         ));
     }
-    let watermarks = match (raw.watermarks, source) {
-        (Some(w), WatermarkSource::Trace) => Times::Listed(parse_times("scope.watermarks", w, at)?),
-        (Some(w), WatermarkSource::Derived) => {
-            return Err(at(
-                "scope.watermarks",
-                w.span(),
-                "this model derives its watermarks (watermark.source = \"derived\"); explicit watermark values do not apply".to_owned(),
-            ))
-        }
-        (None, WatermarkSource::Trace) => Times::Derived,
-        (None, WatermarkSource::Derived) => Times::Listed(Vec::new()),
-    };
-    let watermark_steps = match raw.watermark_steps {
-        Some(n) if source != WatermarkSource::Trace => return Err(at(
-            "scope.watermark_steps",
-            n.span(),
-            "this model derives its watermarks (watermark.source = \"derived\"); explicit watermark steps do not apply"
-                .to_owned(),
-        )),
-        Some(n) if *n.get_ref() == 0 || *n.get_ref() > 16 => {
-            return Err(at(
-                "scope.watermark_steps",
-                n.span(),
-                format!("give 1 to 16 steps per input, not {}", n.get_ref()),
-            ))
-        }
-        Some(n) => Some(*n.get_ref()),
-        None if watermarks.is_derived() => Some(DEFAULT_WATERMARK_STEPS),
-        None => None,
-    };
+    let watermarks = scope_watermarks(raw.watermarks, source, at)?;
+    let watermark_steps = scope_watermark_steps(raw.watermark_steps, source, &watermarks, at)?;
     let times = match raw.times {
         Some(t) => Times::Listed(parse_times("scope.times", t, at)?),
         None => Times::Derived,
@@ -928,28 +947,7 @@ fn parse_scope(raw: RawScope, source: WatermarkSource, at: &At<'_>) -> Result<Sc
                     .to_owned(),
             ))
         }
-        Some(r) => {
-            let span = r.span();
-            let ends = r.into_inner();
-            let mut parsed = Vec::new();
-            for v in &ends {
-                let d: Duration = v
-                    .get_ref()
-                    .parse()
-                    .map_err(|e| at("scope.time_range", v.span(), format!("{e}")))?;
-                parsed.push(EventTime::from_millis(d.as_millis()));
-            }
-            match parsed[..] {
-                [from, to] if from <= to => Some((from, to)),
-                _ => {
-                    return Err(at(
-                        "scope.time_range",
-                        span,
-                        "give two times, the first no later than the second: [\"0\", \"2h\"]".to_owned(),
-                    ))
-                }
-            }
-        }
+        Some(r) => Some(parse_time_range(r, at)?),
     };
     Ok(Scope {
         keys,
@@ -968,6 +966,89 @@ fn parse_scope(raw: RawScope, source: WatermarkSource, at: &At<'_>) -> Result<Sc
         },
         snapshots: raw.snapshots.unwrap_or(0),
     })
+}
+
+/// The scope's keys in the file's order, which must be 1 to 64 distinct ones.
+fn scope_keys(keys: &Spanned<Vec<String>>, at: &At<'_>) -> Result<Vec<String>, InputError> {
+    let mut distinct = keys.get_ref().clone();
+    distinct.sort();
+    distinct.dedup();
+    if distinct.is_empty() || distinct.len() > 64 || distinct.len() != keys.get_ref().len() {
+        return Err(at("scope.keys", keys.span(), "give 1 to 64 distinct keys".to_owned()));
+    }
+    // The file's order is kept: the checker uses keys in order of first use.
+    Ok(keys.get_ref().clone())
+}
+
+/// The scope's explicit watermark values: listed ones for watermarks from the trace,
+/// derived ones when it lists none, none at all for derived watermarks.
+fn scope_watermarks(
+    watermarks: Option<Spanned<Vec<Spanned<String>>>>,
+    source: WatermarkSource,
+    at: &At<'_>,
+) -> Result<Times, InputError> {
+    Ok(match (watermarks, source) {
+        (Some(w), WatermarkSource::Trace) => Times::Listed(parse_times("scope.watermarks", w, at)?),
+        (Some(w), WatermarkSource::Derived) => {
+            return Err(at(
+                "scope.watermarks",
+                w.span(),
+                "this model derives its watermarks (watermark.source = \"derived\"); explicit watermark values do not apply".to_owned(),
+            ))
+        }
+        (None, WatermarkSource::Trace) => Times::Derived,
+        (None, WatermarkSource::Derived) => Times::Listed(Vec::new()),
+    })
+}
+
+/// How many explicit watermark steps the scope allows per input (`None`: no bound).
+fn scope_watermark_steps(
+    steps: Option<Spanned<u8>>,
+    source: WatermarkSource,
+    watermarks: &Times,
+    at: &At<'_>,
+) -> Result<Option<u8>, InputError> {
+    Ok(match steps {
+        Some(n) if source != WatermarkSource::Trace => return Err(at(
+            "scope.watermark_steps",
+            n.span(),
+            "this model derives its watermarks (watermark.source = \"derived\"); explicit watermark steps do not apply"
+                .to_owned(),
+        )),
+        Some(n) if *n.get_ref() == 0 || *n.get_ref() > 16 => {
+            return Err(at(
+                "scope.watermark_steps",
+                n.span(),
+                format!("give 1 to 16 steps per input, not {}", n.get_ref()),
+            ))
+        }
+        Some(n) => Some(*n.get_ref()),
+        None if watermarks.is_derived() => Some(DEFAULT_WATERMARK_STEPS),
+        None => None,
+    })
+}
+
+/// The bounds of the scope's derived times that `range` states: two times, the first no
+/// later than the second.
+fn parse_time_range(range: Spanned<Vec<Spanned<String>>>, at: &At<'_>) -> Result<(EventTime, EventTime), InputError> {
+    let span = range.span();
+    let ends = range.into_inner();
+    let mut parsed = Vec::new();
+    for v in &ends {
+        let d: Duration = v
+            .get_ref()
+            .parse()
+            .map_err(|e| at("scope.time_range", v.span(), format!("{e}")))?;
+        parsed.push(EventTime::from_millis(d.as_millis()));
+    }
+    match parsed[..] {
+        [from, to] if from <= to => Ok((from, to)),
+        _ => Err(at(
+            "scope.time_range",
+            span,
+            "give two times, the first no later than the second: [\"0\", \"2h\"]".to_owned(),
+        )),
+    }
 }
 
 fn parse_defect(raw: RawDefect, source: WatermarkSource, file: &str, at: &At<'_>) -> Result<Defect, InputError> {
