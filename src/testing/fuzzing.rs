@@ -524,22 +524,7 @@ pub fn check(case: &Case) -> Result<Vec<Excused>, String> {
             let Some(finding) = monitor.finding(p) else {
                 continue;
             };
-            let allowed = match contract {
-                Contract::Oracle => false,
-                Contract::SparkEndOfStream => matches!(
-                    (p, &finding),
-                    (Property::NoStateLeak, Finding::Leak { quiescent: true, .. })
-                        | (
-                            Property::OuterExactlyOnce,
-                            Finding::Outer {
-                                problem: OuterProblem::Missing,
-                                ..
-                            }
-                        )
-                ),
-                Contract::Holds(must) => !must.contains(&p),
-            } || params.knobs.breaks(p);
-            if allowed {
+            if allowed(contract, params, p, &finding) {
                 continue;
             }
             match known_deviation(&analysis, now, &finding) {
@@ -577,18 +562,35 @@ pub fn check(case: &Case) -> Result<Vec<Excused>, String> {
     Ok(excused)
 }
 
+/// Whether the profile's `contract`, or a knob of `params` by design, lets `p` be violated
+/// as `finding` shows.
+fn allowed(contract: Contract, params: &JoinParams, p: Property, finding: &Finding) -> bool {
+    let by_contract = match contract {
+        Contract::Oracle => false,
+        Contract::SparkEndOfStream => matches!(
+            (p, finding),
+            (Property::NoStateLeak, Finding::Leak { quiescent: true, .. })
+                | (
+                    Property::OuterExactlyOnce,
+                    Finding::Outer {
+                        problem: OuterProblem::Missing,
+                        ..
+                    }
+                )
+        ),
+        Contract::Holds(must) => !must.contains(&p),
+    };
+    by_contract || params.knobs.breaks(p)
+}
+
 /// Which known deviation, if any, explains `finding` for the analysed case, with the join's
 /// watermark (by the spec) at `now`.
 pub fn known_deviation(analysis: &Analysis<'_>, now: Watermark, finding: &Finding) -> Option<Deviation> {
     let params = analysis.params();
-    let trace = analysis.trace();
-    // The join watermark a record met on arrival (records after the end never arrive).
-    let arrival = |id: RecordId| analysis.arrival(id).map_or(Watermark::MAX, |(wm, _)| wm);
-    let window_end = |id: RecordId| params.bounds.partner_range(trace.record(id)).1;
     // The profile row lists the deviations its engine has; each arm is one's condition.
     let has = |d: Deviation| params.profile.deviations().contains(&d);
     let flink = has(Deviation::FlinkMaxWatermark);
-    let after_max = |id: RecordId| arrival(id) == Watermark::MAX;
+    let after_max = |id: RecordId| arrival(analysis, id) == Watermark::MAX;
     match finding {
         // Evicted, or null-padded, while a record at `i64::MAX` could still come.
         Finding::Premature(_)
@@ -618,61 +620,94 @@ pub fn known_deviation(analysis: &Analysis<'_>, now: Watermark, finding: &Findin
             quiescent: false,
             ..
         } if has(Deviation::FlinkTimerCleanup) => {
-            let held_by_timer = |id: &RecordId| {
-                let r = trace.record(*id);
-                let due = match params.profile {
-                    // `registerEventTimeTimer(t + max(relUpper, 0))`.
-                    Profile::FlinkInterval => {
-                        let rel_upper = match r.side {
-                            Side::Left => params.bounds.highest(),
-                            Side::Right => -params.bounds.lowest(),
-                        };
-                        i128::from(r.ts.as_millis()) + rel_upper.max(0)
-                    }
-                    // The corrected function's timer: the first watermark past the last chance.
-                    _ => window_end(*id) + 1,
-                };
-                // Not due yet, or due since arrival with no watermark advance to fire it.
-                i128::from(now.as_millis()) < due.min(i128::from(i64::MAX)) || arrival(*id) == now
-            };
-            stored.iter().all(held_by_timer).then_some(Deviation::FlinkTimerCleanup)
+            held_by_timers(analysis, now, stored).then_some(Deviation::FlinkTimerCleanup)
         }
         _ if has(Deviation::SparkEqualityKey) && params.bounds.is_equality() => {
-            let d = params.bounds.lowest();
-            let right = |id: RecordId| trace.record(id).side == Side::Right;
-            // A right row still short of its key predicate `r.ts <= W`.
-            let held_by_key = |id: &RecordId| right(*id) && trace.record(*id).ts.as_millis() > now.as_millis();
-            let early = match *finding {
-                Finding::Premature(id) => right(id),
-                Finding::Lost { right: r, .. } => r.is_some(),
-                Finding::Outer {
-                    id,
-                    problem: OuterProblem::TooEarly | OuterProblem::HasMatch,
-                } => right(id),
-                _ => false,
-            };
-            let held =
-                matches!(finding, Finding::Leak { stored, quiescent: false, .. } if stored.iter().all(held_by_key));
-            ((d < 0 && early) || (d > 0 && held)).then_some(Deviation::SparkEqualityKey)
+            spark_equality_key(analysis, now, finding).then_some(Deviation::SparkEqualityKey)
         }
         Finding::Lost { .. } | Finding::Premature(_) if has(Deviation::FlinkSqlEpoch) => {
-            let uncached = |id: RecordId| {
-                let r = trace.record(id);
-                let op_time = i128::from(arrival(id).as_millis().max(0));
-                let epoch_row_of_key = || {
-                    let same = |o: &&crate::event::Record| o.side == r.side && o.key == r.key;
-                    trace.records().iter().filter(same).any(|o| o.ts.as_millis() <= 0)
-                };
-                window_end(id) <= op_time || epoch_row_of_key()
-            };
-            let named = match *finding {
-                Finding::Lost { left, right } => uncached(left) || right.is_some_and(uncached),
-                Finding::Premature(id) => uncached(id),
-                _ => false,
-            };
-            named.then_some(Deviation::FlinkSqlEpoch)
+            flink_sql_epoch(analysis, finding).then_some(Deviation::FlinkSqlEpoch)
         }
         _ => None,
+    }
+}
+
+/// The join watermark record `id` met on arrival (`MAX` for records after the end, which
+/// never arrive).
+fn arrival(analysis: &Analysis<'_>, id: RecordId) -> Watermark {
+    analysis.arrival(id).map_or(Watermark::MAX, |(wm, _)| wm)
+}
+
+/// The end of the event-time range in which record `id` finds partners.
+fn window_end(analysis: &Analysis<'_>, id: RecordId) -> i128 {
+    let params = analysis.params();
+    params.bounds.partner_range(analysis.trace().record(id)).1
+}
+
+/// [`Deviation::FlinkTimerCleanup`]: whether every record of `stored` is still held by its
+/// cleanup timer at `now`.
+fn held_by_timers(analysis: &Analysis<'_>, now: Watermark, stored: &[RecordId]) -> bool {
+    let params = analysis.params();
+    let held_by_timer = |id: &RecordId| {
+        let r = analysis.trace().record(*id);
+        let due = match params.profile {
+            // `registerEventTimeTimer(t + max(relUpper, 0))`.
+            Profile::FlinkInterval => {
+                let rel_upper = match r.side {
+                    Side::Left => params.bounds.highest(),
+                    Side::Right => -params.bounds.lowest(),
+                };
+                i128::from(r.ts.as_millis()) + rel_upper.max(0)
+            }
+            // The corrected function's timer: the first watermark past the last chance.
+            _ => window_end(analysis, *id) + 1,
+        };
+        // Not due yet, or due since arrival with no watermark advance to fire it.
+        i128::from(now.as_millis()) < due.min(i128::from(i64::MAX)) || arrival(analysis, *id) == now
+    };
+    stored.iter().all(held_by_timer)
+}
+
+/// [`Deviation::SparkEqualityKey`]: whether `finding` comes of the event time being part of
+/// the join key, a right row let go early (a negative offset) or held short of its key
+/// predicate at `now` (a positive one).
+fn spark_equality_key(analysis: &Analysis<'_>, now: Watermark, finding: &Finding) -> bool {
+    let trace = analysis.trace();
+    let d = analysis.params().bounds.lowest();
+    let right = |id: RecordId| trace.record(id).side == Side::Right;
+    // A right row still short of its key predicate `r.ts <= W`.
+    let held_by_key = |id: &RecordId| right(*id) && trace.record(*id).ts.as_millis() > now.as_millis();
+    let early = match *finding {
+        Finding::Premature(id) => right(id),
+        Finding::Lost { right: r, .. } => r.is_some(),
+        Finding::Outer {
+            id,
+            problem: OuterProblem::TooEarly | OuterProblem::HasMatch,
+        } => right(id),
+        _ => false,
+    };
+    let held = matches!(finding, Finding::Leak { stored, quiescent: false, .. } if stored.iter().all(held_by_key));
+    (d < 0 && early) || (d > 0 && held)
+}
+
+/// [`Deviation::FlinkSqlEpoch`]: whether a record that `finding` names was never cached or
+/// lost its cache: its window ended by the operator time it arrived at, or its key has a row
+/// at or before the epoch.
+fn flink_sql_epoch(analysis: &Analysis<'_>, finding: &Finding) -> bool {
+    let trace = analysis.trace();
+    let uncached = |id: RecordId| {
+        let r = trace.record(id);
+        let op_time = i128::from(arrival(analysis, id).as_millis().max(0));
+        let epoch_row_of_key = || {
+            let same = |o: &&crate::event::Record| o.side == r.side && o.key == r.key;
+            trace.records().iter().filter(same).any(|o| o.ts.as_millis() <= 0)
+        };
+        window_end(analysis, id) <= op_time || epoch_row_of_key()
+    };
+    match *finding {
+        Finding::Lost { left, right } => uncached(left) || right.is_some_and(uncached),
+        Finding::Premature(id) => uncached(id),
+        _ => false,
     }
 }
 
@@ -851,6 +886,22 @@ impl Swarm {
             shared_names: input.byte() % 4 == 0,
         }
     }
+
+    /// The side of the next record: the one that is not silent, or one drawn by the left share.
+    fn record_side(&self, input: &mut Choices<'_>) -> Side {
+        match self.silent {
+            Some(silent) => silent.other(),
+            None if input.byte() < self.left_share => Side::Left,
+            None => Side::Right,
+        }
+    }
+
+    /// The source of the next event time, drawn by the time sources' weights.
+    fn time_source(&self, input: &mut Choices<'_>) -> TimeSource {
+        input
+            .weighted(&self.times)
+            .map_or(TimeSource::Small, |i| TIME_SOURCES[i])
+    }
 }
 
 /// A duration for a window end: small, extreme, or raw.
@@ -877,6 +928,43 @@ fn decode_delay(input: &mut Choices<'_>) -> Duration {
 fn decode_params(input: &mut Choices<'_>, profile: Profile) -> JoinParams {
     let kinds = profile.kinds();
     let kind = kinds[input.below(kinds.len())];
+    let bounds = decode_bounds(input, profile);
+    let source = match profile.required_source() {
+        Some(source) => source,
+        None if input.bool() => WatermarkSource::Trace,
+        None => WatermarkSource::Derived,
+    };
+    let delay = [decode_delay(input), decode_delay(input)];
+    let (policy, lateness) = decode_rules(input, profile);
+    let mut params = JoinParams {
+        profile,
+        kind,
+        bounds,
+        watermark: WatermarkSpec {
+            source,
+            delay,
+            policy,
+            lateness,
+            timing: profile.timing(),
+        },
+        horizon: None,
+        grace: None,
+        knobs: profile.default_knobs(),
+    };
+    if profile.takes_grace() {
+        // The grace is drawn like a delay.
+        params.grace = Some(decode_delay(input).min(Duration::from_millis(1 << 61)));
+    }
+    // The watermark rule is the one the join implies, where the engine states none.
+    if let Some(Ok(implied)) = profile.implied_watermark(&params) {
+        params.watermark = implied;
+    }
+    params
+}
+
+/// The join's time bounds, within the profile's time range: zero-width, exclusive and
+/// `i64`-extreme windows included, and an equality where the profile has one.
+fn decode_bounds(input: &mut Choices<'_>, profile: Profile) -> Bounds {
     let clamp = |ms: i64| match profile.time_range() {
         Some(range) => ms.clamp(*range.start(), *range.end()),
         None => ms,
@@ -903,17 +991,16 @@ fn decode_params(input: &mut Choices<'_>, profile: Profile) -> JoinParams {
     });
     // A zero-width window stated as an equality, where the profile has one (Spark plans it
     // as a join key and evicts by it).
-    let bounds = if shape % 4 == 0 && shape & 16 != 0 && !profile.is_flink() {
+    if shape % 4 == 0 && shape & 16 != 0 && !profile.is_flink() {
         Bounds::equal(lower.at)
     } else {
         bounds
-    };
-    let source = match profile.required_source() {
-        Some(source) => source,
-        None if input.bool() => WatermarkSource::Trace,
-        None => WatermarkSource::Derived,
-    };
-    let delay = [decode_delay(input), decode_delay(input)];
+    }
+}
+
+/// The watermark policy and lateness rule: drawn from one byte where the profile leaves them
+/// free, the profile's own otherwise.
+fn decode_rules(input: &mut Choices<'_>, profile: Profile) -> (Policy, Lateness) {
     let free = profile.rules_free();
     let rules = input.byte();
     let policy = if free && rules & 1 == 1 {
@@ -930,30 +1017,7 @@ fn decode_params(input: &mut Choices<'_>, profile: Profile) -> JoinParams {
     } else {
         profile.default_lateness()
     };
-    let mut params = JoinParams {
-        profile,
-        kind,
-        bounds,
-        watermark: WatermarkSpec {
-            source,
-            delay,
-            policy,
-            lateness,
-            timing: profile.timing(),
-        },
-        horizon: None,
-        grace: None,
-        knobs: profile.default_knobs(),
-    };
-    if profile.takes_grace() {
-        // The grace is drawn like a delay.
-        params.grace = Some(decode_delay(input).min(Duration::from_millis(1 << 61)));
-    }
-    // The watermark rule is the one the join implies, where the engine states none.
-    if let Some(Ok(implied)) = profile.implied_watermark(&params) {
-        params.watermark = implied;
-    }
-    params
+    (policy, lateness)
 }
 
 /// One byte of knobs for a tunable profile: the eviction rule, end of input, outer-row
@@ -1003,23 +1067,12 @@ fn decode_trace(input: &mut Choices<'_>, swarm: &Swarm, params: &JoinParams) -> 
         };
         let step = match kind {
             Kind::Record => {
-                let side = match swarm.silent {
-                    Some(silent) => silent.other(),
-                    None if input.byte() < swarm.left_share => Side::Left,
-                    None => Side::Right,
-                };
+                let side = swarm.record_side(input);
                 let key = KEYS[input.below(swarm.keys)];
-                let source = input
-                    .weighted(&swarm.times)
-                    .map_or(TimeSource::Small, |i| TIME_SOURCES[i]);
+                let source = swarm.time_source(input);
                 let ts = clamp(decode_time(input, source, side, &trace, params, &wm));
                 count[side.index()] += 1;
-                let n = count[side.index()];
-                let id = match (swarm.shared_names, side) {
-                    (true, _) => n.to_string(),
-                    (false, Side::Left) => format!("i{n}"),
-                    (false, Side::Right) => format!("c{n}"),
-                };
+                let id = record_name(swarm.shared_names, side, count[side.index()]);
                 trace.push_record(side, key, ts, &id);
                 *trace.steps().last().expect("just pushed")
             }
@@ -1029,42 +1082,19 @@ fn decode_trace(input: &mut Choices<'_>, swarm: &Swarm, params: &JoinParams) -> 
                     1 => Some(Side::Left),
                     _ => Some(Side::Right),
                 };
-                let source = input
-                    .weighted(&swarm.times)
-                    .map_or(TimeSource::Small, |i| TIME_SOURCES[i]);
-                let mut ts = Watermark::at(EventTime::from_millis(decode_time(
-                    input,
-                    source,
-                    side.unwrap_or(Side::Left),
-                    &trace,
-                    params,
-                    &wm,
-                )));
-                // Monotone per input, as the format requires.
-                for s in Side::BOTH.into_iter().filter(|s| side.is_none_or(|only| only == *s)) {
-                    ts = ts.max(explicit[s.index()].unwrap_or(Watermark::MIN));
-                }
-                for s in Side::BOTH.into_iter().filter(|s| side.is_none_or(|only| only == *s)) {
-                    explicit[s.index()] = Some(ts);
-                }
+                let source = swarm.time_source(input);
+                let at = decode_time(input, source, side.unwrap_or(Side::Left), &trace, params, &wm);
+                let ts = monotone(&mut explicit, side, Watermark::at(EventTime::from_millis(at)));
                 Step::Watermark { side, ts }
             }
             Kind::Batch => Step::Batch,
             Kind::ProcessingTime => {
                 let next = match clock {
                     None => {
-                        let source = input
-                            .weighted(&swarm.times)
-                            .map_or(TimeSource::Small, |i| TIME_SOURCES[i]);
+                        let source = swarm.time_source(input);
                         decode_time(input, source, Side::Left, &trace, params, &wm)
                     }
-                    Some(now) => now.as_millis().saturating_add(match input.byte() % 8 {
-                        0 => 0,
-                        1..=4 => input.below(100) as i64,
-                        5 => 86_400_000,
-                        6 => i64::MAX,
-                        _ => input.i64() & i64::MAX,
-                    }),
+                    Some(now) => now.as_millis().saturating_add(decode_advance(input)),
                 };
                 let next = ProcessingTime::from_millis(next);
                 clock = Some(next);
@@ -1082,6 +1112,41 @@ fn decode_trace(input: &mut Choices<'_>, swarm: &Swarm, params: &JoinParams) -> 
         }
     }
     trace
+}
+
+/// The name of a record, the `n`th of its side: `"1"` when the sides share names, `"i1"` and
+/// `"c1"` otherwise.
+fn record_name(shared_names: bool, side: Side, n: usize) -> String {
+    match (shared_names, side) {
+        (true, _) => n.to_string(),
+        (false, Side::Left) => format!("i{n}"),
+        (false, Side::Right) => format!("c{n}"),
+    }
+}
+
+/// The watermark `ts` of the inputs `side` names (`None`: both), raised to each one's latest
+/// (monotone per input, as the format requires), which it becomes in `explicit`.
+fn monotone(explicit: &mut [Option<Watermark>; 2], side: Option<Side>, ts: Watermark) -> Watermark {
+    let mut ts = ts;
+    for s in Side::BOTH.into_iter().filter(|s| side.is_none_or(|only| only == *s)) {
+        ts = ts.max(explicit[s.index()].unwrap_or(Watermark::MIN));
+    }
+    for s in Side::BOTH.into_iter().filter(|s| side.is_none_or(|only| only == *s)) {
+        explicit[s.index()] = Some(ts);
+    }
+    ts
+}
+
+/// How far the processing-time clock moves: not at all, a little, a day, the most, or any
+/// non-negative amount (ms).
+fn decode_advance(input: &mut Choices<'_>) -> i64 {
+    match input.byte() % 8 {
+        0 => 0,
+        1..=4 => input.below(100) as i64,
+        5 => 86_400_000,
+        6 => i64::MAX,
+        _ => input.i64() & i64::MAX,
+    }
 }
 
 /// An event time from `source`, for a record (or watermark) of `side`.
