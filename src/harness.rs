@@ -283,29 +283,14 @@ where
     for (p, verdict, expected) in &report.verdicts {
         let found = verdict.as_expected();
         if found != *expected {
-            let mut words = format!("{p} is {}, the model expects {}", found.name(), expected.name());
+            let words = format!("{p} is {}, the model expects {}", found.name(), expected.name());
             let mut f = HarnessFailure {
                 verdict: Some((found, *expected)),
-                ..failure(Phase::Exhaustive, Some(*p), String::new())
+                ..failure(Phase::Exhaustive, Some(*p), words)
             };
             if let Verdict::Violated(cx) = verdict {
-                let replayed = replay(spec, build(spec.params), &cx.trace);
-                if let Some((_, _, finding)) = replayed.run.violations.iter().find(|(q, _, _)| q == p) {
-                    let analysis = crate::oracle::Analysis::new(spec.params, &cx.trace);
-                    words = format!(
-                        "{words}: {}",
-                        crate::report::explain(&analysis, &replayed.run.reports, finding)
-                    );
-                    f.kind = Some(Kind {
-                        property: Some(*p),
-                        shape: crate::checker::Shape::of_finding(finding),
-                    });
-                }
-                f.trace = Some(cx.trace.clone());
-                f.step = Some(cx.step);
-                f.timeline = Some(replayed.timeline);
+                f = with_counterexample(spec, &build, *p, cx, f);
             }
-            f.explanation = words;
             return Err(HarnessError::Failed(Box::new(f)));
         }
     }
@@ -315,14 +300,8 @@ where
         let Some(found) = replay(spec, build(spec.params), &trace).disagreement else {
             continue;
         };
-        // Shrunk like drive's counterexamples: drop steps while the same kind still shows.
         let found_steps = trace.steps().len();
-        let shows = |candidate: &Trace| {
-            let d = replay(spec, build(spec.params), candidate).disagreement;
-            Ok::<bool, std::convert::Infallible>(d.is_some_and(|d| d.kind == found.kind))
-        };
-        let Ok(small) = trace.shrink(shows);
-        let replayed = replay(spec, build(spec.params), &small);
+        let (small, replayed) = shrink_to_kind(spec, &build, trace, found.kind);
         let d = replayed.disagreement.expect("the shrunk trace shows its kind");
         let explanation = replayed.explanation.expect("a disagreement has its words");
         return Err(HarnessError::Failed(Box::new(HarnessFailure {
@@ -341,4 +320,55 @@ where
         random_traces: random,
         seed,
     })
+}
+
+/// `f`, a verdict on `p` that differs from the model's, with the checker's counterexample
+/// `cx`: its trace and step, the engine's run on it, and the finding in words and as a kind
+/// when the engine's run shows it.
+fn with_counterexample<E, F>(
+    spec: &JoinSpec,
+    build: &F,
+    p: Property,
+    cx: &crate::checker::Counterexample,
+    f: HarnessFailure,
+) -> HarnessFailure
+where
+    E: ModelEngine,
+    F: Fn(JoinParams) -> E,
+{
+    let mut f = f;
+    let replayed = replay(spec, build(spec.params), &cx.trace);
+    if let Some((_, _, finding)) = replayed.run.violations.iter().find(|(q, _, _)| *q == p) {
+        let analysis = crate::oracle::Analysis::new(spec.params, &cx.trace);
+        f.explanation = format!(
+            "{}: {}",
+            f.explanation,
+            crate::report::explain(&analysis, &replayed.run.reports, finding)
+        );
+        f.kind = Some(Kind {
+            property: Some(p),
+            shape: crate::checker::Shape::of_finding(finding),
+        });
+    }
+    f.trace = Some(cx.trace.clone());
+    f.step = Some(cx.step);
+    f.timeline = Some(replayed.timeline);
+    f
+}
+
+/// `trace` shrunk to the fewest steps that still show a disagreement of `kind`, and the
+/// engine's run on it.
+fn shrink_to_kind<E, F>(spec: &JoinSpec, build: &F, trace: Trace, kind: Kind) -> (Trace, Replayed)
+where
+    E: ModelEngine,
+    F: Fn(JoinParams) -> E,
+{
+    // Shrunk like drive's counterexamples: drop steps while the same kind still shows.
+    let shows = |candidate: &Trace| {
+        let d = replay(spec, build(spec.params), candidate).disagreement;
+        Ok::<bool, std::convert::Infallible>(d.is_some_and(|d| d.kind == kind))
+    };
+    let Ok(small) = trace.shrink(shows);
+    let replayed = replay(spec, build(spec.params), &small);
+    (small, replayed)
 }

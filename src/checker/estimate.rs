@@ -64,41 +64,56 @@ impl Counter<'_> {
         if let Some(&n) = memo.get(&s) {
             return n;
         }
-        let scope = self.scope;
         // Derived times: at most every offset from every earlier time (records, explicit
         // watermarks) and the epoch.
         let earlier =
             usize::from(s.records[0] + s.records[1]) + usize::from(s.watermark[0].min(1) + s.watermark[1].min(1));
-        let times = match &scope.times {
+        let times = match &self.scope.times {
             Times::Listed(v) => v.len() as u128,
             Times::Derived => self.domain.most_candidates(earlier) as u128,
         };
-        let keys = scope.keys.len() as u8;
         // This state, and the one `end` leads to.
         let mut n: u128 = 2;
         for side in 0..2 {
-            if s.records[side] >= scope.records[side] {
-                continue;
-            }
-            let mut next = s;
-            next.records[side] += 1;
-            // A key already used, or (under symmetry, only the next) new one.
-            let new_keys = if self.symmetry {
-                u128::from(s.keys_used < keys)
-            } else {
-                u128::from(keys - s.keys_used)
-            };
-            let old = u128::from(s.keys_used) * times;
-            n = n.saturating_add(old.saturating_mul(self.paths(next, memo)));
-            if new_keys > 0 {
-                let mut fresh = next;
-                fresh.keys_used = if self.symmetry { s.keys_used + 1 } else { keys };
-                // Without symmetry every key is offered from the start: count them as used.
-                let choices = if self.symmetry { times } else { new_keys * times };
-                n = n.saturating_add(choices.saturating_mul(self.paths(fresh, memo)));
+            if s.records[side] < self.scope.records[side] {
+                n = n.saturating_add(self.record_paths(s, side, times, memo));
             }
         }
         // The other steps: each leads to one skeleton, with one choice.
+        for next in self.other_steps(s, earlier) {
+            n = n.saturating_add(self.paths(next, memo));
+        }
+        memo.insert(s, n);
+        n
+    }
+
+    /// The sequences from `s` on that begin with a record of `side`, at one of `times`.
+    fn record_paths(&self, s: Skeleton, side: usize, times: u128, memo: &mut HashMap<Skeleton, u128>) -> u128 {
+        let keys = self.scope.keys.len() as u8;
+        let mut next = s;
+        next.records[side] += 1;
+        // A key already used, or (under symmetry, only the next) new one.
+        let new_keys = if self.symmetry {
+            u128::from(s.keys_used < keys)
+        } else {
+            u128::from(keys - s.keys_used)
+        };
+        let old = u128::from(s.keys_used) * times;
+        let mut n = old.saturating_mul(self.paths(next, memo));
+        if new_keys > 0 {
+            let mut fresh = next;
+            fresh.keys_used = if self.symmetry { s.keys_used + 1 } else { keys };
+            // Without symmetry every key is offered from the start: count them as used.
+            let choices = if self.symmetry { times } else { new_keys * times };
+            n = n.saturating_add(choices.saturating_mul(self.paths(fresh, memo)));
+        }
+        n
+    }
+
+    /// The skeletons that the steps other than records lead `s` to, each as often as it has
+    /// choices (`earlier`: how many times a derived value is placed relative to).
+    fn other_steps(&self, s: Skeleton, earlier: usize) -> Vec<Skeleton> {
+        let scope = self.scope;
         let mut others = Vec::new();
         if self.explicit_watermarks {
             for side in 0..2 {
@@ -141,10 +156,6 @@ impl Counter<'_> {
                 ..s
             });
         }
-        for next in others {
-            n = n.saturating_add(self.paths(next, memo));
-        }
-        memo.insert(s, n);
-        n
+        others
     }
 }

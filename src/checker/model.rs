@@ -222,6 +222,75 @@ impl<E> JoinModel<E> {
         records.chain(watermarks)
     }
 
+    /// How many keys a record may take in `s`: under symmetry the keys used so far and the
+    /// next new one, otherwise every key of the scope.
+    fn key_limit<E2>(&self, s: &CheckState<E2>) -> usize {
+        let keys_used = s
+            .monitor
+            .records()
+            .iter()
+            .map(|r| r.key.0 as usize + 1)
+            .max()
+            .unwrap_or(0);
+        if self.options.symmetry {
+            (keys_used + 1).min(self.scope.keys.len())
+        } else {
+            self.scope.keys.len()
+        }
+    }
+
+    /// Adds to `actions` the records `s` can be delivered: on each side with records left in
+    /// the scope, each key it may take at each time.
+    fn push_deliveries<E2>(&self, s: &CheckState<E2>, actions: &mut Vec<Action>) {
+        let key_limit = self.key_limit(s);
+        let mut derived = Vec::new();
+        let times: &[EventTime] = match &self.scope.times {
+            Times::Listed(v) => v,
+            Times::Derived => {
+                self.domain.candidates(self.earlier_times(s), None, &mut derived);
+                &derived
+            }
+        };
+        for side in Side::BOTH {
+            let delivered = s.monitor.records().iter().filter(|r| r.side == side).count();
+            let allowed = self.prefix_records()[side.index()] + usize::from(self.scope.records[side.index()]);
+            if delivered < allowed {
+                for key in 0..key_limit {
+                    for &ts in times {
+                        actions.push(Action::Deliver {
+                            side,
+                            key: key as u8,
+                            ts,
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds to `actions` the explicit watermarks of input `side` that `s` can take: the
+    /// scope's values above the input's current one, listed or derived.
+    fn push_watermarks<E2>(&self, s: &CheckState<E2>, side: Side, actions: &mut Vec<Action>) {
+        let current = s.monitor.spec_watermarks().input(side);
+        match &self.scope.watermarks {
+            Times::Listed(values) => {
+                for &ts in values {
+                    if Watermark::at(ts) > current {
+                        actions.push(Action::Watermark { side, ts });
+                    }
+                }
+            }
+            Times::Derived => {
+                let above = (current != Watermark::MIN).then(|| current.as_millis());
+                let mut values = Vec::new();
+                self.domain.candidates(self.earlier_times(s), above, &mut values);
+                for ts in values {
+                    actions.push(Action::Watermark { side, ts });
+                }
+            }
+        }
+    }
+
     /// The scope's index of the key named `name` (validated when the model was read).
     fn scope_key(&self, name: &str) -> Key {
         let i = self
@@ -268,44 +337,9 @@ where
         if s.monitor.ended() {
             return;
         }
-        let keys_used = s
-            .monitor
-            .records()
-            .iter()
-            .map(|r| r.key.0 as usize + 1)
-            .max()
-            .unwrap_or(0);
-        let key_limit = if self.options.symmetry {
-            (keys_used + 1).min(self.scope.keys.len())
-        } else {
-            self.scope.keys.len()
-        };
-        let mut derived = Vec::new();
-        let times: &[EventTime] = match &self.scope.times {
-            Times::Listed(v) => v,
-            Times::Derived => {
-                self.domain.candidates(self.earlier_times(s), None, &mut derived);
-                &derived
-            }
-        };
-        for side in Side::BOTH {
-            let delivered = s.monitor.records().iter().filter(|r| r.side == side).count();
-            let allowed = self.prefix_records()[side.index()] + usize::from(self.scope.records[side.index()]);
-            if delivered < allowed {
-                for key in 0..key_limit {
-                    for &ts in times {
-                        actions.push(Action::Deliver {
-                            side,
-                            key: key as u8,
-                            ts,
-                        });
-                    }
-                }
-            }
-        }
+        self.push_deliveries(s, actions);
         if self.params.watermark.source == WatermarkSource::Trace {
             for side in Side::BOTH {
-                let current = s.monitor.spec_watermarks().input(side);
                 if self
                     .scope
                     .watermark_steps
@@ -313,23 +347,7 @@ where
                 {
                     continue;
                 }
-                match &self.scope.watermarks {
-                    Times::Listed(values) => {
-                        for &ts in values {
-                            if Watermark::at(ts) > current {
-                                actions.push(Action::Watermark { side, ts });
-                            }
-                        }
-                    }
-                    Times::Derived => {
-                        let above = (current != Watermark::MIN).then(|| current.as_millis());
-                        let mut values = Vec::new();
-                        self.domain.candidates(self.earlier_times(s), above, &mut values);
-                        for ts in values {
-                            actions.push(Action::Watermark { side, ts });
-                        }
-                    }
-                }
+                self.push_watermarks(s, side, actions);
             }
         }
         // Batches, processing time and snapshots are offered whenever the scope includes

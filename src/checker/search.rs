@@ -240,35 +240,15 @@ where
     let mut verdicts = Vec::new();
     for p in Property::ALL {
         let found = run.discoveries.remove(p.name());
-        let verdict = match (p.is_witness(), found) {
-            (true, Some(_)) => Verdict::Reached,
-            (true, None) => Verdict::Missing,
-            (false, None) => Verdict::Holds,
-            (false, Some(path)) if !model.options.shortest => {
-                Verdict::Violated(Box::new(counterexample(&model, p, path)))
-            }
-            (false, Some(path)) => {
-                // The shortest one, from a search for `p` alone; if that search is stopped
-                // too, the path the main search found.
-                let (shortest, also_stopped) = search_counterexample(model.only(p), p);
-                stopped = stopped.or(also_stopped);
-                let cx = shortest.unwrap_or_else(|| counterexample(&model, p, path));
-                Verdict::Violated(Box::new(cx))
-            }
-        };
+        let (verdict, also_stopped) = verdict_of(&model, p, found);
+        stopped = stopped.or(also_stopped);
         verdicts.push((p, verdict, spec.expected(p)));
     }
     let defects = spec
         .defects
         .iter()
         .map(|d| {
-            let model = JoinModel {
-                domain: crate::model::TimeDomain::new(&spec.params, d.scope.time_range),
-                scope: d.scope.clone(),
-                prefix: d.prefix.clone(),
-                ..model.only(d.property)
-            };
-            let (cx, also_stopped) = search_counterexample(model, d.property);
+            let (cx, also_stopped) = search_counterexample(defect_model(spec, &model, d), d.property);
             stopped = stopped.or(also_stopped);
             (d.clone(), cx)
         })
@@ -283,6 +263,43 @@ where
         stopped,
         state_bound,
     })
+}
+
+/// The verdict on `p` from the main search's discovery `found` (a path to a witness or a
+/// violation), and why a search for a shortest counterexample stopped early, if one did.
+fn verdict_of<E>(model: &JoinModel<E>, p: Property, found: Option<SearchPath<E>>) -> (Verdict, Option<Stopped>)
+where
+    E: ModelEngine,
+{
+    match (p.is_witness(), found) {
+        (true, Some(_)) => (Verdict::Reached, None),
+        (true, None) => (Verdict::Missing, None),
+        (false, None) => (Verdict::Holds, None),
+        (false, Some(path)) if !model.options.shortest => {
+            (Verdict::Violated(Box::new(counterexample(model, p, path))), None)
+        }
+        (false, Some(path)) => {
+            // The shortest one, from a search for `p` alone; if that search is stopped
+            // too, the path the main search found.
+            let (shortest, also_stopped) = search_counterexample(model.only(p), p);
+            let cx = shortest.unwrap_or_else(|| counterexample(model, p, path));
+            (Verdict::Violated(Box::new(cx)), also_stopped)
+        }
+    }
+}
+
+/// The model that searches for the known defect `d` of `spec`: `model` checking `d`'s
+/// property alone, within `d`'s scope and after its prefix.
+fn defect_model<E>(spec: &JoinSpec, model: &JoinModel<E>, d: &Defect) -> JoinModel<E>
+where
+    E: ModelEngine,
+{
+    JoinModel {
+        domain: crate::model::TimeDomain::new(&spec.params, d.scope.time_range),
+        scope: d.scope.clone(),
+        prefix: d.prefix.clone(),
+        ..model.only(d.property)
+    }
 }
 
 /// Every complete trace the model's scope allows: each sequence of actions the checker can
