@@ -383,12 +383,31 @@ where
             Action::Snapshot => Step::Snapshot,
             Action::End => Step::End,
         };
+        // On the way in: the action is one the scope still offers.
+        match action {
+            Action::Batch => assert!(s.batches < self.scope.batches, "a batch marker beyond the scope"),
+            Action::Snapshot => assert!(s.snapshots < self.scope.snapshots, "a snapshot beyond the scope"),
+            Action::End => assert!(!s.monitor.ended(), "a second end"),
+            _ => {}
+        }
+        let records_before = s.monitor.records().len();
         let mut next = self.apply(s, step);
         if let Action::Watermark { side, .. } = action {
-            if self.scope.watermark_steps.is_some() {
+            if let Some(limit) = self.scope.watermark_steps {
                 next.watermark_steps[side.index()] += 1;
+                assert!(
+                    next.watermark_steps[side.index()] <= limit,
+                    "watermark steps beyond the scope"
+                );
             }
         }
+        // On the way out: a delivery added exactly its record, and nothing else added one.
+        let delivered = usize::from(matches!(action, Action::Deliver { .. }));
+        assert_eq!(
+            next.monitor.records().len(),
+            records_before + delivered,
+            "one record per delivery"
+        );
         Some(next)
     }
 

@@ -61,6 +61,8 @@ impl StreamingOracle {
             }
             return;
         }
+        // Paired with the checks at the end: a step adds at most its own record to the window.
+        let live_before = self.live();
         let semi = self.params.kind == JoinKind::LeftSemi;
         if *step == Step::End && !self.params.flushes_at_end() {
             // A stream that does not end: what is in the window stays, without null rows.
@@ -114,5 +116,15 @@ impl StreamingOracle {
                 },
             );
         }
+        let grown = self.live().saturating_sub(live_before);
+        assert!(
+            grown <= usize::from(matches!(step, Step::Record(_))),
+            "a step adds at most its record"
+        );
+        // A flushing end leaves nothing: every record's last chance is over.
+        assert!(
+            !self.ended || self.live() == 0,
+            "the window is empty after a flushing end"
+        );
     }
 }
