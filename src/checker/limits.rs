@@ -1,6 +1,6 @@
 //! Bounds on an exploration, so that no check can exhaust the machine: a budget of states, a
-//! budget of memory (by default half of the machine's), and an interrupt flag (Ctrl-C in the
-//! command line). When one is reached the search stops adding states, finishes the ones it
+//! budget of memory (by default half of the machine's), a time budget (a deadline), and an
+//! interrupt flag (Ctrl-C in the command line). When one is reached the search stops adding states, finishes the ones it
 //! holds, and reports what it covered as not exhaustive.
 //!
 //! Memory is the process's resident set, read from `/proc/self/status` about ten times a
@@ -10,6 +10,7 @@
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::{Duration as StdDuration, Instant};
 
 /// The bounds of one check.
 #[derive(Clone, Debug)]
@@ -20,6 +21,8 @@ pub struct Limits {
     pub max_memory: Option<u64>,
     /// Stop when this is set (by a Ctrl-C handler, say).
     pub interrupt: Arc<AtomicBool>,
+    /// Stop at this instant, a time budget of `.1` from when the check began.
+    pub deadline: Option<(Instant, StdDuration)>,
 }
 
 impl Default for Limits {
@@ -29,6 +32,7 @@ impl Default for Limits {
             max_states: None,
             max_memory: total_memory().map(|total| total / 2),
             interrupt: Arc::new(AtomicBool::new(false)),
+            deadline: None,
         }
     }
 }
@@ -50,6 +54,11 @@ pub enum Stopped {
     },
     /// The interrupt was set (Ctrl-C).
     Interrupted,
+    /// The time budget (`--budget`) was spent.
+    Time {
+        /// The time budget.
+        budget: StdDuration,
+    },
 }
 
 impl fmt::Display for Stopped {
@@ -63,6 +72,7 @@ impl fmt::Display for Stopped {
                 mebibytes(*budget)
             ),
             Stopped::Interrupted => f.write_str("interrupted"),
+            Stopped::Time { budget } => write!(f, "stopped at the time budget of {}", seconds(*budget)),
         }
     }
 }
@@ -73,6 +83,9 @@ impl Limits {
         if self.interrupt.load(Ordering::Relaxed) {
             return Some(Stopped::Interrupted);
         }
+        if let Some((_, budget)) = self.deadline.filter(|(at, _)| Instant::now() >= *at) {
+            return Some(Stopped::Time { budget });
+        }
         if let Some(budget) = self.max_states.filter(|&b| states >= b) {
             return Some(Stopped::States { budget });
         }
@@ -81,6 +94,55 @@ impl Limits {
             _ => None,
         }
     }
+}
+
+impl Limits {
+    /// These limits with a time budget of `budget` from now.
+    pub fn with_budget(self, budget: StdDuration) -> Limits {
+        Limits {
+            deadline: Some((Instant::now() + budget, budget)),
+            ..self
+        }
+    }
+
+    /// The time left before the deadline, if there is one.
+    pub fn time_left(&self) -> Option<StdDuration> {
+        self.deadline
+            .map(|(at, _)| at.saturating_duration_since(Instant::now()))
+    }
+}
+
+/// A time span for reports: `60s`, `1.5s`, `12 min`.
+pub fn seconds(d: StdDuration) -> String {
+    match d.as_secs_f64() {
+        s if s < 10.0 && s.fract() != 0.0 => format!("{s:.1}s"),
+        s if s < 600.0 => format!("{s:.0}s"),
+        s => format!("{:.0} min", s / 60.0),
+    }
+}
+
+/// Parses a time budget such as `60s`, `5m`, `90` (seconds) or `1.5h`.
+pub fn parse_budget(text: &str) -> Result<StdDuration, String> {
+    let t = text.trim();
+    let (digits, unit) = match t.find(|c: char| !c.is_ascii_digit() && c != '.') {
+        Some(i) => (&t[..i], t[i..].trim()),
+        None => (t, "s"),
+    };
+    let scale = match unit {
+        "ms" => 0.001,
+        "s" => 1.0,
+        "m" | "min" => 60.0,
+        "h" => 3600.0,
+        _ => return Err(format!("{text:?}: the unit must be ms, s, m or h")),
+    };
+    let n: f64 = digits
+        .parse()
+        .map_err(|_| format!("{text:?} is not a time budget (e.g. 60s, 5m)"))?;
+    let secs = n * scale;
+    if !(0.001..=1e7).contains(&secs) {
+        return Err(format!("{text:?} is not a usable time budget"));
+    }
+    Ok(StdDuration::from_secs_f64(secs))
 }
 
 /// A byte count as MiB, for reports.
@@ -150,6 +212,7 @@ mod tests {
             max_states: Some(10),
             max_memory: Some(1000),
             interrupt: Arc::new(AtomicBool::new(false)),
+            deadline: None,
         };
         assert_eq!(limits.reached(9, Some(1000)), None);
         assert_eq!(limits.reached(10, Some(1000)), Some(Stopped::States { budget: 10 }));
@@ -160,8 +223,27 @@ mod tests {
                 budget: 1000
             })
         );
+        let spent = limits.clone().with_budget(StdDuration::ZERO);
+        assert_eq!(
+            spent.reached(0, None),
+            Some(Stopped::Time {
+                budget: StdDuration::ZERO
+            })
+        );
         limits.interrupt.store(true, Ordering::Relaxed);
         assert_eq!(limits.reached(0, None), Some(Stopped::Interrupted));
+    }
+
+    #[test]
+    fn budgets_parse() {
+        assert_eq!(parse_budget("60s"), Ok(StdDuration::from_secs(60)));
+        assert_eq!(parse_budget("90"), Ok(StdDuration::from_secs(90)));
+        assert_eq!(parse_budget("5m"), Ok(StdDuration::from_secs(300)));
+        assert_eq!(parse_budget("1.5h"), Ok(StdDuration::from_secs(5400)));
+        assert!(parse_budget("5 parsecs").is_err());
+        assert!(parse_budget("0s").is_err());
+        assert_eq!(seconds(StdDuration::from_millis(1500)), "1.5s");
+        assert_eq!(seconds(StdDuration::from_secs(60)), "60s");
     }
 
     #[test]

@@ -17,6 +17,7 @@
 
 mod differential;
 pub(crate) mod estimate;
+mod grow;
 pub(crate) mod limits;
 mod model;
 mod search;
@@ -25,6 +26,7 @@ pub(crate) use crate::run::{disagreement, new_violation, StateChecks};
 pub use crate::run::{first_violation, monitor_run, Finding, Monitor, MonitoredRun, OuterProblem};
 pub use crate::run::{Disagreement, Kind, Retraction, RowKind, Shape};
 pub use differential::{check_mutant, mutant_violations, MutantVerdict, Paired};
+pub use grow::{check_grown, growth, Coverage, Partial};
 pub use limits::{Limits, Stopped};
 pub use model::{Action, CheckState, JoinModel, Options};
 pub use search::{check_model, check_spec, enumerate_traces, Counterexample, ModelReport, Progress, Verdict};

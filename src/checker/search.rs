@@ -70,6 +70,8 @@ pub struct ModelReport {
     pub stopped: Option<Stopped>,
     /// The bound on unique states computed before exploring (`checker/estimate.rs`).
     pub state_bound: u128,
+    /// For a model checked in grown scopes (it has no `[scope]`): what they covered.
+    pub coverage: Option<super::Coverage>,
 }
 
 impl ModelReport {
@@ -262,6 +264,7 @@ where
         elapsed,
         stopped,
         state_bound,
+        coverage: None,
     })
 }
 

@@ -1,6 +1,12 @@
-//! `joincheck check`: model-check models, every interleaving within each model's scope.
+//! `joincheck check`: model-check models, every interleaving within each model's scope; a
+//! model without `[scope]` in scopes grown while its time budget lasts (`checker/grow.rs`).
+//!
+//! Before exploring a scope, standard error says what it is and how many states it has at
+//! most; once the rate is measured, how long the bound takes at that rate and whether the
+//! budget ends first; then a progress line at least every 30 s when it is not a terminal.
 
-use super::{spinner, CliError, Outcome, OutputFile};
+use super::talk::Talk;
+use super::{CliError, Outcome, OutputFile};
 use crate::checker::{self, limits, Limits, ModelReport, Stopped};
 use crate::error::InputError;
 use crate::model::JoinSpec;
@@ -32,7 +38,15 @@ pub struct Args {
     /// half of the machine's memory). Ctrl-C stops the search the same way.
     #[arg(long, value_parser = limits::parse_size)]
     max_memory: Option<u64>,
+    /// Time budget per model (e.g. 60s, 5m). A model without [scope] is checked in scopes
+    /// grown while it lasts (default 60s); a model with [scope] has no time budget unless
+    /// one is given.
+    #[arg(long, value_parser = limits::parse_budget)]
+    budget: Option<std::time::Duration>,
 }
+
+/// The time budget of a model without `[scope]` when `--budget` gives none.
+const DEFAULT_BUDGET: std::time::Duration = std::time::Duration::from_secs(60);
 
 pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
     let models = if args.models.is_empty() {
@@ -63,12 +77,10 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
         .iter()
         .map(|p| JoinSpec::load(p))
         .collect::<Result<Vec<_>, _>>()?;
-    for spec in &specs {
-        spec.checker_scope()?;
-    }
     let mut reports = Vec::new();
     for spec in &specs {
-        let report = check_one(spec, options.clone())?;
+        let (spec, report) = check_one(spec, options.clone(), args.budget)?;
+        let spec = &spec;
         let written = write_counterexamples(spec, &report, &args.out)?;
         let measured = workload_loss(spec);
         if args.json {
@@ -113,39 +125,130 @@ fn bundled_models(dir: &Path) -> Result<Vec<PathBuf>, InputError> {
     Ok(models)
 }
 
-/// Checks one model with its profile's engine, showing progress on standard error.
-fn check_one(spec: &JoinSpec, options: checker::Options) -> Result<ModelReport, InputError> {
-    let bar = spinner();
-    let name = spec.name.clone();
-    let deepest = spec.scope.as_ref().map_or(0, |s| s.max_steps() + 1);
-    let mut progress = |p: checker::Progress| {
+/// Checks one model with its profile's engine (in grown scopes when it has none), talking on
+/// standard error; the model as checked (with the last scope tried) and its report.
+fn check_one(
+    spec: &JoinSpec,
+    mut options: checker::Options,
+    budget: Option<std::time::Duration>,
+) -> Result<(JoinSpec, ModelReport), InputError> {
+    let budget = budget.or(spec.scope.is_none().then_some(DEFAULT_BUDGET));
+    if let Some(budget) = budget {
+        options.limits = options.limits.with_budget(budget);
+    }
+    let mut talk = Narrator {
+        talk: Talk::for_budget(budget),
+        name: spec.name.clone(),
+        limits: options.limits.clone(),
+        scope: None,
+        estimated: false,
+    };
+    let result = match &spec.scope {
+        Some(scope) => {
+            let scope = scope.clone();
+            checker::check_spec(spec, options, &mut |p| talk.heard(&scope, p)).map(|r| (spec.clone(), r))
+        }
+        None => {
+            talk.talk.say(&format!(
+                "{}: no [scope]: checking in scopes grown from 1 left and 1 right record while the budget of {} lasts",
+                spec.name,
+                limits::seconds(budget.unwrap_or(DEFAULT_BUDGET))
+            ));
+            checker::check_grown(spec, options, &mut |scope, p| talk.heard(scope, p))
+        }
+    };
+    talk.talk.finish();
+    result
+}
+
+/// What `check` says about a model's exploration while it runs.
+struct Narrator {
+    talk: Talk,
+    name: String,
+    limits: Limits,
+    /// The scope being explored, once announced.
+    scope: Option<crate::model::Scope>,
+    /// Whether the time the bound takes has been estimated for this scope.
+    estimated: bool,
+}
+
+/// How long a scope is explored before the rate is taken as measured.
+const MEASURED_AFTER: std::time::Duration = std::time::Duration::from_secs(2);
+
+impl Narrator {
+    fn heard(&mut self, scope: &crate::model::Scope, p: checker::Progress) {
+        if self.scope.as_ref() != Some(scope) {
+            self.scope = Some(scope.clone());
+            self.estimated = false;
+            self.talk.say(&format!(
+                "{}: exploring {scope}: at most {} states",
+                self.name,
+                bound_words(p.state_bound)
+            ));
+        }
         let secs = p.elapsed.as_secs_f64();
         let rate = if secs > 0.0 { p.unique_states as f64 / secs } else { 0.0 };
-        let memory = p
-            .memory
-            .map_or(String::new(), |m| format!(", {}", limits::mebibytes(m)));
-        let share = if p.state_bound > 0 {
-            let pct = p.unique_states as f64 * 100.0 / p.state_bound as f64;
-            format!(" of at most {} ({pct:.1}%)", p.state_bound)
-        } else {
-            String::new()
-        };
-        // The bound is an upper bound, so the time left at this rate is one too.
-        let eta = if p.state_bound > 0 && rate > 0.0 {
-            let left = (p.state_bound as f64 - p.unique_states as f64).max(0.0) / rate;
-            format!(", done in at most {}", human_seconds(left))
-        } else {
-            String::new()
-        };
-        bar.set_message(format!(
-            "{name}: {} states{share}, {rate:.0} states/s, depth {} of at most {deepest}, {secs:.1}s{eta}{memory}",
-            p.unique_states, p.max_depth
-        ));
-        bar.tick();
-    };
-    let report = checker::check_spec(spec, options, &mut progress);
-    bar.finish_and_clear();
-    report
+        if !self.estimated && p.elapsed >= MEASURED_AFTER && rate > 0.0 && p.state_bound > 0 {
+            self.estimated = true;
+            self.talk.say(&self.estimate(rate, p));
+        }
+        let deepest = scope.max_steps() + 1;
+        let name = &self.name;
+        self.talk.progress(|| {
+            let memory = p
+                .memory
+                .map_or(String::new(), |m| format!(", {}", limits::mebibytes(m)));
+            let share = if p.state_bound > 0 {
+                let pct = p.unique_states as f64 * 100.0 / p.state_bound as f64;
+                format!(" of at most {} ({pct:.1}%)", p.state_bound)
+            } else {
+                String::new()
+            };
+            // The bound is an upper bound, so the time left at this rate is one too.
+            let eta = if p.state_bound > 0 && rate > 0.0 {
+                let left = (p.state_bound as f64 - p.unique_states as f64).max(0.0) / rate;
+                format!(", done in at most {}", human_seconds(left))
+            } else {
+                String::new()
+            };
+            format!(
+                "{name}: {} states{share}, {rate:.0} states/s, depth {} of at most {deepest}, {secs:.1}s{eta}{memory}",
+                p.unique_states, p.max_depth
+            )
+        });
+    }
+
+    /// How long the bound takes at the measured rate, and what to change when the budget
+    /// ends first.
+    fn estimate(&self, rate: f64, p: checker::Progress) -> String {
+        let left = (p.state_bound as f64 - p.unique_states as f64).max(0.0) / rate;
+        let mut line = format!(
+            "{}: {rate:.0} states/s measured: the rest of the bound takes at most {}",
+            self.name,
+            human_seconds(left)
+        );
+        if let Some(budget_left) = self.limits.time_left() {
+            if left > budget_left.as_secs_f64() {
+                line += &format!(
+                    "; warning: the budget ends first, in {}: the report will say how much was covered \
+                     (to cover more, raise --budget or lower left/right in [scope])",
+                    human_seconds(budget_left.as_secs_f64())
+                );
+            }
+        }
+        line
+    }
+}
+
+/// A state bound in words: the number, or "more than 10^30".
+fn bound_words(bound: u128) -> String {
+    if bound == 0 {
+        "an uncounted number of".to_owned()
+    } else if bound > 10u128.pow(30) {
+        "more than 10^30".to_owned()
+    } else {
+        bound.to_string()
+    }
 }
 
 /// A duration for a progress line: `40s`, `12 min`, `3.5 h`, `more than a day`.

@@ -12,6 +12,7 @@ mod output_file;
 mod plot;
 mod replay;
 mod simulate;
+mod talk;
 
 use crate::error::InputError;
 use crate::model::JoinSpec;

@@ -245,6 +245,9 @@ pub struct ProfileInfo {
     pub horizon: bool,
     /// Whether a model may set a grace period (`[join] grace`): Kafka Streams' windows.
     pub grace: bool,
+    /// Whether the engine reads processing time (`processing_time` steps): the seed's TTL'd
+    /// `ValueState` expires by it.
+    pub processing_time: bool,
     /// Whether a model may choose the watermark policy and lateness rule; the other engines
     /// have one of each (their `policy` and `lateness` here).
     pub rules_free: bool,
@@ -292,6 +295,7 @@ const REFERENCE: ProfileInfo = ProfileInfo {
     deviations: &[],
     horizon: false,
     grace: false,
+    processing_time: false,
     rules_free: true,
     tunable: true,
 };
@@ -353,6 +357,7 @@ pub const PROFILES: [ProfileInfo; 10] = [
         kinds: INNER,
         // models/flink-keyed-ttl.toml: the seed's function breaks everything else.
         contract: Contract::Holds(&[Property::NoDuplicateOutput, Property::OuterExactlyOnce]),
+        processing_time: true,
         // Not the timer deviation: this contract holds only no_duplicate_output and
         // outer_exactly_once, which a record held for its timer does not break.
         deviations: &[Deviation::FlinkMaxWatermark],
@@ -677,6 +682,11 @@ impl Profile {
     /// Whether a model may set a grace period (`[join] grace`, [`JoinParams::grace`]).
     pub fn takes_grace(self) -> bool {
         self.info().grace
+    }
+
+    /// Whether the engine reads processing time (see [`ProfileInfo::processing_time`]).
+    pub fn reads_processing_time(self) -> bool {
+        self.info().processing_time
     }
 
     /// Whether a model may choose the watermark policy and lateness rule.

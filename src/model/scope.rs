@@ -50,6 +50,36 @@ impl Scope {
 }
 
 impl Scope {
+    /// The scope a join implies when its model states none, with `records` per side
+    /// (`checker/grow.rs` grows them): keys `a` and `b`, the derived time domain (and
+    /// derived watermark values, two steps per input, for a model that reads its watermarks
+    /// from the trace), one batch marker per record of the larger side for an engine that
+    /// runs in micro-batches, and for one that reads processing time the reading at its
+    /// retention (where TTL'd state expires).
+    pub fn implied(params: &super::JoinParams, records: [u8; 2]) -> Scope {
+        let trace_watermarks = params.watermark.source == super::WatermarkSource::Trace;
+        let micro_batches = params.profile.timing() == super::Timing::PerBatch;
+        Scope {
+            keys: vec!["a".to_owned(), "b".to_owned()],
+            records,
+            times: Times::Derived,
+            watermarks: if trace_watermarks {
+                Times::Derived
+            } else {
+                Times::Listed(Vec::new())
+            },
+            watermark_steps: trace_watermarks.then_some(super::toml::DEFAULT_WATERMARK_STEPS),
+            time_range: None,
+            batches: if micro_batches { records[0].max(records[1]) } else { 0 },
+            processing_times: if params.profile.reads_processing_time() {
+                vec![ProcessingTime::from_millis(params.horizon().as_millis())]
+            } else {
+                Vec::new()
+            },
+            snapshots: 0,
+        }
+    }
+
     /// The most explicit watermark steps one input can take.
     pub fn watermark_moves(&self) -> usize {
         let limit = self.watermark_steps.map_or(usize::MAX, usize::from);

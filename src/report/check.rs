@@ -139,9 +139,10 @@ pub fn text(
     if let Some(domain) = derived_domain(spec) {
         let _ = writeln!(s, "  times:  {domain}");
     }
-    let coverage = match report.stopped {
-        None => "exhaustive within the scope".to_owned(),
-        Some(why) => format!(
+    let coverage = match (&report.coverage, report.stopped) {
+        (Some(grown), _) => grown.words(),
+        (None, None) => "exhaustive within the scope".to_owned(),
+        (None, Some(why)) => format!(
             "NOT exhaustive: {why}; traces of up to {} steps were explored, the scope's longest have {}; \
              the scope has at most {} states",
             report.max_depth.saturating_sub(1),
@@ -169,7 +170,15 @@ pub fn text(
     }
     let mut rows = vec![["  property".to_owned(), "verdict".to_owned()]];
     for (p, v, e) in &report.verdicts {
-        rows.push([format!("  {p}"), verdict_words(v, *e, report.complete())]);
+        let words = match (v, &report.coverage) {
+            // Grown scopes: what holds, holds in what the coverage line states.
+            (Verdict::Holds, Some(_)) if *e == Expected::Holds => "no violation in the scopes covered".to_owned(),
+            (Verdict::Missing, Some(_)) if *e == Expected::Missing => {
+                "witness not reached in the scopes covered".to_owned()
+            }
+            _ => verdict_words(v, *e, report.complete()),
+        };
+        rows.push([format!("  {p}"), words]);
     }
     s.push_str(&super::table(&rows));
     if !report.defects.is_empty() {
@@ -289,6 +298,11 @@ pub fn json(
         "complete": report.complete(),
         "state_bound": report.state_bound.to_string(),
         "stopped": report.stopped.map(|s| s.to_string()),
+        "coverage": report.coverage.as_ref().map(|c| serde_json::json!({
+            "words": c.words(),
+            "exhaustive_records": c.exhaustive,
+            "partial_records": c.partial.as_ref().map(|p| p.records),
+        })),
         "properties": properties,
         "defects": defects,
         "workload_loss": measured.map(|m| serde_json::json!({

@@ -298,3 +298,63 @@ fn the_state_bound_is_an_upper_bound_exact_for_derived_watermarks() {
         }
     }
 }
+
+/// A user's first model states no `[scope]`: `check` grows scopes while the budget lasts and,
+/// with nobody at a terminal (both streams are pipes here), says on standard error what it
+/// explores and how large it is before exploring, then a progress line at least every second
+/// of a 5 s budget, and the report states exactly what was covered. The canary's bug shows
+/// in the smallest scope, so its counterexample comes from there.
+#[test]
+fn check_without_a_terminal_says_scope_progress_and_coverage() {
+    let dir = crate::support::TempDir::new("grown");
+    let model = dir.write(
+        "mine.toml",
+        "profile = \"canary\"\nname = \"mine\"\n\n[join]\nkind = \"inner\"\nbounds = \"[0ms, 1h]\"\n\n\
+         [watermark]\nsource = \"derived\"\nleft_delay = \"10m\"\nright_delay = \"10m\"\n",
+    );
+    let out = dir.path().join("out");
+    let run = crate::support::joincheck([
+        "check".as_ref(),
+        model.as_os_str(),
+        "--budget".as_ref(),
+        "5s".as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert_eq!(
+        run.code,
+        Some(1),
+        "the canary's violation contradicts the default expectations: {run:?}"
+    );
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    let first = |words: &str| lines.iter().position(|l| l.contains(words));
+    let announced = first("no [scope]: checking in scopes grown from 1 left and 1 right record").expect("announced");
+    let scope = first("exploring keys {a b}, up to 1 left and 1 right records").expect("the first scope");
+    let progress = first(" states of at most ").expect("a progress line");
+    assert!(announced < scope && scope < progress, "{lines:#?}");
+    assert!(
+        lines[scope].contains(": at most "),
+        "the bound before exploring: {}",
+        lines[scope]
+    );
+    let coverage = run
+        .stdout
+        .lines()
+        .find(|l| l.contains("  states: "))
+        .expect("a states line");
+    // How far it grew depends on the machine; that it says so does not.
+    assert!(
+        coverage.contains("; exhaustive for every trace of up to "),
+        "{coverage}"
+    );
+    assert!(coverage.contains(" of the bound explored, "), "{coverage}");
+    assert!(coverage.contains("(stopped at the time budget of 5s)"), "{coverage}");
+    assert!(
+        run.stdout.contains("no_lost_match          MISMATCH: violated"),
+        "{}",
+        run.stdout
+    );
+    let cx = std::fs::read_to_string(out.join("mine").join("no_lost_match.jsonl")).expect("counterexample written");
+    let records = cx.lines().filter(|l| l.contains("\"record\"")).count();
+    assert!(records <= 2, "from the 1×1 scope: {cx}");
+}
