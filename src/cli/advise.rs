@@ -259,6 +259,7 @@ fn sweep(
     bar.set_style(
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} settings, {elapsed}").expect("a valid template"),
     );
+    let mut talk = super::talk::Talk::beside_a_bar();
     let mut rows = Vec::new();
     for &(delays, horizon) in settings {
         let mut s = spec.clone();
@@ -283,6 +284,14 @@ fn sweep(
             report,
         });
         bar.inc(1);
+        talk.progress(|| {
+            format!(
+                "advise: {} of {} settings tried, {:.0}s",
+                rows.len(),
+                settings.len(),
+                bar.elapsed().as_secs_f64()
+            )
+        });
     }
     bar.finish_and_clear();
     rows

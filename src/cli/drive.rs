@@ -1,6 +1,7 @@
 //! `joincheck drive`: check an external implementation over the JSON-lines protocol.
 
-use super::{spinner, CliError, Outcome, OutputFile};
+use super::talk::{Talk, PROGRESS_EVERY};
+use super::{CliError, Outcome, OutputFile};
 use crate::error::InputError;
 use crate::external::{self, DriveOptions, ExternalEngine};
 use crate::model::JoinSpec;
@@ -53,12 +54,12 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
     let timeout = std::time::Duration::from_millis(args.timeout_ms);
     let mut ext = ExternalEngine::spawn(program, program_args, timeout)
         .map_err(|e| InputError::new(program.clone(), format!("cannot start the program: {e}")))?;
-    let bar = spinner();
+    let mut talk = Talk::new(PROGRESS_EVERY);
     let started = std::time::Instant::now();
+    let name = spec.name.clone();
     let mut progress = |n: usize| {
         if n % 256 == 0 {
-            bar.set_message(format!("{n} traces, {:.1}s", started.elapsed().as_secs_f64()));
-            bar.tick();
+            talk.progress(|| format!("{name}: {n} traces driven, {:.1}s", started.elapsed().as_secs_f64()));
         }
     };
     let options = DriveOptions {
@@ -69,7 +70,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
         allow,
     };
     let result = external::drive(&spec, &mut ext, &options, &mut progress);
-    bar.finish_and_clear();
+    talk.finish();
     drop(ext);
     let report = result.map_err(CliError::Protocol)?;
     let mut written = Vec::new();

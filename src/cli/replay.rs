@@ -95,16 +95,18 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
 /// `--stats`: the trace streamed through the engine.
 fn stats(spec: &JoinSpec, args: &Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
     let input = open_input(&args.input.trace)?;
-    let bar = super::spinner();
-    let (report, streamed) = crate::sim::run_stream(
+    let mut talk = super::talk::Talk::new(super::talk::PROGRESS_EVERY);
+    let started = std::time::Instant::now();
+    let streamed = crate::sim::run_stream(
         spec,
         engine::for_spec(spec),
         input,
         &args.input.trace_name(),
         args.loss,
-        &mut |n| bar.set_message(format!("{n} records")),
-    )?;
-    bar.finish_and_clear();
+        &mut |n| talk.progress(|| format!("replay --stats: {n} records, {:.0}s", started.elapsed().as_secs_f64())),
+    );
+    talk.finish();
+    let (report, streamed) = streamed?;
     let title = format!(
         "replay --stats of {} under model {}",
         args.input.trace_name(),

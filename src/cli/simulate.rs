@@ -53,8 +53,16 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
             .expect("a valid template"),
     );
     let engine = crate::engine::for_spec(&spec);
+    let mut talk = super::talk::Talk::beside_a_bar();
+    let records = args.records;
     let report = sim::simulate(&spec, engine, &workload, args.seed, args.records, &mut sink, &mut |n| {
-        bar.set_position(n)
+        bar.set_position(n);
+        talk.progress(|| {
+            format!(
+                "simulate: {n} of {records} records, {:.0}s",
+                bar.elapsed().as_secs_f64()
+            )
+        });
     });
     bar.finish_and_clear();
     if let Some(e) = write_error {

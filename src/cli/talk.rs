@@ -10,6 +10,8 @@ pub(crate) struct Talk {
     bar: indicatif::ProgressBar,
     /// Standard error is not a terminal: plain lines instead of the spinner.
     plain: bool,
+    /// On a terminal, leave the drawing to the caller's own progress bar.
+    bar_elsewhere: bool,
     /// How often a plain progress line is written.
     every: Duration,
     /// When the last plain progress line was written (or the work began).
@@ -26,8 +28,18 @@ impl Talk {
         Talk {
             bar,
             plain: !std::io::stderr().is_terminal(),
+            bar_elsewhere: false,
             every,
             last: Instant::now(),
+        }
+    }
+
+    /// Plain progress lines when standard error is not a terminal, and nothing on one, where
+    /// the caller draws its own progress bar.
+    pub(crate) fn beside_a_bar() -> Talk {
+        Talk {
+            bar_elsewhere: true,
+            ..Talk::new(PROGRESS_EVERY)
         }
     }
 
@@ -52,8 +64,10 @@ impl Talk {
     /// The current progress: the spinner's message, or a plain line when one is due.
     pub(crate) fn progress(&mut self, line: impl FnOnce() -> String) {
         if !self.plain {
-            self.bar.set_message(line());
-            self.bar.tick();
+            if !self.bar_elsewhere {
+                self.bar.set_message(line());
+                self.bar.tick();
+            }
         } else if self.last.elapsed() >= self.every {
             self.last = Instant::now();
             eprintln!("{}", line());
