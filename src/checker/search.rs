@@ -235,6 +235,14 @@ where
         &model.options,
     );
     let progress = &mut |p: Progress| progress(Progress { state_bound, ..p });
+    // Said before exploring, however soon the search ends: its scope's bound.
+    progress(Progress {
+        unique_states: 0,
+        max_depth: 0,
+        elapsed: StdDuration::ZERO,
+        memory: limits::resident_memory(),
+        state_bound,
+    });
     let mut run = explore(&model, Order::Depth, threads, None, progress);
     let elapsed = start.elapsed();
     let (unique_states, states, max_depth) = (run.unique_states, run.states, run.max_depth);

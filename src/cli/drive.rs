@@ -20,6 +20,11 @@ pub struct Args {
     /// The random traces' seed: the same seed drives the same traces.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Varied random traces per variation, driven when nothing else found a disagreement:
+    /// keys that differ only by case, whitespace or Unicode normalisation, a left and a right
+    /// record sharing an id, and times at either 64-bit end.
+    #[arg(long, default_value_t = 25)]
+    varied: usize,
     /// How long joincheck waits for each line of an answer, in milliseconds.
     #[arg(long, default_value_t = 5_000)]
     timeout_ms: u64,
@@ -65,6 +70,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
     let options = DriveOptions {
         random: args.random,
         seed: args.seed,
+        varied: args.varied,
         max_traces: args.max_traces,
         keep_going: args.keep_going,
         allow,

@@ -214,6 +214,7 @@ fn parse_done(
         None => {}
         Some(serde_json::Value::Array(ids)) => {
             let mut stored = Vec::new();
+            let mut ambiguous = false;
             for id in ids {
                 let Some(name) = id.as_str() else {
                     return Err(format!("stored: {id} is not a record id"));
@@ -226,11 +227,14 @@ fn parse_done(
                 if known.is_empty() {
                     return Err(format!("stored: {name:?} names no record it has received"));
                 }
+                // A left and a right record may share an id (`drive`'s varied traces do): the
+                // name cannot say which of them is held, so the step's state is not known.
+                ambiguous |= known.len() > 1;
                 stored.extend(known);
             }
             stored.sort_unstable();
             stored.dedup();
-            done.stored = Some(stored);
+            done.stored = (!ambiguous).then_some(stored);
         }
         Some(other) => return Err(format!("stored: expected a list of ids, found {other}")),
     }

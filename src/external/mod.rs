@@ -18,6 +18,7 @@
 
 pub(crate) mod answer;
 mod drive;
+mod vary;
 
 pub use answer::{Answer, Answers, Mode, Net, Replay, Retraction, StepAnswer};
 

@@ -36,6 +36,14 @@ pub fn text(spec: &JoinSpec, command: &str, seed: u64, report: &DriveReport, wri
         },
         report.random
     );
+    if report.varied > 0 {
+        let _ = writeln!(
+            s,
+            "then {} varied traces (keys differing only by case, whitespace or normalisation; ids shared by a \
+             left and a right record; times at either 64-bit end)",
+            report.varied
+        );
+    }
     if let Some(session) = report.session.filter(|s| s.protocol > 1) {
         let _ = writeln!(
             s,

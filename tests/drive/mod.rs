@@ -833,3 +833,69 @@ fn a_whole_trace_program_answers_once_per_trace() {
         refused.stderr
     );
 }
+
+/// Three programs that break only where the scope's traces never go: one folds the case of
+/// keys (and trims them), one keeps a record only if no stored record of either side has
+/// its id, one computes `ts + upper` in wrapping 64-bit arithmetic. 300 random traces of the
+/// scope pass each of them (`--varied 0`); the varied traces after them catch every one.
+#[test]
+fn varied_traces_catch_what_the_scope_never_varies() {
+    assert!(python(), "python3 is needed for the protocol examples");
+    let dir = crate::support::TempDir::new("drive-varied");
+    let slips: [(&str, &str, &str); 3] = [
+        (
+            "folds-key-case",
+            "if p[\"key\"] == r[\"key\"] and",
+            "if p[\"key\"].casefold().strip() == r[\"key\"].casefold().strip() and",
+        ),
+        (
+            "state-by-id",
+            "if self.can_still_match(r):\n                self.state[r[\"side\"]].append(r)",
+            "if self.can_still_match(r) and r[\"id\"] not in self.stored():\n                self.state[r[\"side\"]].append(r)",
+        ),
+        (
+            "i64-upper",
+            "LOWER <= right[\"ts\"] - left[\"ts\"] <= UPPER",
+            "left[\"ts\"] + LOWER <= right[\"ts\"] <= (left[\"ts\"] + UPPER + 2**63) % 2**64 - 2**63",
+        ),
+    ];
+    for (name, from, to) in slips {
+        let program = slipped_example(&dir, &format!("{name}.py"), &[(from, to)]);
+        let drive = |varied: &str| {
+            joincheck([
+                "drive",
+                "--model",
+                INNER,
+                "--max-traces",
+                "0",
+                "--random",
+                "300",
+                "--seed",
+                "7",
+                "--varied",
+                varied,
+                "--out",
+                dir.path().to_str().expect("utf-8 path"),
+                "--",
+                "python3",
+                &program,
+            ])
+        };
+        let plain = drive("0");
+        assert_eq!(
+            plain.code,
+            Some(0),
+            "{name} is caught without variation: {}",
+            plain.stdout
+        );
+        let varied = drive("25");
+        assert_eq!(
+            varied.code,
+            Some(1),
+            "{name} escaped: {}\n{}",
+            varied.stdout,
+            varied.stderr
+        );
+        assert!(varied.stdout.contains("varied traces"), "{}", varied.stdout);
+    }
+}
