@@ -55,7 +55,7 @@ pub struct Partial {
 impl Coverage {
     /// The coverage in words: "exhaustive for every trace of up to 2 left and 2 right
     /// records; 3×2: 41% of the bound explored, no new violation (stopped at the time budget
-    /// of 60s)".
+    /// of 1m)".
     pub fn words(&self) -> String {
         let mut s = match self.exhaustive {
             Some([l, r]) => format!("exhaustive for every trace of up to {l} left and {r} right records"),
@@ -206,7 +206,7 @@ mod tests {
         assert_eq!(
             coverage.words(),
             "exhaustive for every trace of up to 2 left and 2 right records; 3×2: 41% of the bound \
-             explored, no new violation (stopped at the time budget of 60s)"
+             explored, no new violation (stopped at the time budget of 1m)"
         );
     }
 }

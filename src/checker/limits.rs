@@ -72,7 +72,7 @@ impl fmt::Display for Stopped {
                 mebibytes(*budget)
             ),
             Stopped::Interrupted => f.write_str("interrupted"),
-            Stopped::Time { budget } => write!(f, "stopped at the time budget of {}", seconds(*budget)),
+            Stopped::Time { budget } => write!(f, "stopped at the time budget of {}", budget_words(*budget)),
         }
     }
 }
@@ -112,37 +112,21 @@ impl Limits {
     }
 }
 
-/// A time span for reports: `60s`, `1.5s`, `12 min`.
-pub fn seconds(d: StdDuration) -> String {
-    match d.as_secs_f64() {
-        s if s < 10.0 && s.fract() != 0.0 => format!("{s:.1}s"),
-        s if s < 600.0 => format!("{s:.0}s"),
-        s => format!("{:.0} min", s / 60.0),
-    }
+/// A time budget in the words of the model files' durations (`5s`, `1m`, `1h30m`): the
+/// project's one duration syntax, rounded down to the millisecond.
+pub fn budget_words(budget: StdDuration) -> String {
+    let ms = i64::try_from(budget.as_millis()).unwrap_or(i64::MAX);
+    crate::time::Duration::from_millis(ms).to_string()
 }
 
-/// Parses a time budget such as `60s`, `5m`, `90` (seconds) or `1.5h`.
+/// Parses a time budget in the model files' duration syntax (`60s`, `5m`, `1h30m`): a
+/// positive duration, with its unit.
 pub fn parse_budget(text: &str) -> Result<StdDuration, String> {
-    let t = text.trim();
-    let (digits, unit) = match t.find(|c: char| !c.is_ascii_digit() && c != '.') {
-        Some(i) => (&t[..i], t[i..].trim()),
-        None => (t, "s"),
-    };
-    let scale = match unit {
-        "ms" => 0.001,
-        "s" => 1.0,
-        "m" | "min" => 60.0,
-        "h" => 3600.0,
-        _ => return Err(format!("{text:?}: the unit must be ms, s, m or h")),
-    };
-    let n: f64 = digits
-        .parse()
-        .map_err(|_| format!("{text:?} is not a time budget (e.g. 60s, 5m)"))?;
-    let secs = n * scale;
-    if !(0.001..=1e7).contains(&secs) {
-        return Err(format!("{text:?} is not a usable time budget"));
+    let d: crate::time::Duration = text.parse().map_err(|e| format!("{e}"))?;
+    match u64::try_from(d.as_millis()) {
+        Ok(ms) if ms > 0 => Ok(StdDuration::from_millis(ms)),
+        _ => Err(format!("{text:?}: a time budget must be positive")),
     }
-    Ok(StdDuration::from_secs_f64(secs))
 }
 
 /// A byte count as MiB, for reports.
@@ -237,13 +221,16 @@ mod tests {
     #[test]
     fn budgets_parse() {
         assert_eq!(parse_budget("60s"), Ok(StdDuration::from_secs(60)));
-        assert_eq!(parse_budget("90"), Ok(StdDuration::from_secs(90)));
         assert_eq!(parse_budget("5m"), Ok(StdDuration::from_secs(300)));
-        assert_eq!(parse_budget("1.5h"), Ok(StdDuration::from_secs(5400)));
+        assert_eq!(parse_budget("1h30m"), Ok(StdDuration::from_secs(5400)));
+        // The model files' rules: a unit is needed, fractions are refused, and it must be positive.
+        assert!(parse_budget("90").is_err());
+        assert!(parse_budget("1.5h").is_err());
         assert!(parse_budget("5 parsecs").is_err());
         assert!(parse_budget("0s").is_err());
-        assert_eq!(seconds(StdDuration::from_millis(1500)), "1.5s");
-        assert_eq!(seconds(StdDuration::from_secs(60)), "60s");
+        assert!(parse_budget("-5s").is_err());
+        assert_eq!(budget_words(StdDuration::from_millis(1500)), "1s500ms");
+        assert_eq!(budget_words(StdDuration::from_secs(5)), "5s");
     }
 
     #[test]

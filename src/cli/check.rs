@@ -38,7 +38,7 @@ pub struct Args {
     /// half of the machine's memory). Ctrl-C stops the search the same way.
     #[arg(long, value_parser = limits::parse_size)]
     max_memory: Option<u64>,
-    /// Time budget per model (e.g. 60s, 5m). A model without [scope] is checked in scopes
+    /// Time budget per model (e.g. 60s, 5m, 1h30m: durations as model files write them). A model without [scope] is checked in scopes
     /// grown while it lasts (default 60s); a model with [scope] has no time budget unless
     /// one is given.
     #[arg(long, value_parser = limits::parse_budget)]
@@ -152,7 +152,7 @@ fn check_one(
             talk.talk.say(&format!(
                 "{}: no [scope]: checking in scopes grown from 1 left and 1 right record while the budget of {} lasts",
                 spec.name,
-                limits::seconds(budget.unwrap_or(DEFAULT_BUDGET))
+                limits::budget_words(budget.unwrap_or(DEFAULT_BUDGET))
             ));
             checker::check_grown(spec, options, &mut |scope, p| talk.heard(scope, p))
         }

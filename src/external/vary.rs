@@ -54,6 +54,14 @@ pub(crate) fn vary(spec: &JoinSpec, trace: &Trace, variation: Variation) -> Opti
         Variation::NearMax | Variation::NearMin => Some(time_shift(spec, trace, variation)?),
         _ => None,
     };
+    // The k-th right record takes the k-th left record's id, where there is one.
+    let left_names: Vec<&str> = trace
+        .records()
+        .iter()
+        .filter(|r| r.side == Side::Left)
+        .map(|r| trace.name(r.id))
+        .collect();
+    let mut rights = 0;
     let mut out = Trace::new();
     for step in trace.steps() {
         match *step {
@@ -62,14 +70,13 @@ pub(crate) fn vary(spec: &JoinSpec, trace: &Trace, variation: Variation) -> Opti
                     Variation::ConfusableKeys => CONFUSABLE_KEYS[r.key.0 as usize % CONFUSABLE_KEYS.len()],
                     _ => trace.key_name(r.key),
                 };
-                let name = trace.name(r.id);
-                let id = match (variation, r.side) {
-                    // `c3` becomes `i3`: the third right record shares the third left's id.
-                    (Variation::SharedIds, Side::Right) => format!("i{}", name.trim_start_matches('c')),
-                    _ => name.to_owned(),
-                };
+                let mut id = trace.name(r.id);
+                if (variation, r.side) == (Variation::SharedIds, Side::Right) {
+                    id = left_names.get(rights).copied().unwrap_or(id);
+                    rights += 1;
+                }
                 let ts = moved(r.ts.as_millis(), shift);
-                out.try_push_record(r.side, key, crate::time::EventTime::from_millis(ts), &id)?;
+                out.try_push_record(r.side, key, crate::time::EventTime::from_millis(ts), id)?;
             }
             Step::Watermark { side, ts } => out.push(Step::Watermark {
                 side,
@@ -91,11 +98,7 @@ fn moved(ts: i64, shift: Option<i128>) -> i64 {
 /// profile's record times (a distance that may itself exceed `i64`); `None` when the trace
 /// has no times or they span the whole range.
 fn time_shift(spec: &JoinSpec, trace: &Trace, towards: Variation) -> Option<i128> {
-    let (lo, hi) = spec
-        .params
-        .profile
-        .record_times()
-        .map_or((i64::MIN, i64::MAX), |(r, _)| (*r.start(), *r.end()));
+    let (lo, hi) = spec.params.profile.record_range();
     let watermarks = trace.steps().iter().filter_map(|s| match s {
         Step::Watermark { ts, .. } => Some(ts.as_millis()),
         _ => None,
@@ -146,7 +149,8 @@ mod tests {
     fn shared_ids_name_a_right_record_like_a_left_one() {
         let varied = vary(&spec(), &two_keys(), Variation::SharedIds).expect("applies");
         let names: Vec<&str> = varied.records().iter().map(|r| varied.name(r.id)).collect();
-        assert_eq!(names, ["i1", "i1", "i2"]);
+        // One left record: the first right one shares its id, the second keeps its own.
+        assert_eq!(names, ["i1", "i1", "c2"]);
     }
 
     #[test]

@@ -140,10 +140,7 @@ impl TimeDomain {
             .collect();
         offsets.sort_unstable();
         offsets.dedup();
-        let (mut lo, mut hi) = params
-            .profile
-            .record_times()
-            .map_or((i64::MIN, i64::MAX), |(r, _)| (*r.start(), *r.end()));
+        let (mut lo, mut hi) = params.profile.record_range();
         if let Some((from, to)) = range {
             lo = lo.max(from.as_millis());
             hi = hi.min(to.as_millis());

@@ -726,6 +726,13 @@ impl Profile {
         self.info().record_times.map(|((lo, hi), why)| (lo..=hi, why))
     }
 
+    /// The event times (ms) a record may carry, as its two ends: [`Profile::record_times`],
+    /// or all of `i64`.
+    pub fn record_range(self) -> (i64, i64) {
+        self.record_times()
+            .map_or((i64::MIN, i64::MAX), |(r, _)| (*r.start(), *r.end()))
+    }
+
     /// The join kinds the modelled engine has.
     pub fn kinds(self) -> &'static [JoinKind] {
         self.info().kinds
