@@ -14,7 +14,7 @@
 //! (after, before) for the right one (KStreamKStreamJoinLeftSide / RightSide):
 //!   stream_time = max(stream_time, t)                              (KStreamKStreamJoin.process)
 //!   if an outer store exists and t == stream_time: emit_closed(ja)
-//!   from = max(0, t - jb); to = max(0, t + ja)
+//!   from = max(0, t - jb); to = max(0, t + ja)                   (Java long arithmetic: wraps)
 //!   for y in visible(o) with y.key = x.key, from <= y.ts <= to:
 //!       delete the outer entries (o, key, y.ts); emit (x, y)               (emitInnerJoin)
 //!   if s is padded and nothing matched:
@@ -48,7 +48,9 @@
 //!
 //! Kafka's default timestamp extractor stops the application on a negative timestamp
 //! (`FailOnInvalidTimestamp`); the profile's traces have none, and the engine skips such a
-//! record entirely, as `LogAndSkipOnInvalidTimestamp` would.
+//! record entirely, as `LogAndSkipOnInvalidTimestamp` would. A record at `Long.MAX_VALUE`
+//! is outside the profile too: the join's window stores cannot return it (the profile row
+//! says why).
 
 use crate::engine::fault::Fault;
 use crate::engine::store::{Entry, SideStore};
@@ -179,8 +181,11 @@ impl KafkaStreamsEngine {
         if self.has_outer_store() && t == self.stream_time {
             self.emit_closed(join_after, out);
         }
-        let from = t.saturating_sub(join_before).max(0).max(self.first_visible(o));
-        let to = t.saturating_add(join_after).max(0);
+        // Java long arithmetic, as KStreamKStreamJoin writes it (`Math.max(0L,
+        // inputRecordTimestamp + joinAfterMs)`): a record whose window end passes
+        // Long.MAX_VALUE wraps to a negative end, fetches nothing, and is padded at once.
+        let from = t.wrapping_sub(join_before).max(0).max(self.first_visible(o));
+        let to = t.wrapping_add(join_after).max(0);
         let mut matched = false;
         if from <= to {
             let outer_store = self.has_outer_store();

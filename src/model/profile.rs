@@ -421,9 +421,17 @@ pub const PROFILES: [ProfileInfo; 10] = [
         predicts_engine: true,
         // Bounds within ±2^61 ms keep the stores' retention (before + after + grace) a long.
         time_range: Some((-(1 << 61), 1 << 61)),
+        // The top: a window store cannot return a record at Long.MAX_VALUE. Its windowed key
+        // is TimeWindow(ts, ts + size) with the end truncated to Long.MAX_VALUE
+        // (WindowKeySchema.timeWindowForSize), and TimeWindow refuses an end that is not
+        // after its start ("Window endMs must be greater than window startMs",
+        // TimeWindow.java:47). Seen on Kafka Streams 4.4.0 when `drive`'s varied traces put
+        // a right record at i64::MAX and the join store was read through
+        // ReadOnlyWindowStore.all().
         record_times: Some((
-            (0, i64::MAX),
-            "Kafka refuses negative record timestamps (FailOnInvalidTimestamp)",
+            (0, i64::MAX - 1),
+            "Kafka refuses negative record timestamps (FailOnInvalidTimestamp), and its window stores cannot \
+             return one at Long.MAX_VALUE (TimeWindow refuses the window WindowKeySchema.timeWindowForSize makes)",
         )),
         // A fetch clamps its time range at 0 (KStreamKStreamJoin: max(0L, ts - before)).
         epoch: true,

@@ -799,3 +799,24 @@ fn kafka_streams_agrees_with_topology_test_driver() {
     // bundled models.
     assert_eq!(cx_seen.len(), 7, "counterexamples seen on Kafka Streams: {cx_seen:?}");
 }
+
+/// Found by `drive`'s varied traces on Kafka Streams 4.4.0 (`models/kafka-streams-clicks-within-5m-left-outer.toml`):
+/// KStreamKStreamJoin computes a record's window end as `Math.max(0L, ts + after)` in Java
+/// `long`, so a left impression whose end passes `Long.MAX_VALUE` wraps to 0, fetches no
+/// click, and is null-padded at once, although a click 4m57s492ms after it is already stored.
+/// The profile's engine had saturated the sum and predicted the match.
+#[test]
+fn kafka_streams_window_end_past_long_max_wraps_and_finds_nothing() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/kafka-streams-clicks-within-5m-left-outer.toml");
+    let spec = JoinSpec::load(&path).expect("bundled model");
+    let mut trace = Trace::new();
+    let c3 = trace.push_record(joincheck::event::Side::Right, "a", 9_223_372_036_854_775_806, "c3");
+    let i2 = trace.push_record(joincheck::event::Side::Left, "a", 9_223_372_036_854_478_314, "i2");
+    spec.check_trace(&trace, "<regression>")
+        .expect("within the profile's times");
+    let rows: Vec<(Output, Option<usize>)> = joincheck::run::outputs(&mut *engine::for_spec(&spec), &trace)
+        .into_iter()
+        .map(|e| (e.output, e.at.step))
+        .collect();
+    assert_eq!(rows, [(Output::Unmatched(i2), Some(1))], "no match with {c3:?}");
+}
