@@ -8,8 +8,9 @@
 //! phase, `drive`, the bug benchmark's random search) each engine runs the whole trace under its
 //! own monitor, and the comparison is by step ([`new_violation`], [`first_output_difference`]).
 
+use super::explore::{Finish, Order};
 use super::model::JoinModel;
-use super::search::{explore, shortest_counterexample, Counterexample, Order};
+use super::search::{explore, shortest_counterexample, Counterexample};
 use crate::engine::{Engine, ModelEngine};
 use crate::error::InputError;
 use crate::event::Output;
@@ -17,7 +18,6 @@ use crate::model::{JoinParams, JoinSpec};
 use crate::property::Property;
 use crate::run::Monitor;
 use crate::trace::Step;
-use stateright::HasDiscoveries;
 use std::fmt::Debug;
 use std::hash::Hash;
 use std::time::{Duration as StdDuration, Instant};
@@ -86,7 +86,7 @@ where
     let start = Instant::now();
     // Within the default limits: a mutant that explodes the state space stops at the memory
     // budget like any check (and then counts as escaped within what was explored).
-    let (model, violated, unique_states) = explore_mutant(spec, base, mutant, HasDiscoveries::AnyFailures)?;
+    let (model, violated, unique_states) = explore_mutant(spec, base, mutant, Finish::AnyFailures)?;
     let time_to_catch = start.elapsed();
     let caught = violated.first().map(|&p| (p, shortest_counterexample(&model, p)));
     Ok(MutantVerdict {
@@ -104,7 +104,7 @@ where
     B: ModelEngine,
     M: ModelEngine,
 {
-    Ok(explore_mutant(spec, base, mutant, HasDiscoveries::AllFailures)?.1)
+    Ok(explore_mutant(spec, base, mutant, Finish::AllFailures)?.1)
 }
 
 /// The mutant in lockstep with its base, explored breadth first until `finish`: the model,
@@ -114,7 +114,7 @@ fn explore_mutant<B, M>(
     spec: &JoinSpec,
     base: B,
     mutant: M,
-    finish: HasDiscoveries,
+    finish: Finish,
 ) -> Result<(JoinModel<Paired<B, M>>, Vec<Property>, usize), InputError>
 where
     B: ModelEngine,
@@ -125,7 +125,7 @@ where
         baseline: Some(|e: &Paired<B, M>| &e.base_monitor),
         ..JoinModel::new(spec.params, scope, Paired::new(spec.params, base, mutant))
     };
-    let run = explore(&model, Order::Breadth, 1, Some(finish), &mut |_| {});
+    let run = explore(&model, Order::Breadth, 1, finish, &mut |_| {});
     let violated = Property::ALL
         .into_iter()
         .filter(|p| !p.is_witness() && run.discoveries.contains_key(p.name()))

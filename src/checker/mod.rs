@@ -10,6 +10,10 @@
 //! [`crate::property`] is a function of the monitor, evaluated at every state; the ones about
 //! quiescence look only at states after end of input, when every timer has fired.
 //!
+//! The search is joincheck's own (`checker/explore.rs`: depth first on several threads
+//! for verdicts, breadth first for shortest counterexamples, over a lock-free set of 64-bit
+//! fingerprints); stateright's checker is its differential test.
+//!
 //! Keys are interchangeable, so the model offers a new key only in order of first use (key 1
 //! before key 2): one representative per relabelling of keys, which is exact for properties
 //! that do not name keys (none do). [`Options::symmetry`] turns this off for the differential
@@ -17,10 +21,12 @@
 
 mod differential;
 pub(crate) mod estimate;
+mod explore;
 mod grow;
 pub(crate) mod limits;
 mod model;
 mod search;
+mod visited;
 
 pub(crate) use crate::run::{disagreement, new_violation, StateChecks};
 pub use crate::run::{first_violation, monitor_run, Finding, Monitor, MonitoredRun, OuterProblem};

@@ -1,6 +1,7 @@
 //! Exhaustive search: checking a model within its scope, shortest counterexamples, and
 //! enumerating every trace of a scope.
 
+use super::explore::{Finish, Order};
 use super::limits::{self, Stopped};
 use super::model::{Action, CheckState, JoinModel, Options};
 use crate::engine::{with_profile_engine, ModelEngine, WithEngine};
@@ -9,7 +10,7 @@ use crate::model::{Defect, JoinSpec};
 use crate::property::{Expected, Property};
 use crate::run::Finding;
 use crate::trace::Trace;
-use stateright::{Checker, HasDiscoveries, Model};
+use stateright::Model;
 use std::fmt::Debug;
 use std::time::{Duration as StdDuration, Instant};
 
@@ -113,27 +114,13 @@ pub struct Progress {
     pub state_bound: u128,
 }
 
-/// How [`explore`] walks the state space.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Order {
-    /// Breadth first: the first path found to a state is a shortest one (counterexamples), at
-    /// the cost of holding the whole frontier, every pending state in full.
-    Breadth,
-    /// Depth first: holds only the current path, so memory is the visited set's fingerprints
-    /// (the main run, which decides verdicts; counterexamples are searched breadth first).
-    Depth,
-}
-
-/// A search path: each state with the action that led to it (`None` for the first).
-pub(super) type SearchPath<E> = Vec<(CheckState<E>, Option<Action>)>;
-
-/// What a search found: its counts, the path to each property's discovery, and why it stopped
-/// early, if it did.
-pub(super) struct Explored<E> {
+/// A search's counts, the path to each property's discovery, and why it stopped early, if
+/// it did.
+pub(super) struct Explored {
     pub unique_states: usize,
     pub states: usize,
     pub max_depth: usize,
-    pub discoveries: std::collections::HashMap<&'static str, SearchPath<E>>,
+    pub discoveries: std::collections::HashMap<&'static str, Vec<Action>>,
     pub stopped: Option<Stopped>,
 }
 
@@ -143,68 +130,52 @@ pub(super) fn explore<E>(
     model: &JoinModel<E>,
     order: Order,
     threads: usize,
-    finish: Option<HasDiscoveries>,
+    finish: Finish,
     progress: &mut dyn FnMut(Progress),
-) -> Explored<E>
+) -> Explored
 where
     E: ModelEngine,
 {
     let model = model.fresh();
-    let stop = model.stop.clone();
-    let limits = model.options.limits.clone();
-    let mut builder = model.checker().threads(threads.max(1));
-    if let Some(finish) = finish {
-        builder = builder.finish_when(finish);
-    }
-    match order {
-        Order::Breadth => watch(builder.spawn_bfs(), &stop, &limits, progress),
-        Order::Depth => watch(builder.spawn_dfs(), &stop, &limits, progress),
-    }
-}
-
-/// Polls a running search, stopping it at the first limit reached, and sums it up.
-fn watch<E, C>(
-    checker: C,
-    stop: &std::sync::atomic::AtomicBool,
-    limits: &limits::Limits,
-    progress: &mut dyn FnMut(Progress),
-) -> Explored<E>
-where
-    E: ModelEngine,
-    C: Checker<JoinModel<E>>,
-{
+    let limits = &model.options.limits;
+    let bound = super::estimate::state_bound(
+        &model.scope,
+        &model.domain,
+        model.params.watermark.source,
+        &model.options,
+    );
     let start = Instant::now();
     let mut stopped = None;
-    // Short searches (counterexamples) end within milliseconds: poll fast at first.
-    let mut pause = StdDuration::from_millis(1);
-    while !checker.is_done() {
+    // The visited set starts at the bound when that is small, and grows from a modest size
+    // otherwise (bounds are loose: a table sized to one would waste memory).
+    let expected = usize::try_from(bound.min(1 << 22)).unwrap_or(1 << 22);
+    let run = super::explore::explore(&model, order, threads, finish, expected, &mut |counts| {
         let memory = limits::resident_memory();
-        let unique_states = checker.unique_state_count();
         progress(Progress {
-            unique_states,
-            max_depth: checker.max_depth(),
+            unique_states: counts.unique_states,
+            max_depth: counts.max_depth,
             elapsed: start.elapsed(),
             memory,
             state_bound: 0,
         });
         if stopped.is_none() {
-            stopped = limits.reached(unique_states, memory);
+            stopped = limits.reached(counts.unique_states, memory);
             if stopped.is_some() {
-                stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                model.stop.store(true, std::sync::atomic::Ordering::Relaxed);
             }
         }
-        std::thread::sleep(pause);
-        pause = (pause * 2).min(StdDuration::from_millis(100));
-    }
-    let checker = checker.join();
+    });
     Explored {
-        unique_states: checker.unique_state_count(),
-        states: checker.state_count(),
-        max_depth: checker.max_depth(),
-        discoveries: checker
-            .discoveries()
+        unique_states: run.counts.unique_states,
+        states: run.counts.states,
+        max_depth: run.counts.max_depth,
+        discoveries: run
+            .discoveries
             .into_iter()
-            .map(|(name, path)| (name, path.into_vec()))
+            .map(|(name, (root, path))| {
+                debug_assert_eq!(root, 0, "a join model has one initial state");
+                (name, path)
+            })
             .collect(),
         stopped,
     }
@@ -243,7 +214,7 @@ where
         memory: limits::resident_memory(),
         state_bound,
     });
-    let mut run = explore(&model, Order::Depth, threads, None, progress);
+    let mut run = explore(&model, Order::Depth, threads, Finish::All, progress);
     let elapsed = start.elapsed();
     let (unique_states, states, max_depth) = (run.unique_states, run.states, run.max_depth);
     let mut stopped = run.stopped;
@@ -278,7 +249,7 @@ where
 
 /// The verdict on `p` from the main search's discovery `found` (a path to a witness or a
 /// violation), and why a search for a shortest counterexample stopped early, if one did.
-fn verdict_of<E>(model: &JoinModel<E>, p: Property, found: Option<SearchPath<E>>) -> (Verdict, Option<Stopped>)
+fn verdict_of<E>(model: &JoinModel<E>, p: Property, found: Option<Vec<Action>>) -> (Verdict, Option<Stopped>)
 where
     E: ModelEngine,
 {
@@ -408,7 +379,7 @@ where
     E: ModelEngine,
 {
     debug_assert_eq!(model.options.only, Some(p));
-    let mut run = explore(&model, Order::Breadth, 1, Some(HasDiscoveries::Any), &mut |_| {});
+    let mut run = explore(&model, Order::Breadth, 1, Finish::Any, &mut |_| {});
     let cx = run
         .discoveries
         .remove(p.name())
@@ -416,14 +387,17 @@ where
     (cx, run.stopped)
 }
 
-/// The counterexample a search path shows: the path ends in the first state that breaks `p`.
-fn counterexample<E>(model: &JoinModel<E>, p: Property, states: Vec<(CheckState<E>, Option<Action>)>) -> Counterexample
+/// The counterexample a search path shows: its actions lead to the first state that breaks
+/// `p`.
+fn counterexample<E>(model: &JoinModel<E>, p: Property, actions: Vec<Action>) -> Counterexample
 where
     E: ModelEngine,
 {
-    let actions: Vec<Action> = states.iter().filter_map(|(_, a)| *a).collect();
+    let mut last = model.init_states().remove(0);
+    for &a in &actions {
+        last = model.next_state(&last, a).expect("every action of a path applies");
+    }
     let trace = model.trace_of(&actions);
-    let last = &states.last().expect("a path has a state").0;
     let finding = last.monitor.finding(p).expect("the path ends where the property fails");
     let step = model.prefix.steps().len() + actions.len() - 1;
     Counterexample { trace, step, finding }
