@@ -27,9 +27,10 @@ pub struct Args {
     /// Offer every key at every step instead of keys in order of first use.
     #[arg(long)]
     no_symmetry: bool,
-    /// Checker threads (counterexample searches always run on one).
-    #[arg(long, default_value_t = 1)]
-    threads: usize,
+    /// Checker threads for the main search (counterexample searches always run on one);
+    /// by default, one per core.
+    #[arg(long)]
+    threads: Option<usize>,
     /// Stop a model's search after this many unique states (the report then says it is not
     /// exhaustive, and the exit status is 3 unless a verdict contradicts the model).
     #[arg(long)]
@@ -67,7 +68,9 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
     let options = checker::Options {
         symmetry: !args.no_symmetry,
         only: None,
-        threads: args.threads,
+        threads: args
+            .threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
         limits,
         shortest: true,
     };

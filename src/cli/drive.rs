@@ -22,9 +22,8 @@ pub struct Args {
     seed: u64,
     /// Varied random traces per variation, driven when nothing else found a disagreement:
     /// keys that differ only by case, whitespace or Unicode normalisation, a left and a right
-    /// record sharing an id, and times at either 64-bit end. Off by default until every real
-    /// engine's finding there is explained (docs/PROTOCOL.md).
-    #[arg(long, default_value_t = 0)]
+    /// record sharing an id, and times at either 64-bit end (0 turns them off).
+    #[arg(long, default_value_t = 25)]
     varied: usize,
     /// How long joincheck waits for each line of an answer, in milliseconds.
     #[arg(long, default_value_t = 5_000)]

@@ -130,6 +130,24 @@ class Join:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def fix_retention():
+    """Quix 3.28.1's `TimestampedPartitionTransaction._get_min_eligible_timestamp` with the
+    read going to `cache.cf_name`, where `_set_min_eligible_timestamp` writes (finding 3)."""
+    from quixstreams.state.rocksdb.timestamped import TimestampedPartitionTransaction
+    from quixstreams.state.rocksdb.timestamped import ZERO
+
+    def get(self, prefix):
+        cache = self._min_eligible_timestamps
+        cached = cache.values.get(prefix)
+        if cached is not None:
+            return cached
+        stored = self.get_bytes(key=cache.key, prefix=prefix, default=ZERO, cf_name=cache.cf_name)
+        cache.values[prefix] = stored
+        return stored
+
+    TimestampedPartitionTransaction._get_min_eligible_timestamp = get
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--how", choices=["inner", "left", "right", "outer"], default="inner")
@@ -143,7 +161,16 @@ def main():
         help="commit the checkpoint after every N records (default 1, as drive needs: "
         "the stores expire at a commit); larger values show that what is kept depends on it",
     )
+    p.add_argument(
+        "--fix-retention",
+        action="store_true",
+        help="read each key's minimum eligible time from the column family it is written to "
+        "(the one-line fix of docs/REAL-ENGINES.md, finding 3), to show which disagreements "
+        "that finding explains",
+    )
     args = p.parse_args()
+    if args.fix_retention:
+        fix_retention()
 
     join = None
     out = sys.stdout
