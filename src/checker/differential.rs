@@ -125,7 +125,7 @@ where
         baseline: Some(|e: &Paired<B, M>| &e.base_monitor),
         ..JoinModel::new(spec.params, scope, Paired::new(spec.params, base, mutant))
     };
-    let run = explore(&model, Order::Breadth, 1, finish, &mut |_| {});
+    let run = explore(&model, Order::Shortest, 1, finish, &mut |_| {});
     let violated = Property::ALL
         .into_iter()
         .filter(|p| !p.is_witness() && run.discoveries.contains_key(p.name()))

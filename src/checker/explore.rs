@@ -1,5 +1,6 @@
 //! The explorer: joincheck's own search of a stateright [`Model`], depth first on several
-//! threads for verdicts, breadth first on one for shortest counterexamples.
+//! threads for verdicts, shortest first (iterative deepening) on one for shortest
+//! counterexamples.
 //!
 //! The model's interface is stateright's (`init_states`, `actions`, `next_state`,
 //! `within_boundary`, `properties`), and so are its verdicts: an `always` property is
@@ -17,17 +18,19 @@
 //! - threads share work only when one is idle: a busy thread then gives the bottom half of its
 //!   stack (the states nearest the root, with the most beneath them) and a copy of its path;
 //! - a property once discovered is not evaluated again;
-//! - the breadth-first search keeps one parent link and action per state it has seen, and builds
-//!   a path only for a discovery.
+//! - the shortest-first search deepens a depth-first one step at a time instead of holding a
+//!   breadth-first frontier of whole states, and builds a path only for a discovery.
 //!
-//! Within one thread the order is stateright's (depth first: the last action's successor
-//! first; breadth first: first in, first out), so the unique state counts are the same and the
-//! counterexamples are the first ones in breadth-first order. stateright's own checker stays the
+//! Within one thread the depth-first order is stateright's (the last action's successor
+//! first), so the unique state counts are the same; the shortest-first search meets the
+//! shortest discoveries in breadth-first order, so the counterexamples are the ones
+//! stateright's breadth-first search finds, or shorter. stateright's own checker stays the
 //! differential test of this one (`tests/checker`).
 
 use super::visited::{fingerprint, Visited};
+use crate::hash::FxMap;
 use stateright::{Expectation, Model};
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, PoisonError};
@@ -49,9 +52,9 @@ pub(super) enum Finish {
 /// How a search walks the state space.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Order {
-    /// Breadth first, on one thread: the first path found to a state is a shortest one
-    /// (counterexamples), at the cost of holding the whole frontier.
-    Breadth,
+    /// Shortest first, on one thread (iterative deepening): the first discovery is at the
+    /// least depth, and memory is a path and the fingerprints seen (counterexamples).
+    Shortest,
     /// Depth first, on any number of threads: holds the paths being explored and the visited
     /// set's fingerprints (the main run, which decides verdicts).
     Depth,
@@ -96,7 +99,7 @@ where
     M::Action: Clone + Send,
 {
     let threads = match order {
-        Order::Breadth => 1,
+        Order::Shortest => 1,
         Order::Depth => threads.max(1),
     };
     let search = Search::new(model, finish, expected, threads);
@@ -104,7 +107,7 @@ where
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 scope.spawn(|| match order {
-                    Order::Breadth => search.breadth_first(),
+                    Order::Shortest => search.shortest_first(),
                     Order::Depth => search.depth_first(),
                 })
             })
@@ -349,55 +352,92 @@ where
         }
     }
 
-    /// The breadth-first search, on one thread.
-    fn breadth_first(&self) {
+    /// The shortest-first search, on one thread: depth first to a limit that grows by one
+    /// step at a time (iterative deepening), so that memory is the path and the states seen,
+    /// not a breadth-first frontier of whole states (gigabytes at 2×2 derived scopes). The
+    /// limit's own states are checked in each round (the shallower ones were checked in the
+    /// rounds before), so the first discovery is at the least depth any discovery has; and
+    /// each round takes the actions in order, first action first, so among the shortest it
+    /// is the first breadth-first order meets. A state is expanded again only when reached by
+    /// a shorter path than before.
+    fn shortest_first(&self) {
         let mut inserter = self.visited.inserter();
-        // Per state seen: its parent's index and the action from it (for an initial state,
-        // its own index and no action).
-        let mut seen: Vec<(usize, Option<M::Action>)> = Vec::new();
-        let mut queue = VecDeque::new();
-        for (i, state) in self.roots(&mut inserter) {
-            seen.push((i, None));
-            queue.push_back((state, seen.len() - 1, 1));
-        }
-        let path_to = |seen: &[(usize, Option<M::Action>)], mut at: usize| {
-            let mut actions = Vec::new();
-            while let (parent, Some(a)) = &seen[at] {
-                actions.push(M::Action::clone(a));
-                at = *parent;
+        self.states.fetch_add(self.model.init_states().len(), Ordering::Relaxed);
+        let mut shallowest: FxMap<u64, usize> = FxMap::default();
+        let (mut actions, mut successors) = (Vec::new(), Vec::new());
+        let (mut states, mut since) = (0, 0);
+        for limit in 1.. {
+            shallowest.clear();
+            let mut deeper = false;
+            let mut stack: Vec<Pending<M::State, M::Action>> = (self.model.init_states().into_iter().enumerate())
+                .filter(|(_, s)| self.model.within_boundary(s))
+                .map(|(i, state)| Pending {
+                    state,
+                    depth: 1,
+                    made_by: Made::Init(i),
+                })
+                .collect();
+            stack.reverse();
+            let (mut root, mut path) = (0, Vec::new());
+            while let Some(Pending { state, depth, made_by }) = stack.pop() {
+                if self.halted() {
+                    break;
+                }
+                let fp = fingerprint(&state);
+                if shallowest.get(&fp).is_some_and(|&d| d <= depth) {
+                    continue;
+                }
+                shallowest.insert(fp, depth);
+                inserter.insert(fp);
+                match made_by {
+                    Made::Init(i) => {
+                        root = i;
+                        path.clear();
+                    }
+                    Made::Action(a) => {
+                        path.truncate(depth - 2);
+                        path.push(a);
+                    }
+                }
+                self.max_depth.fetch_max(depth, Ordering::Relaxed);
+                if depth == limit {
+                    self.check(&state, || (root, path.clone()));
+                }
+                self.model.actions(&state, &mut actions);
+                if depth == limit {
+                    deeper |= !actions.is_empty();
+                    actions.clear();
+                    continue;
+                }
+                for a in actions.drain(..) {
+                    let Some(next) = self.model.next_state(&state, a.clone()) else {
+                        continue;
+                    };
+                    if !self.model.within_boundary(&next) {
+                        continue;
+                    }
+                    if depth + 1 == limit {
+                        states += 1;
+                    }
+                    successors.push(Pending {
+                        state: next,
+                        depth: depth + 1,
+                        made_by: Made::Action(a),
+                    });
+                }
+                // First action on top: it is popped first.
+                stack.extend(successors.drain(..).rev());
+                since += 1;
+                if since == BLOCK {
+                    since = 0;
+                    self.say(&mut states, 0);
+                }
             }
-            actions.reverse();
-            (seen[at].0, actions)
-        };
-        let mut actions = Vec::new();
-        let (mut states, mut max_depth, mut since) = (0, 0, 0);
-        while let Some((state, at, depth)) = queue.pop_front() {
-            if self.halted() {
+            self.say(&mut states, 0);
+            if self.halted() || !deeper {
                 break;
             }
-            max_depth = max_depth.max(depth);
-            self.check(&state, || path_to(&seen, at));
-            self.model.actions(&state, &mut actions);
-            for a in actions.drain(..) {
-                let Some(next) = self.model.next_state(&state, a.clone()) else {
-                    continue;
-                };
-                if !self.model.within_boundary(&next) {
-                    continue;
-                }
-                states += 1;
-                if inserter.insert(fingerprint(&next)) {
-                    seen.push((at, Some(a)));
-                    queue.push_back((next, seen.len() - 1, depth + 1));
-                }
-            }
-            since += 1;
-            if since == BLOCK {
-                since = 0;
-                self.say(&mut states, max_depth);
-            }
         }
-        self.say(&mut states, max_depth);
     }
 
     /// Adds a thread's counts to the shared ones.
@@ -549,7 +589,7 @@ mod tests {
                     .spawn_bfs()
                     .join();
                 let their_steps = theirs.discoveries().remove(p.name).expect("found").into_actions().len();
-                let ours = explore(&only.fresh(), Order::Breadth, 1, Finish::Any, 0, &mut |_| {});
+                let ours = explore(&only.fresh(), Order::Shortest, 1, Finish::Any, 0, &mut |_| {});
                 let (_, our_path) = &ours.discoveries[p.name];
                 assert!(
                     our_path.len() <= their_steps,
@@ -578,7 +618,7 @@ mod tests {
             let Ok(scope) = spec.checker_scope() else { continue };
             let bound = crate::checker::estimate::state_bound(
                 scope,
-                &crate::model::TimeDomain::new(&spec.params, scope.time_range),
+                &crate::model::TimeDomain::new(&spec.params, scope.time_range, scope.origin()),
                 spec.params.watermark.source,
                 &crate::checker::Options::default(),
             );

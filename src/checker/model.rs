@@ -150,7 +150,7 @@ impl<E: Clone> JoinModel<E> {
     pub fn new(params: JoinParams, scope: Scope, init: E) -> JoinModel<E> {
         JoinModel {
             params,
-            domain: TimeDomain::new(&params, scope.time_range),
+            domain: TimeDomain::new(&params, scope.time_range, scope.origin()),
             scope,
             init,
             options: Options::default(),

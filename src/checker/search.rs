@@ -277,7 +277,7 @@ where
     E: ModelEngine,
 {
     JoinModel {
-        domain: crate::model::TimeDomain::new(&spec.params, d.scope.time_range),
+        domain: crate::model::TimeDomain::new(&spec.params, d.scope.time_range, d.scope.origin()),
         scope: d.scope.clone(),
         prefix: d.prefix.clone(),
         ..model.only(d.property)
@@ -379,7 +379,7 @@ where
     E: ModelEngine,
 {
     debug_assert_eq!(model.options.only, Some(p));
-    let mut run = explore(&model, Order::Breadth, 1, Finish::Any, &mut |_| {});
+    let mut run = explore(&model, Order::Shortest, 1, Finish::Any, &mut |_| {});
     let cx = run
         .discoveries
         .remove(p.name())

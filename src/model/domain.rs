@@ -28,7 +28,9 @@
 //!
 //! The derived domain offers, for each new record (or explicit watermark), the times
 //! `s + c + δ` for every earlier time `s` of the trace (and 0 where the profile treats it
-//! specially; otherwise the first time is 0), every `c` in `C` and
+//! specially and the run starts near it; otherwise the first time is the scope's origin,
+//! 2026-01-01 by default, far enough from 0 that no rule at the epoch can decide anything),
+//! every `c` in `C` and
 //! `δ ∈ {−1, 0, +1}`: the landmarks at a constant's distance from an earlier time, and one
 //! millisecond on either side. Whatever the new time's position among the landmarks — below
 //! one, on it, above it, between two — one of the offered times takes the same position, so
@@ -125,13 +127,16 @@ pub struct TimeDomain {
     range: (i64, i64),
     /// Whether 0 counts as an earlier time (the profile treats the epoch specially).
     /// Otherwise a run behaves alike when all its times move by the same amount, and the
-    /// first time is 0 (or the range's nearest end).
+    /// first time is the origin (or the range's nearest end).
     epoch: bool,
+    /// Where a run's first time lies when the epoch does not count.
+    origin: i64,
 }
 
 impl TimeDomain {
-    /// The derived domain of `params`, kept within `range` when one is given.
-    pub fn new(params: &JoinParams, range: Option<(EventTime, EventTime)>) -> TimeDomain {
+    /// The derived domain of `params`, kept within `range` when one is given, whose runs start
+    /// at `origin` ([`super::Scope::origin`]).
+    pub fn new(params: &JoinParams, range: Option<(EventTime, EventTime)>, origin: EventTime) -> TimeDomain {
         let constants = constants(params);
         let mut offsets: Vec<i64> = constants
             .iter()
@@ -145,12 +150,30 @@ impl TimeDomain {
             lo = lo.max(from.as_millis());
             hi = hi.min(to.as_millis());
         }
+        // A run of at most 16 records and as many watermarks moves at most the largest
+        // offset per step from its origin: an origin farther from 0 than all of them together
+        // never sees the epoch, and there a profile's rules at 0 decide nothing.
+        let reach = offsets
+            .iter()
+            .map(|o| o.unsigned_abs())
+            .max()
+            .unwrap_or(0)
+            .saturating_add(1)
+            .saturating_mul(64);
+        let near_epoch = origin.as_millis().unsigned_abs() <= reach;
         TimeDomain {
             constants,
             offsets,
             range: (lo, hi),
-            epoch: params.profile.epoch_matters(),
+            epoch: params.profile.epoch_matters() && near_epoch,
+            origin: origin.as_millis(),
         }
+    }
+
+    /// Whether 0 counts as an earlier time: the profile treats the epoch specially and the
+    /// run starts near it.
+    pub fn anchors_at_epoch(&self) -> bool {
+        self.epoch
     }
 
     /// The offsets from an earlier time that a new time may take.
@@ -171,7 +194,8 @@ impl TimeDomain {
     /// watermark may take after the times `earlier`: every earlier time (and 0, where the
     /// profile treats the epoch specially) plus every offset, within the domain's range, above
     /// `above` when given. The first time of a run whose profile does not treat the epoch
-    /// specially is 0 (or the range's nearest end). `out` is cleared first.
+    /// specially, or whose origin is far from it, is the origin (or the range's nearest end).
+    /// `out` is cleared first.
     pub fn candidates(&self, earlier: impl IntoIterator<Item = i64>, above: Option<i64>, out: &mut Vec<EventTime>) {
         out.clear();
         let (lo, hi) = self.range;
@@ -182,7 +206,7 @@ impl TimeDomain {
         let mut earlier = earlier.into_iter().peekable();
         if !self.epoch && earlier.peek().is_none() {
             if lo <= hi {
-                out.push(EventTime::from_millis(0.clamp(lo, hi)));
+                out.push(EventTime::from_millis(self.origin.clamp(lo, hi)));
             }
             return;
         }

@@ -38,7 +38,7 @@ pub use profile::{
     Contract, Deviation, EndOfInput, Eviction, Fuzz, KafkaWindows, Knob, Knobs, OuterRows, Profile, ProfileInfo,
     Unsupported, PROFILES,
 };
-pub use scope::{Defect, Scope};
+pub use scope::{Defect, Scope, DEFAULT_ORIGIN};
 pub use watermark::{Lateness, Policy, SpecWatermarks, Timing, WatermarkSource, WatermarkSpec};
 pub use workload::{Spread, SpreadError, WorkloadSpec};
 

@@ -25,6 +25,9 @@ pub struct Scope {
     pub watermark_steps: Option<u8>,
     /// With derived times: the range they keep to, both ends included.
     pub time_range: Option<(EventTime, EventTime)>,
+    /// With derived times: where a run's first time lies (`[scope] origin`); `None` for
+    /// [`Scope::origin`]'s default.
+    pub origin: Option<EventTime>,
     /// At most this many `batch` markers.
     pub batches: u8,
     /// The readings a `processing_time` step may carry, in increasing order (the clock never
@@ -34,7 +37,22 @@ pub struct Scope {
     pub snapshots: u8,
 }
 
+/// Where derived times start when a scope does not say: 2026-01-01T00:00:00Z, so that
+/// counterexamples read like a stream's data, far from the epoch, where no engine's rule for
+/// times at or before 0 decides anything.
+pub const DEFAULT_ORIGIN: EventTime = EventTime::from_millis(1_767_225_600_000);
+
 impl Scope {
+    /// Where a run's derived times start: the scope's `origin`; by default
+    /// [`DEFAULT_ORIGIN`], or the epoch for a scope that keeps its times to a `time_range`
+    /// (whose ends are times since the epoch).
+    pub fn origin(&self) -> EventTime {
+        self.origin.unwrap_or(match self.time_range {
+            Some(_) => EventTime::from_millis(0),
+            None => DEFAULT_ORIGIN,
+        })
+    }
+
     /// The most steps a trace of this scope can have: every record, each input's watermark
     /// through every listed value, every batch marker, processing-time reading and snapshot,
     /// then the end. A breadth-first search is at most this deep (plus the initial state).
@@ -70,6 +88,7 @@ impl Scope {
             },
             watermark_steps: trace_watermarks.then_some(super::toml::DEFAULT_WATERMARK_STEPS),
             time_range: None,
+            origin: None,
             batches: if micro_batches { records[0].max(records[1]) } else { 0 },
             processing_times: if params.profile.reads_processing_time() {
                 vec![ProcessingTime::from_millis(params.horizon().as_millis())]
@@ -103,6 +122,9 @@ impl fmt::Display for Scope {
         match &self.times {
             Times::Listed(v) => write!(f, "times {{{}}}", list(v))?,
             Times::Derived => write!(f, "times derived from the join's constants")?,
+        }
+        if self.times.is_derived() && self.origin().as_millis() != 0 {
+            write!(f, ", starting at {}", self.origin())?;
         }
         if let Some((from, to)) = self.time_range {
             write!(f, " within [{from}, {to}]")?;

@@ -133,6 +133,7 @@ struct RawScope {
     right: Spanned<u8>,
     times: Option<Spanned<Vec<Spanned<String>>>>,
     time_range: Option<Spanned<Vec<Spanned<String>>>>,
+    origin: Option<Spanned<String>>,
     watermarks: Option<Spanned<Vec<Spanned<String>>>>,
     watermark_steps: Option<Spanned<u8>>,
     batches: Option<u8>,
@@ -949,6 +950,17 @@ fn parse_scope(raw: RawScope, source: WatermarkSource, at: &At<'_>) -> Result<Sc
         }
         Some(r) => Some(parse_time_range(r, at)?),
     };
+    let origin = match raw.origin {
+        None => None,
+        Some(o) if !times.is_derived() && !watermarks.is_derived() => {
+            return Err(at(
+                "scope.origin",
+                o.span(),
+                "origin places derived times; this scope lists its times (leave out `times` to derive them)".to_owned(),
+            ))
+        }
+        Some(o) => Some(parse_origin(&o, at)?),
+    };
     Ok(Scope {
         keys,
         records: [*raw.left.get_ref(), *raw.right.get_ref()],
@@ -956,6 +968,7 @@ fn parse_scope(raw: RawScope, source: WatermarkSource, at: &At<'_>) -> Result<Sc
         watermarks,
         watermark_steps,
         time_range,
+        origin,
         batches: raw.batches.unwrap_or(0),
         processing_times: match raw.processing_times {
             Some(p) => parse_times("scope.processing_times", p, at)?
@@ -1030,6 +1043,23 @@ fn scope_watermark_steps(
 
 /// The bounds of the scope's derived times that `range` states: two times, the first no
 /// later than the second.
+/// `[scope] origin`: a UTC date and time (`"2026-01-01T00:00:00Z"`) or a duration since the
+/// epoch (`"0"`).
+fn parse_origin(origin: &Spanned<String>, at: &At<'_>) -> Result<EventTime, InputError> {
+    let text = origin.get_ref();
+    if text.contains('T') {
+        return EventTime::parse_rfc3339(text).map_err(|e| at("scope.origin", origin.span(), format!("{e}")));
+    }
+    let d: Duration = text.parse().map_err(|e| {
+        at(
+            "scope.origin",
+            origin.span(),
+            format!("{e}; or give a UTC date and time, \"2026-01-01T00:00:00Z\""),
+        )
+    })?;
+    Ok(EventTime::from_millis(d.as_millis()))
+}
+
 fn parse_time_range(range: Spanned<Vec<Spanned<String>>>, at: &At<'_>) -> Result<(EventTime, EventTime), InputError> {
     let span = range.span();
     let ends = range.into_inner();

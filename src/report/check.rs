@@ -99,15 +99,15 @@ fn derived_domain(spec: &JoinSpec) -> Option<String> {
     if !scope.times.is_derived() && !scope.watermarks.is_derived() {
         return None;
     }
-    let domain = crate::model::TimeDomain::new(&spec.params, scope.time_range);
+    let domain = crate::model::TimeDomain::new(&spec.params, scope.time_range, scope.origin());
     Some(format!(
         "derived: each new time at one of {} offsets from an earlier time{}: the join's bounds, delays, \
          their sums and differences {domain}, each ±1 ms",
         domain.offsets().len(),
-        if spec.params.profile.epoch_matters() {
-            " or from 0"
+        if domain.anchors_at_epoch() {
+            " or from 0".to_owned()
         } else {
-            ", the first at 0"
+            format!(", the first at {}", scope.origin())
         }
     ))
 }

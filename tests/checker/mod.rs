@@ -390,9 +390,15 @@ fn issue_30_joins_are_answered_within_the_budget_with_their_coverage() {
             .lines()
             .find(|l| l.contains("  states: "))
             .unwrap_or_else(|| panic!("{file}: a states line in {}", run.stdout));
-        assert!(coverage.contains("stopped at the time budget of 3s"), "{file}: {coverage}");
+        assert!(
+            coverage.contains("stopped at the time budget of 3s"),
+            "{file}: {coverage}"
+        );
         if grown {
-            assert!(coverage.contains("; exhaustive for every trace of up to "), "{file}: {coverage}");
+            assert!(
+                coverage.contains("; exhaustive for every trace of up to "),
+                "{file}: {coverage}"
+            );
         } else {
             assert!(coverage.contains("NOT exhaustive"), "{file}: {coverage}");
             assert!(coverage.contains("the scope has at most "), "{file}: {coverage}");
@@ -405,8 +411,40 @@ fn issue_30_joins_are_answered_within_the_budget_with_their_coverage() {
             );
         }
     }
-    let spark = std::fs::read_to_string(dir.path().join("spark-left-outer-2d.toml/spark-left-outer-2d/no_state_leak.jsonl"))
-        .expect("the Spark join's state leak, written as a counterexample");
+    let spark = std::fs::read_to_string(
+        dir.path()
+            .join("spark-left-outer-2d.toml/spark-left-outer-2d/no_state_leak.jsonl"),
+    )
+    .expect("the Spark join's state leak, written as a counterexample");
     let records = spark.lines().filter(|l| l.contains("\"record\"")).count();
     assert!(records <= 2, "from the 1×1 scope: {spark}");
+}
+
+/// A derived scope starts at its origin, 2026-01-01 by default, so counterexamples read like
+/// a stream's data: none of the Flink SQL join's carries a time before it (the epoch's own
+/// rules, which decided the counterexamples at `-00:20:00.001` before, are left to scopes
+/// that ask for `origin = "0"`), and a pinned origin moves every time with it.
+#[test]
+fn derived_counterexamples_start_at_the_origin() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/checker/joins/flink-sql-full-outer-2x2.toml");
+    let mut spec = JoinSpec::load(&file).expect("the test model loads");
+    let scope = spec.scope.as_mut().expect("a scope");
+    scope.records = [1, 2];
+    let origin = joincheck::model::DEFAULT_ORIGIN;
+    for (origin, expected) in [(None, origin.as_millis()), (Some(5_000_000_000_000), 5_000_000_000_000)] {
+        spec.scope.as_mut().expect("a scope").origin = origin.map(joincheck::time::EventTime::from_millis);
+        let report = check(&spec, Options::default());
+        let mut seen = 0;
+        for (p, verdict, _) in &report.verdicts {
+            let Verdict::Violated(cx) = verdict else { continue };
+            let times: Vec<i64> = cx.trace.records().iter().map(|r| r.ts.as_millis()).collect();
+            assert_eq!(times.first(), Some(&expected), "{p}: the first record at the origin");
+            assert!(
+                times.iter().all(|&t| (t - expected).abs() <= 3_600_000),
+                "{p}: every time within the join's constants of the origin: {times:?}"
+            );
+            seen += 1;
+        }
+        assert!(seen >= 3, "Flink SQL's design shows in this scope: {:?}", report.verdicts);
+    }
 }

@@ -294,6 +294,27 @@ fn cases() -> Vec<Case> {
             "the first no later than the second",
         ),
         case(
+            "model-origin-with-listed-times",
+            Input::Model(with_scope("times = [\"0\"]\norigin = \"0\"\n")),
+            Some(19),
+            Some("scope.origin"),
+            "origin places derived times",
+        ),
+        case(
+            "model-origin-not-a-date",
+            Input::Model(with_scope("origin = \"2026-02-30T00:00:00Z\"\n")),
+            Some(18),
+            Some("scope.origin"),
+            "no such date or time of day",
+        ),
+        case(
+            "model-origin-neither-date-nor-duration",
+            Input::Model(with_scope("origin = \"soon\"\n")),
+            Some(18),
+            Some("scope.origin"),
+            "or give a UTC date and time",
+        ),
+        case(
             "model-watermark-steps-with-derived-watermarks",
             Input::Model(with_scope("watermark_steps = 2\n")),
             Some(18),
