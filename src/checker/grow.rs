@@ -175,6 +175,7 @@ fn merge(smaller: ModelReport, larger: ModelReport) -> ModelReport {
         stopped: larger.stopped,
         state_bound: larger.state_bound,
         coverage: None,
+        by_design: smaller.by_design,
     }
 }
 

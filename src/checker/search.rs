@@ -73,12 +73,18 @@ pub struct ModelReport {
     pub state_bound: u128,
     /// For a model checked in grown scopes (it has no `[scope]`): what they covered.
     pub coverage: Option<super::Coverage>,
+    /// The properties whose verdict is the engine's design ([`JoinSpec::design`]): either
+    /// outcome is as expected.
+    pub by_design: Vec<Property>,
 }
 
 impl ModelReport {
     /// Whether every verdict is the one the model expects.
     pub fn as_expected(&self) -> bool {
-        self.verdicts.iter().all(|(_, v, e)| v.as_expected() == *e) && self.defects.iter().all(|(_, cx)| cx.is_some())
+        self.verdicts
+            .iter()
+            .all(|(p, v, e)| v.as_expected() == *e || self.by_design.contains(p))
+            && self.defects.iter().all(|(_, cx)| cx.is_some())
     }
 
     /// Whether the whole scope was explored.
@@ -90,11 +96,12 @@ impl ModelReport {
     /// violation or a witness found where the model expects none. (A violation not found, or
     /// a witness not reached, proves nothing when the search stopped early.)
     pub fn contradicts(&self) -> bool {
-        self.verdicts.iter().any(|(_, v, e)| {
-            matches!(
-                (v, e),
-                (Verdict::Violated(_), Expected::Holds) | (Verdict::Reached, Expected::Missing)
-            )
+        self.verdicts.iter().any(|(p, v, e)| {
+            !self.by_design.contains(p)
+                && matches!(
+                    (v, e),
+                    (Verdict::Violated(_), Expected::Holds) | (Verdict::Reached, Expected::Missing)
+                )
         }) || (self.complete() && !self.as_expected())
     }
 }
@@ -244,6 +251,10 @@ where
         stopped,
         state_bound,
         coverage: None,
+        by_design: Property::ALL
+            .into_iter()
+            .filter(|&p| spec.design(p).is_some())
+            .collect(),
     })
 }
 

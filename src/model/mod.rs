@@ -35,8 +35,8 @@ pub use bundled::BUNDLED;
 pub use domain::{TimeDomain, Times};
 pub use join::{Bound, Bounds, JoinKind, JoinParams};
 pub use profile::{
-    Contract, Deviation, EndOfInput, Eviction, Fuzz, KafkaWindows, Knob, Knobs, OuterRows, Profile, ProfileInfo,
-    Unsupported, PROFILES,
+    Contract, Design, Deviation, EndOfInput, Eviction, Fuzz, KafkaWindows, Knob, Knobs, OuterRows, Profile,
+    ProfileInfo, Unsupported, PROFILES,
 };
 pub use scope::{Defect, Scope, DEFAULT_ORIGIN};
 pub use watermark::{Lateness, Policy, SpecWatermarks, Timing, WatermarkSource, WatermarkSpec};
@@ -123,7 +123,26 @@ impl JoinSpec {
 
     /// The expected verdict for `p`.
     pub fn expected(&self, p: Property) -> Expected {
-        self.expect.get(&p).copied().unwrap_or(Expected::default_for(p))
+        match (self.expect.get(&p), self.design(p)) {
+            (Some(&e), _) => e,
+            (None, Some(_)) if p.is_witness() => Expected::Missing,
+            (None, Some(_)) => Expected::Violated,
+            (None, None) => Expected::default_for(p),
+        }
+    }
+
+    /// What the engine does by design about `p`, when the model's `[expect]` says nothing of
+    /// it: then a violation (or a witness missing) is the engine's, not this join's, and the
+    /// scope showing the opposite is no contradiction either.
+    pub fn design(&self, p: Property) -> Option<&'static Design> {
+        if self.expect.contains_key(&p) {
+            return None;
+        }
+        self.params
+            .profile
+            .design()
+            .iter()
+            .find(|d| d.property == p && d.applies(self.params.kind))
     }
 
     /// Rejects traces this model cannot give a meaning to (for now: explicit watermark steps

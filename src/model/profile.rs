@@ -240,6 +240,11 @@ pub struct ProfileInfo {
     /// The known deviations of the modelled engine: findings it produces because the real
     /// engine does, which fuzzing excuses.
     pub deviations: &'static [Deviation],
+    /// What every join on the engine does by design that the ideal join's properties call a
+    /// violation (or a witness none reaches), each with why and its source: a model that says
+    /// nothing of the property is judged against this, not against the ideal
+    /// ([`crate::model::JoinSpec::design`]).
+    pub design: &'static [Design],
     /// Whether a model may set the left record's retention (`[join] horizon`): the keyed
     /// Flink functions' TTL and timer offset; other engines derive theirs.
     pub horizon: bool,
@@ -293,6 +298,7 @@ const REFERENCE: ProfileInfo = ProfileInfo {
     contract: Contract::Oracle,
     knobs: Knobs::CLEAN,
     deviations: &[],
+    design: &[],
     horizon: false,
     grace: false,
     processing_time: false,
@@ -347,6 +353,7 @@ pub const PROFILES: [ProfileInfo; 10] = [
         cleanup_slack: Duration::from_millis(1),
         contract: Contract::SparkEndOfStream,
         deviations: &[Deviation::SparkEqualityKey],
+        design: SPARK_DESIGN,
         tunable: false,
         ..REFERENCE
     },
@@ -381,6 +388,7 @@ pub const PROFILES: [ProfileInfo; 10] = [
             Property::LatenessAgrees,
         ]),
         deviations: &[Deviation::FlinkTimerCleanup, Deviation::FlinkMaxWatermark],
+        design: FLINK_INTERVAL_DESIGN,
         rules_free: false,
         tunable: false,
         ..REFERENCE
@@ -401,6 +409,7 @@ pub const PROFILES: [ProfileInfo; 10] = [
             Property::NoPrematureEviction,
         ]),
         deviations: &[Deviation::FlinkSqlEpoch, Deviation::FlinkMaxWatermark],
+        design: FLINK_SQL_DESIGN,
         rules_free: false,
         tunable: false,
         ..REFERENCE
@@ -438,6 +447,7 @@ pub const PROFILES: [ProfileInfo; 10] = [
         // models/kafka-streams-*.toml: records behind stream time are joined and padded, no
         // end of input flushes the stores.
         contract: Contract::Holds(&[Property::NoDuplicateOutput]),
+        design: KAFKA_DESIGN,
         grace: true,
         rules_free: false,
         tunable: false,
@@ -460,6 +470,8 @@ pub const PROFILES: [ProfileInfo; 10] = [
             end_of_input: EndOfInput::Nothing,
             outer_rows: OuterRows::Eager,
         },
+        // Its eager null rows are a knob (a model may set outer_rows), not fixed design.
+        design: QUIX_DESIGN,
         rules_free: false,
         ..REFERENCE
     },
@@ -481,6 +493,157 @@ pub const PROFILES: [ProfileInfo; 10] = [
         ..REFERENCE
     },
 ];
+
+/// A verdict every join on an engine has by the engine's design: the property the ideal
+/// join's semantics hold and this engine does not (or a witness it never reaches), which
+/// joins it applies to, why, and where the engine says so. docs/CONFORMANCE.md tells users
+/// the same, with the recorded runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Design {
+    /// The property: violated by design (an invariant), or never reached (a witness).
+    pub property: Property,
+    /// Only for joins that null-pad a side (outer joins), or for every join.
+    pub outer_only: bool,
+    /// Why, in a sentence a user reads.
+    pub why: &'static str,
+    /// The engine's source: class and method, issue or document.
+    pub source: &'static str,
+}
+
+impl Design {
+    /// Whether it applies to a join of `kind`.
+    pub fn applies(&self, kind: super::JoinKind) -> bool {
+        !self.outer_only || kind.pads(crate::event::Side::Left) || kind.pads(crate::event::Side::Right)
+    }
+}
+
+const SPARK_NO_END: &str =
+    "a Spark stream has no end of input: rows still in state when the query stops are never evicted";
+const SPARK_NO_END_SOURCE: &str =
+    "StreamingSymmetricHashJoinExec: state leaves only by watermark eviction (OneSideHashJoiner.removeOldState); docs/CONFORMANCE.md";
+const SPARK_DESIGN: &[Design] = &[
+    Design {
+        property: Property::NoStateLeak,
+        outer_only: false,
+        why: SPARK_NO_END,
+        source: SPARK_NO_END_SOURCE,
+    },
+    Design {
+        property: Property::OuterExactlyOnce,
+        outer_only: true,
+        why: "a Spark outer join emits a null row when the watermark evicts the unmatched row, and a stopped stream evicts nothing: such a row never gets one",
+        source: SPARK_NO_END_SOURCE,
+    },
+];
+
+const FLINK_SQL_LATE: &str = "RowTimeIntervalJoin (Flink SQL) drops no row behind the watermark: it joins what is still cached, caches the row while its window is open, and in an outer join null-pads it at once if nothing is";
+const FLINK_SQL_SOURCE: &str =
+    "org.apache.flink.table.runtime.operators.join.interval.RowTimeIntervalJoin; reference/flink-join-semantics.md §7; docs/CONFORMANCE.md";
+const FLINK_SQL_DESIGN: &[Design] = &[
+    Design {
+        property: Property::NoSpuriousOutput,
+        outer_only: false,
+        why: FLINK_SQL_LATE,
+        source: FLINK_SQL_SOURCE,
+    },
+    Design {
+        property: Property::LatenessAgrees,
+        outer_only: false,
+        why: FLINK_SQL_LATE,
+        source: FLINK_SQL_SOURCE,
+    },
+    Design {
+        property: Property::WitnessLateDrop,
+        outer_only: false,
+        why: FLINK_SQL_LATE,
+        source: FLINK_SQL_SOURCE,
+    },
+    Design {
+        property: Property::NoStateLeak,
+        outer_only: false,
+        why: "Flink SQL caches a row behind the watermark while its window is still open, though no on-time partner can come",
+        source: FLINK_SQL_SOURCE,
+    },
+    Design {
+        property: Property::OuterExactlyOnce,
+        outer_only: true,
+        why: "Flink SQL null-pads a late row at once when nothing cached matches it, and a partner that arrives later still joins it",
+        source: FLINK_SQL_SOURCE,
+    },
+];
+
+const FLINK_INTERVAL_DESIGN: &[Design] = &[
+    Design {
+        property: Property::NoLostMatch,
+        outer_only: false,
+        why: "IntervalJoinOperator's cleanup timer at ts + upper fires when the watermark reaches it, while a partner exactly at the window's end is still on time (ts < wm is late) and finds the record gone",
+        source: "org.apache.flink.streaming.api.operators.co.IntervalJoinOperator (onEventTime, registerCleanupTimer); FLINK-33524, closed",
+    },
+    Design {
+        property: Property::NoPrematureEviction,
+        outer_only: false,
+        why: "IntervalJoinOperator's cleanup timer at ts + upper removes the record while a partner at exactly the window's end is still on time",
+        source: "org.apache.flink.streaming.api.operators.co.IntervalJoinOperator (onEventTime, registerCleanupTimer); FLINK-33524, closed",
+    },
+];
+
+const KAFKA_LATE: &str = "Kafka Streams drops no record for being behind stream time: it probes the other store, joins what retention kept, and pads at once in a left or outer join";
+const KAFKA_LATE_SOURCE: &str =
+    "KStreamKStreamJoin.process; KAFKA-16123 (apache/kafka#15189, closed unmerged); docs/CONFORMANCE.md";
+const KAFKA_RETENTION: &str = "the join's window stores return a record while ts >= observed - retention + 1, with retention = before + after + grace: one millisecond short of what the window needs";
+const KAFKA_RETENTION_SOURCE: &str =
+    "AbstractRocksDBSegmentedBytesStore.getActualFrom; JoinWindows.size(); KStreamKStreamJoin.isOuterJoinWindowOpen; docs/CONFORMANCE.md";
+const KAFKA_DESIGN: &[Design] = &[
+    Design {
+        property: Property::NoSpuriousOutput,
+        outer_only: false,
+        why: KAFKA_LATE,
+        source: KAFKA_LATE_SOURCE,
+    },
+    Design {
+        property: Property::LatenessAgrees,
+        outer_only: false,
+        why: KAFKA_LATE,
+        source: KAFKA_LATE_SOURCE,
+    },
+    Design {
+        property: Property::WitnessLateDrop,
+        outer_only: false,
+        why: KAFKA_LATE,
+        source: KAFKA_LATE_SOURCE,
+    },
+    Design {
+        property: Property::NoStateLeak,
+        outer_only: false,
+        why: "a Kafka stream has no end: nothing is freed or null-padded when the input stops",
+        source: "KStreamKStreamJoin (no end-of-input punctuation); docs/CONFORMANCE.md",
+    },
+    Design {
+        property: Property::OuterExactlyOnce,
+        outer_only: true,
+        why: "a Kafka stream has no end: an unmatched record waits in the outer store until stream time passes its window and grace, and never gets its null row when the input stops",
+        source: "KStreamKStreamJoin.emitNonJoinedOuterRecords; docs/CONFORMANCE.md",
+    },
+    Design {
+        property: Property::NoLostMatch,
+        outer_only: false,
+        why: KAFKA_RETENTION,
+        source: KAFKA_RETENTION_SOURCE,
+    },
+    Design {
+        property: Property::NoPrematureEviction,
+        outer_only: false,
+        why: KAFKA_RETENTION,
+        source: KAFKA_RETENTION_SOURCE,
+    },
+];
+
+const QUIX_DESIGN: &[Design] = &[Design {
+    property: Property::WitnessLateDrop,
+    outer_only: false,
+    why: "Quix Streams' join_interval drops nothing as late: grace_ms is a retention",
+    source: "quixstreams.dataframe.joins.join_interval.IntervalJoin (3.28.1); docs/REAL-ENGINES.md",
+}];
 
 /// A known deviation: a finding that a profile's engine produces on purpose, because the
 /// real engine it models does, in a corner its bundled models' scopes leave out. A profile's
@@ -707,6 +870,11 @@ impl Profile {
     pub(crate) fn names_where(has: fn(&ProfileInfo) -> bool) -> String {
         let rows = PROFILES.iter().filter(|row| row.profile != Profile::Canary && has(row));
         rows.map(|row| row.name).collect::<Vec<_>>().join(", ")
+    }
+
+    /// What every join on the engine does by design (see [`Design`]).
+    pub fn design(self) -> &'static [Design] {
+        self.info().design
     }
 
     /// The modelled engine's known deviations (see [`Deviation`]).

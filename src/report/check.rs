@@ -92,6 +92,35 @@ fn verdict_words(verdict: &Verdict, expected: Expected, complete: bool) -> Strin
     }
 }
 
+/// A verdict that is the engine's design ([`JoinSpec::design`]), in words: what the engine
+/// does, why, and where it says so.
+fn design_words(spec: &JoinSpec, verdict: &Verdict, d: &crate::model::Design, complete: bool) -> String {
+    let joins = if d.outer_only { "outer join" } else { "join" };
+    let every = format!("every {} {joins}", spec.params.profile.name());
+    match verdict {
+        Verdict::Violated(_) | Verdict::Missing => {
+            let what = if matches!(verdict, Verdict::Missing) {
+                "missing"
+            } else {
+                "violated"
+            };
+            format!("{what}: the engine's design ({every}): {} [{}]", d.why, d.source)
+        }
+        Verdict::Holds | Verdict::Reached if !complete => {
+            format!(
+                "not seen in the part explored; the engine's design ({every}) can show it: {}",
+                d.why
+            )
+        }
+        Verdict::Holds | Verdict::Reached => {
+            format!(
+                "not seen in this scope; the engine's design ({every}) can show it: {}",
+                d.why
+            )
+        }
+    }
+}
+
 /// How a scope that derives its times (or watermark values) derives them, in words; `None`
 /// when it lists them.
 fn derived_domain(spec: &JoinSpec) -> Option<String> {
@@ -170,10 +199,11 @@ pub fn text(
     }
     let mut rows = vec![["  property".to_owned(), "verdict".to_owned()]];
     for (p, v, e) in &report.verdicts {
-        let words = match (v, &report.coverage) {
+        let words = match (v, &report.coverage, spec.design(*p)) {
+            (_, _, Some(d)) => design_words(spec, v, d, report.complete()),
             // Grown scopes: what holds, holds in what the coverage line states.
-            (Verdict::Holds, Some(_)) if *e == Expected::Holds => "no violation in the scopes covered".to_owned(),
-            (Verdict::Missing, Some(_)) if *e == Expected::Missing => {
+            (Verdict::Holds, Some(_), _) if *e == Expected::Holds => "no violation in the scopes covered".to_owned(),
+            (Verdict::Missing, Some(_), _) if *e == Expected::Missing => {
                 "witness not reached in the scopes covered".to_owned()
             }
             _ => verdict_words(v, *e, report.complete()),
@@ -263,8 +293,11 @@ pub fn json(
                 "property": p.name(),
                 "verdict": v.as_expected().name(),
                 "expected": e.name(),
-                "as_expected": v.as_expected() == *e,
+                "as_expected": v.as_expected() == *e || report.by_design.contains(p),
             });
+            if let Some(d) = spec.design(*p) {
+                o["design"] = serde_json::json!({ "why": d.why, "source": d.source, "outer_only": d.outer_only });
+            }
             if let Some(cx) = written.iter().find(|cx| cx.property == *p && cx.defect.is_none()) {
                 o["counterexample"] = counterexample_json(cx);
             }

@@ -445,6 +445,48 @@ fn derived_counterexamples_start_at_the_origin() {
             );
             seen += 1;
         }
-        assert!(seen >= 3, "Flink SQL's design shows in this scope: {:?}", report.verdicts);
+        assert!(
+            seen >= 3,
+            "Flink SQL's design shows in this scope: {:?}",
+            report.verdicts
+        );
+    }
+}
+
+/// The profile table's design entries are not vacuous: each is shown, in its own scope, by a
+/// bundled model of its profile that says nothing of it in `[expect]` (so `check` reports it
+/// as the engine's design), and the bundled models are as expected with their `[expect]`s
+/// shrunk to what is particular to each.
+#[test]
+fn every_design_entry_is_shown_by_a_bundled_model() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    let mut specs: Vec<JoinSpec> = std::fs::read_dir(&dir)
+        .expect("models/")
+        .map(|e| e.expect("an entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .map(|p| JoinSpec::load(&p).expect("a bundled model loads"))
+        .filter(|s| !s.params.profile.design().is_empty())
+        .collect();
+    specs.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut shown = std::collections::BTreeSet::new();
+    for spec in &specs {
+        let report = check(spec, Options::default());
+        assert!(report.as_expected(), "{}: {:?}", spec.name, report.verdicts);
+        for (p, verdict, _) in &report.verdicts {
+            if spec.design(*p).is_some() && matches!(verdict, Verdict::Violated(_) | Verdict::Missing) {
+                shown.insert((spec.params.profile.name(), p.name()));
+            }
+        }
+    }
+    for info in joincheck::model::PROFILES.iter() {
+        for d in info.design {
+            assert!(
+                shown.contains(&(info.name, d.property.name())),
+                "{}: no bundled model shows its design entry on {} ({})",
+                info.name,
+                d.property,
+                d.why
+            );
+        }
     }
 }
