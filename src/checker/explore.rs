@@ -147,6 +147,24 @@ enum Made<A> {
     Action(A),
 }
 
+impl<A> Made<A> {
+    /// Makes `root` and `path` the way to the state this made, at `depth`, from the way to
+    /// the state popped before it: every pending state of a depth-first stack is a child of a
+    /// state on the current path, so its path is that path cut to its parent, and its action.
+    fn follow(self, depth: usize, root: &mut usize, path: &mut Vec<A>) {
+        match self {
+            Made::Init(i) => {
+                *root = i;
+                path.clear();
+            }
+            Made::Action(a) => {
+                path.truncate(depth - 2);
+                path.push(a);
+            }
+        }
+    }
+}
+
 /// Work one thread gives another: pending states, and the path their parents lie on.
 struct Chunk<S, A> {
     pending: Vec<Pending<S, A>>,
@@ -292,16 +310,7 @@ where
                     break;
                 }
                 max_depth = max_depth.max(depth);
-                match made_by {
-                    Made::Init(i) => {
-                        root = i;
-                        path.clear();
-                    }
-                    Made::Action(a) => {
-                        path.truncate(depth - 2);
-                        path.push(a);
-                    }
-                }
+                made_by.follow(depth, &mut root, &mut path);
                 self.check(&state, || (root, path.clone()));
                 // The successors go on the stack at once, and those seen before come off
                 // again: the visited set is read for all of them before it is written for any.
@@ -389,16 +398,7 @@ where
                 }
                 shallowest.insert(fp, depth);
                 inserter.insert(fp);
-                match made_by {
-                    Made::Init(i) => {
-                        root = i;
-                        path.clear();
-                    }
-                    Made::Action(a) => {
-                        path.truncate(depth - 2);
-                        path.push(a);
-                    }
-                }
+                made_by.follow(depth, &mut root, &mut path);
                 self.max_depth.fetch_max(depth, Ordering::Relaxed);
                 if depth == limit {
                     self.check(&state, || (root, path.clone()));

@@ -938,27 +938,23 @@ fn parse_scope(raw: RawScope, source: WatermarkSource, at: &At<'_>) -> Result<Sc
         Some(t) => Times::Listed(parse_times("scope.times", t, at)?),
         None => Times::Derived,
     };
+    // Both keys place derived times: a scope that lists every time has none to place.
+    let listed = !times.is_derived() && !watermarks.is_derived();
+    let only_derived = |field: &str, span: Range<usize>, what: &str| {
+        at(
+            field,
+            span,
+            format!("{what} derived times; this scope lists its times (leave out `times` to derive them)"),
+        )
+    };
     let time_range = match raw.time_range {
         None => None,
-        Some(r) if !times.is_derived() && !watermarks.is_derived() => {
-            return Err(at(
-                "scope.time_range",
-                r.span(),
-                "time_range bounds derived times; this scope lists its times (leave out `times` to derive them)"
-                    .to_owned(),
-            ))
-        }
+        Some(r) if listed => return Err(only_derived("scope.time_range", r.span(), "time_range bounds")),
         Some(r) => Some(parse_time_range(r, at)?),
     };
     let origin = match raw.origin {
         None => None,
-        Some(o) if !times.is_derived() && !watermarks.is_derived() => {
-            return Err(at(
-                "scope.origin",
-                o.span(),
-                "origin places derived times; this scope lists its times (leave out `times` to derive them)".to_owned(),
-            ))
-        }
+        Some(o) if listed => return Err(only_derived("scope.origin", o.span(), "origin places")),
         Some(o) => Some(parse_origin(&o, at)?),
     };
     Ok(Scope {
