@@ -107,7 +107,7 @@ where
     Ok(explore_mutant(spec, base, mutant, Finish::AllFailures)?.1)
 }
 
-/// The mutant in lockstep with its base, explored breadth first until `finish`: the model,
+/// The mutant in lockstep with its base, explored shortest first until `finish`: the model,
 /// the invariants found broken (in [`Property::ALL`]'s order) and the unique states.
 #[allow(clippy::type_complexity)]
 fn explore_mutant<B, M>(
@@ -125,7 +125,7 @@ where
         baseline: Some(|e: &Paired<B, M>| &e.base_monitor),
         ..JoinModel::new(spec.params, scope, Paired::new(spec.params, base, mutant))
     };
-    let run = explore(&model, Order::Shortest, 1, finish, &mut |_| {});
+    let run = explore(&model, Order::Shortest, 1, finish, 0, &mut |_| {});
     let violated = Property::ALL
         .into_iter()
         .filter(|p| !p.is_witness() && run.discoveries.contains_key(p.name()))

@@ -81,7 +81,7 @@ pub(super) struct Explored<A> {
     pub discoveries: HashMap<&'static str, Discovery<A>>,
 }
 
-/// Explores `model` in `order` on `threads` threads (breadth first uses one) until the state
+/// Explores `model` in `order` on `threads` threads (shortest first uses one) until the state
 /// space is covered or `finish` is met, calling `watch` with the counts about ten times a
 /// second (the caller's limits act through the model's `within_boundary`). `expected` sizes the
 /// visited set (it grows past it).
@@ -403,12 +403,16 @@ where
                 if depth == limit {
                     self.check(&state, || (root, path.clone()));
                 }
-                self.model.actions(&state, &mut actions);
                 if depth == limit {
-                    deeper |= !actions.is_empty();
-                    actions.clear();
+                    // Whether a longer round has anything to add: asked until one state says so.
+                    if !deeper {
+                        self.model.actions(&state, &mut actions);
+                        deeper = !actions.is_empty();
+                        actions.clear();
+                    }
                     continue;
                 }
+                self.model.actions(&state, &mut actions);
                 for a in actions.drain(..) {
                     let Some(next) = self.model.next_state(&state, a.clone()) else {
                         continue;

@@ -11,7 +11,7 @@
 //! quiescence look only at states after end of input, when every timer has fired.
 //!
 //! The search is joincheck's own (`checker/explore.rs`: depth first on several threads
-//! for verdicts, breadth first for shortest counterexamples, over a lock-free set of 64-bit
+//! for verdicts, shortest first (iterative deepening) for shortest counterexamples, over a lock-free set of 64-bit
 //! fingerprints); stateright's checker is its differential test.
 //!
 //! Keys are interchangeable, so the model offers a new key only in order of first use (key 1

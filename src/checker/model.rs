@@ -72,7 +72,7 @@ pub struct Options {
     /// Check only this property (used to find a shortest counterexample for it).
     pub only: Option<Property>,
     /// Checker threads for the main run (counterexample searches always use one, which
-    /// keeps them breadth-first and so shortest).
+    /// keeps them shortest first).
     pub threads: usize,
     /// When to stop before the scope is covered (by default, at half the machine's memory).
     pub limits: Limits,

@@ -133,11 +133,14 @@ pub(super) struct Explored {
 
 /// Runs a search of (a fresh copy of) `model` on `threads` threads until it is done, `finish`
 /// says so, or one of the model's limits is reached; reports progress while it runs.
+/// `state_bound` is the scope's bound when the caller has computed it (0 otherwise): it sizes
+/// the visited set.
 pub(super) fn explore<E>(
     model: &JoinModel<E>,
     order: Order,
     threads: usize,
     finish: Finish,
+    state_bound: u128,
     progress: &mut dyn FnMut(Progress),
 ) -> Explored
 where
@@ -145,17 +148,11 @@ where
 {
     let model = model.fresh();
     let limits = &model.options.limits;
-    let bound = super::estimate::state_bound(
-        &model.scope,
-        &model.domain,
-        model.params.watermark.source,
-        &model.options,
-    );
     let start = Instant::now();
     let mut stopped = None;
     // The visited set starts at the bound when that is small, and grows from a modest size
     // otherwise (bounds are loose: a table sized to one would waste memory).
-    let expected = usize::try_from(bound.min(1 << 22)).unwrap_or(1 << 22);
+    let expected = usize::try_from(state_bound.min(1 << 22)).unwrap_or(1 << 22);
     let run = super::explore::explore(&model, order, threads, finish, expected, &mut |counts| {
         let memory = limits::resident_memory();
         progress(Progress {
@@ -221,7 +218,7 @@ where
         memory: limits::resident_memory(),
         state_bound,
     });
-    let mut run = explore(&model, Order::Depth, threads, Finish::All, progress);
+    let mut run = explore(&model, Order::Depth, threads, Finish::All, state_bound, progress);
     let elapsed = start.elapsed();
     let (unique_states, states, max_depth) = (run.unique_states, run.states, run.max_depth);
     let mut stopped = run.stopped;
@@ -390,7 +387,7 @@ where
     E: ModelEngine,
 {
     debug_assert_eq!(model.options.only, Some(p));
-    let mut run = explore(&model, Order::Shortest, 1, Finish::Any, &mut |_| {});
+    let mut run = explore(&model, Order::Shortest, 1, Finish::Any, 0, &mut |_| {});
     let cx = run
         .discoveries
         .remove(p.name())

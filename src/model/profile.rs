@@ -572,18 +572,20 @@ const FLINK_SQL_DESIGN: &[Design] = &[
     },
 ];
 
+const FLINK_INTERVAL_SOURCE: &str =
+    "org.apache.flink.streaming.api.operators.co.IntervalJoinOperator (onEventTime, registerCleanupTimer); FLINK-33524, closed";
 const FLINK_INTERVAL_DESIGN: &[Design] = &[
     Design {
         property: Property::NoLostMatch,
         outer_only: false,
         why: "IntervalJoinOperator's cleanup timer at ts + upper fires when the watermark reaches it, while a partner exactly at the window's end is still on time (ts < wm is late) and finds the record gone",
-        source: "org.apache.flink.streaming.api.operators.co.IntervalJoinOperator (onEventTime, registerCleanupTimer); FLINK-33524, closed",
+        source: FLINK_INTERVAL_SOURCE,
     },
     Design {
         property: Property::NoPrematureEviction,
         outer_only: false,
         why: "IntervalJoinOperator's cleanup timer at ts + upper removes the record while a partner at exactly the window's end is still on time",
-        source: "org.apache.flink.streaming.api.operators.co.IntervalJoinOperator (onEventTime, registerCleanupTimer); FLINK-33524, closed",
+        source: FLINK_INTERVAL_SOURCE,
     },
 ];
 
