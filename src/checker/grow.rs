@@ -176,6 +176,8 @@ fn merge(smaller: ModelReport, larger: ModelReport) -> ModelReport {
         state_bound: larger.state_bound,
         coverage: None,
         by_design: smaller.by_design,
+        unstated_witnesses: smaller.unstated_witnesses,
+        configuration: Vec::new(),
     }
 }
 

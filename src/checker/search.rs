@@ -76,6 +76,13 @@ pub struct ModelReport {
     /// The properties whose verdict is the engine's design ([`JoinSpec::design`]): either
     /// outcome is as expected.
     pub by_design: Vec<Property>,
+    /// The witnesses the model's `[expect]` says nothing of ([`JoinSpec::states`]): one its
+    /// scope never reaches says what the scope leaves untested ([`Property::untested`]), and
+    /// is no contradiction.
+    pub unstated_witnesses: Vec<Property>,
+    /// Violations that follow from the model's own constants, each with the change that
+    /// removes it (`checker/configuration.rs`); they fail the check, named, not as MISMATCH.
+    pub configuration: Vec<super::Configured>,
 }
 
 impl ModelReport {
@@ -83,8 +90,30 @@ impl ModelReport {
     pub fn as_expected(&self) -> bool {
         self.verdicts
             .iter()
-            .all(|(p, v, e)| v.as_expected() == *e || self.by_design.contains(p))
+            .all(|(p, v, e)| self.verdict_as_expected(*p, v, *e))
             && self.defects.iter().all(|(_, cx)| cx.is_some())
+    }
+
+    /// Whether the verdict `v` on `p` is what the model expects (`e`), or its engine's design,
+    /// or a witness the model states nothing of that this scope does not reach.
+    pub fn verdict_as_expected(&self, p: Property, v: &Verdict, e: Expected) -> bool {
+        v.as_expected() == e
+            || self.by_design.contains(&p)
+            || (matches!(v, Verdict::Missing) && self.unstated_witnesses.contains(&p))
+    }
+
+    /// The witnesses this scope never reached that the model states nothing of: what the
+    /// scope leaves untested.
+    pub fn untested(&self) -> impl Iterator<Item = Property> + '_ {
+        self.verdicts
+            .iter()
+            .filter(|(p, v, _)| matches!(v, Verdict::Missing) && self.unstated_witnesses.contains(p))
+            .map(|(p, _, _)| *p)
+    }
+
+    /// The configuration finding that explains the violation of `p`, if one does.
+    pub fn configured(&self, p: Property) -> Option<&super::Configured> {
+        self.configuration.iter().find(|c| c.property == p)
     }
 
     /// Whether the whole scope was explored.
@@ -103,6 +132,17 @@ impl ModelReport {
                     (Verdict::Violated(_), Expected::Holds) | (Verdict::Reached, Expected::Missing)
                 )
         }) || (self.complete() && !self.as_expected())
+    }
+
+    /// Whether a verdict contradicts the model that no configuration finding explains: a
+    /// MISMATCH, which says the model (or the engine) is not what it claims.
+    pub fn mismatches(&self) -> bool {
+        let explained = |p: &Property| self.configured(*p).is_some();
+        self.verdicts.iter().any(|(p, v, e)| {
+            !explained(p)
+                && !self.verdict_as_expected(*p, v, *e)
+                && (self.complete() || matches!((v, e), (Verdict::Violated(_), _) | (Verdict::Reached, _)))
+        }) || (self.complete() && self.defects.iter().any(|(_, cx)| cx.is_none()))
     }
 }
 
@@ -252,6 +292,11 @@ where
             .into_iter()
             .filter(|&p| spec.design(p).is_some())
             .collect(),
+        unstated_witnesses: Property::ALL
+            .into_iter()
+            .filter(|&p| p.is_witness() && !spec.states(p) && spec.design(p).is_none())
+            .collect(),
+        configuration: Vec::new(),
     })
 }
 

@@ -15,6 +15,7 @@
 //! largest event time before it), but not state or eviction, which the engine decides.
 
 use super::{CliError, Outcome};
+use crate::model::workload::parse_percent;
 use crate::model::JoinSpec;
 use crate::sim::{self, SimReport, Workload};
 use crate::time::Duration;
@@ -297,6 +298,43 @@ fn sweep(
     rows
 }
 
+/// For `check`: the smallest delay above the model's, on `side` (derived watermarks), that
+/// keeps the loss over `steps` (holding `records` records) within `budget`, with the loss it
+/// measured; `None` when no delay of the ladder does.
+pub(super) fn smallest_delay_within(
+    spec: &JoinSpec,
+    side: SweptSide,
+    steps: &[Step],
+    records: u64,
+    budget: f64,
+) -> Option<([Duration; 2], crate::oracle::ideal::Loss)> {
+    let current = spec.params.watermark.delay;
+    let floor = match side {
+        SweptSide::Left => current[0],
+        SweptSide::Right => current[1],
+        SweptSide::Both => current[0].max(current[1]),
+    };
+    let plan = Plan {
+        horizons: Vec::new(),
+        delays: durations("--delays", &LADDER.map(str::to_owned))
+            .expect("the ladder parses")
+            .into_iter()
+            .filter(|d| *d > floor)
+            .collect(),
+        sweep_delays: true,
+        upstream: false,
+    };
+    let rows = sweep(
+        spec,
+        &plan,
+        &plan.settings(spec, &Workload::for_spec(spec), side),
+        steps,
+        records,
+    );
+    let i = choose(&rows, budget, false)?;
+    Some((rows[i].delays, rows[i].report.loss))
+}
+
 /// The advised row: in one dimension the smallest setting within the budget; delays and
 /// horizons together (`both`), the one that holds the least state (p99), the smaller setting
 /// on a tie.
@@ -367,15 +405,6 @@ struct Sweep {
     upstream: bool,
     /// Horizons were swept.
     horizons: bool,
-}
-
-/// `0.1%` or `0.1` (both a tenth of a percent) as a share.
-fn parse_percent(text: &str) -> Result<f64, String> {
-    let t = text.trim().trim_end_matches('%');
-    match t.parse::<f64>() {
-        Ok(v) if (0.0..=100.0).contains(&v) => Ok(v / 100.0),
-        _ => Err(format!("{text:?} is not a percentage; write e.g. \"0.1%\"")),
-    }
 }
 
 fn text(

@@ -81,11 +81,14 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
         .map(|p| JoinSpec::load(p))
         .collect::<Result<Vec<_>, _>>()?;
     let mut reports = Vec::new();
+    // Models that lose more of the ideal join than their `[workload] max_loss` allows.
+    let mut over_budget = 0;
     for spec in &specs {
         let (spec, report) = check_one(spec, options.clone(), args.budget)?;
         let spec = &spec;
         let written = write_counterexamples(spec, &report, &args.out)?;
         let measured = workload_loss(spec);
+        over_budget += usize::from(measured.as_ref().is_some_and(render::Measured::over_budget));
         if args.json {
             writeln!(out, "{}", render::json(spec, &report, &written, measured.as_ref()))?;
         } else {
@@ -98,9 +101,9 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
         }
     }
     if !args.json {
-        writeln!(out, "{}", render::closing_line(&reports))?;
+        writeln!(out, "{}", render::closing_line(&reports, over_budget))?;
     }
-    Ok(if reports.iter().any(ModelReport::contradicts) {
+    Ok(if reports.iter().any(ModelReport::contradicts) || over_budget > 0 {
         Outcome::Violated
     } else if reports.len() < specs.len() || reports.iter().any(|r| !r.complete()) {
         Outcome::Incomplete
@@ -149,7 +152,7 @@ fn check_one(
     let result = match &spec.scope {
         Some(scope) => {
             let scope = scope.clone();
-            checker::check_spec(spec, options, &mut |p| talk.heard(&scope, p)).map(|r| (spec.clone(), r))
+            checker::check_spec(spec, options.clone(), &mut |p| talk.heard(&scope, p)).map(|r| (spec.clone(), r))
         }
         None => {
             talk.talk.say(&format!(
@@ -157,11 +160,14 @@ fn check_one(
                 spec.name,
                 limits::budget_words(budget.unwrap_or(DEFAULT_BUDGET))
             ));
-            checker::check_grown(spec, options, &mut |scope, p| talk.heard(scope, p))
+            checker::check_grown(spec, options.clone(), &mut |scope, p| talk.heard(scope, p))
         }
     };
     talk.talk.finish();
-    result
+    let (checked, mut report) = result?;
+    // A violation the join's constants cause is named, with the change checked to remove it.
+    checker::explain_configuration(&checked, &mut report, &options)?;
+    Ok((checked, report))
 }
 
 /// What `check` says about a model's exploration while it runs.
@@ -283,23 +289,98 @@ fn write_counterexamples(
     Ok(written)
 }
 
-/// Records of the model's `[workload]` that `check` runs to measure the loss against the ideal
-/// join (seed 1): a measure reported beside the verdicts, not a property.
+/// Records of the workload that `check` runs to measure the loss against the ideal join
+/// (seed 1): a measure reported beside the verdicts, judged only against the model's
+/// `[workload] max_loss`.
 const MEASURED_RECORDS: u64 = 100_000;
 
-/// The loss against the ideal join on the model's `[workload]`, when it has one and derives
-/// its watermarks from the data.
+/// The loss against the ideal join on the model's `[workload]`, or on the default workload
+/// when it has none, for a model that derives its watermarks from the data; over the model's
+/// `max_loss`, with the smallest delay that keeps within it.
 fn workload_loss(spec: &JoinSpec) -> Option<render::Measured> {
-    spec.workload.as_ref()?;
     if spec.params.watermark.source != crate::model::WatermarkSource::Derived {
         return None;
     }
     let workload = crate::sim::Workload::for_spec(spec);
+    let steps: Vec<crate::trace::Step> = workload.steps(1, MEASURED_RECORDS).collect();
+    let times = steps.iter().filter_map(|s| match s {
+        crate::trace::Step::Record(r) => Some(r.ts.as_millis()),
+        _ => None,
+    });
+    let (first, last) = times.fold((i64::MAX, i64::MIN), |(lo, hi), t| (lo.min(t), hi.max(t)));
     let engine = crate::engine::for_spec(spec);
-    let report = crate::sim::simulate(spec, engine, &workload, 1, MEASURED_RECORDS, &mut |_| {}, &mut |_| {});
+    let report = crate::sim::run_steps(
+        spec,
+        engine,
+        steps.iter().copied(),
+        MEASURED_RECORDS,
+        &mut |_| {},
+        &mut |_| {},
+    );
+    let budget = spec.workload.as_ref().and_then(|w| w.max_loss);
+    let loss = report.loss;
+    let fix = budget
+        .filter(|b| loss.lost_share() > *b)
+        .map(|b| smallest_fix(spec, &loss, &steps, b));
     Some(render::Measured {
         seed: 1,
         records: MEASURED_RECORDS,
-        loss: report.loss,
+        default_workload: spec.workload.is_none(),
+        event_time: crate::time::Duration::from_millis(last.saturating_sub(first).max(0)),
+        loss,
+        budget,
+        fix,
+    })
+}
+
+/// The smallest change that keeps the loss over `steps` within `budget`, for a model that
+/// loses `loss`: for watermarks combined by max, the min policy (the slower input then
+/// decides); else the delay of the side that loses more to lateness, alone, then both
+/// delays; each the smallest of advise's ladder above the model's.
+fn smallest_fix(
+    spec: &JoinSpec,
+    loss: &crate::oracle::ideal::Loss,
+    steps: &[crate::trace::Step],
+    budget: f64,
+) -> Option<render::Fix> {
+    use super::advise::SweptSide;
+    if spec.params.watermark.policy == crate::model::Policy::Max {
+        let mut min = spec.clone();
+        min.params.watermark.policy = crate::model::Policy::Min;
+        let engine = crate::engine::for_spec(&min);
+        let report = crate::sim::run_steps(
+            &min,
+            engine,
+            steps.iter().copied(),
+            MEASURED_RECORDS,
+            &mut |_| {},
+            &mut |_| {},
+        );
+        if report.loss.lost_share() <= budget {
+            return Some(render::Fix {
+                change: "policy = \"min\" (spark.sql.streaming.multipleWatermarkPolicy = min)".to_owned(),
+                loss: report.loss,
+            });
+        }
+    }
+    let late = &loss.late;
+    let first = if late.right >= late.left {
+        SweptSide::Right
+    } else {
+        SweptSide::Left
+    };
+    let now = spec.params.watermark.delay;
+    [first, SweptSide::Both].into_iter().find_map(|side| {
+        let (delays, loss) = super::advise::smallest_delay_within(spec, side, steps, MEASURED_RECORDS, budget)?;
+        let changed: Vec<String> = ["left_delay", "right_delay"]
+            .iter()
+            .zip(now.iter().zip(delays))
+            .filter(|(_, (now, then))| **now != *then)
+            .map(|(key, (_, then))| format!("{key} = \"{then}\""))
+            .collect();
+        Some(render::Fix {
+            change: changed.join(" and "),
+            loss,
+        })
     })
 }

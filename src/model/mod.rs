@@ -22,6 +22,7 @@
 
 pub(crate) mod builder;
 pub(crate) mod bundled;
+pub(crate) mod configuration;
 pub(crate) mod domain;
 pub(crate) mod join;
 pub(crate) mod profile;
@@ -32,6 +33,7 @@ pub(crate) mod workload;
 
 pub use builder::JoinBuilder;
 pub use bundled::BUNDLED;
+pub use configuration::{Misconfiguration, Rule};
 pub use domain::{TimeDomain, Times};
 pub use join::{Bound, Bounds, JoinKind, JoinParams};
 pub use profile::{
@@ -129,6 +131,11 @@ impl JoinSpec {
             (None, Some(_)) => Expected::Violated,
             (None, None) => Expected::default_for(p),
         }
+    }
+
+    /// Whether the model's `[expect]` names `p`.
+    pub fn states(&self, p: Property) -> bool {
+        self.expect.contains_key(&p)
     }
 
     /// What the engine does by design about `p`, when the model's `[expect]` says nothing of

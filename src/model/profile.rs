@@ -245,6 +245,9 @@ pub struct ProfileInfo {
     /// nothing of the property is judged against this, not against the ideal
     /// ([`crate::model::JoinSpec::design`]).
     pub design: &'static [Design],
+    /// The rules over a join's constants that name a violation this configuration causes,
+    /// with the change that removes it ([`crate::model::configuration`]).
+    pub configuration: &'static [super::Rule],
     /// Whether a model may set the left record's retention (`[join] horizon`): the keyed
     /// Flink functions' TTL and timer offset; other engines derive theirs.
     pub horizon: bool,
@@ -299,6 +302,7 @@ const REFERENCE: ProfileInfo = ProfileInfo {
     knobs: Knobs::CLEAN,
     deviations: &[],
     design: &[],
+    configuration: &[],
     horizon: false,
     grace: false,
     processing_time: false,
@@ -318,6 +322,7 @@ const FLINK_KEYED: ProfileInfo = ProfileInfo {
     )),
     flink: true,
     deviations: &[Deviation::FlinkTimerCleanup, Deviation::FlinkMaxWatermark],
+    configuration: &[super::configuration::horizon_shorter_than_window],
     horizon: true,
     rules_free: false,
     tunable: false,
@@ -354,6 +359,7 @@ pub const PROFILES: [ProfileInfo; 10] = [
         contract: Contract::SparkEndOfStream,
         deviations: &[Deviation::SparkEqualityKey],
         design: SPARK_DESIGN,
+        configuration: &[super::configuration::spark_negative_equality],
         tunable: false,
         ..REFERENCE
     },

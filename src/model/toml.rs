@@ -54,6 +54,7 @@ struct RawWorkload {
     idle: Option<Spanned<RawIdle>>,
     watermark_delay: Option<Spanned<RawPerSide>>,
     watermark_interval: Option<Spanned<String>>,
+    max_loss: Option<Spanned<String>>,
 }
 
 /// A duration for both sides (`"2m"`) or each (`{ left = "1m", right = "30m" }`).
@@ -209,12 +210,13 @@ pub fn read(text: &str, file: &str, default_name: &str) -> Result<JoinSpec, Inpu
         return Err(unsupported(problem, &raw, &params, &at));
     }
     let source = params.watermark.source;
+    let micro_batches = profile.timing() == super::Timing::PerBatch;
     Ok(JoinSpec {
         name: raw.name.unwrap_or_else(|| default_name.to_owned()),
         description: raw.description.unwrap_or_default(),
         params,
         scope: match raw.scope {
-            Some(scope) => Some(parse_scope(scope, source, &at)?),
+            Some(scope) => Some(parse_scope(scope, source, micro_batches, &at)?),
             None => None,
         },
         expect: parse_expect(raw.expect.unwrap_or_default(), &at)?,
@@ -222,7 +224,7 @@ pub fn read(text: &str, file: &str, default_name: &str) -> Result<JoinSpec, Inpu
             .defect
             .unwrap_or_default()
             .into_iter()
-            .map(|d| parse_defect(d, source, file, &at))
+            .map(|d| parse_defect(d, source, micro_batches, file, &at))
             .collect::<Result<_, _>>()?,
         workload: match raw.workload {
             Some(w) => Some(parse_workload(w, &at, file, super::WorkloadSpec::default())?),
@@ -450,6 +452,10 @@ fn parse_workload(
     }
     if let Some(start) = r.start {
         w.start_ms = parse_start(start, at)?;
+    }
+    if let Some(m) = r.max_loss {
+        let share = super::workload::parse_percent(m.get_ref()).map_err(|e| at("workload.max_loss", m.span(), e))?;
+        w.max_loss = Some(share);
     }
     Ok(w)
 }
@@ -921,7 +927,10 @@ fn parse_times(key: &str, values: Spanned<Vec<Spanned<String>>>, at: &At<'_>) ->
 /// With derived watermark values and no `watermark_steps`: this many per input.
 pub(crate) const DEFAULT_WATERMARK_STEPS: u8 = 2;
 
-fn parse_scope(raw: RawScope, source: WatermarkSource, at: &At<'_>) -> Result<Scope, InputError> {
+/// A scope's `[scope]` table. `micro_batches` (the engine runs in micro-batches) gives a scope
+/// that states no `batches` as many batch markers as its larger side has records, as
+/// [`Scope::implied`] does: with none, a run is one batch and no watermark ever acts.
+fn parse_scope(raw: RawScope, source: WatermarkSource, micro_batches: bool, at: &At<'_>) -> Result<Scope, InputError> {
     let keys = scope_keys(&raw.keys, at)?;
     // Record ids and keys are small integers in the checker's compact state.
     let total = u16::from(*raw.left.get_ref()) + u16::from(*raw.right.get_ref());
@@ -965,7 +974,11 @@ fn parse_scope(raw: RawScope, source: WatermarkSource, at: &At<'_>) -> Result<Sc
         watermark_steps,
         time_range,
         origin,
-        batches: raw.batches.unwrap_or(0),
+        batches: raw.batches.unwrap_or(if micro_batches {
+            (*raw.left.get_ref()).max(*raw.right.get_ref())
+        } else {
+            0
+        }),
         processing_times: match raw.processing_times {
             Some(p) => parse_times("scope.processing_times", p, at)?
                 .into_iter()
@@ -1077,7 +1090,13 @@ fn parse_time_range(range: Spanned<Vec<Spanned<String>>>, at: &At<'_>) -> Result
     }
 }
 
-fn parse_defect(raw: RawDefect, source: WatermarkSource, file: &str, at: &At<'_>) -> Result<Defect, InputError> {
+fn parse_defect(
+    raw: RawDefect,
+    source: WatermarkSource,
+    micro_batches: bool,
+    file: &str,
+    at: &At<'_>,
+) -> Result<Defect, InputError> {
     let name = raw.name.get_ref().clone();
     let property = Property::from_name(raw.property.get_ref())
         .filter(|p| !p.is_witness())
@@ -1088,7 +1107,7 @@ fn parse_defect(raw: RawDefect, source: WatermarkSource, file: &str, at: &At<'_>
                 "expected the name of an invariant".to_owned(),
             )
         })?;
-    let scope = parse_scope(raw.scope, source, at)?;
+    let scope = parse_scope(raw.scope, source, micro_batches, at)?;
     let prefix = match raw.prefix {
         None => Trace::new(),
         Some(lines) => {

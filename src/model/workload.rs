@@ -197,6 +197,10 @@ pub struct WorkloadSpec {
     /// Whether the generated trace carries the upstream watermarks and processing times: set
     /// by `Workload::for_spec` for models whose watermarks come from the trace.
     pub upstream_watermarks: bool,
+    /// The share of the ideal join the configuration may lose on this workload (`max_loss =
+    /// "0.1%"`): `check` fails a model that loses more, naming the smallest delay that keeps
+    /// within it. `None`: the loss is reported, not judged.
+    pub max_loss: Option<f64>,
 }
 
 impl Default for WorkloadSpec {
@@ -228,7 +232,17 @@ impl Default for WorkloadSpec {
             watermark_delay: [0, 0],
             watermark_interval: 200,
             upstream_watermarks: false,
+            max_loss: None,
         }
+    }
+}
+
+/// A share written as a percentage (`"0.1%"`, or `"0.1"`), as a fraction (0.001).
+pub(crate) fn parse_percent(text: &str) -> Result<f64, String> {
+    let t = text.trim().trim_end_matches('%');
+    match t.parse::<f64>() {
+        Ok(v) if (0.0..=100.0).contains(&v) => Ok(v / 100.0),
+        _ => Err(format!("{text:?} is not a percentage; write e.g. \"0.1%\"")),
     }
 }
 

@@ -85,6 +85,25 @@ impl Property {
         Property::ALL.into_iter().find(|p| p.name() == name)
     }
 
+    /// For a witness, what a scope that never reaches it leaves untested: the verdicts it
+    /// keeps from being vacuous. `None` for an invariant.
+    pub fn untested(self) -> Option<&'static str> {
+        Some(match self {
+            Property::WitnessMatch => "no pair is ever emitted, so no verdict here is about a match",
+            Property::WitnessLateDrop => {
+                "no record is ever late, so lateness_agrees and the late side of no_spurious_output are untested"
+            }
+            Property::WitnessEviction => {
+                "no record leaves state before the end, so no_premature_eviction and the eviction side of \
+                 no_state_leak are untested"
+            }
+            Property::WitnessStateTwo => "state never holds two records at once",
+            Property::WitnessKeyReused => "no key comes back after its records were evicted",
+            Property::WitnessClickFirst => "no right record comes before the left record it matches",
+            _ => return None,
+        })
+    }
+
     /// Whether this is a witness (`sometimes`) rather than an invariant (`always`).
     pub fn is_witness(self) -> bool {
         self >= Property::WitnessMatch

@@ -490,3 +490,47 @@ fn every_design_entry_is_shown_by_a_bundled_model() {
         }
     }
 }
+
+/// Issue 31: a user's own joins without `[expect]`. A Flink SQL full outer join, a Spark left
+/// outer join and a reference join exit 0 with no MISMATCH, the engine's design named with its
+/// source and no time before 1970; a Spark equality with a negative offset, a keyed Flink
+/// function whose horizon is shorter than its window, and a Spark join whose delays lose more
+/// of its workload than its max_loss each exit 1 with the configuration and the change named.
+#[test]
+fn a_users_own_joins_are_told_design_from_configuration() {
+    let dir = crate::support::TempDir::new("issue-31-users");
+    let users = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/checker/users");
+    let run = |file: &str| {
+        let out = dir.path().join(file);
+        crate::support::joincheck([
+            "check".as_ref(),
+            users.join(file).as_os_str(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ])
+    };
+    for file in ["fsql.toml", "spark.toml", "ref.toml"] {
+        let r = run(file);
+        assert_eq!(r.code, Some(0), "{file}: {r:?}");
+        assert!(!r.stdout.contains("MISMATCH"), "{file}: {}", r.stdout);
+        assert!(
+            !r.stdout.contains("1969") && !r.stdout.contains("@-"),
+            "{file}: {}",
+            r.stdout
+        );
+        if file != "ref.toml" {
+            assert!(r.stdout.contains("the engine's design (every "), "{file}: {}", r.stdout);
+        }
+    }
+    for (file, words) in [
+        ("spark-eq.toml", "change bounds = \"[-5m, -5m]\""),
+        ("keyed.toml", "change horizon = \"1d\""),
+        ("spark-pay.toml", "change right_delay = \"30m\""),
+    ] {
+        let r = run(file);
+        assert_eq!(r.code, Some(1), "{file}: {r:?}");
+        assert!(r.stdout.contains("this configuration"), "{file}: {}", r.stdout);
+        assert!(r.stdout.contains(words), "{file}: {}", r.stdout);
+        assert!(!r.stdout.contains("MISMATCH"), "{file}: {}", r.stdout);
+    }
+}
