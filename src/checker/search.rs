@@ -125,24 +125,30 @@ impl ModelReport {
     /// violation or a witness found where the model expects none. (A violation not found, or
     /// a witness not reached, proves nothing when the search stopped early.)
     pub fn contradicts(&self) -> bool {
-        self.verdicts.iter().any(|(p, v, e)| {
-            !self.by_design.contains(p)
-                && matches!(
-                    (v, e),
-                    (Verdict::Violated(_), Expected::Holds) | (Verdict::Reached, Expected::Missing)
-                )
-        }) || (self.complete() && !self.as_expected())
+        self.contradicted().next().is_some() || self.defect_missing()
     }
 
     /// Whether a verdict contradicts the model that no configuration finding explains: a
     /// MISMATCH, which says the model (or the engine) is not what it claims.
     pub fn mismatches(&self) -> bool {
-        let explained = |p: &Property| self.configured(*p).is_some();
-        self.verdicts.iter().any(|(p, v, e)| {
-            !explained(p)
-                && !self.verdict_as_expected(*p, v, *e)
-                && (self.complete() || matches!((v, e), (Verdict::Violated(_), _) | (Verdict::Reached, _)))
-        }) || (self.complete() && self.defects.iter().any(|(_, cx)| cx.is_none()))
+        self.contradicted().any(|p| self.configured(p).is_none()) || self.defect_missing()
+    }
+
+    /// The properties whose verdict contradicts the model: any verdict not as expected once
+    /// the whole scope was explored; before that, only a violation or a witness found.
+    fn contradicted(&self) -> impl Iterator<Item = Property> + '_ {
+        self.verdicts
+            .iter()
+            .filter(|(p, v, e)| {
+                !self.verdict_as_expected(*p, v, *e)
+                    && (self.complete() || matches!(v, Verdict::Violated(_) | Verdict::Reached))
+            })
+            .map(|(p, _, _)| *p)
+    }
+
+    /// Whether the whole scope was explored and a known defect was not found in it.
+    fn defect_missing(&self) -> bool {
+        self.complete() && self.defects.iter().any(|(_, cx)| cx.is_none())
     }
 }
 

@@ -450,16 +450,7 @@ fn text(
 
 /// The generated workload in words: its seed and what it draws.
 fn workload_words(spec: &JoinSpec, seed: u64) -> String {
-    let w = Workload::for_spec(spec);
-    format!(
-        "workload seed {}: {} impressions/s, {:.1}% clicked, click after {}, arrival delay left {}, right {}",
-        seed,
-        w.impressions_per_sec,
-        100.0 * w.click_through,
-        w.click_after.describe(),
-        w.arrival[0].describe(),
-        w.arrival[1].describe()
-    )
+    format!("workload seed {seed}: {}", Workload::for_spec(spec).describe())
 }
 
 /// The table's header, with a horizon column when horizons were swept.

@@ -308,17 +308,8 @@ fn workload_loss(spec: &JoinSpec) -> Option<render::Measured> {
         _ => None,
     });
     let (first, last) = times.fold((i64::MAX, i64::MIN), |(lo, hi), t| (lo.min(t), hi.max(t)));
-    let engine = crate::engine::for_spec(spec);
-    let report = crate::sim::run_steps(
-        spec,
-        engine,
-        steps.iter().copied(),
-        MEASURED_RECORDS,
-        &mut |_| {},
-        &mut |_| {},
-    );
     let budget = spec.workload.as_ref().and_then(|w| w.max_loss);
-    let loss = report.loss;
+    let loss = measure(spec, &steps);
     let fix = budget
         .filter(|b| loss.lost_share() > *b)
         .map(|b| smallest_fix(spec, &loss, &steps, b));
@@ -331,6 +322,20 @@ fn workload_loss(spec: &JoinSpec) -> Option<render::Measured> {
         budget,
         fix,
     })
+}
+
+/// What `spec`'s engine loses of the ideal join over `steps`.
+fn measure(spec: &JoinSpec, steps: &[crate::trace::Step]) -> crate::oracle::ideal::Loss {
+    let engine = crate::engine::for_spec(spec);
+    crate::sim::run_steps(
+        spec,
+        engine,
+        steps.iter().copied(),
+        MEASURED_RECORDS,
+        &mut |_| {},
+        &mut |_| {},
+    )
+    .loss
 }
 
 /// The smallest change that keeps the loss over `steps` within `budget`, for a model that
@@ -347,19 +352,11 @@ fn smallest_fix(
     if spec.params.watermark.policy == crate::model::Policy::Max {
         let mut min = spec.clone();
         min.params.watermark.policy = crate::model::Policy::Min;
-        let engine = crate::engine::for_spec(&min);
-        let report = crate::sim::run_steps(
-            &min,
-            engine,
-            steps.iter().copied(),
-            MEASURED_RECORDS,
-            &mut |_| {},
-            &mut |_| {},
-        );
-        if report.loss.lost_share() <= budget {
+        let loss = measure(&min, steps);
+        if loss.lost_share() <= budget {
             return Some(render::Fix {
                 change: "policy = \"min\" (spark.sql.streaming.multipleWatermarkPolicy = min)".to_owned(),
-                loss: report.loss,
+                loss,
             });
         }
     }

@@ -247,6 +247,18 @@ pub(crate) fn parse_percent(text: &str) -> Result<f64, String> {
 }
 
 impl WorkloadSpec {
+    /// What the workload generates, in words: rates, matches and arrival delays.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} impressions/s, {:.1}% clicked, click after {}, arrival delay left {}, right {}",
+            self.impressions_per_sec,
+            100.0 * self.click_through,
+            self.click_after.describe(),
+            self.arrival[0].describe(),
+            self.arrival[1].describe()
+        )
+    }
+
     /// Whether a record of `side` at `ts` falls in an idle period of its side.
     pub fn idle(&self, side: crate::event::Side, ts: i64) -> bool {
         self.idle_every > 0

@@ -198,10 +198,12 @@ impl Measured {
     /// The measure in lines (the first is the heading).
     fn lines(&self, spec: &JoinSpec) -> Vec<String> {
         let on = if self.default_workload {
-            "on the default workload (the model has no [workload]: 100 left records/s, 5% matched a log-normal \
-             minute later, arrivals up to 2m late; state one for your data)"
+            format!(
+                "on the default workload (the model has no [workload]: {}; state one for your data)",
+                crate::model::WorkloadSpec::default().describe()
+            )
         } else {
-            "on the model's [workload]"
+            "on the model's [workload]".to_owned()
         };
         let mut lines = vec![format!(
             "{on}, seed {}, {} records over {} of event time, against the ideal join ({}):",
