@@ -178,6 +178,8 @@ fn merge(smaller: ModelReport, larger: ModelReport) -> ModelReport {
         by_design: smaller.by_design,
         unstated_witnesses: smaller.unstated_witnesses,
         configuration: Vec::new(),
+        bugs: Vec::new(),
+        design_shown: Vec::new(),
     }
 }
 

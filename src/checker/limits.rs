@@ -105,6 +105,14 @@ impl Limits {
         }
     }
 
+    /// The same limits with the time budget, if there is one, started again now.
+    pub fn restarted(self) -> Limits {
+        match self.deadline {
+            Some((_, budget)) => self.with_budget(budget),
+            None => self,
+        }
+    }
+
     /// The time left before the deadline, if there is one.
     pub fn time_left(&self) -> Option<StdDuration> {
         self.deadline

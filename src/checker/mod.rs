@@ -19,7 +19,7 @@
 //! that do not name keys (none do). [`Options::symmetry`] turns this off for the differential
 //! test.
 
-mod configuration;
+mod causes;
 mod differential;
 pub(crate) mod estimate;
 mod explore;
@@ -32,7 +32,7 @@ mod visited;
 pub(crate) use crate::run::{disagreement, new_violation, StateChecks};
 pub use crate::run::{first_violation, monitor_run, Finding, Monitor, MonitoredRun, OuterProblem};
 pub use crate::run::{Disagreement, Kind, Retraction, RowKind, Shape};
-pub use configuration::{explain_configuration, Configured};
+pub use causes::{explain_causes, Bugged, Configured};
 pub use differential::{check_mutant, mutant_violations, MutantVerdict, Paired};
 pub use grow::{check_grown, growth, Coverage, Partial};
 pub use limits::{Limits, Stopped};

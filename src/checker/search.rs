@@ -83,6 +83,12 @@ pub struct ModelReport {
     /// Violations that follow from the model's own constants, each with the change that
     /// removes it (`checker/configuration.rs`); they fail the check, named, not as MISMATCH.
     pub configuration: Vec<super::Configured>,
+    /// Violations a known bug of the engine causes (`checker/causes.rs`): each fails the
+    /// check unless the model allows it.
+    pub bugs: Vec<super::Bugged>,
+    /// The violations the engine's design was checked to cause beside a known bug or the
+    /// configuration (`checker/causes.rs`), where it can be run without.
+    pub design_shown: Vec<Property>,
 }
 
 impl ModelReport {
@@ -92,6 +98,7 @@ impl ModelReport {
             .iter()
             .all(|(p, v, e)| self.verdict_as_expected(*p, v, *e))
             && self.defects.iter().all(|(_, cx)| cx.is_some())
+            && self.bugs.iter().all(|b| b.allowed)
     }
 
     /// Whether the verdict `v` on `p` is what the model expects (`e`), or its engine's design,
@@ -99,6 +106,7 @@ impl ModelReport {
     pub fn verdict_as_expected(&self, p: Property, v: &Verdict, e: Expected) -> bool {
         v.as_expected() == e
             || self.by_design.contains(&p)
+            || self.bugs.iter().any(|b| b.property == p && b.allowed)
             || (matches!(v, Verdict::Missing) && self.unstated_witnesses.contains(&p))
     }
 
@@ -116,6 +124,11 @@ impl ModelReport {
         self.configuration.iter().find(|c| c.property == p)
     }
 
+    /// The known bugs that cause the violation of `p`.
+    pub fn bugged(&self, p: Property) -> impl Iterator<Item = &super::Bugged> + '_ {
+        self.bugs.iter().filter(move |b| b.property == p)
+    }
+
     /// Whether the whole scope was explored.
     pub fn complete(&self) -> bool {
         self.stopped.is_none()
@@ -125,13 +138,15 @@ impl ModelReport {
     /// violation or a witness found where the model expects none. (A violation not found, or
     /// a witness not reached, proves nothing when the search stopped early.)
     pub fn contradicts(&self) -> bool {
-        self.contradicted().next().is_some() || self.defect_missing()
+        self.contradicted().next().is_some() || self.defect_missing() || self.bugs.iter().any(|b| !b.allowed)
     }
 
     /// Whether a verdict contradicts the model that no configuration finding explains: a
     /// MISMATCH, which says the model (or the engine) is not what it claims.
     pub fn mismatches(&self) -> bool {
-        self.contradicted().any(|p| self.configured(p).is_none()) || self.defect_missing()
+        self.contradicted()
+            .any(|p| self.configured(p).is_none() && self.bugged(p).next().is_none())
+            || self.defect_missing()
     }
 
     /// The properties whose verdict contradicts the model: any verdict not as expected once
@@ -303,6 +318,8 @@ where
             .filter(|&p| p.is_witness() && !spec.states(p) && spec.design(p).is_none())
             .collect(),
         configuration: Vec::new(),
+        bugs: Vec::new(),
+        design_shown: Vec::new(),
     })
 }
 

@@ -165,8 +165,9 @@ fn check_one(
     };
     talk.talk.finish();
     let (checked, mut report) = result?;
-    // A violation the join's constants cause is named, with the change checked to remove it.
-    checker::explain_configuration(&checked, &mut report, &options)?;
+    // A violation the join's constants or a known bug of the engine cause is named, each
+    // checked to go away without it.
+    checker::explain_causes(&checked, &mut report, &options)?;
     Ok((checked, report))
 }
 

@@ -55,7 +55,7 @@
 use crate::engine::fault::Fault;
 use crate::engine::store::{Entry, SideStore};
 use crate::event::{Key, Output, Record, RecordId, Side};
-use crate::model::{JoinKind, JoinParams, KafkaWindows};
+use crate::model::{JoinKind, JoinParams, KafkaWindows, Removed};
 use crate::time::EventTime;
 use crate::trace::Step;
 use std::collections::BTreeMap;
@@ -118,7 +118,14 @@ impl KafkaStreamsEngine {
             before_ms: windows.before_ms,
             after_ms: windows.after_ms,
             grace_ms: windows.grace_ms,
-            retention_ms: windows.retention_ms,
+            // Without the short retention: what the window and the grace need, and never
+            // less than Kafka's own.
+            retention_ms: if params.removed.has(Removed::KAFKA_RETENTION_SHORT) {
+                let need = windows.before_ms.max(windows.after_ms).saturating_add(windows.grace_ms);
+                windows.retention_ms.max(need)
+            } else {
+                windows.retention_ms
+            },
             stream_time: NO_TIMESTAMP,
             min_time: i64::MAX,
             observed: [NO_TIMESTAMP; 2],
@@ -161,15 +168,35 @@ impl KafkaStreamsEngine {
 
     /// The earliest time a query of `side`'s window store returns.
     fn first_visible(&self, side: Side) -> i64 {
-        self.observed[side.index()]
-            .saturating_sub(self.retention_ms)
-            .saturating_add(1)
+        let removed = self.params.removed;
+        if removed.has(Removed::KAFKA_RETENTION_SHORT.with(Removed::KAFKA_OWN_SIDE_EXPIRY)) {
+            // Without both: a record stays while a partner may still come on time, by the
+            // task's stream time: `ts + after + grace >= stream time` for a left record.
+            let reach = match side {
+                Side::Left => self.after_ms,
+                Side::Right => self.before_ms,
+            };
+            return self.stream_time.saturating_sub(reach.saturating_add(self.grace_ms));
+        }
+        let base = if removed.has(Removed::KAFKA_OWN_SIDE_EXPIRY) {
+            self.stream_time
+        } else {
+            self.observed[side.index()]
+        };
+        let edge = i64::from(!removed.has(Removed::KAFKA_RETENTION_SHORT));
+        base.saturating_sub(self.retention_ms).saturating_add(edge)
     }
 
     fn process(&mut self, x: Record, out: &mut Vec<Output>) {
         let t = x.ts.as_millis();
         if t < 0 {
             self.dropped += 1;
+            return;
+        }
+        if self.params.removed.has(Removed::KAFKA_LATE_JOINED) && t < self.watermark() {
+            // The engine without its design's joining of late records (what KAFKA-16123
+            // proposed): one behind the model's watermark is dropped, and said so.
+            out.push(Output::Late(x.id));
             return;
         }
         let (s, o) = (x.side, x.side.other());
@@ -184,8 +211,12 @@ impl KafkaStreamsEngine {
         // Java long arithmetic, as KStreamKStreamJoin writes it (`Math.max(0L,
         // inputRecordTimestamp + joinAfterMs)`): a record whose window end passes
         // Long.MAX_VALUE wraps to a negative end, fetches nothing, and is padded at once.
-        let from = t.wrapping_sub(join_before).max(0).max(self.first_visible(o));
-        let to = t.wrapping_add(join_after).max(0);
+        let (from, to) = if self.params.removed.has(Removed::KAFKA_EPOCH_CLAMP) {
+            (t.saturating_sub(join_before), t.saturating_add(join_after))
+        } else {
+            (t.wrapping_sub(join_before).max(0), t.wrapping_add(join_after).max(0))
+        };
+        let from = from.max(self.first_visible(o));
         let mut matched = false;
         if from <= to {
             let outer_store = self.has_outer_store();
@@ -200,7 +231,13 @@ impl KafkaStreamsEngine {
             }
         }
         if self.pads(s) && !matched {
-            if to < self.stream_time || !self.has_outer_store() {
+            // KAFKA-19536: the window's end, without the grace (the fix waits for the grace).
+            let closes = if self.params.removed.has(Removed::KAFKA_19536) {
+                to.saturating_add(self.grace_ms)
+            } else {
+                to
+            };
+            if closes < self.stream_time || !self.has_outer_store() {
                 out.push(Output::Unmatched(x.id));
             } else {
                 debug_assert!(self.has_outer_store(), "a padded side of a join with an outer store");
@@ -209,6 +246,24 @@ impl KafkaStreamsEngine {
             }
         }
         self.put(x);
+        if self.params.removed.has(Removed::KAFKA_OWN_SIDE_EXPIRY) {
+            // Without stores that expire only by their own side's time: both, by the task's.
+            for side in [Side::Left, Side::Right] {
+                let first = self.first_visible(side);
+                self.windows[side.index()].pop_oldest_while(|_, ts, _| ts.as_millis() < first, |_, _| {});
+            }
+        }
+    }
+
+    /// The model's watermark over what the stores have observed (Kafka's rule: the largest
+    /// time seen less the grace, by default), for the engine without late records joined.
+    fn watermark(&self) -> i64 {
+        let delay = self.params.watermark.delay;
+        (0..2)
+            .filter(|&i| self.observed[i] != NO_TIMESTAMP)
+            .map(|i| self.observed[i].saturating_sub(delay[i].as_millis()))
+            .max()
+            .unwrap_or(i64::MIN)
     }
 
     /// `KStreamJoinWindow`: the record goes into its side's window store.
@@ -216,7 +271,8 @@ impl KafkaStreamsEngine {
         let (t, i) = (x.ts.as_millis(), x.side.index());
         self.observed[i] = self.observed[i].max(t);
         let segment = (self.retention_ms / 2).max(60_000);
-        if t / segment < self.observed[i].saturating_sub(self.retention_ms) / segment {
+        let own_side = !self.params.removed.has(Removed::KAFKA_OWN_SIDE_EXPIRY);
+        if own_side && t / segment < self.observed[i].saturating_sub(self.retention_ms) / segment {
             self.dropped += 1;
             return;
         }
@@ -230,6 +286,13 @@ impl KafkaStreamsEngine {
 
     /// `emitNonJoinedOuterRecords`: null-pads the outer-store entries whose window has closed.
     fn emit_closed(&mut self, join_after: i64, out: &mut Vec<Output>) {
+        // Without the scan's design (below), the guard asks the shorter look-back of the two.
+        let exact = self.params.removed.has(Removed::KAFKA_OUTER_SCAN);
+        let join_after = if exact {
+            self.after_ms.min(self.before_ms)
+        } else {
+            join_after
+        };
         if self.min_time.wrapping_add(join_after).wrapping_add(self.grace_ms) >= self.stream_time {
             return;
         }
@@ -237,7 +300,12 @@ impl KafkaStreamsEngine {
         let mut open = [false; 2];
         let mut closed = Vec::new();
         for (&(ts, side, key), ids) in &self.outer {
-            self.min_time = ts;
+            // TimeTracker.minTime: the last entry looked at, so an entry still open after an
+            // earlier one that is also open holds the next scan back; without that, the
+            // earliest entry still open.
+            if !exact || self.min_time == i64::MAX || !(open[0] || open[1]) {
+                self.min_time = ts;
+            }
             if open[0] && open[1] {
                 break;
             }
@@ -270,6 +338,17 @@ impl crate::engine::Engine for KafkaStreamsEngine {
         // outer-join emit throttle) is set to emit on every record.
         match *step {
             Step::Record(r) if !self.ended => self.process(r, out),
+            Step::End if !self.ended && self.params.removed.has(Removed::KAFKA_NO_END) => {
+                // The engine without its design's endless stream: what waits gets its row.
+                self.ended = true;
+                out.extend(
+                    std::mem::take(&mut self.outer)
+                        .into_values()
+                        .flatten()
+                        .map(Output::Unmatched),
+                );
+                self.windows = SideStore::default();
+            }
             Step::End => self.ended = true,
             _ => {}
         }

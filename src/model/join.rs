@@ -1,6 +1,6 @@
 //! The join condition: kinds, the time window, and the parameters every engine takes.
 
-use super::{Knobs, Profile, SpecWatermarks, WatermarkSpec};
+use super::{Knobs, Profile, Removed, SpecWatermarks, WatermarkSpec};
 use crate::event::{Record, Side};
 use crate::time::{Duration, Watermark};
 use std::fmt;
@@ -229,6 +229,9 @@ pub struct JoinParams {
     /// The engine knobs (`[join] eviction`, `end_of_input`, `outer_rows`), the profile's
     /// row unless the model states them.
     pub knobs: Knobs,
+    /// The engine's departures this run leaves out, to tell a violation's causes apart
+    /// ([`crate::model::known_bugs`]): [`Removed::NONE`] for every join a model file states.
+    pub removed: Removed,
 }
 
 impl JoinParams {

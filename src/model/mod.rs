@@ -25,6 +25,7 @@ pub(crate) mod bundled;
 pub(crate) mod configuration;
 pub(crate) mod domain;
 pub(crate) mod join;
+pub(crate) mod known_bugs;
 pub(crate) mod profile;
 pub(crate) mod scope;
 pub mod toml;
@@ -36,6 +37,7 @@ pub use bundled::BUNDLED;
 pub use configuration::{Misconfiguration, Rule};
 pub use domain::{TimeDomain, Times};
 pub use join::{Bound, Bounds, JoinKind, JoinParams};
+pub use known_bugs::{KnownBug, Removed};
 pub use profile::{
     Contract, Design, Deviation, EndOfInput, Eviction, Fuzz, KafkaWindows, Knob, Knobs, OuterRows, Profile,
     ProfileInfo, Unsupported, PROFILES,
@@ -75,6 +77,9 @@ pub struct JoinSpec {
     pub expect: BTreeMap<Property, Expected>,
     /// Known defects of the design, each of which the checker must demonstrate.
     pub defects: Vec<Defect>,
+    /// The known bugs of the engine the model accepts (`[expect] allow`, by
+    /// [`KnownBug::id`]): a violation one of them causes does not fail the check.
+    pub allowed: Vec<String>,
     /// The model's `[workload]`, what `simulate` and `advise` generate; `None` for the default.
     pub workload: Option<WorkloadSpec>,
     /// Where the model was read from.
@@ -107,6 +112,7 @@ impl JoinSpec {
             scope: None,
             expect: BTreeMap::new(),
             defects: Vec::new(),
+            allowed: Vec::new(),
             workload: None,
             file: String::new(),
         }
@@ -133,6 +139,11 @@ impl JoinSpec {
         }
     }
 
+    /// Whether the model accepts the known bug `id` (`[expect] allow`).
+    pub fn allows(&self, id: &str) -> bool {
+        self.allowed.iter().any(|a| a == id)
+    }
+
     /// Whether the model's `[expect]` names `p`.
     pub fn states(&self, p: Property) -> bool {
         self.expect.contains_key(&p)
@@ -149,7 +160,7 @@ impl JoinSpec {
             .profile
             .design()
             .iter()
-            .find(|d| d.property == p && d.applies(self.params.kind))
+            .find(|d| d.property == p && d.applies(&self.params))
     }
 
     /// Rejects traces this model cannot give a meaning to (for now: explicit watermark steps

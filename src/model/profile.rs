@@ -5,7 +5,7 @@
 //! Adding a profile: a variant of [`Profile`], its row in [`PROFILES`], its engine file in the
 //! engine module, and that engine's line in the engine module's `profile_engines!` list.
 
-use super::{JoinKind, JoinParams, Lateness, Policy, Timing, WatermarkSource, WatermarkSpec};
+use super::{JoinKind, JoinParams, Lateness, Policy, Removed, Timing, WatermarkSource, WatermarkSpec};
 use crate::property::Property;
 use crate::time::Duration;
 
@@ -248,6 +248,9 @@ pub struct ProfileInfo {
     /// The rules over a join's constants that name a violation this configuration causes,
     /// with the change that removes it ([`crate::model::configuration`]).
     pub configuration: &'static [super::Rule],
+    /// The known bugs of the modelled engine version, each with the engine without it
+    /// ([`crate::model::known_bugs`]).
+    pub bugs: &'static [super::KnownBug],
     /// Whether a model may set the left record's retention (`[join] horizon`): the keyed
     /// Flink functions' TTL and timer offset; other engines derive theirs.
     pub horizon: bool,
@@ -303,6 +306,7 @@ const REFERENCE: ProfileInfo = ProfileInfo {
     deviations: &[],
     design: &[],
     configuration: &[],
+    bugs: &[],
     horizon: false,
     grace: false,
     processing_time: false,
@@ -374,6 +378,7 @@ pub const PROFILES: [ProfileInfo; 10] = [
         // Not the timer deviation: this contract holds only no_duplicate_output and
         // outer_exactly_once, which a record held for its timer does not break.
         deviations: &[Deviation::FlinkMaxWatermark],
+        bugs: super::known_bugs::SEED_BUGS,
         ..FLINK_KEYED
     },
     FLINK_KEYED,
@@ -454,6 +459,7 @@ pub const PROFILES: [ProfileInfo; 10] = [
         // end of input flushes the stores.
         contract: Contract::Holds(&[Property::NoDuplicateOutput]),
         design: KAFKA_DESIGN,
+        bugs: super::known_bugs::KAFKA_BUGS,
         grace: true,
         rules_free: false,
         tunable: false,
@@ -495,6 +501,7 @@ pub const PROFILES: [ProfileInfo; 10] = [
             end_of_input: EndOfInput::Flush,
             outer_rows: OuterRows::EagerRetract,
         },
+        bugs: super::known_bugs::PATHWAY_BUGS,
         rules_free: false,
         ..REFERENCE
     },
@@ -508,8 +515,15 @@ pub const PROFILES: [ProfileInfo; 10] = [
 pub struct Design {
     /// The property: violated by design (an invariant), or never reached (a witness).
     pub property: Property,
+    /// The flag that runs the engine without this design, where the engine has one: then a
+    /// violation of the property can be told apart from a known bug's
+    /// ([`crate::model::known_bugs`]); [`Removed::NONE`] where it cannot.
+    pub removed: Removed,
     /// Only for joins that null-pad a side (outer joins), or for every join.
     pub outer_only: bool,
+    /// Only for joins that keep the profile's knobs (a knob's design: Quix Streams' per-key
+    /// expiry), or whatever the knobs.
+    pub default_knobs: bool,
     /// Why, in a sentence a user reads.
     pub why: &'static str,
     /// The engine's source: class and method, issue or document.
@@ -517,9 +531,11 @@ pub struct Design {
 }
 
 impl Design {
-    /// Whether it applies to a join of `kind`.
-    pub fn applies(&self, kind: super::JoinKind) -> bool {
-        !self.outer_only || kind.pads(crate::event::Side::Left) || kind.pads(crate::event::Side::Right)
+    /// Whether it applies to the join `params`.
+    pub fn applies(&self, params: &JoinParams) -> bool {
+        let kind = params.kind;
+        let padded = kind.pads(crate::event::Side::Left) || kind.pads(crate::event::Side::Right);
+        (!self.outer_only || padded) && (!self.default_knobs || params.knobs == params.profile.default_knobs())
     }
 }
 
@@ -530,13 +546,17 @@ const SPARK_NO_END_SOURCE: &str =
 const SPARK_DESIGN: &[Design] = &[
     Design {
         property: Property::NoStateLeak,
+        removed: Removed::NONE,
         outer_only: false,
+        default_knobs: false,
         why: SPARK_NO_END,
         source: SPARK_NO_END_SOURCE,
     },
     Design {
         property: Property::OuterExactlyOnce,
+        removed: Removed::NONE,
         outer_only: true,
+        default_knobs: false,
         why: "a Spark outer join emits a null row when the watermark evicts the unmatched row, and a stopped stream evicts nothing: such a row never gets one",
         source: SPARK_NO_END_SOURCE,
     },
@@ -548,31 +568,41 @@ const FLINK_SQL_SOURCE: &str =
 const FLINK_SQL_DESIGN: &[Design] = &[
     Design {
         property: Property::NoSpuriousOutput,
+        removed: Removed::NONE,
         outer_only: false,
+        default_knobs: false,
         why: FLINK_SQL_LATE,
         source: FLINK_SQL_SOURCE,
     },
     Design {
         property: Property::LatenessAgrees,
+        removed: Removed::NONE,
         outer_only: false,
+        default_knobs: false,
         why: FLINK_SQL_LATE,
         source: FLINK_SQL_SOURCE,
     },
     Design {
         property: Property::WitnessLateDrop,
+        removed: Removed::NONE,
         outer_only: false,
+        default_knobs: false,
         why: FLINK_SQL_LATE,
         source: FLINK_SQL_SOURCE,
     },
     Design {
         property: Property::NoStateLeak,
+        removed: Removed::NONE,
         outer_only: false,
+        default_knobs: false,
         why: "Flink SQL caches a row behind the watermark while its window is still open, though no on-time partner can come",
         source: FLINK_SQL_SOURCE,
     },
     Design {
         property: Property::OuterExactlyOnce,
+        removed: Removed::NONE,
         outer_only: true,
+        default_knobs: false,
         why: "Flink SQL null-pads a late row at once when nothing cached matches it, and a partner that arrives later still joins it",
         source: FLINK_SQL_SOURCE,
     },
@@ -583,13 +613,17 @@ const FLINK_INTERVAL_SOURCE: &str =
 const FLINK_INTERVAL_DESIGN: &[Design] = &[
     Design {
         property: Property::NoLostMatch,
+        removed: Removed::NONE,
         outer_only: false,
+        default_knobs: false,
         why: "IntervalJoinOperator's cleanup timer at ts + upper fires when the watermark reaches it, while a partner exactly at the window's end is still on time (ts < wm is late) and finds the record gone",
         source: FLINK_INTERVAL_SOURCE,
     },
     Design {
         property: Property::NoPrematureEviction,
+        removed: Removed::NONE,
         outer_only: false,
+        default_knobs: false,
         why: "IntervalJoinOperator's cleanup timer at ts + upper removes the record while a partner at exactly the window's end is still on time",
         source: FLINK_INTERVAL_SOURCE,
     },
@@ -598,60 +632,87 @@ const FLINK_INTERVAL_DESIGN: &[Design] = &[
 const KAFKA_LATE: &str = "Kafka Streams drops no record for being behind stream time: it probes the other store, joins what retention kept, and pads at once in a left or outer join";
 const KAFKA_LATE_SOURCE: &str =
     "KStreamKStreamJoin.process; KAFKA-16123 (apache/kafka#15189, closed unmerged); docs/CONFORMANCE.md";
-const KAFKA_RETENTION: &str = "the join's window stores return a record while ts >= observed - retention + 1, with retention = before + after + grace: one millisecond short of what the window needs";
-const KAFKA_RETENTION_SOURCE: &str =
-    "AbstractRocksDBSegmentedBytesStore.getActualFrom; JoinWindows.size(); KStreamKStreamJoin.isOuterJoinWindowOpen; docs/CONFORMANCE.md";
 const KAFKA_DESIGN: &[Design] = &[
     Design {
         property: Property::NoSpuriousOutput,
+        removed: Removed::KAFKA_LATE_JOINED,
         outer_only: false,
+        default_knobs: false,
         why: KAFKA_LATE,
         source: KAFKA_LATE_SOURCE,
     },
     Design {
         property: Property::LatenessAgrees,
+        removed: Removed::KAFKA_LATE_JOINED,
         outer_only: false,
+        default_knobs: false,
         why: KAFKA_LATE,
         source: KAFKA_LATE_SOURCE,
     },
     Design {
         property: Property::WitnessLateDrop,
+        removed: Removed::KAFKA_LATE_JOINED,
         outer_only: false,
+        default_knobs: false,
         why: KAFKA_LATE,
         source: KAFKA_LATE_SOURCE,
     },
     Design {
         property: Property::NoStateLeak,
+        removed: Removed::KAFKA_NO_END
+            .with(Removed::KAFKA_OWN_SIDE_EXPIRY)
+            .with(Removed::KAFKA_OUTER_SCAN),
         outer_only: false,
-        why: "a Kafka stream has no end: nothing is freed or null-padded when the input stops",
-        source: "KStreamKStreamJoin (no end-of-input punctuation); docs/CONFORMANCE.md",
+        default_knobs: false,
+        why: "a Kafka stream has no end: nothing is freed or null-padded when the input stops; and each window store expires records only as its own side's stream time moves, so a side that goes quiet keeps records no partner can match any more; and the outer store is scanned again only once stream time passes the last entry the previous scan looked at (TimeTracker.minTime), so an earlier record whose window has closed waits for its null row",
+        source: "KStreamKStreamJoin (no end-of-input punctuation; emitNonJoinedOuterRecords, TimeTracker.minTime); AbstractRocksDBSegmentedBytesStore (expiry by the store's observed stream time); docs/CONFORMANCE.md",
     },
     Design {
         property: Property::OuterExactlyOnce,
+        removed: Removed::KAFKA_NO_END.with(Removed::KAFKA_LATE_JOINED),
         outer_only: true,
-        why: "a Kafka stream has no end: an unmatched record waits in the outer store until stream time passes its window and grace, and never gets its null row when the input stops",
+        default_knobs: false,
+        why: "a Kafka stream has no end: an unmatched record waits in the outer store until stream time passes its window and grace, and never gets its null row when the input stops; and a record behind stream time is null-padded at once, then still joined by a partner that comes later",
         source: "KStreamKStreamJoin.emitNonJoinedOuterRecords; docs/CONFORMANCE.md",
-    },
-    Design {
-        property: Property::NoLostMatch,
-        outer_only: false,
-        why: KAFKA_RETENTION,
-        source: KAFKA_RETENTION_SOURCE,
-    },
-    Design {
-        property: Property::NoPrematureEviction,
-        outer_only: false,
-        why: KAFKA_RETENTION,
-        source: KAFKA_RETENTION_SOURCE,
     },
 ];
 
-const QUIX_DESIGN: &[Design] = &[Design {
-    property: Property::WitnessLateDrop,
-    outer_only: false,
-    why: "Quix Streams' join_interval drops nothing as late: grace_ms is a retention",
-    source: "quixstreams.dataframe.joins.join_interval.IntervalJoin (3.28.1); docs/REAL-ENGINES.md",
-}];
+const QUIX_EXPIRY: &str = "Quix Streams' join_interval expires a key's records on a side once a record of that key arrives there more than grace_ms later (\"expired per key when the new record gets added\"), not by the window: with nothing late, a partner may still come for an expired record, and a key that goes quiet keeps its records";
+const QUIX_SOURCE: &str = "quixstreams.dataframe.joins.join_interval.IntervalJoin (3.28.1), the join_interval docstring; docs/REAL-ENGINES.md";
+const QUIX_DESIGN: &[Design] = &[
+    Design {
+        property: Property::NoLostMatch,
+        removed: Removed::NONE,
+        outer_only: false,
+        default_knobs: true,
+        why: QUIX_EXPIRY,
+        source: QUIX_SOURCE,
+    },
+    Design {
+        property: Property::NoPrematureEviction,
+        removed: Removed::NONE,
+        outer_only: false,
+        default_knobs: true,
+        why: QUIX_EXPIRY,
+        source: QUIX_SOURCE,
+    },
+    Design {
+        property: Property::OuterExactlyOnce,
+        removed: Removed::NONE,
+        outer_only: true,
+        default_knobs: true,
+        why: "Quix Streams' join_interval emits a left record's null row at once when nothing matches it (\"for left joins, emit even without matches\"), never withdrawn, and a partner that comes later joins it too",
+        source: QUIX_SOURCE,
+    },
+    Design {
+        property: Property::WitnessLateDrop,
+        removed: Removed::NONE,
+        outer_only: false,
+        default_knobs: false,
+        why: "Quix Streams' join_interval drops nothing as late: grace_ms is a retention",
+        source: QUIX_SOURCE,
+    },
+];
 
 /// A known deviation: a finding that a profile's engine produces on purpose, because the
 /// real engine it models does, in a corner its bundled models' scopes leave out. A profile's

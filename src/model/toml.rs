@@ -4,7 +4,7 @@
 use super::profile::{Knob, Unsupported};
 use super::{
     Bounds, Defect, EndOfInput, Eviction, JoinKind, JoinParams, JoinSpec, KafkaWindows, Knobs, Lateness, OuterRows,
-    Policy, Profile, Scope, Times, WatermarkSource, WatermarkSpec,
+    Policy, Profile, Removed, Scope, Times, WatermarkSource, WatermarkSpec,
 };
 use crate::error::InputError;
 use crate::event::Side;
@@ -28,9 +28,17 @@ struct RawModel {
     join: RawJoin,
     watermark: Option<RawWatermark>,
     scope: Option<RawScope>,
-    expect: Option<BTreeMap<String, Spanned<String>>>,
+    expect: Option<BTreeMap<String, Spanned<RawExpect>>>,
     defect: Option<Vec<RawDefect>>,
     workload: Option<Spanned<RawWorkload>>,
+}
+
+/// A value in `[expect]`: a verdict, or (for `allow`) the known bugs the model accepts.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawExpect {
+    Verdict(String),
+    List(Vec<String>),
 }
 
 /// `[workload]`: every key optional, the default workload's value otherwise.
@@ -195,6 +203,7 @@ pub fn read(text: &str, file: &str, default_name: &str) -> Result<JoinSpec, Inpu
         horizon,
         grace,
         knobs,
+        removed: Removed::NONE,
     };
     params.watermark = match &raw.watermark {
         Some(w) => read_watermark(w, profile, &at)?,
@@ -211,6 +220,8 @@ pub fn read(text: &str, file: &str, default_name: &str) -> Result<JoinSpec, Inpu
     }
     let source = params.watermark.source;
     let micro_batches = profile.timing() == super::Timing::PerBatch;
+    let mut expect = raw.expect.unwrap_or_default();
+    let allowed = parse_allow(expect.remove("allow"), profile, &at)?;
     Ok(JoinSpec {
         name: raw.name.unwrap_or_else(|| default_name.to_owned()),
         description: raw.description.unwrap_or_default(),
@@ -219,7 +230,8 @@ pub fn read(text: &str, file: &str, default_name: &str) -> Result<JoinSpec, Inpu
             Some(scope) => Some(parse_scope(scope, source, micro_batches, &at)?),
             None => None,
         },
-        expect: parse_expect(raw.expect.unwrap_or_default(), &at)?,
+        expect: parse_expect(&mut expect, &at)?,
+        allowed,
         defects: raw
             .defect
             .unwrap_or_default()
@@ -1149,18 +1161,21 @@ fn parse_defect(
 }
 
 fn parse_expect(
-    raw: BTreeMap<String, Spanned<String>>,
+    raw: &mut BTreeMap<String, Spanned<RawExpect>>,
     at: &At<'_>,
 ) -> Result<BTreeMap<Property, Expected>, InputError> {
     let mut out = BTreeMap::new();
-    for (name, value) in raw {
+    for (name, value) in std::mem::take(raw) {
         let key = format!("expect.{name}");
         let property = Property::from_name(&name).ok_or_else(|| {
             let names: Vec<&str> = Property::ALL.iter().map(|p| p.name()).collect();
             at(
                 &key,
                 value.span(),
-                format!("unknown property; properties are {}", names.join(", ")),
+                format!(
+                    "unknown property; properties are {}, and allow (the engine's known bugs the model accepts)",
+                    names.join(", ")
+                ),
             )
         })?;
         let allowed = if property.is_witness() {
@@ -1168,24 +1183,64 @@ fn parse_expect(
         } else {
             [Expected::Holds, Expected::Violated]
         };
+        let span = value.span();
+        let unknown = |shown: String| {
+            at(
+                &key,
+                span.clone(),
+                format!(
+                    "unknown verdict {shown}; expected {} or {}",
+                    allowed[0].name(),
+                    allowed[1].name()
+                ),
+            )
+        };
+        let verdict = match value.into_inner() {
+            RawExpect::Verdict(v) => v,
+            RawExpect::List(list) => return Err(unknown(format!("{list:?}"))),
+        };
         let expected = allowed
             .into_iter()
-            .find(|e| e.name() == value.get_ref())
-            .ok_or_else(|| {
-                at(
-                    &key,
-                    value.span(),
-                    format!(
-                        "unknown verdict {:?}; expected {} or {}",
-                        value.get_ref(),
-                        allowed[0].name(),
-                        allowed[1].name()
-                    ),
-                )
-            })?;
+            .find(|e| e.name() == verdict)
+            .ok_or_else(|| unknown(format!("{verdict:?}")))?;
         out.insert(property, expected);
     }
     Ok(out)
+}
+
+/// `[expect] allow`: known bugs of the profile's engine, by id.
+fn parse_allow(raw: Option<Spanned<RawExpect>>, profile: Profile, at: &At<'_>) -> Result<Vec<String>, InputError> {
+    let Some(raw) = raw else {
+        return Ok(Vec::new());
+    };
+    let span = raw.span();
+    let known: Vec<&str> = profile.info().bugs.iter().map(|b| b.id).collect();
+    let known_words = if known.is_empty() {
+        format!("the {} profile has no known bugs", profile.name())
+    } else {
+        format!("the {} profile's are {}", profile.name(), known.join(", "))
+    };
+    let ids = match raw.into_inner() {
+        RawExpect::List(ids) => ids,
+        RawExpect::Verdict(_) => {
+            return Err(at(
+                "expect.allow",
+                span,
+                format!(
+                    "expected a list of known bugs, e.g. allow = [\"{}\"]; {known_words}",
+                    known.first().unwrap_or(&"ID")
+                ),
+            ))
+        }
+    };
+    if let Some(unknown) = ids.iter().find(|id| !known.contains(&id.as_str())) {
+        return Err(at(
+            "expect.allow",
+            span,
+            format!("unknown known bug {unknown:?}; {known_words}"),
+        ));
+    }
+    Ok(ids)
 }
 
 /// The key assigned on the line holding byte `offset` (`name` in `name = 5`), if any.

@@ -123,6 +123,44 @@ fn design_words(spec: &JoinSpec, verdict: &Verdict, d: &crate::model::Design, co
 
 /// A violation this configuration causes, in words: what the constants do, the change that
 /// removes it, and how far the check with the change went.
+/// The causes `checker/causes.rs` named for the violation of `p`, joined; empty if none.
+fn cause_words(spec: &JoinSpec, report: &ModelReport, p: Property, v: &Verdict) -> String {
+    let bugs = report.bugged(p).map(|b| bug_words(spec, b));
+    let configured = report.configured(p).map(configuration_words);
+    let mut causes: Vec<String> = bugs.chain(configured).collect();
+    if let Some(d) = spec
+        .design(p)
+        .filter(|_| !causes.is_empty() && report.design_shown.contains(&p))
+    {
+        causes.push(design_words(spec, v, d, true));
+    }
+    causes.join("; also ")
+}
+
+fn bug_words(spec: &JoinSpec, b: &checker::Bugged) -> String {
+    let verdict = if b.allowed {
+        "allowed by the model".to_owned()
+    } else {
+        format!(
+            "fails the check (a model that accepts it says [expect] allow = [\"{}\"])",
+            b.bug.id
+        )
+    };
+    format!(
+        "violated: known bug {} of {} ({}): {}; checked: without it the property holds {}; {verdict} [{}]",
+        b.bug.id,
+        spec.params.profile.name(),
+        b.bug.versions,
+        b.bug.summary,
+        if b.exhaustive {
+            "in this scope"
+        } else {
+            "in the part explored"
+        },
+        b.bug.reference
+    )
+}
+
 fn configuration_words(c: &checker::Configured) -> String {
     format!(
         "violated: this configuration: {}; change {}, checked: with it the property holds {} [{}]",
@@ -308,11 +346,10 @@ pub fn text(
     }
     let mut rows = vec![["  property".to_owned(), "verdict".to_owned()]];
     for (p, v, e) in &report.verdicts {
+        let causes = cause_words(spec, report, *p, v);
         let words = match (v, &report.coverage, spec.design(*p)) {
+            (Verdict::Violated(_), _, _) if !causes.is_empty() => causes,
             (_, _, Some(d)) => design_words(spec, v, d, report.complete()),
-            (Verdict::Violated(_), _, _) if report.configured(*p).is_some() => {
-                configuration_words(report.configured(*p).expect("configured"))
-            }
             (Verdict::Missing, _, _) if report.complete() && report.unstated_witnesses.contains(p) => format!(
                 "not reached in this scope: {} (a larger scope would test it)",
                 p.untested().expect("a witness")
@@ -372,6 +409,16 @@ fn counterexample_text(s: &mut String, spec: &JoinSpec, cx: &WrittenCounterexamp
 /// The closing line of a text report over `reports`.
 pub fn closing_line(reports: &[ModelReport], over_budget: usize) -> String {
     let configured: usize = reports.iter().map(|r| r.configuration.len()).sum::<usize>() + over_budget;
+    let bugs: usize = reports
+        .iter()
+        .map(|r| r.bugs.iter().filter(|b| !b.allowed).count())
+        .sum();
+    let bug_words = |n: usize| {
+        format!(
+            "{n} finding{} caused by a known bug of the engine the model does not allow (named above, with its reference)",
+            if n == 1 { "" } else { "s" }
+        )
+    };
     let untested: usize = reports.iter().map(|r| r.untested().count()).sum();
     let configured_words = |n: usize| {
         format!(
@@ -384,9 +431,14 @@ pub fn closing_line(reports: &[ModelReport], over_budget: usize) -> String {
         if configured > 0 {
             s += &format!("; and {}", configured_words(configured));
         }
+        if bugs > 0 {
+            s += &format!("; and {}", bug_words(bugs));
+        }
         s
-    } else if configured > 0 {
-        configured_words(configured)
+    } else if configured > 0 || bugs > 0 {
+        let configured = (configured > 0).then(|| configured_words(configured));
+        let bugs = (bugs > 0).then(|| bug_words(bugs));
+        configured.into_iter().chain(bugs).collect::<Vec<_>>().join("; and ")
     } else if let Some(r) = reports.iter().find(|r| !r.complete()) {
         let n = reports.iter().filter(|r| !r.complete()).count();
         format!(
@@ -433,6 +485,27 @@ pub fn json(
             });
             if let Some(d) = spec.design(*p) {
                 o["design"] = serde_json::json!({ "why": d.why, "source": d.source, "outer_only": d.outer_only });
+            }
+            if let Some(c) = report.configured(*p) {
+                o["configuration"] = serde_json::json!({
+                    "what": c.problem.what, "change": c.problem.change, "source": c.problem.source,
+                    "exhaustive": c.exhaustive,
+                });
+            }
+            let bugs: Vec<serde_json::Value> = report
+                .bugged(*p)
+                .map(|b| {
+                    serde_json::json!({
+                        "id": b.bug.id, "summary": b.bug.summary, "versions": b.bug.versions,
+                        "reference": b.bug.reference, "allowed": b.allowed, "exhaustive": b.exhaustive,
+                    })
+                })
+                .collect();
+            if !bugs.is_empty() {
+                o["known_bugs"] = serde_json::Value::Array(bugs);
+            }
+            if report.untested().any(|q| q == *p) {
+                o["untested"] = serde_json::json!(p.untested());
             }
             if let Some(cx) = written.iter().find(|cx| cx.property == *p && cx.defect.is_none()) {
                 o["counterexample"] = counterexample_json(cx);

@@ -950,6 +950,7 @@ fn decode_params(input: &mut Choices<'_>, profile: Profile) -> JoinParams {
         horizon: None,
         grace: None,
         knobs: profile.default_knobs(),
+        removed: crate::model::Removed::NONE,
     };
     if profile.takes_grace() {
         // The grace is drawn like a delay.
@@ -1283,6 +1284,7 @@ fn protocol_params(kind: JoinKind) -> JoinParams {
         horizon: None,
         grace: None,
         knobs: Knobs::CLEAN,
+        removed: crate::model::Removed::NONE,
     }
 }
 

@@ -474,7 +474,9 @@ fn every_design_entry_is_shown_by_a_bundled_model() {
     specs.sort_by(|a, b| a.name.cmp(&b.name));
     let mut shown = std::collections::BTreeSet::new();
     for spec in &specs {
-        let report = check(spec, Options::default());
+        let mut report = check(spec, Options::default());
+        // As `check` does: known bugs and the configuration, named where they cause a violation.
+        joincheck::checker::explain_causes(spec, &mut report, &Options::default()).expect("checked");
         assert!(report.as_expected(), "{}: {:?}", spec.name, report.verdicts);
         for (p, verdict, _) in &report.verdicts {
             if spec.design(*p).is_some() && matches!(verdict, Verdict::Violated(_) | Verdict::Missing) {
@@ -537,4 +539,84 @@ fn a_users_own_joins_are_told_design_from_configuration() {
         assert!(r.stdout.contains(words), "{file}: {}", r.stdout);
         assert!(!r.stdout.contains("MISMATCH"), "{file}: {}", r.stdout);
     }
+    // Kafka Streams 4.4.0's known bugs, each checked to go away without it: named with the
+    // reference, failing until the model allows them.
+    let r = run("kafka.toml");
+    assert_eq!(r.code, Some(1), "{r:?}");
+    assert!(!r.stdout.contains("MISMATCH"), "{}", r.stdout);
+    for words in [
+        "outer_exactly_once     violated: known bug KAFKA-19536 of kafka-streams",
+        "no_lost_match          violated: known bug kafka-retention-short of kafka-streams",
+        "KAFKA-19536, apache/kafka#22410",
+        "checked: without it the property holds in this scope; fails the check (a model that accepts it says [expect] allow = [\"KAFKA-19536\"])",
+        "the engine's design (every kafka-streams outer join)",
+        "findings caused by a known bug of the engine the model does not allow",
+    ] {
+        assert!(r.stdout.contains(words), "{words:?} in {}", r.stdout);
+    }
+    let r = run("kafka-allowed.toml");
+    assert_eq!(r.code, Some(0), "{r:?}");
+    assert!(r.stdout.contains("known bug KAFKA-19536"), "{}", r.stdout);
+    assert!(r.stdout.contains("allowed by the model"), "{}", r.stdout);
+    assert!(!r.stdout.contains("fails the check"), "{}", r.stdout);
+}
+
+/// The known bugs' and the design's removal flags are complete for Kafka Streams: the engine
+/// run without all of them has every invariant of the ideal join in each bundled Kafka Streams
+/// model's scope (the scopes that show each departure) and in a user's derived one, so what
+/// `check` names as a known bug or the design is exactly what the engine adds to the ideal
+/// join there.
+#[test]
+fn kafka_streams_without_its_departures_is_the_ideal_join() {
+    use joincheck::model::Removed;
+    let all = [
+        Removed::KAFKA_19536,
+        Removed::KAFKA_RETENTION_SHORT,
+        Removed::KAFKA_NO_END,
+        Removed::KAFKA_LATE_JOINED,
+        Removed::KAFKA_EPOCH_CLAMP,
+        Removed::KAFKA_OWN_SIDE_EXPIRY,
+        Removed::KAFKA_OUTER_SCAN,
+    ]
+    .into_iter()
+    .fold(Removed::NONE, Removed::with);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut paths: Vec<std::path::PathBuf> = std::fs::read_dir(root.join("models"))
+        .expect("models/")
+        .map(|e| e.expect("an entry").path())
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("kafka-streams-"))
+        })
+        .collect();
+    // And a user's join in a derived scope, far from the epoch.
+    paths.push(root.join("tests/checker/users/kafka.toml"));
+    let mut checked = 0;
+    for path in paths {
+        let spec = JoinSpec::load(&path).expect("a bundled model loads");
+        let without = JoinSpec {
+            params: all.from(&spec.params),
+            defects: Vec::new(),
+            ..spec.clone()
+        };
+        let report = check(&without, Options::default());
+        assert!(report.complete(), "{}", spec.name);
+        for (p, verdict, _) in &report.verdicts {
+            if !p.is_witness() {
+                assert!(matches!(verdict, Verdict::Holds), "{}: {p}: {verdict:?}", spec.name);
+            }
+        }
+        // And each departure is needed: the engine as it runs violates something there.
+        let as_runs = check(&spec, Options::default());
+        assert!(
+            as_runs
+                .verdicts
+                .iter()
+                .any(|(_, v, _)| matches!(v, Verdict::Violated(_))),
+            "{}",
+            spec.name
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 4, "the bundled Kafka Streams models and the user's");
 }

@@ -322,6 +322,27 @@ fn cases() -> Vec<Case> {
             "explicit watermark steps do not apply",
         ),
         case(
+            "model-allows-an-unknown-bug",
+            Input::Model(format!("{MODEL}[expect]\nallow = [\"KAFKA-19536\"]\n")),
+            Some(15),
+            Some("expect.allow"),
+            "unknown known bug \"KAFKA-19536\"; the reference profile has no known bugs",
+        ),
+        case(
+            "model-allow-not-a-list",
+            Input::Model(format!("{MODEL}[expect]\nallow = \"KAFKA-19536\"\n")),
+            Some(15),
+            Some("expect.allow"),
+            "expected a list of known bugs",
+        ),
+        case(
+            "model-verdict-as-a-list",
+            Input::Model(format!("{MODEL}[expect]\nno_lost_match = [\"holds\"]\n")),
+            Some(15),
+            Some("expect.no_lost_match"),
+            "unknown verdict [\"holds\"]; expected holds or violated",
+        ),
+        case(
             "model-inverted-bounds",
             Input::Model(model("[0ms, 1h]", "[2h, 1h]")),
             Some(6),

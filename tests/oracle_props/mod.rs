@@ -112,6 +112,7 @@ pub fn arb_params(profile: Profile) -> impl Strategy<Value = JoinParams> {
                     end_of_input,
                     ..profile.default_knobs()
                 },
+                removed: joincheck::model::Removed::NONE,
             },
         )
 }
