@@ -508,7 +508,7 @@ pub(crate) fn run_steps(
         sink(&step);
         run.step(&mut engine, &step, &mut |_| {}, progress);
     }
-    run.finish(&engine)
+    run.finish()
 }
 
 /// Runs `engine` on a trace read line by line from `input` (`file` names it in errors), with
@@ -539,7 +539,7 @@ pub(crate) fn run_stream<E: crate::engine::Engine>(
         lines: fed.lines,
         names_max: streamed.names_max,
     };
-    Ok((streamed.run.finish(&streamed.engine), stats))
+    Ok((streamed.run.finish(), stats))
 }
 
 /// What [`run_stream`] read and held.
@@ -604,6 +604,8 @@ struct Run {
     tally: Tally,
     samples: Samples,
     ideal: Option<crate::oracle::ideal::IdealJoin>,
+    /// The model's watermarks before end of input, once it came.
+    before_end: Option<crate::model::SpecWatermarks>,
     expected: Vec<Output>,
     actual: Vec<Output>,
 }
@@ -620,6 +622,7 @@ impl Run {
             tally: Tally::default(),
             samples: Samples::new(records, initial),
             ideal: ideal.then(|| crate::oracle::ideal::IdealJoin::new(spec.params)),
+            before_end: None,
             expected: Vec::new(),
             actual: Vec::new(),
         }
@@ -636,6 +639,9 @@ impl Run {
         self.actual.clear();
         if let (Step::Record(r), Some(ideal)) = (step, self.ideal.as_mut()) {
             ideal.record(r, self.oracle.watermark());
+        }
+        if *step == Step::End {
+            self.before_end = Some(*self.oracle.watermarks());
         }
         self.oracle.step_departing(step, &mut self.expected, departed);
         let t = std::time::Instant::now();
@@ -658,10 +664,11 @@ impl Run {
         }
     }
 
-    fn finish(mut self, engine: &impl crate::engine::Engine) -> SimReport {
+    fn finish(mut self) -> SimReport {
         self.tally.settle(&mut self.report);
         if let Some(ideal) = &self.ideal {
-            self.report.loss = ideal.finish(&engine.stored());
+            let last = self.before_end.as_ref().unwrap_or(self.oracle.watermarks());
+            self.report.loss = ideal.finish(last);
         }
         self.samples.finish(&mut self.report);
         let records = self.report.records as f64;

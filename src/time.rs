@@ -219,10 +219,19 @@ impl EventTime {
         let (y, mo, d) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
         sep(4, b"-")?;
         sep(7, b"-")?;
-        sep(10, b"Tt ")?;
-        let (h, mi, sec) = (num(11, 2)?, num(14, 2)?, num(17, 2)?);
-        sep(13, b":")?;
-        sep(16, b":")?;
+        // A date alone is its midnight, UTC.
+        let date_only = b.len() == 10;
+        if !date_only {
+            sep(10, b"Tt ")?;
+        }
+        let (h, mi, sec) = if date_only {
+            (0, 0, 0)
+        } else {
+            let clock = (num(11, 2)?, num(14, 2)?, num(17, 2)?);
+            sep(13, b":")?;
+            sep(16, b":")?;
+            clock
+        };
         let days_in_month = match mo {
             1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
             4 | 6 | 9 | 11 => 30,
@@ -232,6 +241,9 @@ impl EventTime {
         };
         if d < 1 || d > days_in_month || h > 23 || mi > 59 || sec > 59 {
             return Err(bad(K::NoSuchDateOrTime));
+        }
+        if date_only {
+            return Ok(EventTime(days_from_civil(y, mo, d) * 86_400_000));
         }
         let mut at = 19;
         let mut millis = 0;
@@ -373,11 +385,7 @@ const UNITS: [(&str, i128); 5] = [
 
 /// Why a text is not an RFC 3339 timestamp that [`EventTime::parse_rfc3339`] reads: the text,
 /// and what is wrong with it as a [`TimestampErrorKind`].
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "{text:?} is not an RFC 3339 timestamp ({}); write e.g. \"2026-12-01T10:15:00Z\" or integer milliseconds since the epoch",
-    .kind.why()
-)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TimestampError {
     text: String,
     kind: TimestampErrorKind,
@@ -393,6 +401,50 @@ impl TimestampError {
     pub fn text(&self) -> &str {
         &self.text
     }
+
+    /// What is wrong, in words: the kind's, and for a fraction finer than a millisecond the
+    /// digit that would be lost.
+    fn words(&self) -> String {
+        let why = self.kind.why().to_owned();
+        if self.kind != TimestampErrorKind::FinerThanMillisecond {
+            return why;
+        }
+        let fraction = self.text.get(20..).unwrap_or_default();
+        let digits: Vec<char> = fraction.chars().take_while(char::is_ascii_digit).collect();
+        match digits.iter().enumerate().skip(3).find(|(_, d)| **d != '0') {
+            Some((i, d)) => format!(
+                "{why}: its digit {d} at the {} place after the point would be lost; joincheck reads times to the millisecond",
+                ordinal(i + 1)
+            ),
+            None => why,
+        }
+    }
+}
+
+impl fmt::Display for TimestampError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{:?} is not an RFC 3339 timestamp ({}); write e.g. \"2026-12-01T10:15:00Z\", \"2026-12-01\" or integer \
+             milliseconds since the epoch",
+            self.text,
+            self.words()
+        )
+    }
+}
+
+impl std::error::Error for TimestampError {}
+
+/// `1st`, `2nd`, `3rd`, `4th`, …
+fn ordinal(n: usize) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (1, 11) | (2, 12) | (3, 13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
 }
 
 /// What is wrong with a timestamp's text ([`TimestampError::kind`]).
@@ -589,7 +641,6 @@ mod tests {
             assert_eq!(EventTime::parse_rfc3339(back), Ok(t));
         }
         for bad in [
-            "2024-01-01",
             "2024-01-01T01:00:00",
             "2024-02-30T00:00:00Z",
             "2023-02-29T00:00:00Z",
@@ -625,6 +676,20 @@ mod tests {
             let t = EventTime::from_millis(day * 86_400_000 + 12_345);
             assert_eq!(EventTime::parse_rfc3339(&t.rfc3339().unwrap()), Ok(t));
         }
+    }
+
+    #[test]
+    fn dates_and_fractions_read_as_users_write_them() {
+        let t = |text| EventTime::parse_rfc3339(text);
+        assert_eq!(t("2026-12-01"), t("2026-12-01T00:00:00Z"));
+        assert_eq!(t("2026-12-01T10:15:00.250000Z"), t("2026-12-01T10:15:00.250Z"));
+        assert_eq!(t("2026-12-01T10:15:00.123000+00:00"), t("2026-12-01T10:15:00.123Z"));
+        let e = t("2026-12-01T10:15:00.123456Z").unwrap_err().to_string();
+        assert!(
+            e.contains("its digit 4 at the 4th place after the point would be lost"),
+            "{e}"
+        );
+        assert!(t("2026-12-1").is_err() && t("2026-02-30").is_err());
     }
 
     #[test]

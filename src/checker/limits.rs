@@ -12,6 +12,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};
 
+/// How long the searches for shorter counterexamples may take, together, after a search was
+/// stopped (by a signal or its budget).
+pub const AFTER_STOP: StdDuration = StdDuration::from_secs(3);
+
 /// The bounds of one check.
 #[derive(Clone, Debug)]
 pub struct Limits {
@@ -103,6 +107,17 @@ impl Limits {
             deadline: Some((Instant::now() + budget, budget)),
             ..self
         }
+    }
+
+    /// The limits for the short searches after a stopped one (shorter counterexamples): its
+    /// state and memory budgets, a fresh interrupt, and [`AFTER_STOP`] from now for all of
+    /// them together.
+    pub fn after_stop(&self) -> Limits {
+        Limits {
+            interrupt: Arc::new(AtomicBool::new(false)),
+            ..self.clone()
+        }
+        .with_budget(AFTER_STOP)
     }
 
     /// The same limits with the time budget, if there is one, started again now.

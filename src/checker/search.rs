@@ -23,6 +23,9 @@ pub struct Counterexample {
     pub step: usize,
     /// What breaks the invariant, as the monitor saw it.
     pub finding: Finding,
+    /// Whether no shorter counterexample exists in the scope (a shortest-first search found
+    /// it); `false` when a search stopped first and this is the shortest path it had.
+    pub shortest: bool,
 }
 
 /// The verdict on one property.
@@ -283,6 +286,12 @@ where
     let elapsed = start.elapsed();
     let (unique_states, states, max_depth) = (run.unique_states, run.states, run.max_depth);
     let mut stopped = run.stopped;
+    // A stopped search (a signal, the time budget) still looks for shorter counterexamples,
+    // briefly, with a fresh interrupt: a second signal still ends the process.
+    let mut model = model;
+    if stopped.is_some() {
+        model.options.limits = model.options.limits.after_stop();
+    }
     let mut verdicts = Vec::new();
     for p in Property::ALL {
         let found = run.discoveries.remove(p.name());
@@ -334,13 +343,13 @@ where
         (true, None) => (Verdict::Missing, None),
         (false, None) => (Verdict::Holds, None),
         (false, Some(path)) if !model.options.shortest => {
-            (Verdict::Violated(Box::new(counterexample(model, p, path))), None)
+            (Verdict::Violated(Box::new(counterexample(model, p, path, false))), None)
         }
         (false, Some(path)) => {
             // The shortest one, from a search for `p` alone; if that search is stopped
             // too, the path the main search found.
             let (shortest, also_stopped) = search_counterexample(model.only(p), p);
-            let cx = shortest.unwrap_or_else(|| counterexample(model, p, path));
+            let cx = shortest.unwrap_or_else(|| counterexample(model, p, path, false));
             (Verdict::Violated(Box::new(cx)), also_stopped)
         }
     }
@@ -459,13 +468,13 @@ where
     let cx = run
         .discoveries
         .remove(p.name())
-        .map(|path| counterexample(&model, p, path));
+        .map(|path| counterexample(&model, p, path, true));
     (cx, run.stopped)
 }
 
 /// The counterexample a search path shows: its actions lead to the first state that breaks
 /// `p`.
-fn counterexample<E>(model: &JoinModel<E>, p: Property, actions: Vec<Action>) -> Counterexample
+fn counterexample<E>(model: &JoinModel<E>, p: Property, actions: Vec<Action>, shortest: bool) -> Counterexample
 where
     E: ModelEngine,
 {
@@ -476,5 +485,10 @@ where
     let trace = model.trace_of(&actions);
     let finding = last.monitor.finding(p).expect("the path ends where the property fails");
     let step = model.prefix.steps().len() + actions.len() - 1;
-    Counterexample { trace, step, finding }
+    Counterexample {
+        trace,
+        step,
+        finding,
+        shortest,
+    }
 }

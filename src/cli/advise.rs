@@ -34,9 +34,10 @@ pub struct Args {
     /// The workload's seed.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Records to generate.
-    #[arg(long, default_value_t = 200_000)]
-    records: u64,
+    /// Records to generate; by default enough event time for the join (three windows' reach,
+    /// plus the largest delay and the slowest arrivals), at most 2,000,000.
+    #[arg(long)]
+    records: Option<u64>,
     /// The delays to try, comma-separated (default: 0 to 24h in steps of about 1.5×).
     #[arg(long, value_delimiter = ',')]
     delays: Vec<String>,
@@ -88,6 +89,9 @@ struct Row {
     report: SimReport,
 }
 
+/// The most records `advise` generates unless told: it runs them once per setting.
+const ADVISE_CAP: u64 = 2_000_000;
+
 pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
     let mut spec = JoinSpec::load(&args.model)?;
     crate::model::toml::override_workload(&mut spec, &args.workload)?;
@@ -95,13 +99,24 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
     let plan = Plan::new(&spec, &args)?;
     // The data, once.
     let workload = Workload::for_spec(&spec);
+    let sizing = workload.sized(&spec.params, ADVISE_CAP);
     let (steps, records): (Vec<Step>, u64) = match &args.trace {
         Some(path) => {
             let trace = super::load_trace(&spec, path)?;
             (trace.steps().to_vec(), trace.records().len() as u64)
         }
-        None => (workload.steps(args.seed, args.records).collect(), args.records),
+        None => {
+            let records = args.records.unwrap_or(sizing.records);
+            (workload.steps(args.seed, records).collect(), records)
+        }
     };
+    let sized = match &args.trace {
+        Some(_) => None,
+        None => Some(super::sizing_words(&sizing, args.records)),
+    };
+    if let Some(words) = &sized {
+        eprintln!("advise: {words}");
+    }
     if plan.upstream && plan.sweep_delays && !steps.iter().any(|s| matches!(s, Step::ProcessingTime(_))) {
         return Err(input_error(
             &spec.file,
@@ -119,7 +134,9 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
         &steps,
         records,
     );
-    let chosen = choose(&rows, budget, plan.sweep_delays && !plan.horizons.is_empty());
+    // Too few ideal rows (they are the same for every setting) support no choice.
+    let too_few = rows.first().is_some_and(|r| r.report.loss.too_few_rows());
+    let chosen = choose(&rows, budget, plan.sweep_delays && !plan.horizons.is_empty()).filter(|_| !too_few);
     if let Some(path) = &args.svg {
         write_svg(path, &spec, &plan, args.side, &rows, chosen, budget)?;
     }
@@ -131,6 +148,9 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
         writeln!(out, "{}", json(&spec, &args, &rows, chosen, budget, sweep))?;
     } else {
         write!(out, "{}", text(&spec, &args, &rows, chosen, budget, records, sweep))?;
+        if let Some(words) = &sized {
+            writeln!(out, "size: {words}")?;
+        }
     }
     // Exit 0 when a setting meets the budget, 1 when none does.
     Ok(Outcome::holds_if(chosen.is_some()))
@@ -435,8 +455,17 @@ fn text(
     let mut table = vec![header(sweep.horizons)];
     table.extend(rows.iter().map(|r| table_row(r, args.record_bytes, sweep.horizons)));
     s += &crate::report::table(&table);
+    let ideal = rows.first().map_or(0, |r| r.report.loss.ideal);
     match chosen {
         Some(i) => s += &advice_words(&rows[i], budget, args.record_bytes),
+        None if rows.first().is_some_and(|r| r.report.loss.too_few_rows()) => {
+            let _ = writeln!(
+                s,
+                "no advice: the ideal join has only {ideal} rows here, too few for a loss share to choose a delay by \
+                 (at least {}); run more event time (--records, or leave it out for the default size)",
+                crate::oracle::ideal::FEW_IDEAL_ROWS
+            );
+        }
         None => {
             let _ = writeln!(
                 s,

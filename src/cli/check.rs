@@ -58,7 +58,8 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
     let mut limits = Limits::default();
     limits.max_states = args.max_states;
     limits.max_memory = args.max_memory.or(limits.max_memory);
-    // Ctrl-C stops the search and still prints what it covered; a second one kills.
+    // Ctrl-C, SIGTERM (a CI job's timeout) or SIGHUP stops the search and still prints what
+    // it covered; a second one kills.
     let interrupt = limits.interrupt.clone();
     let _ = ctrlc::set_handler(move || {
         if interrupt.swap(true, std::sync::atomic::Ordering::Relaxed) {

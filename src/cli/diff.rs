@@ -45,7 +45,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
     // The implementation's rows against the ideal join (what it still held is not known),
     // then the rows against the model, ending with the verdict.
     let outputs: Vec<_> = emitted.iter().map(|e| e.output).collect();
-    let loss = crate::oracle::ideal::loss_of_trace(&analysis, &outputs, &[]);
+    let loss = crate::oracle::ideal::loss_of_trace(&analysis, &outputs);
     writeln!(out, "{}", loss.text_for(&spec))?;
     let text = crate::report::diff_text(&analysis, &diff, expected.len(), emitted.len());
     write!(out, "{text}")?;

@@ -221,3 +221,30 @@ fn spinner() -> indicatif::ProgressBar {
     bar.set_style(indicatif::ProgressStyle::with_template("{spinner} {msg}").expect("a valid template"));
     bar
 }
+
+/// How a generated run was sized, in words (`simulate`, `advise`): the records, the event time
+/// they cover, and the event time the join needs, with a loud warning when they fall short.
+pub(crate) fn sizing_words(sizing: &crate::model::Sizing, asked: Option<u64>) -> String {
+    let needs = format!("the join needs about {} ({})", sizing.needed, sizing.why);
+    match asked {
+        Some(n) if sizing.covers_for(n) < sizing.needed => format!(
+            "WARNING: {n} records, as asked, cover only about {} of event time, and {needs}: the loss and state \
+             figures leave out what only a longer run shows; leave --records out for the default size",
+            sizing.covers_for(n)
+        ),
+        Some(n) => format!(
+            "{n} records, as asked, about {} of event time; {needs}",
+            sizing.covers_for(n)
+        ),
+        None if sizing.capped => format!(
+            "WARNING: {} records (the cap) cover only about {} of event time, and {needs}: the loss and state \
+             figures leave out what only a longer run shows; give --records to run longer, or a lower rate in \
+             [workload]",
+            sizing.records, sizing.covers
+        ),
+        None => format!(
+            "{} records, about {} of event time: {needs}",
+            sizing.records, sizing.covers
+        ),
+    }
+}

@@ -39,7 +39,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
     if args.loss {
         let analysis = crate::oracle::Analysis::new(spec.params, &trace);
         let outputs: Vec<_> = expected.iter().map(|e| e.output).collect();
-        let loss = crate::oracle::ideal::loss_of_trace(&analysis, &outputs, &[]);
+        let loss = crate::oracle::ideal::loss_of_trace(&analysis, &outputs);
         eprintln!("{}", loss.text_for(&spec));
     }
     Ok(Outcome::Holds)

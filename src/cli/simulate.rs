@@ -15,8 +15,10 @@ pub struct Args {
     model: PathBuf,
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    #[arg(long, default_value_t = 1_000_000)]
-    records: u64,
+    /// Records to generate; by default enough event time for the join (three windows' reach,
+    /// plus the largest delay and the slowest arrivals), at most 5,000,000.
+    #[arg(long)]
+    records: Option<u64>,
     /// Also write the generated trace (JSON lines).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -30,6 +32,9 @@ pub struct Args {
     #[arg(long = "workload", value_name = "KEY = VALUE")]
     workload: Vec<String>,
 }
+
+/// The most records `simulate` generates unless told.
+const SIMULATE_CAP: u64 = 5_000_000;
 
 pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
     let mut spec = JoinSpec::load(&args.model)?;
@@ -47,15 +52,18 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
             }
         }
     };
-    let bar = indicatif::ProgressBar::new(args.records);
+    let sizing = workload.sized(&spec.params, SIMULATE_CAP);
+    let records = args.records.unwrap_or(sizing.records);
+    let sized = super::sizing_words(&sizing, args.records);
+    eprintln!("simulate: {sized}");
+    let bar = indicatif::ProgressBar::new(records);
     bar.set_style(
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} records, {per_sec}, {elapsed}")
             .expect("a valid template"),
     );
     let engine = crate::engine::for_spec(&spec);
     let mut talk = super::talk::Talk::beside_a_bar();
-    let records = args.records;
-    let report = sim::simulate(&spec, engine, &workload, args.seed, args.records, &mut sink, &mut |n| {
+    let report = sim::simulate(&spec, engine, &workload, args.seed, records, &mut sink, &mut |n| {
         bar.set_position(n);
         talk.progress(|| {
             format!(
@@ -72,13 +80,14 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Outcome, CliError> {
         w.commit()?;
     }
     if let Some(path) = &args.svg {
-        let title = format!("{} — seed {}, {} records", spec.name, args.seed, args.records);
+        let title = format!("{} — seed {}, {records} records", spec.name, args.seed);
         OutputFile::write_whole(path, super::plot::run_svg(&report, &title)?.as_bytes())?;
     }
     if args.json {
         writeln!(out, "{}", render::json(&spec, args.seed, &report))?;
     } else {
         write!(out, "{}", render::text(&spec, args.seed, &report))?;
+        writeln!(out, "size: {sized}")?;
     }
     Ok(Outcome::holds_if(render::unexpected(&spec, &report).is_empty()))
 }

@@ -76,15 +76,13 @@ impl<'a> Fields<'a> {
                     format!("{n} is not an integer millisecond time in the 64-bit range"),
                 )
             }),
-            Value::String(text) if !text.is_empty() && text.bytes().all(|c| c.is_ascii_digit() || c == b'-') => {
-                Err(self.error(
-                    field,
-                    format!(
-                        "{text:?} is a string of digits: write integer milliseconds without quotes, or an RFC 3339 \
-                         timestamp (\"2026-12-01T10:15:00Z\")"
-                    ),
-                ))
-            }
+            Value::String(text) if text.parse::<i64>().is_ok() => Err(self.error(
+                field,
+                format!(
+                    "{text:?} is a string of digits: write integer milliseconds without quotes, or an RFC 3339 \
+                         timestamp (\"2026-12-01T10:15:00Z\") or date (\"2026-12-01\")"
+                ),
+            )),
             Value::String(text) => EventTime::parse_rfc3339(text).map_err(|why| self.error(field, why.to_string())),
             other => Err(self.error(
                 field,

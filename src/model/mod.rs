@@ -44,7 +44,7 @@ pub use profile::{
 };
 pub use scope::{Defect, Scope, DEFAULT_ORIGIN};
 pub use watermark::{Lateness, Policy, SpecWatermarks, Timing, WatermarkSource, WatermarkSpec};
-pub use workload::{Spread, SpreadError, WorkloadSpec};
+pub use workload::{Sizing, Spread, SpreadError, WorkloadSpec, WINDOWS_NEEDED};
 
 use crate::error::{read_text, InputError};
 

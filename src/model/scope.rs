@@ -124,7 +124,12 @@ impl fmt::Display for Scope {
             Times::Derived => write!(f, "times derived from the join's constants")?,
         }
         if self.times.is_derived() && self.origin().as_millis() != 0 {
-            write!(f, ", starting at {}", self.origin())?;
+            let utc = if self.origin().looks_like_wall_clock() {
+                " UTC"
+            } else {
+                ""
+            };
+            write!(f, ", starting at {}{utc}", self.origin())?;
         }
         if let Some((from, to)) = self.time_range {
             write!(f, " within [{from}, {to}]")?;

@@ -110,6 +110,24 @@ impl Spread {
         ms.clamp(0.0, i64::MAX as f64 / 2.0) as i64
     }
 
+    /// Its 99th percentile in ms (for a mixture, the largest of its parts').
+    pub fn p99_ms(&self) -> f64 {
+        match *self {
+            Spread::Fixed(ms) => ms as f64,
+            Spread::Uniform(max) => 0.99 * max as f64,
+            Spread::Exponential(mean) => mean * 100f64.ln(),
+            Spread::LogNormal { median, sigma } => (median.ln() + sigma * Z99).exp(),
+            Spread::Mixture(ref parts) => parts.iter().map(|(_, p)| p.p99_ms()).fold(0.0, f64::max),
+            Spread::Empirical(ref spans) => {
+                let mut v = spans.to_vec();
+                v.sort_unstable();
+                v.get((v.len() * 99 / 100).min(v.len().saturating_sub(1)))
+                    .copied()
+                    .unwrap_or(0) as f64
+            }
+        }
+    }
+
     /// How it is written in a model file.
     pub fn describe(&self) -> String {
         let d = |ms: f64| Duration::from_millis(ms.round() as i64);
@@ -246,7 +264,79 @@ pub(crate) fn parse_percent(text: &str) -> Result<f64, String> {
     }
 }
 
+/// How many records a generated run of a workload takes to say something about a join, and
+/// why ([`WorkloadSpec::sized`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sizing {
+    /// The records to generate.
+    pub records: u64,
+    /// The event time they cover, about.
+    pub covers: Duration,
+    /// The event time the join needs: [`WINDOWS_NEEDED`] times the window's reach, plus the
+    /// largest watermark delay, the slower side's p99 arrival delay and the clicks' p99.
+    pub needed: Duration,
+    /// The words for `needed`'s parts.
+    pub why: String,
+    /// Whether `records` was held at the cap, so that `covers < needed`.
+    pub capped: bool,
+}
+
+impl Sizing {
+    /// The event time `records` records of the same workload cover, about.
+    pub fn covers_for(&self, records: u64) -> Duration {
+        let per_record = self.covers.as_millis() as f64 / self.records.max(1) as f64;
+        Duration::from_millis((per_record * records as f64) as i64)
+    }
+}
+
+/// How many windows' reach a generated run covers by default, besides the delays: enough
+/// for state to fill, evict and settle several times.
+pub const WINDOWS_NEEDED: i64 = 3;
+
 impl WorkloadSpec {
+    /// Records per second of event time, on average: the impressions, their clicks, and the
+    /// duplicates.
+    pub fn records_per_sec(&self) -> f64 {
+        self.impressions_per_sec
+            * (1.0 + self.click_through * (1.0 + self.extra_clicks))
+            * (1.0 + self.duplicate_fraction)
+    }
+
+    /// The records a run over this workload needs for `params` (event time for
+    /// [`WINDOWS_NEEDED`] windows plus the delays and arrival spread), at most `cap`.
+    pub fn sized(&self, params: &super::JoinParams, cap: u64) -> Sizing {
+        let reach = params
+            .bounds
+            .lowest()
+            .unsigned_abs()
+            .max(params.bounds.highest().unsigned_abs());
+        let reach = Duration::from_millis(i64::try_from(reach).unwrap_or(i64::MAX / 4).min(i64::MAX / 4));
+        let delay = params.watermark.delay[0]
+            .max(params.watermark.delay[1])
+            .max(params.grace());
+        let arrival = Duration::from_millis(self.arrival[0].p99_ms().max(self.arrival[1].p99_ms()) as i64);
+        let after = Duration::from_millis(self.click_after.p99_ms() as i64);
+        let needed_ms = reach
+            .as_millis()
+            .saturating_mul(WINDOWS_NEEDED)
+            .saturating_add(delay.as_millis())
+            .saturating_add(arrival.as_millis())
+            .saturating_add(after.as_millis());
+        let per_ms = self.records_per_sec() / 1000.0;
+        let wanted = (needed_ms as f64 * per_ms).ceil().max(1000.0);
+        let records = (wanted.min(cap as f64)) as u64;
+        Sizing {
+            records,
+            covers: Duration::from_millis((records as f64 / per_ms.max(f64::MIN_POSITIVE)) as i64),
+            needed: Duration::from_millis(needed_ms),
+            why: format!(
+                "{WINDOWS_NEEDED} × the window's reach {reach}, plus the largest delay {delay}, the p99 arrival \
+                 delay {arrival} and the p99 click after its impression {after}"
+            ),
+            capped: wanted > cap as f64,
+        }
+    }
+
     /// What the workload generates, in words: rates, matches and arrival delays.
     pub fn describe(&self) -> String {
         format!(

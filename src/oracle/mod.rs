@@ -143,6 +143,11 @@ impl<'t> Analysis<'t> {
         v
     }
 
+    /// The model's watermarks before end of input.
+    pub fn last_watermarks(&self) -> &SpecWatermarks {
+        &self.last
+    }
+
     /// Whether an unmatched record's null row is due by end of input: always when end of input
     /// flushes; under `end_of_input = "nothing"` only once no on-time record could match it
     /// at the last watermarks.

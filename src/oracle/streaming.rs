@@ -39,6 +39,11 @@ impl StreamingOracle {
         self.wm.join(&self.params.watermark)
     }
 
+    /// The model's watermarks now.
+    pub fn watermarks(&self) -> &crate::model::SpecWatermarks {
+        &self.wm
+    }
+
     /// The expected outputs of one step.
     pub fn step(&mut self, step: &Step, out: &mut Vec<crate::event::Output>) {
         self.step_departing(step, out, &mut |_| {});

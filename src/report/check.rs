@@ -21,6 +21,8 @@ pub struct WrittenCounterexample {
     pub path: PathBuf,
     /// How many steps the trace has.
     pub steps: usize,
+    /// Whether no shorter counterexample exists in the scope ([`Counterexample::shortest`]).
+    pub shortest: bool,
     /// Index of the step after which the property fails (into the run's reports).
     pub violated_after: usize,
     /// `step N` or `the implicit end of input`.
@@ -48,6 +50,7 @@ impl WrittenCounterexample {
             defect,
             path,
             steps: cx.trace.steps().len(),
+            shortest: cx.shortest,
             violated_after: cx.step,
             violated_label: step_label(&reports[cx.step]),
             timeline: super::timeline(&cx.trace, &reports),
@@ -190,7 +193,12 @@ fn derived_domain(spec: &JoinSpec) -> Option<String> {
         if domain.anchors_at_epoch() {
             " or from 0".to_owned()
         } else {
-            format!(", the first at {}", scope.origin())
+            let utc = if scope.origin().looks_like_wall_clock() {
+                " UTC"
+            } else {
+                ""
+            };
+            format!(", the first at {}{utc}", scope.origin())
         }
     ))
 }
@@ -224,9 +232,6 @@ pub struct Fix {
     pub loss: crate::oracle::ideal::Loss,
 }
 
-/// Ideal rows below which a loss share says little: fewer than this and `check` says so.
-const FEW_IDEAL_ROWS: u64 = 1_000;
-
 impl Measured {
     /// Whether the configuration loses more than the model's `max_loss`.
     pub fn over_budget(&self) -> bool {
@@ -254,12 +259,6 @@ impl Measured {
             }
         )];
         lines.extend(self.loss.text_for(spec).lines().map(str::to_owned));
-        if self.loss.ideal < FEW_IDEAL_ROWS {
-            lines.push(format!(
-                "only {} ideal rows: too few for the share to say much (a larger or longer workload would)",
-                self.loss.ideal
-            ));
-        }
         let delays = spec.params.watermark.delay;
         match &self.fix {
             None => {}
@@ -383,6 +382,35 @@ pub fn text(
     s
 }
 
+/// How to run this joincheck again: `joincheck` when that name on `PATH` is this binary, else
+/// this binary's path (after the README's set-up, `target/release/joincheck`).
+fn joincheck_command() -> String {
+    let Ok(exe) = std::env::current_exe() else {
+        return "joincheck".to_owned();
+    };
+    if exe.file_stem().is_none_or(|s| s != "joincheck") {
+        return "joincheck".to_owned();
+    }
+    let same = |candidate: std::path::PathBuf| {
+        candidate
+            .canonicalize()
+            .ok()
+            .zip(exe.canonicalize().ok())
+            .is_some_and(|(a, b)| a == b)
+    };
+    let on_path = std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| same(dir.join("joincheck"))));
+    if on_path {
+        return "joincheck".to_owned();
+    }
+    // Relative to the working directory when under it, as the model and trace paths are.
+    let shown = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| exe.strip_prefix(cwd).ok().map(std::path::Path::to_path_buf))
+        .unwrap_or(exe);
+    shown.display().to_string()
+}
+
 fn counterexample_text(s: &mut String, spec: &JoinSpec, cx: &WrittenCounterexample) {
     let what = match &cx.defect {
         Some(d) => format!("defect {d} ({})", cx.property),
@@ -390,13 +418,19 @@ fn counterexample_text(s: &mut String, spec: &JoinSpec, cx: &WrittenCounterexamp
     };
     let _ = writeln!(
         s,
-        "\n  counterexample for {what} ({} steps): {}",
+        "\n  counterexample for {what} ({} steps{}): {}",
         cx.steps,
+        if cx.shortest {
+            ""
+        } else {
+            "; the shortest found before the search stopped: a shorter one may exist"
+        },
         cx.path.display()
     );
     let _ = writeln!(
         s,
-        "  replay: joincheck replay --model {} --trace {}",
+        "  replay: {} replay --model {} --trace {}",
+        joincheck_command(),
         spec.file,
         cx.path.display()
     );
@@ -461,6 +495,7 @@ fn counterexample_json(cx: &WrittenCounterexample) -> serde_json::Value {
     serde_json::json!({
         "trace": cx.path.display().to_string(),
         "steps": cx.steps,
+        "shortest": cx.shortest,
         "violated_after_step": cx.violated_after,
         "explanation": cx.explanation,
     })

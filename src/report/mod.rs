@@ -99,10 +99,25 @@ fn timeline_rows(trace: &Trace, reports: &[StepReport]) -> Vec<[String; 9]> {
     rows
 }
 
+/// A watermark in words for `trace`: in a trace of wall-clock times, a watermark at the epoch
+/// is one no record has moved yet (Spark's starts at 0), and reads `none yet`, not as 1970.
+pub(crate) fn watermark_words(trace: &Trace, w: crate::time::Watermark) -> String {
+    let wall_clock = trace.records().first().is_some_and(|r| r.ts.looks_like_wall_clock());
+    if wall_clock && w.time() == crate::time::EventTime::from_millis(0) {
+        "none yet".to_owned()
+    } else {
+        w.to_string()
+    }
+}
+
 /// One step's row of the timeline.
 fn timeline_row(trace: &Trace, r: &StepReport, held: &crate::run::Held) -> [String; 9] {
     let (wl, wr, wj) = match r.watermarks {
-        Some(w) => (w.left.to_string(), w.right.to_string(), w.join.to_string()),
+        Some(w) => (
+            watermark_words(trace, w.left),
+            watermark_words(trace, w.right),
+            watermark_words(trace, w.join),
+        ),
         None => ("?".to_owned(), "?".to_owned(), "?".to_owned()),
     };
     let outputs: Vec<String> = r.outputs.iter().map(|o| output_words(trace, o)).collect();

@@ -20,6 +20,14 @@ pub fn text(
     let mut s = String::new();
     let _ = writeln!(s, "{title}");
     let _ = writeln!(s, "join: {}", spec.summary());
+    if analysis
+        .trace()
+        .records()
+        .first()
+        .is_some_and(|r| r.ts.looks_like_wall_clock())
+    {
+        let _ = writeln!(s, "times: UTC");
+    }
     let _ = writeln!(s);
     s.push_str(&super::timeline_of(analysis.trace(), &run.reports, keep));
     let _ = writeln!(s);
@@ -30,7 +38,7 @@ pub fn text(
         super::diff_text(analysis, diff, expected, run.emitted.len())
     );
     let outputs: Vec<crate::event::Output> = run.emitted.iter().map(|e| e.output).collect();
-    let loss = crate::oracle::ideal::loss_of_trace(analysis, &outputs, &run.stored_at_end);
+    let loss = crate::oracle::ideal::loss_of_trace(analysis, &outputs);
     let _ = writeln!(s, "{}", loss.text_for(spec));
     let _ = writeln!(s, "properties:");
     for p in Property::ALL.into_iter().filter(|p| !p.is_witness()) {

@@ -37,6 +37,13 @@ pub(crate) fn arrival_words(a: &Analysis<'_>, id: RecordId) -> String {
                 (Lateness::Off, _) => unreachable!("answered above"),
             };
             let verdict = if a.is_late(id) { "late" } else { "on time" };
+            if super::watermark_words(a.trace(), wm) == "none yet" {
+                return format!(
+                    "{} was {verdict}: ts {}, and no watermark yet at arrival (step {step}; the engine's starts at 0)",
+                    a.trace().name(id),
+                    r.ts
+                );
+            }
             format!(
                 "{} was {verdict}: ts {} {cmp} watermark {} at arrival (step {step})",
                 a.trace().name(id),

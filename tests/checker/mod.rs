@@ -620,3 +620,55 @@ fn kafka_streams_without_its_departures_is_the_ideal_join() {
     }
     assert_eq!(checked, 4, "the bundled Kafka Streams models and the user's");
 }
+
+/// Issue 37: a check ended by SIGTERM (a CI job's timeout) prints its partial report, marked,
+/// with exit status 3, as Ctrl-C does. The signal is sent once the check has said it is
+/// exploring, so the test waits on what the check says, not on a clock.
+#[test]
+fn a_terminated_check_prints_its_partial_report() {
+    use std::io::{BufRead, BufReader, Read};
+    let dir = crate::support::TempDir::new("sigterm");
+    let model = dir.write(
+        "big.toml",
+        "profile = \"reference\"\nname = \"big\"\n\n[join]\nkind = \"left_outer\"\nbounds = \"[0ms, 1h]\"\n\n\
+         [watermark]\nsource = \"derived\"\nleft_delay = \"10m\"\nright_delay = \"10m\"\n\n\
+         [scope]\nkeys = [\"a\", \"b\"]\nleft = 4\nright = 4\n",
+    );
+    let out = dir.path().join("out");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_joincheck"))
+        .args(["check".as_ref(), model.as_os_str(), "--out".as_ref(), out.as_os_str()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the joincheck binary runs");
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut said = String::new();
+    while !said.contains("exploring") {
+        let mut line = String::new();
+        assert!(
+            stderr.read_line(&mut line).expect("stderr reads") > 0,
+            "ended early: {said}"
+        );
+        said += &line;
+    }
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_to_string(&mut stdout)
+        .expect("stdout reads");
+    let status = child.wait().expect("the check ends");
+    assert_eq!(status.code(), Some(3), "{stdout}");
+    assert!(stdout.contains("NOT exhaustive: interrupted"), "{stdout}");
+    assert!(stdout.contains("model big"), "{stdout}");
+    assert!(
+        stdout.contains("were not explored exhaustively (interrupted)"),
+        "{stdout}"
+    );
+}

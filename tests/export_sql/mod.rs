@@ -192,7 +192,7 @@ fn compare_all(engine: &str, python: &str, stride: usize) -> (Vec<String>, usize
         }
         let loss: Value =
             serde_json::from_str(&std::fs::read_to_string(sql.with_extension("sql.loss")).unwrap()).unwrap();
-        let rust = loss_of_trace(&analysis, &expected, &[]);
+        let rust = loss_of_trace(&analysis, &expected);
         let mut ours = vec![
             ("ideal", rust.ideal),
             ("expected", rust.emitted),
